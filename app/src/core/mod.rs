@@ -1,0 +1,32 @@
+//! Pure domain core: orchestrator's vocabulary as types, and the rules on them.
+//!
+//! Nothing here performs I/O, reads a clock or spawns tasks: `now` is always a
+//! parameter. The module also compiles to wasm for the dashboard, which keeps
+//! it honest (a tokio or sqlx import would break the hydrate build).
+
+pub mod analysis;
+pub mod analysis_code;
+pub mod analysis_counts;
+pub mod analysis_rules;
+pub mod binlog;
+pub mod candidate;
+pub mod cluster_filter;
+pub mod command;
+pub mod downtime;
+pub mod duration;
+pub mod error;
+pub mod gtid;
+pub mod instance;
+pub mod instance_key;
+pub mod promotion_rule;
+pub mod proposal;
+pub mod time_fmt;
+pub mod topology;
+pub mod topology_ascii;
+
+pub use command::{Command, CommandEnvelope, CommandOutcome, COMMAND_VERSION};
+pub use downtime::{Downtime, DowntimeRequest, DEFAULT_DOWNTIME_MS};
+pub use error::DomainError;
+pub use instance_key::InstanceKey;
+pub use promotion_rule::{CandidateRegistration, PromotionRule};
+pub use proposal::Proposal;

@@ -1,0 +1,39 @@
+//! Errors at the node's boundaries, and the error policy.
+//!
+//! Policy: every module boundary where callers branch returns a `thiserror` enum (`ConfigError`,
+//! `StoreError`, `LogOpenError`, `ProposeError`, `StartError`). User-facing failures become
+//! `app::api::ApiError`, whose messages are safe to show; internals are logged, not leaked.
+//! `anyhow` is used only in `main.rs` and tests.
+
+use thiserror::Error;
+
+use crate::config::ConfigError;
+use crate::raft::log_store::LogOpenError;
+use crate::store::StoreError;
+
+/// Why a node could not start. Each is fatal: the binary exits non-zero with this message.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The backend DB cannot be reached or set up.
+    #[error("cannot reach backend DB: {0}")]
+    Backend(#[from] StoreError),
+    /// The raft log or vote cannot be opened.
+    #[error("cannot set up raft: {0}")]
+    RaftLog(#[from] LogOpenError),
+    /// Raft itself refused to start (bad config, unreadable state machine or snapshot).
+    #[error("cannot set up raft: {0}")]
+    Raft(String),
+    /// A listener could not be bound.
+    #[error("cannot bind {what} on {addr}: {source}")]
+    Bind {
+        /// `RaftBind` or `ListenAddress`.
+        what: &'static str,
+        /// The address.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}

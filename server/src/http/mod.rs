@@ -1,0 +1,78 @@
+//! The HTTP listener's router: orchestrator's `/api`, node-to-node `/internal`, the dashboard.
+
+mod internal;
+pub mod proxy;
+mod raft_api;
+mod reads;
+mod reply;
+mod site;
+mod writes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::node::Node;
+
+/// Largest request body accepted on the HTTP port.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// Builds the whole HTTP router for `node`.
+pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
+    // Writes (and routed-leader-check) go to the leader: the proxy layer forwards them from a follower.
+    let proxied = Router::new()
+        .route("/api/begin-downtime/{host}/{port}/{owner}/{reason}", get(writes::begin_downtime).post(writes::begin_downtime))
+        .route(
+            "/api/begin-downtime/{host}/{port}/{owner}/{reason}/{duration}",
+            get(writes::begin_downtime_for).post(writes::begin_downtime_for),
+        )
+        .route("/api/end-downtime/{host}/{port}", get(writes::end_downtime).post(writes::end_downtime))
+        .route(
+            "/api/register-candidate/{host}/{port}/{rule}",
+            get(writes::register_candidate).post(writes::register_candidate),
+        )
+        .route("/api/forget/{host}/{port}", get(writes::forget).post(writes::forget))
+        .route(
+            "/api/disable-global-recoveries",
+            get(writes::disable_global_recoveries).post(writes::disable_global_recoveries),
+        )
+        .route(
+            "/api/enable-global-recoveries",
+            get(writes::enable_global_recoveries).post(writes::enable_global_recoveries),
+        )
+        .route("/api/routed-leader-check", get(writes::routed_leader_check))
+        .layer(from_fn_with_state(node.clone(), proxy::to_leader));
+    let local = Router::new()
+        .route("/api/leader-check", get(raft_api::leader_check))
+        .route("/api/leader-check/{code}", get(raft_api::leader_check_code))
+        .route("/api/raft-health", get(raft_api::raft_health))
+        .route("/api/raft-status", get(raft_api::raft_status))
+        .route("/api/raft-state", get(raft_api::raft_state))
+        .route("/api/raft-leader", get(raft_api::raft_leader))
+        .route("/api/raft-peers", get(raft_api::raft_peers))
+        .route("/api/raft-yield/{node}", get(raft_api::raft_yield))
+        .route("/api/raft-yield-hint/{hint}", get(raft_api::raft_yield_hint))
+        .route("/api/health", get(raft_api::health))
+        .route("/api/status", get(raft_api::status))
+        .route("/api/downtimed", get(reads::downtimed))
+        .route("/api/candidates", get(reads::candidates))
+        .route("/api/bulk-promotion-rules", get(reads::candidates))
+        .route("/api/check-global-recoveries", get(reads::check_global_recoveries))
+        .route("/internal/propose", post(internal::propose))
+        .route("/internal/yield", post(internal::yield_leadership))
+        .route("/internal/hold-elections", post(internal::hold_elections));
+    proxied
+        .merge(local)
+        .with_state(node.clone())
+        .merge(site::router(node, leptos))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TraceLayer::new_for_http())
+}

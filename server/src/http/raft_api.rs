@@ -1,0 +1,197 @@
+//! Raft endpoints answered locally on every node (never proxied): leader-check, raft-health,
+//! raft-status/state/leader/peers, status/health, raft-yield[-hint].
+
+use std::sync::Arc;
+
+use app::api::ApiError;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::reply::{error, json_with, ok};
+use crate::node::Node;
+
+/// `GET /api/leader-check`: 200 "OK" on the leader (holding a quorum), 404 "Not leader" elsewhere.
+pub async fn leader_check(State(node): State<Arc<Node>>) -> Response {
+    leader_check_with(&node, StatusCode::NOT_FOUND)
+}
+
+/// `GET /api/leader-check/:code`: as above, answering `code` instead of 404.
+pub async fn leader_check_code(State(node): State<Arc<Node>>, Path(code): Path<String>) -> Response {
+    match code.parse::<u16>().ok().and_then(|c| StatusCode::from_u16(c).ok()).filter(|c| c.as_u16() >= 100) {
+        Some(status) => leader_check_with(&node, status),
+        None => error(ApiError::Validation(format!("invalid HTTP status code {code:?}"))),
+    }
+}
+
+fn leader_check_with(node: &Node, not_leader: StatusCode) -> Response {
+    if node.is_leader_with_quorum() {
+        json_with(StatusCode::OK, "OK")
+    } else {
+        json_with(not_leader, "Not leader")
+    }
+}
+
+/// `GET /api/raft-health`: 200 "healthy" when leader (with quorum) or follower of a known leader.
+pub async fn raft_health(State(node): State<Arc<Node>>) -> Response {
+    let status = node.raft_status().await;
+    if status.healthy {
+        json_with(StatusCode::OK, "healthy")
+    } else {
+        let body = super::reply::Envelope { code: "ERROR", message: "unhealthy".into(), details: status.state };
+        json_with(StatusCode::INTERNAL_SERVER_ERROR, body)
+    }
+}
+
+/// Orchestrator's `raft-status` fields plus term, indexes, members and the replicated digest.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct RaftStatusReply {
+    raft_bind: String,
+    raft_advertise: String,
+    state: String,
+    healthy: bool,
+    is_part_of_quorum: bool,
+    leader: String,
+    #[serde(rename = "LeaderURI")]
+    leader_uri: String,
+    peers: Vec<String>,
+    node_id: u64,
+    leader_id: Option<u64>,
+    term: u64,
+    last_log_index: Option<u64>,
+    applied_index: Option<u64>,
+    snapshot_index: Option<u64>,
+    millis_since_quorum_ack: Option<u64>,
+    members: Vec<app::api::dto::MemberView>,
+    replicated_digest: String,
+}
+
+/// `GET /api/raft-status`.
+pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
+    let s = node.raft_status().await;
+    let digest = match node.store.replicated_digest().await {
+        Ok(d) => d,
+        Err(e) => return error(crate::control_plane::internal(e)),
+    };
+    json_with(
+        StatusCode::OK,
+        RaftStatusReply {
+            raft_bind: node.config.raft_bind.to_string(),
+            raft_advertise: node.config.raft_advertise.to_string(),
+            state: s.state,
+            healthy: s.healthy,
+            is_part_of_quorum: s.is_part_of_quorum,
+            leader: s.leader_raft_addr.unwrap_or_default(),
+            leader_uri: s.leader_uri.unwrap_or_default(),
+            peers: node.members.iter().map(|m| m.raft_addr.clone()).collect(),
+            node_id: s.node_id,
+            leader_id: s.leader_id,
+            term: s.term,
+            last_log_index: s.last_log_index,
+            applied_index: s.applied_index,
+            snapshot_index: s.snapshot_index,
+            millis_since_quorum_ack: s.millis_since_quorum_ack,
+            members: s.members,
+            replicated_digest: digest,
+        },
+    )
+}
+
+/// `GET /api/raft-state`: `"Leader"`, `"Follower"`, `"Candidate"`...
+pub async fn raft_state(State(node): State<Arc<Node>>) -> Response {
+    json_with(StatusCode::OK, node.raft_status().await.state)
+}
+
+/// `GET /api/raft-leader`: the leader's raft address.
+pub async fn raft_leader(State(node): State<Arc<Node>>) -> Response {
+    match node.raft_status().await.leader_raft_addr {
+        Some(addr) => json_with(StatusCode::OK, addr),
+        None => error(ApiError::NotFound("no raft leader is known".into())),
+    }
+}
+
+/// `GET /api/raft-peers`: the raft addresses of every member.
+pub async fn raft_peers(State(node): State<Arc<Node>>) -> Response {
+    json_with(StatusCode::OK, node.members.iter().map(|m| m.raft_addr.clone()).collect::<Vec<_>>())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct HealthDetails {
+    healthy: bool,
+    hostname: String,
+    is_active_node: bool,
+    raft_leader: String,
+    is_raft_leader: bool,
+    #[serde(rename = "RaftLeaderURI")]
+    raft_leader_uri: String,
+    raft_advertise: String,
+    backend_healthy: bool,
+}
+
+/// `GET /api/health` (always 200, details say whether healthy) and `/api/status` (500 when not).
+pub async fn health(State(node): State<Arc<Node>>) -> Response {
+    health_reply(&node, false).await
+}
+
+/// `GET /api/status`.
+pub async fn status(State(node): State<Arc<Node>>) -> Response {
+    health_reply(&node, true).await
+}
+
+async fn health_reply(node: &Node, strict: bool) -> Response {
+    let s = node.raft_status().await;
+    let backend_healthy = node.backend_ok();
+    let healthy = s.healthy && backend_healthy;
+    let is_leader = s.leader_id == Some(node.id) && node.is_leader_with_quorum();
+    let details = HealthDetails {
+        healthy,
+        hostname: node.config.raft_advertise.host().to_string(),
+        is_active_node: is_leader,
+        raft_leader: s.leader_raft_addr.unwrap_or_default(),
+        is_raft_leader: is_leader,
+        raft_leader_uri: s.leader_uri.unwrap_or_default(),
+        raft_advertise: node.config.raft_advertise.to_string(),
+        backend_healthy,
+    };
+    if strict && !healthy {
+        let body = super::reply::Envelope { code: "ERROR", message: "Application node is unhealthy".into(), details };
+        return json_with(StatusCode::INTERNAL_SERVER_ERROR, body);
+    }
+    let message = if healthy { "Application node is healthy" } else { "Application node is unhealthy" };
+    ok(message, details)
+}
+
+/// `GET /api/raft-yield/:node`: transfer leadership to the member with that raft address (or id).
+pub async fn raft_yield(State(node): State<Arc<Node>>, Path(target): Path<String>) -> Response {
+    let wanted = target.to_ascii_lowercase();
+    let member = node
+        .members
+        .iter()
+        .find(|m| m.raft_addr == wanted || m.id.to_string() == wanted || m.host == wanted);
+    match member {
+        Some(m) => yield_to(&node, m.id).await,
+        None => error(ApiError::Validation(format!("{target:?} is not a raft member (use host:port as in RaftNodes)"))),
+    }
+}
+
+/// `GET /api/raft-yield-hint/:hint`: transfer leadership to the first member whose address contains `hint`.
+pub async fn raft_yield_hint(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+    let hint = hint.to_ascii_lowercase();
+    if hint.is_empty() {
+        return error(ApiError::Validation("empty hint".into()));
+    }
+    match node.members.iter().find(|m| m.raft_addr.contains(&hint)) {
+        Some(m) => yield_to(&node, m.id).await,
+        None => error(ApiError::Validation(format!("no raft member matches {hint:?}"))),
+    }
+}
+
+async fn yield_to(node: &Arc<Node>, id: u64) -> Response {
+    match node.yield_leadership(Some(id)).await {
+        Ok(message) => ok(message, id),
+        Err(e) => error(e),
+    }
+}

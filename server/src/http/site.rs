@@ -1,0 +1,39 @@
+//! The dashboard: Leptos SSR routes, server functions and static files, with the node's
+//! control plane in context for both (SSR calls server functions through the render path).
+
+use std::sync::Arc;
+
+use app::api::port::SharedControlPlane;
+use app::{shell, App};
+use axum::extract::Request;
+use axum::routing::any;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+
+use crate::control_plane::NodeControlPlane;
+use crate::node::Node;
+
+/// Router for pages, `/sfn/*` server functions and `/pkg` assets.
+pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
+    let plane: SharedControlPlane = Arc::new(NodeControlPlane(node));
+    let routes = generate_route_list(App);
+    let sfn_plane = plane.clone();
+    let server_fns = move |request: Request| {
+        let plane = sfn_plane.clone();
+        async move { handle_server_fns_with_context(move || provide_context(plane.clone()), request).await }
+    };
+    let render_options = options.clone();
+    Router::new()
+        .route("/sfn/{*fn_name}", any(server_fns))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(plane.clone()),
+            move || shell(render_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}
+

@@ -1,0 +1,25 @@
+//! orchestrator-rs node: raft consensus over each node's own backend store, orchestrator's HTTP
+//! API, and the Leptos dashboard.
+//!
+//! Layout:
+//! - [`config`]: orchestrator JSON config, validated; [`cli`]: command line.
+//! - [`store`]: the node's backend DB (SQLite or MySQL): replicated and local tables.
+//! - [`raft`]: openraft wiring: durable log, state machine over the store, HTTP network.
+//! - [`node`]: assembly and lifecycle; [`propose`]: the one write path into raft;
+//!   [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
+//!   background duties.
+//! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod control_plane;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod leadership;
+pub mod node;
+pub mod propose;
+pub mod raft;
+pub mod site_options;
+pub mod store;

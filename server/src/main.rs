@@ -1,0 +1,109 @@
+//! `orchestrator` binary: parse the command line, load config, run a node until a signal or a
+//! fatal condition. The only place with `anyhow` and `process::exit`.
+
+use std::process::ExitCode;
+
+use server::cli::{self, Invocation, CLI_REFUSED_IN_RAFT, USAGE};
+use server::config::NodeConfig;
+use server::node::{self, Listeners};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let invocation = match cli::parse(&args) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("orchestrator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config_path = match invocation {
+        Invocation::Help => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Invocation::Version => {
+            println!("orchestrator-rs {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Invocation::Http { ref config } | Invocation::Cli { ref config, .. } => config.clone(),
+    };
+    init_tracing();
+    let path = match cli::find_config(config_path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("orchestrator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match NodeConfig::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("orchestrator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if !config.unknown_keys.is_empty() {
+        tracing::warn!(keys = %config.unknown_keys.join(", "), "config keys not used by orchestrator-rs (ignored)");
+    }
+    if let Invocation::Cli { command, ignore_raft_setup, .. } = invocation {
+        if config.raft_enabled && !ignore_raft_setup {
+            eprintln!("orchestrator: {CLI_REFUSED_IN_RAFT}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("orchestrator: CLI command {command:?} is not implemented by orchestrator-rs; use the HTTP API");
+        return ExitCode::FAILURE;
+    }
+    if !config.raft_enabled {
+        eprintln!("orchestrator: RaftEnabled is false; orchestrator-rs runs only as an orchestrator/raft node");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("orchestrator: cannot start runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("orchestrator: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: NodeConfig) -> anyhow::Result<()> {
+    let leptos = server::site_options::load(config.leptos_config_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let listeners = Listeners::bind(&config).await?;
+    let handle = node::start(config, listeners, leptos).await?;
+    let mut fatal = handle.fatal.clone();
+    let reason = tokio::select! {
+        _ = shutdown_signal() => None,
+        r = fatal.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.clone()),
+    };
+    handle.shutdown().await;
+    match reason {
+        Some(reason) => Err(anyhow::anyhow!("node stopped: {reason}")),
+        None => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            return;
+        }
+    }
+    let _ = ctrl_c.await;
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}

@@ -1,0 +1,151 @@
+//! The raft log's single writer thread: group commit (many appends, one fdatasync) and compaction.
+//!
+//! Appends arrive on a channel. The thread takes everything that is queued, writes it with one
+//! `write_all`, syncs once with `fdatasync`, and only then completes every waiting callback. Under
+//! load many client commands therefore share one sync; idle, a lone command pays exactly one.
+//! After an I/O error the writer refuses everything that follows: the file's state is unknown and
+//! raft must stop rather than acknowledge on top of it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use openraft::storage::LogFlushed;
+
+use super::log_file::{encode_all, LogContents};
+use super::TypeConfig;
+
+/// Most operations folded into one sync.
+const MAX_BATCH: usize = 4096;
+/// Compact when the file is larger than this and mostly dead.
+const COMPACT_MIN_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A unit of work for the writer.
+pub enum WriteOp {
+    /// Entries to append; `done` is raft's flush callback.
+    Append {
+        /// Encoded records.
+        bytes: Vec<u8>,
+        /// Called after the bytes are durable.
+        done: LogFlushed<TypeConfig>,
+    },
+    /// A truncate or purge marker; the sender waits for durability.
+    Marker {
+        /// Encoded record.
+        bytes: Vec<u8>,
+        /// Whether this was a purge (compaction may follow).
+        purge: bool,
+        /// Answered after the bytes are durable.
+        done: tokio::sync::oneshot::Sender<io::Result<()>>,
+    },
+}
+
+/// Starts the writer thread on `file` (opened for append at `path`).
+pub fn spawn(path: PathBuf, file: File, contents: Arc<Mutex<LogContents>>) -> io::Result<Sender<WriteOp>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("raft-log-writer".into())
+        .spawn(move || Writer { path, file, contents, failed: None }.run(rx))?;
+    Ok(tx)
+}
+
+struct Writer {
+    path: PathBuf,
+    file: File,
+    contents: Arc<Mutex<LogContents>>,
+    failed: Option<(io::ErrorKind, String)>,
+}
+
+impl Writer {
+    fn run(mut self, rx: Receiver<WriteOp>) {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(op) => batch.push(op),
+                    Err(_) => break,
+                }
+            }
+            let result = self.write_batch(&batch);
+            let mut purged = false;
+            for op in batch {
+                let r = result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string()));
+                match op {
+                    WriteOp::Append { done, .. } => done.log_io_completed(r),
+                    WriteOp::Marker { done, purge, .. } => {
+                        purged |= purge;
+                        let _ = done.send(r);
+                    }
+                }
+            }
+            if purged && result.is_ok() {
+                if let Err(e) = self.maybe_compact() {
+                    tracing::error!(error = %e, "raft log compaction failed; log file left as it was");
+                }
+            }
+        }
+    }
+
+    fn write_batch(&mut self, batch: &[WriteOp]) -> io::Result<()> {
+        if let Some((kind, msg)) = &self.failed {
+            return Err(io::Error::new(*kind, format!("raft log writer stopped after an earlier error: {msg}")));
+        }
+        let mut buf = Vec::new();
+        for op in batch {
+            match op {
+                WriteOp::Append { bytes, .. } | WriteOp::Marker { bytes, .. } => buf.extend_from_slice(bytes),
+            }
+        }
+        let result = self.file.write_all(&buf).and_then(|_| self.file.sync_data());
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "raft log write failed");
+            self.failed = Some((e.kind(), e.to_string()));
+        }
+        result
+    }
+
+    /// Rewrites the file with only the live entries when it has grown large and mostly dead.
+    fn maybe_compact(&mut self) -> io::Result<()> {
+        let size = self.file.metadata()?.len();
+        if size < COMPACT_MIN_BYTES {
+            return Ok(());
+        }
+        let image = {
+            let contents = self.contents.lock().map_err(|_| io::Error::other("raft log state poisoned"))?;
+            encode_all(&contents).map_err(io::Error::other)?
+        };
+        if (image.len() as u64) * 2 > size {
+            return Ok(());
+        }
+        let tmp = self.path.with_extension("compact");
+        write_durably(&tmp, &image)?;
+        std::fs::rename(&tmp, &self.path)?;
+        sync_dir(&self.path)?;
+        self.file = OpenOptions::new().append(true).open(&self.path)?;
+        tracing::info!(before = size, after = image.len(), "raft log compacted");
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` and fsyncs it.
+pub fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new().create(true).write(true).truncate(true).open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Fsyncs the directory holding `path`, so a rename in it is durable.
+pub fn sync_dir(path: &Path) -> io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    File::open(dir)?.sync_all()
+}
+
+/// Atomically replaces `path` with `bytes` (write temp, fsync, rename, fsync dir).
+pub fn replace_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    write_durably(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    sync_dir(path)
+}

@@ -1,0 +1,54 @@
+//! Raft wiring: the openraft type config, storage, state machine, network and RPC server.
+//!
+//! | openraft's contract                         | this project's choice                               |
+//! |---------------------------------------------|-----------------------------------------------------|
+//! | durable log + vote (`RaftLogStorage`)       | `raft-log.bin` + `raft-vote.json` in `RaftDataDir`, group-committed fdatasync |
+//! | state machine (`RaftStateMachine`)          | the node's own backend DB, one transaction per apply batch |
+//! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
+//! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
+//! | membership                                  | fixed `RaftNodes`, node id = hash of the address text |
+
+pub mod log_file;
+pub mod log_store;
+pub mod log_writer;
+pub mod network;
+pub mod rpc;
+pub mod snapshot_file;
+pub mod state_machine;
+
+use std::io::Cursor;
+
+use app::core::{CommandEnvelope, CommandOutcome};
+use openraft::BasicNode;
+
+openraft::declare_raft_types!(
+    /// Types of this project's raft: commands in, outcomes out, u64 ids, nodes by raft address.
+    pub TypeConfig:
+        D = CommandEnvelope,
+        R = CommandOutcome,
+        NodeId = u64,
+        Node = BasicNode,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+/// The raft handle.
+pub type Raft = openraft::Raft<TypeConfig>;
+
+/// Aliases that hide openraft's generic noise.
+pub mod typ {
+    use openraft::BasicNode;
+
+    use super::TypeConfig;
+
+    /// Error of an RPC to a peer.
+    pub type RPCError<E = openraft::error::Infallible> =
+        openraft::error::RPCError<u64, BasicNode, openraft::error::RaftError<u64, E>>;
+    /// Error of `Raft::client_write`.
+    pub type ClientWriteError = openraft::error::ClientWriteError<u64, BasicNode>;
+    /// Error of a raft API call.
+    pub type RaftError<E = openraft::error::Infallible> = openraft::error::RaftError<u64, E>;
+    /// A committed write's response.
+    pub type ClientWriteResponse = openraft::raft::ClientWriteResponse<TypeConfig>;
+}

@@ -1,0 +1,184 @@
+//! Outbound raft RPC over HTTP/JSON, with an in-repo fault layer tests use to cut links.
+//!
+//! Connection failures map to `Unreachable` so openraft backs off; every other transport
+//! failure maps to `Network`; errors the peer's raft returned map to `RemoteError`. Each call
+//! is bounded by the `RPCOption` deadline openraft gives it.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
+    VoteResponse,
+};
+use openraft::BasicNode;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::TypeConfig;
+
+/// Links this node pretends are cut. Used by tests (the in-process cluster and the fault
+/// suite); empty in production, where it costs one uncontended read lock per RPC.
+#[derive(Debug, Default)]
+pub struct NetworkFaults {
+    no_send_to: RwLock<HashSet<u64>>,
+    no_recv_from: RwLock<HashSet<u64>>,
+}
+
+/// An error for "the link is cut".
+#[derive(Debug, thiserror::Error)]
+#[error("link to node {0} is cut by the fault layer")]
+pub struct LinkCut(pub u64);
+
+impl NetworkFaults {
+    /// Cuts the link to `peer` in both directions.
+    pub fn cut(&self, peer: u64) {
+        self.cut_outgoing(peer);
+        self.cut_incoming(peer);
+    }
+
+    /// Stops sending to `peer` (its messages still arrive).
+    pub fn cut_outgoing(&self, peer: u64) {
+        if let Ok(mut s) = self.no_send_to.write() {
+            s.insert(peer);
+        }
+    }
+
+    /// Drops what `peer` sends (our messages still reach it).
+    pub fn cut_incoming(&self, peer: u64) {
+        if let Ok(mut s) = self.no_recv_from.write() {
+            s.insert(peer);
+        }
+    }
+
+    /// Restores every link.
+    pub fn heal(&self) {
+        if let Ok(mut s) = self.no_send_to.write() {
+            s.clear();
+        }
+        if let Ok(mut s) = self.no_recv_from.write() {
+            s.clear();
+        }
+    }
+
+    /// Whether sending to `peer` is cut.
+    pub fn blocks_send_to(&self, peer: u64) -> bool {
+        self.no_send_to.read().map(|s| s.contains(&peer)).unwrap_or(false)
+    }
+
+    /// Whether receiving from `peer` is cut.
+    pub fn blocks_recv_from(&self, peer: u64) -> bool {
+        self.no_recv_from.read().map(|s| s.contains(&peer)).unwrap_or(false)
+    }
+}
+
+/// Builds connections to peers.
+#[derive(Clone)]
+pub struct Network {
+    client: reqwest::Client,
+    faults: Arc<NetworkFaults>,
+}
+
+impl Network {
+    /// A network with a shared HTTP client (keep-alive pool, TCP_NODELAY).
+    pub fn new(faults: Arc<NetworkFaults>, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()?;
+        Ok(Network { client, faults })
+    }
+}
+
+impl RaftNetworkFactory<TypeConfig> for Network {
+    type Network = Connection;
+
+    async fn new_client(&mut self, target: u64, node: &BasicNode) -> Self::Network {
+        Connection { net: self.clone(), target, base: format!("http://{}/raft", node.addr) }
+    }
+}
+
+/// A connection to one peer.
+pub struct Connection {
+    net: Network,
+    target: u64,
+    base: String,
+}
+
+impl Connection {
+    async fn call<Req, Resp, E>(
+        &self,
+        path: &str,
+        req: &Req,
+        option: &RPCOption,
+    ) -> Result<Resp, RPCError<u64, BasicNode, RaftError<u64, E>>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        if self.net.faults.blocks_send_to(self.target) {
+            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+        }
+        let response = self
+            .net
+            .client
+            .post(format!("{}/{}", self.base, path))
+            .timeout(option.hard_ttl())
+            .json(req)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_connect() {
+                    RPCError::Unreachable(Unreachable::new(&e))
+                } else {
+                    RPCError::Network(NetworkError::new(&e))
+                }
+            })?;
+        if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+            // The peer's fault layer dropped us: behave like a lost packet.
+            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+        }
+        if !response.status().is_success() {
+            let status = response.status();
+            return Err(RPCError::Network(NetworkError::new(&std::io::Error::other(format!(
+                "raft rpc {path} to node {} answered HTTP {status}",
+                self.target
+            )))));
+        }
+        let result: Result<Resp, RaftError<u64, E>> =
+            response.json().await.map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+impl RaftNetwork<TypeConfig> for Connection {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        self.call("append", &rpc, &option).await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>> {
+        self.call("snapshot", &rpc, &option).await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<u64>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        self.call("vote", &rpc, &option).await
+    }
+}

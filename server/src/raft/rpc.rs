@@ -1,0 +1,57 @@
+//! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, vote, install-snapshot).
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
+
+use super::network::NetworkFaults;
+use super::{Raft, TypeConfig};
+
+/// Largest RPC body accepted (snapshot chunks are 1 MiB of data, JSON-encoded).
+const MAX_RPC_BODY: usize = 64 * 1024 * 1024;
+
+#[derive(Clone)]
+struct RpcState {
+    raft: Raft,
+    faults: Arc<NetworkFaults>,
+}
+
+/// The raft port's router.
+pub fn router(raft: Raft, faults: Arc<NetworkFaults>) -> Router {
+    Router::new()
+        .route("/raft/append", post(append))
+        .route("/raft/vote", post(vote))
+        .route("/raft/snapshot", post(snapshot))
+        .layer(DefaultBodyLimit::max(MAX_RPC_BODY))
+        .with_state(RpcState { raft, faults })
+}
+
+fn dropped() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "link cut by fault layer").into_response()
+}
+
+async fn append(State(s): State<RpcState>, Json(req): Json<AppendEntriesRequest<TypeConfig>>) -> Response {
+    if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
+        return dropped();
+    }
+    Json(s.raft.append_entries(req).await).into_response()
+}
+
+async fn vote(State(s): State<RpcState>, Json(req): Json<VoteRequest<u64>>) -> Response {
+    if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
+        return dropped();
+    }
+    Json(s.raft.vote(req).await).into_response()
+}
+
+async fn snapshot(State(s): State<RpcState>, Json(req): Json<InstallSnapshotRequest<TypeConfig>>) -> Response {
+    if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
+        return dropped();
+    }
+    Json(s.raft.install_snapshot(req).await).into_response()
+}

@@ -1,0 +1,135 @@
+//! The node's own backend database (SQLite file or MySQL server): pool, dialect, schema.
+//!
+//! This is the only module tree that writes SQL. Replicated tables (written only by the raft
+//! state machine) live in `replicated`; node-local tables in `local`. Every value uses the few
+//! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
+
+pub mod local;
+pub mod replicated;
+mod schema;
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::{AnyPool, Executor};
+use thiserror::Error;
+
+use crate::config::BackendConfig;
+
+/// Which SQL dialect the backend speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Embedded SQLite.
+    Sqlite,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+/// Errors of the backend store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The backend could not be reached or opened.
+    #[error("cannot open backend database ({what}): {source}")]
+    Open {
+        /// Which backend (never includes the password).
+        what: String,
+        /// The driver's error.
+        source: sqlx::Error,
+    },
+    /// A query failed.
+    #[error("backend query failed: {0}")]
+    Query(#[from] sqlx::Error),
+    /// Stored data does not decode.
+    #[error("backend data is malformed: {0}")]
+    Malformed(String),
+}
+
+/// Handle to the backend: a connection pool and its dialect. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+}
+
+impl Store {
+    /// Connects to the backend described by `config`, creates the schema, and checks it works.
+    pub async fn open(config: &BackendConfig, connect_timeout: Duration) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (url, what, dialect) = match config {
+            BackendConfig::Sqlite { path } => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                        what: format!("sqlite {}", path.display()),
+                        source: sqlx::Error::Io(e),
+                    })?;
+                }
+                (format!("sqlite://{}?mode=rwc", path.display()), format!("sqlite {}", path.display()), Dialect::Sqlite)
+            }
+            BackendConfig::MySql { host, port, database, user, password } => (
+                format!("mysql://{}:{}@{}:{}/{}", encode(user), encode(password), host, port, database),
+                format!("mysql {user}@{host}:{port}/{database}"),
+                Dialect::MySql,
+            ),
+        };
+        let open_err = |source| StoreError::Open { what: what.clone(), source };
+        let options: AnyConnectOptions = url.parse().map_err(open_err)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
+            .min_connections(1)
+            .acquire_timeout(connect_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL lets readers run beside the state machine's writer. NORMAL is safe here:
+                        // the raft log is the durable record and replays anything a crash loses;
+                        // snapshots checkpoint before the log behind them is purged.
+                        conn.execute("PRAGMA journal_mode=WAL").await?;
+                        conn.execute("PRAGMA synchronous=NORMAL").await?;
+                        conn.execute("PRAGMA busy_timeout=5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        let store = Store { pool, dialect };
+        schema::create(&store).await.map_err(|e| match e {
+            StoreError::Query(source) => StoreError::Open { what: what.clone(), source },
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The backend's dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+}
+
+/// Percent-encodes a URL userinfo part.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encodes_userinfo() {
+        assert_eq!(super::encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+    }
+}

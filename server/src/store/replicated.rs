@@ -1,0 +1,291 @@
+//! Replicated tables: applying raft commands to them, reading them, dumping and restoring them.
+//!
+//! Only the raft state machine calls the writing functions, inside its per-batch transaction.
+//! Everything here is deterministic: times come from the command envelope, never from a clock.
+
+use app::api::dto::{CandidateView, DowntimeView};
+use app::core::{CandidateRegistration, Command, CommandEnvelope, CommandOutcome, Downtime, InstanceKey, PromotionRule};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::{Store, StoreError};
+
+/// Applies one command. `env.issued_at_ms` is the only notion of "now" available.
+pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<CommandOutcome, StoreError> {
+    let now = env.issued_at_ms;
+    Ok(match &env.command {
+        Command::BeginDowntime(d) => {
+            if d.ends_at_ms <= now {
+                CommandOutcome::Skipped { reason: format!("downtime for {} had already ended", d.key) }
+            } else {
+                upsert_downtime(conn, d).await?;
+                CommandOutcome::Applied
+            }
+        }
+        Command::EndDowntime(key) => {
+            let n = sqlx::query("DELETE FROM database_instance_downtime WHERE hostname = ? AND port = ?")
+                .bind(&key.hostname)
+                .bind(key.port as i32)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                CommandOutcome::Unchanged { reason: format!("{key} is not downtimed") }
+            } else {
+                CommandOutcome::Applied
+            }
+        }
+        Command::RegisterCandidate(c) => {
+            upsert_candidate(conn, c).await?;
+            CommandOutcome::Applied
+        }
+        Command::Forget(key) => {
+            sqlx::query("REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
+                .bind(&key.hostname)
+                .bind(key.port as i32)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            CommandOutcome::Applied
+        }
+        Command::DisableGlobalRecoveries => {
+            sqlx::query("REPLACE INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, ?)")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            CommandOutcome::Applied
+        }
+        Command::EnableGlobalRecoveries => {
+            sqlx::query("DELETE FROM global_recovery_disable").execute(&mut *conn).await?;
+            CommandOutcome::Applied
+        }
+        Command::LeaderUri { node_id, uri } => {
+            sqlx::query("REPLACE INTO raft_leader_uri (node_id, uri) VALUES (?, ?)")
+                .bind(*node_id as i64)
+                .bind(uri)
+                .execute(&mut *conn)
+                .await?;
+            CommandOutcome::Applied
+        }
+        Command::Heartbeat => {
+            expire(conn, now).await?;
+            CommandOutcome::Applied
+        }
+    })
+}
+
+/// How long a `forget` keeps an instance from being rediscovered.
+pub const FORGET_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Drops rows that ended before `now` (run on the leader's heartbeat command, so every node
+/// drops the same rows at the same point of the log).
+async fn expire(conn: &mut AnyConnection, now: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM database_instance_downtime WHERE ends_at_ms <= ?").bind(now).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM candidate_database_instance WHERE expires_at_ms <= ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM forgotten_instance WHERE forgotten_at_ms <= ?")
+        .bind(now - FORGET_WINDOW_MS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn upsert_downtime(conn: &mut AnyConnection, d: &Downtime) -> Result<(), StoreError> {
+    sqlx::query(
+        "REPLACE INTO database_instance_downtime (hostname, port, owner, reason, begins_at_ms, ends_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&d.key.hostname)
+    .bind(d.key.port as i32)
+    .bind(&d.owner)
+    .bind(&d.reason)
+    .bind(d.begins_at_ms)
+    .bind(d.ends_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn upsert_candidate(conn: &mut AnyConnection, c: &CandidateRegistration) -> Result<(), StoreError> {
+    sqlx::query(
+        "REPLACE INTO candidate_database_instance (hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&c.key.hostname)
+    .bind(c.key.port as i32)
+    .bind(c.promotion_rule.as_str())
+    .bind(c.last_suggested_ms)
+    .bind(c.expires_at_ms)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Every replicated row, in a canonical order: the content of a snapshot, and what the
+/// replicated-state digest is computed over.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicatedTables {
+    /// Downtimes (including ones past their end that no heartbeat has expired yet).
+    pub downtimes: Vec<Downtime>,
+    /// Promotion-rule registrations.
+    pub candidates: Vec<CandidateRegistration>,
+    /// Whether global recoveries are disabled.
+    pub global_recoveries_disabled: bool,
+    /// HTTP URIs announced by nodes as they became leader.
+    pub leader_uris: Vec<(u64, String)>,
+    /// Recently forgotten instances and when.
+    pub forgotten: Vec<(InstanceKey, i64)>,
+}
+
+type DowntimeRow = (String, i32, String, String, i64, i64);
+type CandidateRow = (String, i32, String, i64, i64);
+
+fn key(hostname: String, port: i32) -> Result<InstanceKey, StoreError> {
+    let port = u16::try_from(port).map_err(|_| StoreError::Malformed(format!("port {port} out of range")))?;
+    Ok(InstanceKey { hostname, port })
+}
+
+fn rule(text: &str) -> Result<PromotionRule, StoreError> {
+    text.parse().map_err(|_| StoreError::Malformed(format!("promotion rule {text:?}")))
+}
+
+/// Reads every replicated table on `conn` (use a transaction for a consistent view).
+pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreError> {
+    let downtimes = sqlx::query_as::<_, DowntimeRow>(
+        "SELECT hostname, port, owner, reason, begins_at_ms, ends_at_ms FROM database_instance_downtime
+         ORDER BY hostname, port",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(h, p, owner, reason, begins_at_ms, ends_at_ms)| {
+        Ok(Downtime { key: key(h, p)?, owner, reason, begins_at_ms, ends_at_ms })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let candidates = sqlx::query_as::<_, CandidateRow>(
+        "SELECT hostname, port, promotion_rule, last_suggested_ms, expires_at_ms FROM candidate_database_instance
+         ORDER BY hostname, port",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(h, p, r, last_suggested_ms, expires_at_ms)| {
+        Ok(CandidateRegistration { key: key(h, p)?, promotion_rule: rule(&r)?, last_suggested_ms, expires_at_ms })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    let disabled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable").fetch_one(&mut *conn).await?;
+    let leader_uris = sqlx::query_as::<_, (i64, String)>("SELECT node_id, uri FROM raft_leader_uri ORDER BY node_id")
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, uri)| (id as u64, uri))
+        .collect();
+    let forgotten = sqlx::query_as::<_, (String, i32, i64)>(
+        "SELECT hostname, port, forgotten_at_ms FROM forgotten_instance ORDER BY hostname, port",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(h, p, at)| Ok((key(h, p)?, at)))
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(ReplicatedTables { downtimes, candidates, global_recoveries_disabled: disabled > 0, leader_uris, forgotten })
+}
+
+/// Replaces every replicated table's content with `tables` (snapshot install).
+pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Result<(), StoreError> {
+    for table in
+        ["database_instance_downtime", "candidate_database_instance", "global_recovery_disable", "raft_leader_uri", "forgotten_instance"]
+    {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+    }
+    for d in &tables.downtimes {
+        upsert_downtime(conn, d).await?;
+    }
+    for c in &tables.candidates {
+        upsert_candidate(conn, c).await?;
+    }
+    if tables.global_recoveries_disabled {
+        sqlx::query("INSERT INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, 0)")
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (id, uri) in &tables.leader_uris {
+        sqlx::query("INSERT INTO raft_leader_uri (node_id, uri) VALUES (?, ?)")
+            .bind(*id as i64)
+            .bind(uri)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (k, at) in &tables.forgotten {
+        sqlx::query("INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
+            .bind(&k.hostname)
+            .bind(k.port as i32)
+            .bind(*at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Downtimes in force at `now_ms`.
+    pub async fn active_downtimes(&self, now_ms: i64) -> Result<Vec<DowntimeView>, StoreError> {
+        let rows = sqlx::query_as::<_, DowntimeRow>(
+            "SELECT hostname, port, owner, reason, begins_at_ms, ends_at_ms FROM database_instance_downtime
+             WHERE ends_at_ms > ? ORDER BY hostname, port",
+        )
+        .bind(now_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(hostname, port, owner, reason, begins_at_ms, ends_at_ms)| {
+                let port = key(String::new(), port)?.port;
+                Ok(DowntimeView { hostname, port, owner, reason, begins_at_ms, ends_at_ms })
+            })
+            .collect()
+    }
+
+    /// Registrations in force at `now_ms`.
+    pub async fn active_candidates(&self, now_ms: i64) -> Result<Vec<CandidateView>, StoreError> {
+        let rows = sqlx::query_as::<_, CandidateRow>(
+            "SELECT hostname, port, promotion_rule, last_suggested_ms, expires_at_ms FROM candidate_database_instance
+             WHERE expires_at_ms > ? ORDER BY hostname, port",
+        )
+        .bind(now_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)| {
+                let port = key(String::new(), port)?.port;
+                Ok(CandidateView { hostname, port, promotion_rule, last_suggested_ms, expires_at_ms })
+            })
+            .collect()
+    }
+
+    /// Whether global recoveries are disabled.
+    pub async fn global_recoveries_disabled(&self) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable").fetch_one(self.pool()).await?;
+        Ok(n > 0)
+    }
+
+    /// HTTP URI announced by `node_id`, if any.
+    pub async fn leader_uri(&self, node_id: u64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar::<_, String>("SELECT uri FROM raft_leader_uri WHERE node_id = ?")
+            .bind(node_id as i64)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// A SHA-256 over every replicated row in canonical order: equal on two nodes exactly when
+    /// their replicated state is equal.
+    pub async fn replicated_digest(&self) -> Result<String, StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut tx = self.pool().begin().await?;
+        let tables = dump(&mut tx).await?;
+        tx.commit().await?;
+        let bytes = serde_json::to_vec(&tables).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
+}

@@ -1,0 +1,3 @@
+//! Shared support code for the integration tests.
+
+pub mod mariadb;
