@@ -139,7 +139,8 @@ fn no_candidate_lists_every_reason() {
 #[test]
 fn can_replicate_from_checks_like_orchestrator() {
     let source = replica("s", 1, 10);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Instance, &mut Instance)>, Result<(), ReplicationBlocker>)> = vec![
+    type Mutation = Box<dyn Fn(&mut Instance, &mut Instance)>;
+    let cases: Vec<(&str, Mutation, Result<(), ReplicationBlocker>)> = vec![
         ("fine", Box::new(|_, _| {}), Ok(())),
         ("self", Box::new(|r, s| r.key = s.key.clone()), Err(ReplicationBlocker::SameInstance)),
         ("no binlog", Box::new(|_, s| s.log_bin = false), Err(ReplicationBlocker::SourceHasNoBinlog)),

@@ -325,7 +325,7 @@ mod tests {
     fn mysql_parse_handles_tags_case_and_refuses_garbage() {
         let set = MysqlGtidSet::parse(&format!("{}:1-2:blue:5", U1.to_uppercase())).unwrap();
         assert_eq!(set.to_string(), format!("{U1}:1-2,{U1}:blue:5"));
-        for bad in [format!("{U1}"), format!("{U1}:0"), format!("{U1}:5-3"), "nope:1".to_string(), format!("{U1}:1-x")] {
+        for bad in [U1.to_string(), format!("{U1}:0"), format!("{U1}:5-3"), "nope:1".to_string(), format!("{U1}:1-x")] {
             assert!(MysqlGtidSet::parse(&bad).is_err(), "{bad}");
         }
     }

@@ -6,8 +6,8 @@
 
 pub mod analysis;
 pub mod analysis_code;
-pub mod analysis_counts;
-pub mod analysis_rules;
+mod analysis_counts;
+mod analysis_rules;
 pub mod binlog;
 pub mod candidate;
 pub mod cluster_filter;
@@ -24,9 +24,15 @@ pub mod time_fmt;
 pub mod topology;
 pub mod topology_ascii;
 
+pub use analysis::{analyze, AnalysisConfig, ReplicationAnalysis};
+pub use analysis_code::AnalysisCode;
+pub use candidate::{choose_candidate, CandidateChoice, NoCandidate};
+pub use cluster_filter::ClusterFilters;
 pub use command::{Command, CommandEnvelope, CommandOutcome, COMMAND_VERSION};
 pub use downtime::{Downtime, DowntimeRequest, DEFAULT_DOWNTIME_MS};
 pub use error::DomainError;
+pub use instance::Instance;
 pub use instance_key::InstanceKey;
 pub use promotion_rule::{CandidateRegistration, PromotionRule};
 pub use proposal::Proposal;
+pub use topology::{ClusterInfo, Topology};

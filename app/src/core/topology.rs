@@ -206,7 +206,7 @@ fn place(instances: &BTreeMap<InstanceKey, Instance>, key: &InstanceKey) -> Plac
             return Placement { cluster_name: current.to_string(), depth: depth_u32(path.len() - 1) };
         };
         if let Some(loop_start) = path.iter().position(|k| *k == master) {
-            let named = loop_name(instances, &path[loop_start..]);
+            let named = loop_name(instances, master, &path[loop_start + 1..]);
             let depth = path.iter().position(|k| *k == named).unwrap_or(loop_start);
             return Placement { cluster_name: named.to_string(), depth: depth_u32(depth) };
         }
@@ -216,12 +216,17 @@ fn place(instances: &BTreeMap<InstanceKey, Instance>, key: &InstanceKey) -> Plac
 }
 
 /// The member a replication loop is named after: the only writable one, else the smallest key.
-fn loop_name<'a>(instances: &BTreeMap<InstanceKey, Instance>, members: &[&'a InstanceKey]) -> &'a InstanceKey {
-    let writable: Vec<&'a InstanceKey> =
-        members.iter().copied().filter(|k| instances.get(*k).is_some_and(|i| !i.read_only)).collect();
+/// `first` is any member (the loop is never empty; taking it separately keeps this total).
+fn loop_name<'a>(
+    instances: &BTreeMap<InstanceKey, Instance>,
+    first: &'a InstanceKey,
+    rest: &[&'a InstanceKey],
+) -> &'a InstanceKey {
+    let members = || std::iter::once(first).chain(rest.iter().copied());
+    let writable: Vec<&'a InstanceKey> = members().filter(|k| instances.get(*k).is_some_and(|i| !i.read_only)).collect();
     match writable.as_slice() {
         [only] => only,
-        _ => members.iter().copied().min().unwrap_or(members[0]),
+        _ => members().min().unwrap_or(first),
     }
 }
 

@@ -64,7 +64,7 @@ impl Topology {
         let render = Render { topology: self, downtimes, now_ms, options, in_cluster: &in_cluster };
         let mut lines = Vec::new();
         let roots: Vec<&&Instance> =
-            members.iter().filter(|i| !i.master_key.as_ref().is_some_and(|m| in_cluster(m))).collect();
+            members.iter().filter(|i| !i.master_key.as_ref().is_some_and(&in_cluster)).collect();
         if roots.is_empty() {
             for co_master in members.iter().filter(|i| i.is_co_master) {
                 render.entry(1, co_master, &mut lines);

@@ -1,0 +1,266 @@
+//! TestCluster: N real nodes in one process (real raft over real loopback sockets, per-node
+//! SQLite and raft dir), with the fault layer to cut links, and condition waits with deadlines.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::api::ApiError;
+use app::core::{CommandOutcome, DowntimeRequest, InstanceKey, Proposal};
+use openraft::ServerState;
+use server::config::NodeConfig;
+use server::node::{self, Listeners, Node, NodeHandle};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+
+/// Default deadline for cluster-level conditions (elections, replication).
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Polls `cond` every 20 ms until it is true or `timeout` passes; panics with `what` then.
+pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if cond().await {
+            return;
+        }
+        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Knobs for a test cluster.
+#[derive(Clone)]
+pub struct Options {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Extra JSON config keys (`"Key": value, ...`) for every node.
+    pub extra: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { nodes: 3, extra: String::new() }
+    }
+}
+
+/// A cluster of in-process nodes.
+pub struct TestCluster {
+    _dir: TempDir,
+    configs: Vec<NodeConfig>,
+    raft_addrs: Vec<SocketAddr>,
+    http_addrs: Vec<SocketAddr>,
+    handles: Vec<Option<NodeHandle>>,
+    /// HTTP client for API calls.
+    pub http: reqwest::Client,
+}
+
+impl TestCluster {
+    /// Starts `options.nodes` nodes and waits until one leads.
+    pub async fn start(options: Options) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut raft_listeners = Vec::new();
+        let mut http_listeners = Vec::new();
+        for _ in 0..options.nodes {
+            raft_listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("bind raft"));
+            http_listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("bind http"));
+        }
+        let raft_addrs: Vec<SocketAddr> = raft_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        let http_addrs: Vec<SocketAddr> = http_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        let nodes_json = raft_addrs.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+        let mut configs = Vec::new();
+        for i in 0..options.nodes {
+            let d = dir.path().join(format!("n{i}"));
+            let extra = if options.extra.is_empty() { String::new() } else { format!(", {}", options.extra) };
+            let text = format!(
+                r#"{{ "RaftEnabled": true, "RaftDataDir": "{raft}", "RaftBind": "{bind}", "RaftNodes": [{nodes_json}],
+                     "ListenAddress": "{http}", "HTTPAdvertise": "http://{http}",
+                     "BackendDB": "sqlite", "SQLite3DataFile": "{db}" {extra} }}"#,
+                raft = d.join("raft").display(),
+                bind = raft_addrs[i],
+                http = http_addrs[i],
+                db = d.join("orchestrator.db").display(),
+            );
+            configs.push(NodeConfig::parse(&text).expect("valid test config"));
+        }
+        let mut cluster = TestCluster {
+            _dir: dir,
+            configs,
+            raft_addrs,
+            http_addrs,
+            handles: Vec::new(),
+            http: reqwest::Client::builder().no_proxy().build().expect("client"),
+        };
+        for (i, (raft, http)) in raft_listeners.into_iter().zip(http_listeners).enumerate() {
+            let handle = cluster.start_node(i, Listeners { raft, http }).await;
+            cluster.handles.push(Some(handle));
+        }
+        cluster.wait_for_leader().await;
+        cluster
+    }
+
+    async fn start_node(&self, i: usize, listeners: Listeners) -> NodeHandle {
+        node::start(self.configs[i].clone(), listeners, server::site_options::defaults())
+            .await
+            .unwrap_or_else(|e| panic!("node {i} failed to start: {e}"))
+    }
+
+    /// Number of nodes (running or not).
+    pub fn len(&self) -> usize {
+        self.configs.len()
+    }
+
+    /// Node `i` (panics if stopped).
+    pub fn node(&self, i: usize) -> &Arc<Node> {
+        &self.handles[i].as_ref().unwrap_or_else(|| panic!("node {i} is stopped")).node
+    }
+
+    /// Raft id of node `i`.
+    pub fn id(&self, i: usize) -> u64 {
+        self.configs[i].node_id()
+    }
+
+    /// Indexes of running nodes.
+    pub fn running(&self) -> Vec<usize> {
+        (0..self.len()).filter(|i| self.handles[*i].is_some()).collect()
+    }
+
+    /// HTTP base URL of node `i`.
+    pub fn url(&self, i: usize) -> String {
+        format!("http://{}", self.http_addrs[i])
+    }
+
+    /// GET `path` on node `i`: (status, body text).
+    pub async fn get(&self, i: usize, path: &str) -> (u16, String) {
+        match self.http.get(format!("{}{path}", self.url(i))).timeout(Duration::from_secs(10)).send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.text().await.unwrap_or_default())
+            }
+            Err(e) => (0, e.to_string()),
+        }
+    }
+
+    /// Index of the node that leads with a quorum, if exactly one does among running nodes.
+    pub fn leader(&self) -> Option<usize> {
+        let leaders: Vec<usize> = self.running().into_iter().filter(|i| self.node(*i).is_leader_with_quorum()).collect();
+        (leaders.len() == 1).then(|| leaders[0])
+    }
+
+    /// Waits until one running node leads and every running node knows it.
+    pub async fn wait_for_leader(&self) -> usize {
+        wait_until(DEADLINE, "a leader known to every running node", || async {
+            match self.leader() {
+                Some(l) => self.running().iter().all(|i| {
+                    let m = self.node(*i).raft.metrics().borrow().clone();
+                    m.current_leader == Some(self.id(l))
+                        && (m.state == ServerState::Leader || m.state == ServerState::Follower)
+                }),
+                None => false,
+            }
+        })
+        .await;
+        self.leader().expect("leader")
+    }
+
+    /// Waits until a leader other than `old` leads.
+    pub async fn wait_for_new_leader(&self, old: usize) -> usize {
+        wait_until(DEADLINE, "a new leader", || async { self.leader().is_some_and(|l| l != old) }).await;
+        self.wait_for_leader().await
+    }
+
+    /// Cuts node `i`'s raft links to every other node, both directions, on both sides.
+    pub fn isolate(&self, i: usize) {
+        for j in self.running() {
+            if j != i {
+                self.node(i).faults.cut(self.id(j));
+                self.node(j).faults.cut(self.id(i));
+            }
+        }
+    }
+
+    /// Restores every link.
+    pub fn heal(&self) {
+        for i in self.running() {
+            self.node(i).faults.heal();
+        }
+    }
+
+    /// Stops node `i` (its data stays).
+    pub async fn stop(&mut self, i: usize) {
+        if let Some(handle) = self.handles[i].take() {
+            handle.shutdown().await;
+        }
+    }
+
+    /// Starts a stopped node `i` again on the same addresses and data.
+    pub async fn restart(&mut self, i: usize) {
+        assert!(self.handles[i].is_none(), "node {i} is running");
+        let deadline = Instant::now() + DEADLINE;
+        let listeners = loop {
+            let raft = TcpListener::bind(self.raft_addrs[i]).await;
+            let http = TcpListener::bind(self.http_addrs[i]).await;
+            match (raft, http) {
+                (Ok(raft), Ok(http)) => break Listeners { raft, http },
+                (r, h) => {
+                    assert!(Instant::now() < deadline, "cannot rebind node {i}: {:?} {:?}", r.err(), h.err());
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        };
+        let handle = self.start_node(i, listeners).await;
+        self.handles[i] = Some(handle);
+    }
+
+    /// Submits a proposal through node `i`'s control plane (the dashboard's path).
+    pub async fn submit(&self, i: usize, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        self.node(i).submit(proposal).await
+    }
+
+    /// Applied index of node `i`.
+    pub fn applied(&self, i: usize) -> u64 {
+        self.node(i).raft.metrics().borrow().last_applied.map(|l| l.index).unwrap_or(0)
+    }
+
+    /// Waits until every running node has applied at least what node `i` has.
+    pub async fn wait_converged(&self) {
+        wait_until(DEADLINE, "every running node applied the same index and has the same digest", || async {
+            let running = self.running();
+            let top = running.iter().map(|i| self.applied(*i)).max().unwrap_or(0);
+            if !running.iter().all(|i| self.applied(*i) == top) {
+                return false;
+            }
+            let mut digests = Vec::new();
+            for i in &running {
+                digests.push(self.node(*i).store.replicated_digest().await.expect("digest"));
+            }
+            digests.windows(2).all(|w| w[0] == w[1])
+        })
+        .await;
+    }
+
+    /// Hostnames downtimed on node `i`, sorted.
+    pub async fn downtimed_hosts(&self, i: usize) -> Vec<String> {
+        let node = self.node(i);
+        let mut hosts: Vec<String> = node
+            .store
+            .active_downtimes(node.clock.now_ms())
+            .await
+            .expect("downtimes")
+            .into_iter()
+            .map(|d| d.hostname)
+            .collect();
+        hosts.sort();
+        hosts
+    }
+}
+
+/// A begin-downtime proposal for `host:3306`.
+pub fn downtime(host: &str) -> Proposal {
+    let key = InstanceKey::new(host, 3306).expect("key");
+    Proposal::BeginDowntime(DowntimeRequest::parse(key, "test", "testing", "1h").expect("request"))
+}

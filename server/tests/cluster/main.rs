@@ -1,0 +1,13 @@
+//! In-process cluster tests: three real nodes on loopback, links cut by the fault layer.
+//! One scenario per file, named after what happens; each waits on conditions with deadlines.
+
+mod harness;
+
+mod t10_follower_command_reaches_every_store;
+mod t11_http_writes_proxy_to_leader;
+mod t20_restart_replays_log;
+mod t30_isolated_leader_is_replaced;
+mod t31_minority_cannot_commit;
+mod t40_lagging_node_catches_up_by_snapshot;
+mod t50_no_acknowledged_command_lost_across_leader_kills;
+mod t60_leadership_transfer;
