@@ -1,7 +1,7 @@
 //! Leader duties and leadership transfer.
 //!
-//! On becoming leader a node announces its HTTP URI through raft (orchestrator's `leader-uri`),
-//! and while leading it proposes a `heartbeat` command every minute, which also expires ended
+//! Every node announces its HTTP URI through raft (orchestrator's `leader-uri`, extended to
+//! all members so that any node can reach any other), and while leading it proposes a `heartbeat` command every minute, which also expires ended
 //! downtimes and registrations on every node at the same log position.
 //! Yielding (orchestrator's `raft-yield`) stops this node's heartbeats and candidacy for a
 //! window, and asks the other members, except a chosen one, not to stand for election.
@@ -21,13 +21,14 @@ use crate::node::Node;
 /// How often the leader proposes a `heartbeat` command.
 pub const HEARTBEAT_COMMAND_INTERVAL: Duration = Duration::from_secs(60);
 
-/// Runs until shutdown: announce on each new term, heartbeat while leading.
+/// Runs until shutdown: announce this node's HTTP URI whenever the replicated value differs
+/// (so every node can reach every other), heartbeat while leading.
 pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     let mut metrics = node.raft.metrics();
-    let mut announced_term: Option<u64> = None;
     let mut heartbeat = tokio::time::interval(HEARTBEAT_COMMAND_INTERVAL);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut retry = tokio::time::interval(Duration::from_millis(250));
+    let mut announced = false;
     loop {
         let beat = tokio::select! {
             _ = shutdown.changed() => break,
@@ -35,27 +36,42 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             _ = heartbeat.tick() => true,
             _ = retry.tick() => false,
         };
-        let (state, leader, term) = {
+        let (state, leader) = {
             let m = metrics.borrow();
-            (m.state, m.current_leader, m.current_term)
+            (m.state, m.current_leader)
         };
-        if state != ServerState::Leader || leader != Some(node.id) || node.is_yielding() {
+        if leader.is_none() || node.is_yielding() {
             continue;
         }
-        if announced_term != Some(term) {
-            let cmd = Command::LeaderUri { node_id: node.id, uri: node.http_uri() };
-            match node.propose(CommandEnvelope::new(cmd, node.clock.now_ms(), node.id), true).await {
-                Ok(_) => {
-                    tracing::info!(term, uri = %node.http_uri(), "leader announced its URI");
-                    announced_term = Some(term);
-                }
-                Err(e) => tracing::debug!(error = %e, "cannot announce leader URI yet"),
-            }
-        } else if beat {
+        if !announced {
+            announced = announce(&node).await;
+        }
+        if beat && state == ServerState::Leader && leader == Some(node.id) {
             let env = CommandEnvelope::new(Command::Heartbeat, node.clock.now_ms(), node.id);
             if let Err(e) = node.propose(env, true).await {
                 tracing::debug!(error = %e, "heartbeat command not committed");
             }
+        }
+    }
+}
+
+/// Proposes this node's URI unless the replicated value already matches. True when done.
+async fn announce(node: &Node) -> bool {
+    let uri = node.http_uri();
+    if let Ok(Some(stored)) = node.store.leader_uri(node.id).await {
+        if stored == uri {
+            return true;
+        }
+    }
+    let cmd = Command::LeaderUri { node_id: node.id, uri: uri.clone() };
+    match node.propose(CommandEnvelope::new(cmd, node.clock.now_ms(), node.id), false).await {
+        Ok(_) => {
+            tracing::info!(%uri, "announced this node's HTTP URI");
+            true
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot announce this node's HTTP URI yet");
+            false
         }
     }
 }

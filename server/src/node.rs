@@ -150,7 +150,6 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<openraft::Config>, StartError>
         max_payload_entries: 300,
         snapshot_policy: SnapshotPolicy::LogsSinceLast(config.raft.snapshot_threshold),
         max_in_snapshot_log_to_keep: config.raft.logs_to_keep,
-        purge_batch_size: 256,
         snapshot_max_chunk_size: 1024 * 1024,
         ..Default::default()
     };

@@ -62,6 +62,7 @@ pub struct TestCluster {
 impl TestCluster {
     /// Starts `options.nodes` nodes and waits until one leads.
     pub async fn start(options: Options) -> Self {
+        init_logging();
         let dir = tempfile::tempdir().expect("tempdir");
         let mut raft_listeners = Vec::new();
         let mut http_listeners = Vec::new();
@@ -167,10 +168,23 @@ impl TestCluster {
         self.leader().expect("leader")
     }
 
-    /// Waits until a leader other than `old` leads.
+    /// Waits until a node other than `old` leads with a quorum and every running node except
+    /// `old` (which may be cut off) knows it.
     pub async fn wait_for_new_leader(&self, old: usize) -> usize {
-        wait_until(DEADLINE, "a new leader", || async { self.leader().is_some_and(|l| l != old) }).await;
-        self.wait_for_leader().await
+        let mut found = None;
+        wait_until(DEADLINE, "a new leader known to the others", || {
+            let candidate = self.running().into_iter().find(|i| *i != old && self.node(*i).is_leader_with_quorum());
+            found = candidate;
+            async move {
+                candidate.is_some_and(|l| {
+                    self.running().iter().filter(|i| **i != old).all(|i| {
+                        self.node(*i).raft.metrics().borrow().current_leader == Some(self.id(l))
+                    })
+                })
+            }
+        })
+        .await;
+        found.expect("new leader")
     }
 
     /// Cuts node `i`'s raft links to every other node, both directions, on both sides.
@@ -263,4 +277,15 @@ impl TestCluster {
 pub fn downtime(host: &str) -> Proposal {
     let key = InstanceKey::new(host, 3306).expect("key");
     Proposal::BeginDowntime(DowntimeRequest::parse(key, "test", "testing", "1h").expect("request"))
+}
+
+/// Installs a test log subscriber once (RUST_LOG controls it; quiet by default).
+pub fn init_logging() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    });
 }
