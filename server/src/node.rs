@@ -71,6 +71,8 @@ pub struct Node {
     pub raft: Raft,
     /// The backend store.
     pub store: Store,
+    /// The raft log (shared with raft; for its write statistics).
+    pub log: LogStore,
     /// Test fault layer for the raft links.
     pub faults: Arc<NetworkFaults>,
     /// Proposers' clock.
@@ -168,6 +170,7 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
     let faults = Arc::new(NetworkFaults::default());
     let network = Network::new(faults.clone(), config.raft.heartbeat.max(Duration::from_millis(200)))
         .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
+    let log = log_store.clone();
     let raft = Raft::new(id, raft_config(&config)?, network, log_store, state_machine)
         .await
         .map_err(|e| StartError::Raft(e.to_string()))?;
@@ -191,6 +194,7 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         config: config.clone(),
         raft: raft.clone(),
         store,
+        log,
         faults: faults.clone(),
         clock: Arc::new(SystemClock),
         http,

@@ -66,11 +66,15 @@ struct RaftStatusReply {
     millis_since_quorum_ack: Option<u64>,
     members: Vec<app::api::dto::MemberView>,
     replicated_digest: String,
+    /// Raft log appends since start, and the fdatasyncs that made them durable (group commit).
+    log_appends: u64,
+    log_syncs: u64,
 }
 
 /// `GET /api/raft-status`.
 pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
     let s = node.raft_status().await;
+    let (log_appends, log_syncs) = node.log.write_stats();
     let digest = match node.store.replicated_digest().await {
         Ok(d) => d,
         Err(e) => return error(crate::control_plane::internal(e)),
@@ -95,6 +99,8 @@ pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
             millis_since_quorum_ack: s.millis_since_quorum_ack,
             members: s.members,
             replicated_digest: digest,
+            log_appends,
+            log_syncs,
         },
     )
 }

@@ -10,6 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use openraft::storage::LogFlushed;
@@ -22,32 +23,57 @@ const MAX_BATCH: usize = 4096;
 /// Compact when the file is larger than this and mostly dead.
 const COMPACT_MIN_BYTES: u64 = 32 * 1024 * 1024;
 
-/// A unit of work for the writer.
-pub enum WriteOp {
-    /// Entries to append; `done` is raft's flush callback.
-    Append {
-        /// Encoded records.
-        bytes: Vec<u8>,
-        /// Called after the bytes are durable.
-        done: LogFlushed<TypeConfig>,
-    },
-    /// A truncate or purge marker; the sender waits for durability.
-    Marker {
-        /// Encoded record.
-        bytes: Vec<u8>,
-        /// Whether this was a purge (compaction may follow).
-        purge: bool,
-        /// Answered after the bytes are durable.
-        done: tokio::sync::oneshot::Sender<io::Result<()>>,
-    },
+/// Who to tell when a write is durable (or failed).
+pub enum Done {
+    /// openraft's flush callback (appends).
+    Raft(LogFlushed<TypeConfig>),
+    /// A waiting task (truncate/purge markers, and direct appends).
+    Waiter(tokio::sync::oneshot::Sender<io::Result<()>>),
+}
+
+impl Done {
+    fn complete(self, result: io::Result<()>) {
+        match self {
+            Done::Raft(callback) => callback.log_io_completed(result),
+            Done::Waiter(tx) => {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}
+
+/// A unit of work for the writer: encoded records and who waits for their durability.
+pub struct WriteOp {
+    /// Encoded records.
+    pub bytes: Vec<u8>,
+    /// An append of entries (counted in the stats), as opposed to a truncate/purge marker.
+    pub is_append: bool,
+    /// A purge marker (compaction may follow).
+    pub purge: bool,
+    /// Completed after the bytes are durable.
+    pub done: Done,
+}
+
+/// Counters of the writer: how many appends arrived and how many syncs served them.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Append operations received.
+    pub appends: AtomicU64,
+    /// fdatasync calls made.
+    pub syncs: AtomicU64,
 }
 
 /// Starts the writer thread on `file` (opened for append at `path`).
-pub fn spawn(path: PathBuf, file: File, contents: Arc<Mutex<LogContents>>) -> io::Result<Sender<WriteOp>> {
+pub fn spawn(
+    path: PathBuf,
+    file: File,
+    contents: Arc<Mutex<LogContents>>,
+    stats: Arc<WriterStats>,
+) -> io::Result<Sender<WriteOp>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("raft-log-writer".into())
-        .spawn(move || Writer { path, file, contents, failed: None }.run(rx))?;
+        .spawn(move || Writer { path, file, contents, stats, failed: None }.run(rx))?;
     Ok(tx)
 }
 
@@ -55,6 +81,7 @@ struct Writer {
     path: PathBuf,
     file: File,
     contents: Arc<Mutex<LogContents>>,
+    stats: Arc<WriterStats>,
     failed: Option<(io::ErrorKind, String)>,
 }
 
@@ -71,14 +98,9 @@ impl Writer {
             let result = self.write_batch(&batch);
             let mut purged = false;
             for op in batch {
+                purged |= op.purge;
                 let r = result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string()));
-                match op {
-                    WriteOp::Append { done, .. } => done.log_io_completed(r),
-                    WriteOp::Marker { done, purge, .. } => {
-                        purged |= purge;
-                        let _ = done.send(r);
-                    }
-                }
+                op.done.complete(r);
             }
             if purged && result.is_ok() {
                 if let Err(e) = self.maybe_compact() {
@@ -94,11 +116,15 @@ impl Writer {
         }
         let mut buf = Vec::new();
         for op in batch {
-            match op {
-                WriteOp::Append { bytes, .. } | WriteOp::Marker { bytes, .. } => buf.extend_from_slice(bytes),
+            if op.is_append {
+                self.stats.appends.fetch_add(1, Ordering::Relaxed);
             }
+            buf.extend_from_slice(&op.bytes);
         }
         let result = self.file.write_all(&buf).and_then(|_| self.file.sync_data());
+        if result.is_ok() {
+            self.stats.syncs.fetch_add(1, Ordering::Relaxed);
+        }
         if let Err(e) = &result {
             tracing::error!(error = %e, "raft log write failed");
             self.failed = Some((e.kind(), e.to_string()));
