@@ -2,6 +2,8 @@
 //! `[[workspace.metadata.leptos]]` (what cargo-leptos builds), and must load at runtime with
 //! `LEPTOS_*` variables taking precedence.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 fn root() -> PathBuf {

@@ -1,6 +1,8 @@
 //! openraft's storage conformance suite against the real log store (file + group commit) and the
 //! real state machine (backend DB, SQLite in a temp dir).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::result_large_err)]
+
 use std::time::Duration;
 
 use openraft::testing::{StoreBuilder, Suite};

@@ -8,6 +8,8 @@
 //! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
 //! | membership                                  | fixed `RaftNodes`, node id = hash of the address text |
 
+#![allow(clippy::result_large_err)] // openraft's StorageError is large by design
+
 pub mod log_file;
 pub mod log_store;
 pub mod log_writer;

@@ -1,6 +1,8 @@
 //! In-process cluster tests: three real nodes on loopback, links cut by the fault layer.
 //! One scenario per file, named after what happens; each waits on conditions with deadlines.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 
 mod t10_follower_command_reaches_every_store;

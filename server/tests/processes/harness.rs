@@ -59,8 +59,6 @@ pub struct ProcCluster {
     pub dir: TempDir,
     /// HTTP ports.
     pub http_ports: Vec<u16>,
-    /// Raft ports.
-    pub raft_ports: Vec<u16>,
     configs: Vec<PathBuf>,
     children: Vec<Option<Child>>,
     /// API client.
@@ -106,7 +104,6 @@ impl ProcCluster {
         let mut cluster = ProcCluster {
             dir,
             http_ports,
-            raft_ports,
             configs,
             children: (0..n).map(|_| None).collect(),
             http: reqwest::Client::builder().no_proxy().build().expect("client"),
@@ -158,11 +155,6 @@ impl ProcCluster {
             assert!(start.elapsed() < timeout, "node {i} did not exit within {timeout:?}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    /// Whether node `i`'s process is running.
-    pub fn is_running(&mut self, i: usize) -> bool {
-        self.children[i].as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// GET on node `i`: (status, body); status 0 when the node cannot be reached.
