@@ -26,6 +26,9 @@ done
 export PATH="$E2E_DIR/bin:$HOME/.cargo/bin:$PATH"
 # The same flag cargo-leptos uses for debug builds, so plain cargo commands share the cache.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
+# cargo-leptos 0.3.10 looks for the server binary under the *package* name (target/debug/server)
+# unless bin-exe-name is set, and fails after compiling. The binary is `orchestrator`.
+export LEPTOS_BIN_EXE_NAME="${LEPTOS_BIN_EXE_NAME:-orchestrator}"
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$REPO/$TARGET_DIR" ;; esac
 

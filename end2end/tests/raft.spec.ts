@@ -16,12 +16,17 @@ test.beforeAll(async () => {
   expect(cluster.nodes.map((n) => n.id)).toContain(leaderId);
 });
 
-/** Records page errors and console errors of `page`. */
+/**
+ * Records page errors (uncaught exceptions, wasm panics) and console errors of `page`. The one
+ * ignored console error is Chromium's automatic /favicon.ico request (the site has no favicon).
+ */
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console.error: ${m.text()}`);
+    if (m.type() !== "error") return;
+    if (new URL(m.location().url || "about:blank", "http://x").pathname === "/favicon.ico") return;
+    errors.push(`console.error: ${m.text()} (${m.location().url})`);
   });
   return errors;
 }

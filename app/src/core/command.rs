@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::downtime::Downtime;
 use crate::core::instance_key::InstanceKey;
 use crate::core::promotion_rule::CandidateRegistration;
+use crate::core::recovery::{FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep};
 
 /// Envelope format version written by this build.
 pub const COMMAND_VERSION: u16 = 1;
@@ -62,6 +63,39 @@ pub enum Command {
     /// Leader's periodic no-op; keeps the log moving and carries time forward so that
     /// expired downtimes and registrations are removed deterministically.
     Heartbeat,
+    /// The leader probed a new instance: every node adds it to its own discovery.
+    Discover(InstanceKey),
+    /// Forget every instance of a cluster.
+    ForgetCluster(String),
+    /// Manual cluster alias (`set-cluster-alias`); an empty alias removes the override.
+    SetClusterAlias {
+        /// The cluster name (`host:port` of its master).
+        cluster_name: String,
+        /// The alias.
+        alias: String,
+    },
+    /// The leader detected a failure (before hooks or recovery).
+    RegisterFailureDetection(FailureDetection),
+    /// The leader registers a recovery before changing any server. Applying it is the fence:
+    /// it is skipped when the cluster already has a recovery in progress, or (for automated
+    /// ones) an unacknowledged one within the block period.
+    WriteRecovery {
+        /// The recovery.
+        recovery: RecoveryRecord,
+        /// `RecoveryPeriodBlockSeconds` in ms, as the proposer had it.
+        block_ms: i64,
+    },
+    /// An audit line of a recovery.
+    WriteRecoveryStep(RecoveryStep),
+    /// How a recovery ended.
+    ResolveRecovery(RecoveryResolution),
+    /// An operator acknowledges recoveries (and their detections).
+    AckRecovery(RecoveryAck),
+    /// Drop detections and recoveries that ended before `before_ms` (keeps snapshots small).
+    PruneHistory {
+        /// Cut-off (unix ms).
+        before_ms: i64,
+    },
 }
 
 impl Command {
@@ -76,6 +110,15 @@ impl Command {
             Command::EnableGlobalRecoveries => "enable-global-recoveries",
             Command::LeaderUri { .. } => "leader-uri",
             Command::Heartbeat => "heartbeat",
+            Command::Discover(_) => "discover",
+            Command::ForgetCluster(_) => "forget-cluster",
+            Command::SetClusterAlias { .. } => "set-cluster-alias-manual-override",
+            Command::RegisterFailureDetection(_) => "register-failure-detection",
+            Command::WriteRecovery { .. } => "write-recovery",
+            Command::WriteRecoveryStep(_) => "write-recovery-step",
+            Command::ResolveRecovery(_) => "resolve-recovery",
+            Command::AckRecovery(_) => "ack-recovery",
+            Command::PruneHistory { .. } => "prune-history",
         }
     }
 }

@@ -5,7 +5,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -42,8 +42,11 @@ pub fn App() -> impl IntoView {
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=path!("/") view=pages::raft::RaftPage/>
-                    <Route path=path!("/web/raft") view=pages::raft::RaftPage/>
+                    // Async SSR: the server waits for the page's resources and sends complete
+                    // HTML, so the page reads without JavaScript (the default out-of-order
+                    // streaming leaves a "Loading…" fallback that only JS can replace).
+                    <Route path=path!("/") view=pages::raft::RaftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/raft") view=pages::raft::RaftPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -65,6 +65,15 @@ impl KeyReader {
         }
     }
 
+    /// A JSON object (e.g. `ClusterNameToAlias`); empty when absent.
+    pub fn object(&mut self, key: &str) -> Result<Map<String, Value>, ConfigError> {
+        match self.take(key) {
+            None => Ok(Map::new()),
+            Some(Value::Object(map)) => Ok(map),
+            Some(other) => Err(ConfigError::wrong_type(key, "an object", &other)),
+        }
+    }
+
     /// Keys nobody consumed, sorted.
     pub fn leftover_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.map.keys().cloned().collect();

@@ -8,7 +8,7 @@ use app::core::{CandidateRegistration, Command, CommandEnvelope, CommandOutcome,
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{Store, StoreError};
+use super::{recovery_tables, Store, StoreError};
 
 /// Applies one command. `env.issued_at_ms` is the only notion of "now" available.
 pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<CommandOutcome, StoreError> {
@@ -71,6 +71,30 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
             expire(conn, now).await?;
             CommandOutcome::Applied
         }
+        Command::Discover(key) => recovery_tables::discovered(conn, key, now).await?,
+        Command::ForgetCluster(cluster) => {
+            sqlx::query(
+                "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms)
+                 SELECT hostname, port, ? FROM database_instance WHERE cluster_name = ?
+                 AND NOT EXISTS (SELECT 1 FROM forgotten_instance f WHERE f.hostname = database_instance.hostname
+                                 AND f.port = database_instance.port)",
+            )
+            .bind(now)
+            .bind(cluster)
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM database_instance WHERE cluster_name = ?").bind(cluster).execute(&mut *conn).await?;
+            CommandOutcome::Applied
+        }
+        Command::SetClusterAlias { cluster_name, alias } => recovery_tables::set_alias(conn, cluster_name, alias).await?,
+        Command::RegisterFailureDetection(d) => recovery_tables::register_detection(conn, d).await?,
+        Command::WriteRecovery { recovery, block_ms } => {
+            recovery_tables::write_recovery(conn, recovery, *block_ms, now).await?
+        }
+        Command::WriteRecoveryStep(s) => recovery_tables::write_step(conn, s).await?,
+        Command::ResolveRecovery(r) => recovery_tables::resolve(conn, r).await?,
+        Command::AckRecovery(a) => recovery_tables::acknowledge(conn, a).await?,
+        Command::PruneHistory { before_ms } => recovery_tables::prune(conn, *before_ms).await?,
     })
 }
 
@@ -137,6 +161,9 @@ pub struct ReplicatedTables {
     pub leader_uris: Vec<(u64, String)>,
     /// Recently forgotten instances and when.
     pub forgotten: Vec<(InstanceKey, i64)>,
+    /// Detections, recoveries, discovered instances, alias overrides.
+    #[serde(default)]
+    pub recovery: recovery_tables::RecoveryTables,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -190,7 +217,8 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     .into_iter()
     .map(|(h, p, at)| Ok((key(h, p)?, at)))
     .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(ReplicatedTables { downtimes, candidates, global_recoveries_disabled: disabled > 0, leader_uris, forgotten })
+    let recovery = recovery_tables::dump(conn).await?;
+    Ok(ReplicatedTables { downtimes, candidates, global_recoveries_disabled: disabled > 0, leader_uris, forgotten, recovery })
 }
 
 /// Replaces every replicated table's content with `tables` (snapshot install).
@@ -218,6 +246,7 @@ pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Res
             .execute(&mut *conn)
             .await?;
     }
+    recovery_tables::restore(conn, &tables.recovery).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query("INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
             .bind(&k.hostname)

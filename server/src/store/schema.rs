@@ -42,6 +42,47 @@ const TABLES: &[&str] = &[
         forgotten_at_ms BIGINT NOT NULL,
         PRIMARY KEY (hostname, port)
     )",
+    "CREATE TABLE IF NOT EXISTS discovered_instance (
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        discovered_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (hostname, port)
+    )",
+    "CREATE TABLE IF NOT EXISTS cluster_alias_override (
+        cluster_name {TEXT_KEY} NOT NULL PRIMARY KEY,
+        alias VARCHAR(255) NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS topology_failure_detection (
+        uid {TEXT_KEY} NOT NULL PRIMARY KEY,
+        detection_json TEXT NOT NULL,
+        cluster_name VARCHAR(255) NOT NULL,
+        cluster_alias VARCHAR(255) NOT NULL,
+        hostname VARCHAR(255) NOT NULL,
+        port INT NOT NULL,
+        detected_at_ms BIGINT NOT NULL,
+        acknowledged INT NOT NULL,
+        ack_json TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS topology_recovery (
+        uid {TEXT_KEY} NOT NULL PRIMARY KEY,
+        recovery_json TEXT NOT NULL,
+        cluster_name VARCHAR(255) NOT NULL,
+        cluster_alias VARCHAR(255) NOT NULL,
+        hostname VARCHAR(255) NOT NULL,
+        port INT NOT NULL,
+        started_at_ms BIGINT NOT NULL,
+        ended_at_ms BIGINT NOT NULL,
+        resolution_json TEXT NOT NULL,
+        acknowledged INT NOT NULL,
+        ack_json TEXT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS topology_recovery_steps (
+        uid {TEXT_KEY} NOT NULL,
+        step_no INT NOT NULL,
+        at_ms BIGINT NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (uid, step_no)
+    )",
     // Node-local (never replicated).
     "CREATE TABLE IF NOT EXISTS node_health (
         node_id BIGINT NOT NULL PRIMARY KEY,

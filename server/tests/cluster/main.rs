@@ -13,3 +13,4 @@ mod t31_minority_cannot_commit;
 mod t40_lagging_node_catches_up_by_snapshot;
 mod t50_no_acknowledged_command_lost_across_leader_kills;
 mod t60_leadership_transfer;
+mod t70_recovery_fence;
