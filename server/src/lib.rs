@@ -7,7 +7,7 @@
 //! - [`raft`]: openraft wiring: durable log, state machine over the store, HTTP network.
 //! - [`node`]: assembly and lifecycle; [`propose`]: the one write path into raft;
 //!   [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
-//!   background duties.
+//!   background duties; [`probe`]: discovery (each node probes the fleet into its own store).
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
 
 pub mod cli;
@@ -19,7 +19,9 @@ pub mod health;
 pub mod http;
 pub mod leadership;
 pub mod node;
+pub mod probe;
 pub mod propose;
 pub mod raft;
+pub mod recovery;
 pub mod site_options;
 pub mod store;

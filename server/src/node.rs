@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::error::StartError;
+use crate::probe::Prober;
 use crate::raft::log_store::LogStore;
 use crate::raft::network::{Network, NetworkFaults};
 use crate::raft::state_machine::StateMachine;
@@ -81,6 +82,10 @@ pub struct Node {
     pub http: reqwest::Client,
     /// The fixed membership.
     pub members: Vec<Member>,
+    /// This node's discovery (probes the fleet into this node's store).
+    pub prober: Prober,
+    /// The latest analysis of this node's observations.
+    pub analysis: Arc<crate::recovery::AnalysisState>,
     /// While now (unix ms) is below this, this node is yielding leadership and refuses writes.
     pub(crate) yielding_until_ms: AtomicI64,
     /// Whether the last backend health write succeeded.
@@ -189,6 +194,8 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         .build()
         .map_err(|e| StartError::Raft(format!("cannot build HTTP client: {e}")))?;
     let (fatal_tx, fatal_rx) = watch::channel(None);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
     let node = Arc::new(Node {
         id,
         config: config.clone(),
@@ -196,9 +203,11 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         store,
         log,
         faults: faults.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         http,
         members,
+        prober,
+        analysis: Arc::default(),
         yielding_until_ms: AtomicI64::new(0),
         backend_ok: AtomicBool::new(true),
         fatal: fatal_tx,
@@ -221,6 +230,8 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
     let http_app = crate::http::router(node.clone(), leptos);
     tasks.push(serve(listeners.http, http_app, shutdown_rx.clone(), "http"));
     tasks.push(tokio::spawn(crate::leadership::run(node.clone(), shutdown_rx.clone())));
+    tasks.push(node.prober.start(shutdown_rx.clone()));
+    tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::health::run(node.clone(), shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
     Ok(NodeHandle { node, http_addr, raft_addr, fatal: fatal_rx, shutdown: shutdown_tx, tasks })

@@ -115,7 +115,6 @@ impl DiscoveryConfig {
 
 /// Reads the discovery keys (consuming them from `r`).
 pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
-    let d = DiscoveryConfig::default();
     let mut user = r.string("MySQLTopologyUser", "")?;
     let mut password = r.string("MySQLTopologyPassword", "")?;
     let credentials = r.string("MySQLTopologyCredentialsConfigFile", "")?;
@@ -192,7 +191,6 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         detect_instance_alias_query,
         cluster_name_to_alias,
         unseen_instance_forget: Duration::from_secs(forget_hours * 3600),
-        ..d
     })
 }
 
@@ -301,7 +299,7 @@ mod tests {
             (r#", "DiscoveryMaxConcurrency": 0"#, "DiscoveryMaxConcurrency"),
             (r#", "DiscoverySeeds": ["bad host"]"#, "DiscoverySeeds"),
             (r#", "DiscoverySeeds": "db1""#, "DiscoverySeeds"),
-            (r#", "DataCenterPattern": "("#, "DataCenterPattern"),
+            (r#", "DataCenterPattern": "(""#, "DataCenterPattern"),
             (r#", "ClusterNameToAlias": {"(": "x"}"#, "ClusterNameToAlias"),
             (r#", "ClusterNameToAlias": {"a": 1}"#, "ClusterNameToAlias"),
             (r#", "ClusterNameToAlias": ["a"]"#, "ClusterNameToAlias"),

@@ -4,6 +4,8 @@
 //! many) are accepted and reported once, in one warning, by the caller.
 
 mod reader;
+pub mod discovery;
+pub mod recovery;
 pub mod raft_addr;
 
 use std::net::SocketAddr;
@@ -13,6 +15,8 @@ use std::time::Duration;
 use serde_json::Value;
 use thiserror::Error;
 
+pub use discovery::DiscoveryConfig;
+pub use recovery::RecoveryConfig;
 pub use raft_addr::RaftAddr;
 use reader::{type_name, KeyReader};
 
@@ -110,6 +114,10 @@ pub struct NodeConfig {
     pub leptos_config_file: Option<PathBuf>,
     /// Keys present in the file that this build does not use.
     pub unknown_keys: Vec<String>,
+    /// Topology discovery: credentials, timeouts, poll cadence, seeds, patterns.
+    pub discovery: DiscoveryConfig,
+    /// Automated and manual recovery settings.
+    pub recovery: RecoveryConfig,
 }
 
 impl NodeConfig {
@@ -168,6 +176,8 @@ impl NodeConfig {
         let yield_s = r.uint("BackendHealthYieldSeconds", 5, 86_400)?;
         let exit_s = r.uint("BackendHealthExitSeconds", 30, 86_400)?;
         let leptos_file = r.string("LeptosConfigFile", "")?;
+        let discovery = discovery::read(&mut r)?;
+        let recovery = recovery::read(&mut r, discovery.instance_poll)?;
 
         if raft_enabled && data_dir.is_empty() {
             return Err(ConfigError::missing("RaftDataDir"));
@@ -241,6 +251,8 @@ impl NodeConfig {
             backend_exit_after: Duration::from_secs(exit_s),
             leptos_config_file: if leptos_file.is_empty() { None } else { Some(PathBuf::from(leptos_file)) },
             unknown_keys: r.leftover_keys(),
+            discovery,
+            recovery,
         })
     }
 }

@@ -23,8 +23,8 @@ fn reads_orchestrator_keys_and_defaults() {
 
 #[test]
 fn unknown_keys_are_collected_not_fatal() {
-    let c = NodeConfig::parse(&raft_json(r#", "MySQLTopologyUser": "orc", "Debug": true"#)).unwrap();
-    assert_eq!(c.unknown_keys, vec!["Debug".to_string(), "MySQLTopologyUser".to_string()]);
+    let c = NodeConfig::parse(&raft_json(r#", "PseudoGTIDPattern": "x", "Debug": true"#)).unwrap();
+    assert_eq!(c.unknown_keys, vec!["Debug".to_string(), "PseudoGTIDPattern".to_string()]);
 }
 
 #[test]

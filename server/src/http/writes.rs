@@ -13,10 +13,10 @@ use axum::response::Response;
 use super::reply::{error, json_with, ok};
 use crate::node::Node;
 
-async fn submit(node: &Node, proposal: Proposal, done: String, key: Option<InstanceKey>) -> Response {
+async fn submit<D: serde::Serialize>(node: &Node, proposal: Proposal, done: String, details: D) -> Response {
     match node.submit(proposal).await {
-        Ok(CommandOutcome::Applied) => ok(done, key),
-        Ok(CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason }) => ok(reason, key),
+        Ok(CommandOutcome::Applied) => ok(done, details),
+        Ok(CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason }) => ok(reason, details),
         Err(e) => error(e),
     }
 }
@@ -86,13 +86,13 @@ pub async fn forget(State(node): State<Arc<Node>>, Path((host, port)): Path<(Str
 /// `/api/disable-global-recoveries`.
 pub async fn disable_global_recoveries(State(node): State<Arc<Node>>) -> Response {
     let p = Proposal::SetGlobalRecoveries { enabled: false };
-    submit(&node, p, "Global recoveries disabled".into(), None).await
+    submit(&node, p, "Global recoveries disabled".into(), "disabled").await
 }
 
 /// `/api/enable-global-recoveries`.
 pub async fn enable_global_recoveries(State(node): State<Arc<Node>>) -> Response {
     let p = Proposal::SetGlobalRecoveries { enabled: true };
-    submit(&node, p, "Global recoveries enabled".into(), None).await
+    submit(&node, p, "Global recoveries enabled".into(), "enabled").await
 }
 
 /// `/api/routed-leader-check`: reached the leader (directly or through the proxy) → 200.

@@ -5,6 +5,7 @@
 //! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
 
 pub mod local;
+pub mod observed;
 pub mod recovery_tables;
 pub mod replicated;
 mod schema;

@@ -361,3 +361,54 @@ pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(),
     }
     Ok(())
 }
+
+impl super::Store {
+    /// Recoveries started at or after `since_ms`.
+    pub async fn recoveries_since(&self, since_ms: i64) -> Result<Vec<StoredRecovery>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        read_recoveries(&mut conn, &format!("started_at_ms >= {since_ms}")).await
+    }
+
+    /// Every recovery, oldest first.
+    pub async fn all_recoveries(&self) -> Result<Vec<StoredRecovery>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        read_recoveries(&mut conn, "1 = 1").await
+    }
+
+    /// Every detection, oldest first.
+    pub async fn all_detections(&self) -> Result<Vec<StoredDetection>, StoreError> {
+        let mut conn = self.pool().acquire().await?;
+        read_detections(&mut conn, "1 = 1").await
+    }
+
+    /// Whether a detection of `code` on `key` was registered at or after `since_ms`.
+    pub async fn detection_exists(
+        &self,
+        key: &InstanceKey,
+        code: app::core::AnalysisCode,
+        since_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let rows = sqlx::query_scalar::<_, String>(
+            "SELECT detection_json FROM topology_failure_detection WHERE hostname = ? AND port = ? AND detected_at_ms >= ?",
+        )
+        .bind(&key.hostname)
+        .bind(key.port as i32)
+        .bind(since_ms)
+        .fetch_all(self.pool())
+        .await?;
+        for text in rows {
+            let d: FailureDetection = parse(&text)?;
+            if d.analysis == code {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Manual cluster aliases (cluster name, alias).
+    pub async fn alias_overrides(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(sqlx::query_as::<_, (String, String)>("SELECT cluster_name, alias FROM cluster_alias_override ORDER BY cluster_name")
+            .fetch_all(self.pool())
+            .await?)
+    }
+}

@@ -46,6 +46,12 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
+            // The observation itself is node-local; every node drops its own copy.
+            sqlx::query("DELETE FROM database_instance WHERE hostname = ? AND port = ?")
+                .bind(&key.hostname)
+                .bind(key.port as i32)
+                .execute(&mut *conn)
+                .await?;
             CommandOutcome::Applied
         }
         Command::DisableGlobalRecoveries => {

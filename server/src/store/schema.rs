@@ -88,6 +88,21 @@ const TABLES: &[&str] = &[
         node_id BIGINT NOT NULL PRIMARY KEY,
         last_seen_ms BIGINT NOT NULL
     )",
+    // Node-local, written only by this node's prober (store::observed): the last observation of
+    // each instance as JSON, with the columns that are filtered or sorted on beside it.
+    "CREATE TABLE IF NOT EXISTS database_instance (
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        cluster_name VARCHAR(512) NOT NULL,
+        last_checked_ms BIGINT NOT NULL,
+        last_seen_ms BIGINT NOT NULL,
+        last_attempted_check_ms BIGINT NOT NULL,
+        is_last_check_valid INT NOT NULL,
+        last_check_partial_success INT NOT NULL,
+        first_seen_ms BIGINT NOT NULL,
+        instance_json TEXT NOT NULL,
+        PRIMARY KEY (hostname, port)
+    )",
 ];
 
 /// Creates every table that does not exist yet.

@@ -110,11 +110,6 @@ impl Cluster {
         Ok(())
     }
 
-    /// Number of nodes.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
     /// HTTP base URL of node `i`.
     pub fn url(&self, i: usize) -> String {
         format!("http://{}", self.nodes[i].http)

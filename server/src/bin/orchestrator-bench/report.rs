@@ -192,6 +192,43 @@ impl Report {
         t
     }
 
+    /// Per-kill details, one line each.
+    fn rounds(&self) -> Vec<String> {
+        let Some(f) = &self.failover else { return Vec::new() };
+        f.rounds
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                format!(
+                    "kill {}: node {} SIGKILLed → write 200 via node {} after {} (leader-check 200 after {}); restarted node healthy and caught up after {}",
+                    k + 1,
+                    r.killed,
+                    r.via,
+                    fmt(r.write),
+                    r.elected.map(fmt).unwrap_or_else(|| "?".into()),
+                    fmt(r.rejoin)
+                )
+            })
+            .collect()
+    }
+
+    /// A warning when the floors moved a lot between the start and the end of the run (CPU
+    /// contention makes fsync jump by an order of magnitude), with the ratio against both.
+    fn floors_note(&self) -> Option<String> {
+        let after = self.floors_after?;
+        let (a, b) = (self.floors.fsync.p50.as_secs_f64(), after.fsync.p50.as_secs_f64());
+        let lat = self.latency.latency?.p50.as_secs_f64();
+        let moved = a.max(b) / a.min(b).max(1e-12) > 2.0;
+        moved.then(|| {
+            format!(
+                "fsync p50 moved from {} (start) to {} (end): the box is not stable (CPU contention?); the ratio against the end floors would be {:.2}",
+                fmt(self.floors.fsync.p50),
+                fmt(after.fsync.p50),
+                lat / after.unit().as_secs_f64().max(1e-12)
+            )
+        })
+    }
+
     fn verdict(met: Option<bool>) -> &'static str {
         match met {
             Some(true) => "met",
@@ -233,11 +270,17 @@ impl Report {
                 fmt(self.floors.rtt.p50)
             );
         }
+        if let Some(note) = self.floors_note() {
+            let _ = writeln!(out, "warning: {note}");
+        }
         if let Some(c) = &self.latency_cpu {
             let _ = writeln!(out, "CPU, 1 client:  {}", c.describe());
         }
         if let Some(c) = &self.throughput_cpu {
             let _ = writeln!(out, "CPU, {} clients: {}", self.throughput.clients, c.describe());
+        }
+        for line in self.rounds() {
+            let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out, "\ntargets:");
         for t in self.targets() {
@@ -262,11 +305,21 @@ impl Report {
         if let Some(r) = self.ratio() {
             let _ = writeln!(out, "Latency p50 / (fsync p50 + RTT p50) = **{r:.2}**.");
         }
+        if let Some(note) = self.floors_note() {
+            let _ = writeln!(out, "Warning: {note}.");
+        }
         if let Some(c) = &self.latency_cpu {
             let _ = writeln!(out, "CPU, 1 client: {}.", c.describe());
         }
         if let Some(c) = &self.throughput_cpu {
             let _ = writeln!(out, "CPU, {} clients: {}.", self.throughput.clients, c.describe());
+        }
+        let rounds = self.rounds();
+        if !rounds.is_empty() {
+            let _ = writeln!(out);
+            for line in rounds {
+                let _ = writeln!(out, "- {line}");
+            }
         }
         let _ = writeln!(out);
         let _ = writeln!(out, "| Target | Goal | Measured | Verdict |");

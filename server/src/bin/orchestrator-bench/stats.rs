@@ -7,12 +7,9 @@ use std::time::Duration;
 pub struct Summary {
     /// Number of samples.
     pub n: usize,
-    pub min: Duration,
     pub p50: Duration,
-    pub p90: Duration,
     pub p99: Duration,
     pub max: Duration,
-    pub mean: Duration,
 }
 
 /// Nearest-rank percentile of sorted samples (`p` in 0..=100).
@@ -29,15 +26,11 @@ pub fn summarize(samples: &[Duration]) -> Option<Summary> {
     }
     let mut sorted = samples.to_vec();
     sorted.sort_unstable();
-    let total: Duration = sorted.iter().sum();
     Some(Summary {
         n: sorted.len(),
-        min: sorted[0],
         p50: rank(&sorted, 50.0),
-        p90: rank(&sorted, 90.0),
         p99: rank(&sorted, 99.0),
         max: sorted[sorted.len() - 1],
-        mean: total / sorted.len() as u32,
     })
 }
 

@@ -1,0 +1,163 @@
+//! Plain-text output from API JSON, line for line as orchestrator-client prints it: instance
+//! keys as `host:port` one per line, the topology tree as the API draws it, `name,alias` for
+//! clusters, `host:port (cluster X): Code` for replication analysis.
+
+use serde_json::Value;
+
+/// How a command turns its API answer into lines.
+#[derive(Debug, Clone, Copy)]
+pub enum Out {
+    /// Nothing (the exit code says it all).
+    Nothing,
+    /// `.Key` of an instance object.
+    Key,
+    /// `.MasterKey` of an instance object (`:0` when it has no master, as the original).
+    MasterKey,
+    /// `.Key` of each instance in an array.
+    Keys,
+    /// `Details` as a key, or `Details.Key` when `Details` is an instance.
+    DetailsKey,
+    /// `Details.SuccessorKey` of a topology recovery.
+    Successor,
+    /// A bare JSON string, or `Details` when it is a string, else the envelope's `Message`.
+    Text,
+    /// A string field of an object (`ClusterName`, `ClusterAlias`).
+    Field(&'static str),
+    /// `.ClusterName` of each cluster-info entry.
+    ClusterNames,
+    /// `ClusterName,ClusterAlias` of each cluster-info entry.
+    ClusterAliases,
+    /// `host:port (cluster X): Analysis` for each replication-analysis entry.
+    Analysis,
+    /// `host:port<master:port` of the instance in `Details` (relocate).
+    Relocated,
+}
+
+/// The lines to print for `value`, or what was missing from it.
+pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
+    match out {
+        Out::Nothing => Ok(Vec::new()),
+        Out::Key => Ok(vec![key(field(value, "Key")?)?]),
+        Out::MasterKey => Ok(vec![key(field(value, "MasterKey")?)?]),
+        Out::Keys => array(value)?.iter().map(|i| key(field(i, "Key")?)).collect(),
+        Out::DetailsKey => {
+            let details = field(value, "Details")?;
+            Ok(vec![key(details.get("Key").unwrap_or(details))?])
+        }
+        Out::Successor => Ok(vec![key(field(field(value, "Details")?, "SuccessorKey")?)?]),
+        Out::Text => Ok(text(value).into_iter().collect()),
+        Out::Field(name) => Ok(vec![string(field(value, name)?)]),
+        Out::ClusterNames => array(value)?.iter().map(|c| Ok(string(field(c, "ClusterName")?))).collect(),
+        Out::ClusterAliases => array(value)?
+            .iter()
+            .map(|c| Ok(format!("{},{}", string(field(c, "ClusterName")?), string(field(c, "ClusterAlias")?))))
+            .collect(),
+        Out::Analysis => {
+            let mut lines = Vec::new();
+            for entry in array(field(value, "Details")?)? {
+                if let Some(line) = analysis_line(entry)? {
+                    lines.push(line);
+                }
+            }
+            Ok(lines)
+        }
+        Out::Relocated => {
+            let details = field(value, "Details")?;
+            Ok(vec![format!("{}<{}", key(field(details, "Key")?)?, key(field(details, "MasterKey")?)?)])
+        }
+    }
+}
+
+/// `host:port (cluster X): Code`; a `NoProblem` entry shows its first structure warning, or
+/// nothing when it has none.
+fn analysis_line(entry: &Value) -> Result<Option<String>, String> {
+    let key = key(field(entry, "AnalyzedInstanceKey")?)?;
+    let cluster = entry.get("ClusterDetails").and_then(|d| d.get("ClusterName")).map(string).unwrap_or_default();
+    let code = string(field(entry, "Analysis")?);
+    let shown = if code == "NoProblem" {
+        match entry.get("StructureAnalysis").and_then(|s| s.get(0)) {
+            Some(warning) => string(warning),
+            None => return Ok(None),
+        }
+    } else {
+        code
+    };
+    Ok(Some(format!("{key} (cluster {cluster}): {shown}")))
+}
+
+/// Text of a reply: a bare string as is; an envelope's `Details` when it is a string (as the
+/// original prints it), otherwise its `Message` (our server puts ids or null in `Details`).
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.trim_end_matches('\n').to_string()),
+        Value::Object(map) if map.contains_key("Details") || map.contains_key("Message") => {
+            let message = map.get("Message").map(string).filter(|m| !m.is_empty());
+            match map.get("Details").unwrap_or(&Value::Null) {
+                Value::String(s) => Some(s.trim_end_matches('\n').to_string()),
+                Value::Null => message,
+                other => message.or_else(|| Some(other.to_string())),
+            }
+        }
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// `Hostname:Port` of a key object.
+fn key(value: &Value) -> Result<String, String> {
+    if !value.is_object() {
+        return Err(format!("expected an instance key, got {}", brief(value)));
+    }
+    let host = value.get("Hostname").map(string).unwrap_or_default();
+    let port = value.get("Port").map(string).unwrap_or_else(|| "0".into());
+    Ok(format!("{host}:{port}"))
+}
+
+fn field<'a>(value: &'a Value, name: &str) -> Result<&'a Value, String> {
+    value.get(name).ok_or_else(|| format!("no {name} in {}", brief(value)))
+}
+
+fn array(value: &Value) -> Result<&Vec<Value>, String> {
+    value.as_array().ok_or_else(|| format!("expected a list, got {}", brief(value)))
+}
+
+/// A scalar as text (strings without quotes; null as empty).
+fn string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// At most 120 characters of `value`, for error messages.
+fn brief(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_text_and_analysis() {
+        let inst = json!({"Key": {"Hostname": "db1", "Port": 3306}, "MasterKey": {"Hostname": "", "Port": 0}});
+        assert_eq!(render(Out::Key, &inst).unwrap(), ["db1:3306"]);
+        assert_eq!(render(Out::MasterKey, &inst).unwrap(), [":0"]);
+        let env = json!({"Code": "OK", "Message": "m", "Details": {"Hostname": "db2", "Port": 3307}});
+        assert_eq!(render(Out::DetailsKey, &env).unwrap(), ["db2:3307"]);
+        assert_eq!(render(Out::Text, &json!({"Code": "OK", "Message": "done", "Details": null})).unwrap(), ["done"]);
+        assert_eq!(render(Out::Text, &json!("127.0.0.1:10008")).unwrap(), ["127.0.0.1:10008"]);
+        let analysis = json!({"Details": [
+            {"AnalyzedInstanceKey": {"Hostname": "a", "Port": 1}, "ClusterDetails": {"ClusterName": "a:1"}, "Analysis": "DeadMaster"},
+            {"AnalyzedInstanceKey": {"Hostname": "b", "Port": 2}, "ClusterDetails": {"ClusterName": "b:2"}, "Analysis": "NoProblem"}
+        ]});
+        assert_eq!(render(Out::Analysis, &analysis).unwrap(), ["a:1 (cluster a:1): DeadMaster"]);
+        assert!(render(Out::Keys, &json!({"x": 1})).is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! Recovery settings: orchestrator's keys for automated recovery (cluster filters, anti-flapping,
+//! detection de-duplication, hooks, promotion behaviour) with their defaults.
+
+use std::time::Duration;
+
+use app::core::ClusterFilters;
+use regex::Regex;
+
+use super::reader::KeyReader;
+use super::ConfigError;
+
+/// Hook command lists, by orchestrator's key names.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// `OnFailureDetectionProcesses`.
+    pub on_failure_detection: Vec<String>,
+    /// `PreFailoverProcesses` (a non-zero exit aborts the recovery).
+    pub pre_failover: Vec<String>,
+    /// `PostMasterFailoverProcesses`.
+    pub post_master_failover: Vec<String>,
+    /// `PostIntermediateMasterFailoverProcesses`.
+    pub post_intermediate_master_failover: Vec<String>,
+    /// `PostFailoverProcesses`.
+    pub post_failover: Vec<String>,
+    /// `PostUnsuccessfulFailoverProcesses`.
+    pub post_unsuccessful_failover: Vec<String>,
+    /// `PreGracefulTakeoverProcesses`.
+    pub pre_graceful_takeover: Vec<String>,
+    /// `PostGracefulTakeoverProcesses`.
+    pub post_graceful_takeover: Vec<String>,
+}
+
+/// Everything the recovery loop needs from the config.
+#[derive(Debug, Clone)]
+pub struct RecoveryConfig {
+    /// `RecoverMasterClusterFilters`.
+    pub master_filters: ClusterFilters,
+    /// `RecoverIntermediateMasterClusterFilters`.
+    pub intermediate_master_filters: ClusterFilters,
+    /// `RecoveryPeriodBlockSeconds` (3600): anti-flapping per cluster.
+    pub recovery_period_block: Duration,
+    /// `FailureDetectionPeriodBlockMinutes` (60): one detection per instance and code in this window.
+    pub failure_detection_period_block: Duration,
+    /// `AuditPurgeDays` (7): recovery and detection history kept in the replicated store.
+    pub audit_purge: Duration,
+    /// `RecoveryStartupGraceSeconds` (2 × InstancePollSeconds): no automated recovery until this
+    /// long after the node became leader, so that every instance has been probed.
+    pub startup_grace: Duration,
+    /// `ApplyMySQLPromotionAfterMasterFailover` (true): `RESET SLAVE ALL` and `read_only=0` on the promoted replica.
+    pub apply_mysql_promotion: bool,
+    /// `FailedMasterDowntimeMinutes` (525600): downtime put on a failed master after failover.
+    pub failed_master_downtime: Duration,
+    /// `PromotionIgnoreHostnameFilters`: hosts never promoted.
+    pub promotion_ignore_hostname_filters: Vec<Regex>,
+    /// `ProcessesShellCommand` (`sh`) runs each hook as `<shell> -c <command>`.
+    pub shell: String,
+    /// `HookTimeoutSeconds` (60): a hook running longer is killed and counts as failed.
+    pub hook_timeout: Duration,
+    /// The hooks.
+    pub hooks: Hooks,
+}
+
+/// Reads the recovery keys. `poll` is `InstancePollSeconds` (for the startup grace default).
+pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigError> {
+    let filters = |r: &mut KeyReader, key: &str| -> Result<ClusterFilters, ConfigError> {
+        let entries = r.strings(key)?;
+        ClusterFilters::parse(&entries).map_err(|e| ConfigError::invalid(key, e.to_string()))
+    };
+    let master_filters = filters(r, "RecoverMasterClusterFilters")?;
+    let intermediate_master_filters = filters(r, "RecoverIntermediateMasterClusterFilters")?;
+    let block = r.uint("RecoveryPeriodBlockSeconds", 3600, 365 * 86_400)?;
+    let detection_block = r.uint("FailureDetectionPeriodBlockMinutes", 60, 525_600)?;
+    let purge_days = r.uint("AuditPurgeDays", 7, 3650)?;
+    let grace = r.uint("RecoveryStartupGraceSeconds", 2 * poll.as_secs(), 86_400)?;
+    let apply_mysql_promotion = r.bool("ApplyMySQLPromotionAfterMasterFailover", true)?;
+    let failed_master_downtime = r.uint("FailedMasterDowntimeMinutes", 525_600, 10 * 525_600)?;
+    let ignore = r.strings("PromotionIgnoreHostnameFilters")?;
+    let promotion_ignore_hostname_filters = ignore
+        .iter()
+        .map(|p| Regex::new(p).map_err(|e| ConfigError::invalid("PromotionIgnoreHostnameFilters", format!("{p:?}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shell = r.string("ProcessesShellCommand", "sh")?;
+    let hook_timeout = r.uint("HookTimeoutSeconds", 60, 86_400)?;
+    let hooks = Hooks {
+        on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
+        pre_failover: r.strings("PreFailoverProcesses")?,
+        post_master_failover: r.strings("PostMasterFailoverProcesses")?,
+        post_intermediate_master_failover: r.strings("PostIntermediateMasterFailoverProcesses")?,
+        post_failover: r.strings("PostFailoverProcesses")?,
+        post_unsuccessful_failover: r.strings("PostUnsuccessfulFailoverProcesses")?,
+        pre_graceful_takeover: r.strings("PreGracefulTakeoverProcesses")?,
+        post_graceful_takeover: r.strings("PostGracefulTakeoverProcesses")?,
+    };
+    Ok(RecoveryConfig {
+        master_filters,
+        intermediate_master_filters,
+        recovery_period_block: Duration::from_secs(block),
+        failure_detection_period_block: Duration::from_secs(detection_block * 60),
+        audit_purge: Duration::from_secs(purge_days * 86_400),
+        startup_grace: Duration::from_secs(grace),
+        apply_mysql_promotion,
+        failed_master_downtime: Duration::from_secs(failed_master_downtime * 60),
+        promotion_ignore_hostname_filters,
+        shell,
+        hook_timeout: Duration::from_secs(hook_timeout),
+        hooks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<RecoveryConfig, ConfigError> {
+        let serde_json::Value::Object(map) = serde_json::from_str(json).unwrap() else { panic!() };
+        read(&mut KeyReader::new(map), Duration::from_secs(5))
+    }
+
+    #[test]
+    fn defaults_follow_orchestrator() {
+        let c = parse("{}").unwrap();
+        assert!(c.master_filters.is_empty());
+        assert_eq!(c.recovery_period_block.as_secs(), 3600);
+        assert_eq!(c.failure_detection_period_block.as_secs(), 3600);
+        assert_eq!(c.startup_grace.as_secs(), 10);
+        assert!(c.apply_mysql_promotion);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        assert_eq!(parse(r#"{"RecoverMasterClusterFilters": "*"}"#).unwrap_err().key, "RecoverMasterClusterFilters");
+        assert_eq!(parse(r#"{"PromotionIgnoreHostnameFilters": ["("]}"#).unwrap_err().key, "PromotionIgnoreHostnameFilters");
+        assert_eq!(parse(r#"{"PreFailoverProcesses": [1]}"#).unwrap_err().key, "PreFailoverProcesses");
+        let c = parse(r#"{"RecoverMasterClusterFilters": ["alias~=^shop"], "PostFailoverProcesses": ["echo {failedHost}"]}"#).unwrap();
+        assert!(c.master_filters.matches("x:1", "shop-1"));
+        assert_eq!(c.hooks.post_failover.len(), 1);
+    }
+}

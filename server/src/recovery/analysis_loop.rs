@@ -1,0 +1,214 @@
+//! Every second, on every node: rebuild the topology from this node's observations, analyze it,
+//! publish the result. On the leader only (holding a quorum, past the startup grace): register
+//! new failure detections through raft, run the detection hooks, and start recoveries the
+//! policy allows — at most one at a time per cluster on this node, and the raft fence makes it
+//! at most one per cluster overall.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::core::recovery::{decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy};
+use app::core::{analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, Downtime, InstanceKey, ReplicationAnalysis, Topology};
+use tokio::sync::watch;
+
+use super::hooks::{run_all, HookContext};
+use super::runner::{new_uid, recover, Trigger};
+use super::state::AnalysisSnapshot;
+use crate::node::Node;
+use crate::store::StoreError;
+
+/// Builds one snapshot from the node's store at `now_ms`.
+pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot, StoreError> {
+    let mut instances = node.store.all_instances().await?;
+    let rules: HashMap<(String, u16), String> = node
+        .store
+        .active_candidates(now_ms)
+        .await?
+        .into_iter()
+        .map(|c| ((c.hostname, c.port), c.promotion_rule))
+        .collect();
+    for i in &mut instances {
+        if let Some(rule) = rules.get(&(i.key.hostname.clone(), i.key.port)).and_then(|r| r.parse().ok()) {
+            i.promotion_rule = rule;
+        }
+    }
+    let topology = Topology::build(instances);
+    let downtimes: Vec<Downtime> = node
+        .store
+        .active_downtimes(now_ms)
+        .await?
+        .into_iter()
+        .map(|d| Downtime {
+            key: InstanceKey { hostname: d.hostname, port: d.port },
+            owner: d.owner,
+            reason: d.reason,
+            begins_at_ms: d.begins_at_ms,
+            ends_at_ms: d.ends_at_ms,
+        })
+        .collect();
+    let config = AnalysisConfig {
+        instance_poll_seconds: node.config.discovery.instance_poll.as_secs().max(1) as i64,
+        ..AnalysisConfig::default()
+    };
+    let mut analyses = analyze(&topology, &downtimes, now_ms, &config);
+    let overrides: BTreeMap<String, String> = node.store.alias_overrides().await?.into_iter().collect();
+    let mut aliases = BTreeMap::new();
+    for cluster in topology.clusters() {
+        let alias = overrides
+            .get(&cluster.name)
+            .cloned()
+            .or_else(|| node.config.discovery.mapped_cluster_alias(&cluster.name).map(String::from))
+            .unwrap_or(cluster.alias);
+        aliases.insert(cluster.name, alias);
+    }
+    for a in &mut analyses {
+        if let Some(alias) = aliases.get(&a.cluster_name) {
+            a.cluster_alias = alias.clone();
+        }
+    }
+    Ok(AnalysisSnapshot { at_ms: now_ms, topology, analyses, aliases })
+}
+
+/// Runs until shutdown.
+pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut leader_since: Option<Instant> = None;
+    let running: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut detected: HashMap<(InstanceKey, AnalysisCode), i64> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tick.tick() => {}
+        }
+        let now = node.clock.now_ms();
+        let snapshot = match build_snapshot(&node, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "analysis skipped: cannot read the store");
+                continue;
+            }
+        };
+        let actionable: Vec<ReplicationAnalysis> =
+            snapshot.analyses.iter().filter(|a| a.analysis.is_actionable()).cloned().collect();
+        node.analysis.set(snapshot);
+        if !node.is_leader_with_quorum() {
+            leader_since = None;
+            continue;
+        }
+        let since = *leader_since.get_or_insert_with(Instant::now);
+        if actionable.is_empty() || since.elapsed() < node.config.recovery.startup_grace {
+            continue;
+        }
+        if let Err(e) = act(&node, &actionable, now, &mut detected, &running).await {
+            tracing::warn!(error = %e, "recovery checks failed");
+        }
+    }
+}
+
+async fn act(
+    node: &Arc<Node>,
+    actionable: &[ReplicationAnalysis],
+    now: i64,
+    detected: &mut HashMap<(InstanceKey, AnalysisCode), i64>,
+    running: &Arc<Mutex<HashSet<String>>>,
+) -> Result<(), StoreError> {
+    let cfg = &node.config.recovery;
+    let block_ms = cfg.recovery_period_block.as_millis() as i64;
+    let detection_window = cfg.failure_detection_period_block.as_millis() as i64;
+    detected.retain(|_, at| now - *at < detection_window);
+    let recent: Vec<RecentRecovery> = node
+        .store
+        .recoveries_since(now - block_ms)
+        .await?
+        .into_iter()
+        .map(|r| RecentRecovery {
+            uid: r.record.uid,
+            cluster_name: r.record.cluster_name,
+            started_at_ms: r.record.started_at_ms,
+            acknowledged: r.ack.is_some(),
+        })
+        .collect();
+    let disabled = node.store.global_recoveries_disabled().await?;
+    let policy = RecoveryPolicy {
+        master_filters: cfg.master_filters.clone(),
+        intermediate_master_filters: cfg.intermediate_master_filters.clone(),
+        recovery_period_block_ms: block_ms,
+    };
+    for a in actionable {
+        let id = (a.analyzed_instance_key.clone(), a.analysis);
+        if !detected.contains_key(&id) {
+            let known = node.store.detection_exists(&id.0, id.1, now - detection_window).await?;
+            if !known {
+                register_detection(node, a, now).await;
+            }
+            detected.insert(id, now);
+        }
+        match decide(a, &policy, disabled, &recent, now) {
+            RecoveryDecision::Recover => {
+                let cluster = a.cluster_name.clone();
+                let fresh = running.lock().map(|mut s| s.insert(cluster.clone())).unwrap_or(false);
+                if !fresh {
+                    continue;
+                }
+                let (node, a, running) = (node.clone(), a.clone(), running.clone());
+                tokio::spawn(async move {
+                    let key = a.analyzed_instance_key.clone();
+                    match recover(node, a, Trigger { manual: false, candidate: None }).await {
+                        Ok(r) => tracing::info!(%key, successor = ?r.successor, "automated recovery finished"),
+                        Err(e) => tracing::warn!(%key, error = %e, "automated recovery did not complete"),
+                    }
+                    if let Ok(mut s) = running.lock() {
+                        s.remove(&cluster);
+                    }
+                });
+            }
+            RecoveryDecision::Blocked { by_uid } => {
+                tracing::debug!(key = %a.analyzed_instance_key, %by_uid, "recovery blocked (anti-flapping)");
+            }
+            RecoveryDecision::NotApplicable(why) => {
+                tracing::debug!(key = %a.analyzed_instance_key, %why, "no automated recovery");
+            }
+            RecoveryDecision::DetectOnly => {}
+        }
+    }
+    Ok(())
+}
+
+async fn register_detection(node: &Arc<Node>, a: &ReplicationAnalysis, now: i64) {
+    let detection = FailureDetection {
+        uid: new_uid(node),
+        key: a.analyzed_instance_key.clone(),
+        cluster_name: a.cluster_name.clone(),
+        cluster_alias: a.cluster_alias.clone(),
+        analysis: a.analysis,
+        count_replicas: a.count_replicas,
+        is_actionable: a.analysis.is_actionable(),
+        detected_at_ms: now,
+        processing_node: node.id,
+    };
+    let env = CommandEnvelope::new(Command::RegisterFailureDetection(detection), now, node.id);
+    if let Err(e) = node.propose(env, false).await {
+        tracing::warn!(error = %e, "could not register failure detection; hooks not run");
+        return;
+    }
+    tracing::warn!(key = %a.analyzed_instance_key, analysis = a.analysis.as_str(), "failure detected");
+    let cfg = &node.config.recovery;
+    if cfg.hooks.on_failure_detection.is_empty() {
+        return;
+    }
+    let mut ctx = HookContext::default();
+    ctx.set("failureType", a.analysis.as_str())
+        .set("failedHost", a.analyzed_instance_key.hostname.clone())
+        .set("failedPort", a.analyzed_instance_key.port.to_string())
+        .set("failureCluster", a.cluster_name.clone())
+        .set("failureClusterAlias", a.cluster_alias.clone())
+        .set("countReplicas", a.count_replicas.to_string())
+        .set("isMaster", a.is_master.to_string());
+    for r in run_all(&cfg.hooks.on_failure_detection, &ctx, &cfg.shell, cfg.hook_timeout).await {
+        if !r.succeeded() {
+            tracing::warn!(command = %r.command, code = ?r.code, "OnFailureDetectionProcesses hook failed");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Master failover (`DeadMaster`, `DeadMasterAndSomeReplicas`): let the replicas drain their
+//! relay logs, choose the most advanced eligible replica by executed position and promotion rule,
+//! promote it, move the others under it with GTID, fence the old master.
+
+use std::time::{Duration, Instant};
+
+use app::core::candidate::registered_rules;
+use app::core::recovery::RecoveryResolution;
+use app::core::{choose_candidate, Instance, InstanceKey, PromotionRule, ReplicationAnalysis};
+use futures::future::join_all;
+
+use super::mysql_ops::Server;
+use super::runner::{Recovery, RecoveryError};
+
+/// How long replicas get to apply what they already received before the choice.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Fresh observations of `keys` (unreachable ones are left out).
+pub async fn reprobe(rec: &Recovery, keys: &[InstanceKey]) -> Vec<Instance> {
+    let probes = keys.iter().map(|k| rec.node.prober.probe_now(k.clone()));
+    join_all(probes).await.into_iter().filter_map(Result::ok).collect()
+}
+
+fn drained(i: &Instance) -> bool {
+    i.sql_delay > 0
+        || !i.slave_sql_running.is_running()
+        || (i.read_master_coordinates.is_some() && i.read_master_coordinates == i.exec_master_coordinates)
+}
+
+/// Runs the failover; returns the resolution (successful or not) or an error that aborts it.
+pub async fn run(
+    rec: &Recovery,
+    analysis: &ReplicationAnalysis,
+    wanted: Option<&InstanceKey>,
+) -> Result<RecoveryResolution, RecoveryError> {
+    let node = &rec.node;
+    let failed = analysis.analyzed_instance_key.clone();
+    let snapshot = node.analysis.get();
+    let replica_keys: Vec<InstanceKey> = snapshot.topology.replicas_of(&failed).to_vec();
+    if replica_keys.is_empty() {
+        return Err(RecoveryError::Failed(format!("{failed} has no known replicas to promote")));
+    }
+    let discovery = &node.config.discovery;
+
+    // 1. Stop IO threads so every replica applies what it received and positions stop moving.
+    rec.ensure_leader()?;
+    rec.step(format!("stopping IO threads on {} replicas", replica_keys.len())).await?;
+    let fresh = reprobe(rec, &replica_keys).await;
+    let stops = fresh.iter().map(|i| async move { (i.key.clone(), Server::new(i, discovery).stop_io_thread().await) });
+    for (key, result) in join_all(stops).await {
+        if let Err(e) = result {
+            rec.step(format!("{key}: could not stop IO thread: {e}")).await?;
+        }
+    }
+    let started = Instant::now();
+    let mut replicas = reprobe(rec, &replica_keys).await;
+    while !replicas.iter().all(drained) && started.elapsed() < DRAIN_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        replicas = reprobe(rec, &replica_keys).await;
+    }
+
+    // 2. Choose.
+    let ignore = &node.config.recovery.promotion_ignore_hostname_filters;
+    let registered = registered_rules(&replicas);
+    let rules = |k: &InstanceKey| {
+        if ignore.iter().any(|re| re.is_match(&k.hostname)) { PromotionRule::MustNot } else { registered(k) }
+    };
+    let failed_dc = snapshot.topology.instance(&failed).map(|i| i.data_center.clone()).filter(|d| !d.is_empty());
+    let mut choice = choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref())
+        .map_err(|e| RecoveryError::Failed(format!("no candidate to promote: {e}")))?;
+    if let Some(w) = wanted {
+        if w != &choice.chosen {
+            if !choice.equal.contains(w) {
+                return Err(RecoveryError::Failed(format!(
+                    "requested candidate {w} is not as advanced as {} (or cannot be promoted)",
+                    choice.chosen
+                )));
+            }
+            choice.equal.retain(|k| k != w);
+            choice.equal.push(choice.chosen.clone());
+            choice.chosen = w.clone();
+        }
+    }
+    let chosen = replicas
+        .iter()
+        .find(|i| i.key == choice.chosen)
+        .ok_or_else(|| RecoveryError::Failed("chosen replica vanished".into()))?;
+    rec.step(format!(
+        "chose {} (by {:?}); equal {:?}, later {:?}, lost {:?}",
+        chosen.key, choice.basis, keys(&choice.equal), keys(&choice.later), keys(&choice.lost)
+    ))
+    .await?;
+
+    // 3. Promote.
+    rec.ensure_leader()?;
+    let server = Server::new(chosen, discovery);
+    server.stop_replication().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
+    if node.config.recovery.apply_mysql_promotion {
+        server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
+        server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
+    }
+    rec.step(format!("promoted {}", chosen.key)).await?;
+
+    // 4. Move the others under it.
+    let mut lost = choice.lost.clone();
+    let mut participating = vec![failed.clone(), chosen.key.clone()];
+    for key in choice.equal.iter().chain(choice.later.iter()) {
+        rec.ensure_leader()?;
+        let Some(replica) = replicas.iter().find(|i| &i.key == key) else { continue };
+        let moved = async {
+            let s = Server::new(replica, discovery);
+            s.stop_replication().await?;
+            s.change_master_gtid(&chosen.key, None, false).await?;
+            s.start_replication().await
+        };
+        match moved.await {
+            Ok(()) => {
+                participating.push(key.clone());
+                rec.step(format!("{key} now replicates from {}", chosen.key)).await?;
+            }
+            Err(e) => {
+                lost.push(key.clone());
+                rec.step(format!("{key}: could not move under {}: {e}", chosen.key)).await?;
+            }
+        }
+    }
+
+    // 5. Fence the old master, best effort, and keep automation away from it and the lost ones.
+    if let Some(old) = snapshot.topology.instance(&failed) {
+        match tokio::time::timeout(Duration::from_secs(3), Server::new(old, discovery).set_read_only(true)).await {
+            Ok(Ok(())) => rec.step(format!("fenced {failed}: read_only=1")).await?,
+            _ => rec.step(format!("{failed} unreachable; could not set read_only (expected when dead)")).await?,
+        }
+    }
+    rec.downtime(&failed, "lost-in-recovery").await;
+    for key in &lost {
+        rec.downtime(key, "lost-in-recovery").await;
+    }
+    lost.sort();
+    lost.dedup();
+    Ok(RecoveryResolution {
+        uid: rec.record.uid.clone(),
+        ended_at_ms: node.clock.now_ms(),
+        is_successful: true,
+        successor: Some(chosen.key.clone()),
+        lost_replicas: lost,
+        participating,
+        error: None,
+    })
+}
+
+fn keys(list: &[InstanceKey]) -> Vec<String> {
+    list.iter().map(|k| k.to_string()).collect()
+}

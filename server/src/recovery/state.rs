@@ -1,0 +1,60 @@
+//! The latest analysis of this node's view of the fleet, rebuilt every second and shared with
+//! the API and the dashboard (reads never run the analysis themselves).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use app::core::{ReplicationAnalysis, Topology};
+
+/// One pass of the analysis loop.
+#[derive(Debug, Default)]
+pub struct AnalysisSnapshot {
+    /// When it was computed (unix ms).
+    pub at_ms: i64,
+    /// Topology built from this node's observations.
+    pub topology: Topology,
+    /// Analyses (problems and structure warnings only).
+    pub analyses: Vec<ReplicationAnalysis>,
+    /// Cluster name → alias (override > `ClusterNameToAlias` > detected).
+    pub aliases: BTreeMap<String, String>,
+}
+
+impl AnalysisSnapshot {
+    /// The alias of `cluster` (its name when it has none).
+    pub fn alias(&self, cluster: &str) -> String {
+        self.aliases.get(cluster).cloned().unwrap_or_else(|| cluster.to_string())
+    }
+
+    /// Resolves a cluster hint (name, alias, or `host:port` of a member) to a cluster name.
+    pub fn resolve_cluster(&self, hint: &str) -> Option<String> {
+        if self.aliases.contains_key(hint) {
+            return Some(hint.to_string());
+        }
+        if let Some((name, _)) = self.aliases.iter().find(|(_, alias)| alias.as_str() == hint) {
+            return Some(name.clone());
+        }
+        let (host, port) = hint.rsplit_once(':')?;
+        let key = app::core::InstanceKey::parse(host, port).ok()?;
+        self.topology.cluster_of(&key).map(String::from)
+    }
+}
+
+/// Shared holder of the latest snapshot.
+#[derive(Debug, Default)]
+pub struct AnalysisState {
+    current: RwLock<Arc<AnalysisSnapshot>>,
+}
+
+impl AnalysisState {
+    /// The latest snapshot (cheap clone of an `Arc`).
+    pub fn get(&self) -> Arc<AnalysisSnapshot> {
+        self.current.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the snapshot.
+    pub fn set(&self, snapshot: AnalysisSnapshot) {
+        if let Ok(mut s) = self.current.write() {
+            *s = Arc::new(snapshot);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! `orchestrator-client` tests: the real client binary against a fake API serving recorded
+//! orchestrator replies (output formats, command-line errors, leader discovery, auth, retries),
+//! and against a real 3-node cluster of `orchestrator` processes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../processes/harness.rs"]
+mod harness;
+
+mod cli;
+mod cluster;
+mod fake;
+mod formats;
