@@ -65,8 +65,14 @@ pub enum Command {
     Heartbeat,
     /// The leader probed a new instance: every node adds it to its own discovery.
     Discover(InstanceKey),
-    /// Forget every instance of a cluster.
-    ForgetCluster(String),
+    /// Forget every instance of a cluster. The proposer lists the keys it knows, so that the
+    /// replicated "forgotten" rows do not depend on any node's own observations.
+    ForgetCluster {
+        /// The cluster.
+        cluster_name: String,
+        /// Its instances, as the proposer saw them.
+        keys: Vec<InstanceKey>,
+    },
     /// Manual cluster alias (`set-cluster-alias`); an empty alias removes the override.
     SetClusterAlias {
         /// The cluster name (`host:port` of its master).
@@ -111,7 +117,7 @@ impl Command {
             Command::LeaderUri { .. } => "leader-uri",
             Command::Heartbeat => "heartbeat",
             Command::Discover(_) => "discover",
-            Command::ForgetCluster(_) => "forget-cluster",
+            Command::ForgetCluster { .. } => "forget-cluster",
             Command::SetClusterAlias { .. } => "set-cluster-alias-manual-override",
             Command::RegisterFailureDetection(_) => "register-failure-detection",
             Command::WriteRecovery { .. } => "write-recovery",

@@ -6,6 +6,7 @@ use crate::core::command::{Command, CommandEnvelope};
 use crate::core::downtime::DowntimeRequest;
 use crate::core::instance_key::InstanceKey;
 use crate::core::promotion_rule::{CandidateRegistration, PromotionRule};
+use crate::core::recovery::{AckSelector, RecoveryAck};
 
 /// A user intent that passed validation but has no times yet. The HTTP API and the dashboard's
 /// server functions both produce these; the control plane stamps and proposes them, so there is
@@ -31,6 +32,29 @@ pub enum Proposal {
         /// Whether automated recoveries are allowed.
         enabled: bool,
     },
+    /// `ack-recovery` / `ack-all-recoveries` (validated: non-empty comment).
+    AckRecovery {
+        /// What to acknowledge.
+        selector: AckSelector,
+        /// Who.
+        owner: String,
+        /// Why (required).
+        comment: String,
+    },
+    /// `forget-cluster`, with the cluster's instances as the proposer knows them.
+    ForgetCluster {
+        /// The cluster.
+        cluster_name: String,
+        /// Its instances.
+        keys: Vec<InstanceKey>,
+    },
+    /// `set-cluster-alias` (empty alias removes the override).
+    SetClusterAlias {
+        /// Cluster name.
+        cluster_name: String,
+        /// Alias.
+        alias: String,
+    },
 }
 
 impl Proposal {
@@ -49,6 +73,11 @@ impl Proposal {
             Proposal::Forget(key) => Command::Forget(key),
             Proposal::SetGlobalRecoveries { enabled: true } => Command::EnableGlobalRecoveries,
             Proposal::SetGlobalRecoveries { enabled: false } => Command::DisableGlobalRecoveries,
+            Proposal::AckRecovery { selector, owner, comment } => {
+                Command::AckRecovery(RecoveryAck { selector, owner, comment, at_ms: now_ms })
+            }
+            Proposal::ForgetCluster { cluster_name, keys } => Command::ForgetCluster { cluster_name, keys },
+            Proposal::SetClusterAlias { cluster_name, alias } => Command::SetClusterAlias { cluster_name, alias },
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }

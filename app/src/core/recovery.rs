@@ -50,6 +50,9 @@ pub struct RecoveryRecord {
     pub started_at_ms: i64,
     /// Raft id of the recovering leader.
     pub processing_node: u64,
+    /// What ran: `automated-recovery`, `recover`, `force-master-failover`, `graceful-master-takeover`.
+    #[serde(default)]
+    pub operation: String,
 }
 
 /// One audit line of a recovery (orchestrator's `write-recovery-step`).

@@ -58,6 +58,12 @@ pub struct RecoveryConfig {
     pub hook_timeout: Duration,
     /// The hooks.
     pub hooks: Hooks,
+    /// `MySQLReplicaUser` / `MySQLReplicaPassword`: replication credentials for a demoted master
+    /// (graceful takeover) that has none.
+    pub replica_credentials: crate::recovery::mysql_ops::ReplicaCredentials,
+    /// `ReasonableMaintenanceReplicationLagSeconds` (20): how long a graceful takeover waits for
+    /// the designated replica to catch up.
+    pub maintenance_lag: Duration,
 }
 
 /// Reads the recovery keys. `poll` is `InstancePollSeconds` (for the startup grace default).
@@ -81,6 +87,11 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         .collect::<Result<Vec<_>, _>>()?;
     let shell = r.string("ProcessesShellCommand", "sh")?;
     let hook_timeout = r.uint("HookTimeoutSeconds", 60, 86_400)?;
+    let replica_credentials = crate::recovery::mysql_ops::ReplicaCredentials {
+        user: r.string("MySQLReplicaUser", "")?,
+        password: r.string("MySQLReplicaPassword", "")?,
+    };
+    let maintenance_lag = Duration::from_secs(r.uint("ReasonableMaintenanceReplicationLagSeconds", 20, 86_400)?);
     let hooks = Hooks {
         on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
         pre_failover: r.strings("PreFailoverProcesses")?,
@@ -104,6 +115,8 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         shell,
         hook_timeout: Duration::from_secs(hook_timeout),
         hooks,
+        replica_credentials,
+        maintenance_lag,
     })
 }
 

@@ -4,6 +4,7 @@ mod internal;
 pub mod proxy;
 mod raft_api;
 mod reads;
+mod recovery_api;
 mod reply;
 mod site;
 mod writes;
@@ -48,6 +49,7 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
             get(writes::enable_global_recoveries).post(writes::enable_global_recoveries),
         )
         .route("/api/routed-leader-check", get(writes::routed_leader_check))
+        .merge(recovery_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader));
     let local = Router::new()
         .route("/api/leader-check", get(raft_api::leader_check))

@@ -155,7 +155,7 @@ async fn act(
                 let (node, a, running) = (node.clone(), a.clone(), running.clone());
                 tokio::spawn(async move {
                     let key = a.analyzed_instance_key.clone();
-                    match recover(node, a, Trigger { manual: false, candidate: None }).await {
+                    match recover(node, a, Trigger::automated()).await {
                         Ok(r) => tracing::info!(%key, successor = ?r.successor, "automated recovery finished"),
                         Err(e) => tracing::warn!(%key, error = %e, "automated recovery did not complete"),
                     }

@@ -3,6 +3,7 @@
 
 pub mod analysis_loop;
 pub mod dead_master;
+pub mod graceful;
 pub mod hooks;
 pub mod intermediate;
 pub mod mysql_ops;

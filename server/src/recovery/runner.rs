@@ -44,6 +44,15 @@ pub struct Trigger {
     pub manual: bool,
     /// Promote this replica instead of the chosen one (manual `recover .../:candidate`).
     pub candidate: Option<InstanceKey>,
+    /// The operation's name, recorded with the recovery.
+    pub operation: &'static str,
+}
+
+impl Trigger {
+    /// An automated recovery.
+    pub fn automated() -> Self {
+        Trigger { manual: false, candidate: None, operation: "automated-recovery" }
+    }
 }
 
 /// A registered recovery in progress: writes its steps through raft.
@@ -114,12 +123,12 @@ pub fn new_uid(node: &Node) -> String {
     format!("{:x}-{:016x}", node.clock.now_ms(), rand::random::<u64>())
 }
 
-/// Registers and runs the recovery of `analysis`. Returns the resolution it recorded.
-pub async fn recover(
+/// Registers a recovery of `analysis` through raft (the fence) and records its first step.
+pub async fn register(
     node: Arc<Node>,
-    analysis: ReplicationAnalysis,
-    trigger: Trigger,
-) -> Result<RecoveryResolution, RecoveryError> {
+    analysis: &ReplicationAnalysis,
+    trigger: &Trigger,
+) -> Result<Recovery, RecoveryError> {
     let uid = new_uid(&node);
     let record = RecoveryRecord {
         uid: uid.clone(),
@@ -130,6 +139,7 @@ pub async fn recover(
         is_manual: trigger.manual,
         started_at_ms: node.clock.now_ms(),
         processing_node: node.id,
+        operation: trigger.operation.to_string(),
     };
     let block_ms = node.config.recovery.recovery_period_block.as_millis() as i64;
     let env = CommandEnvelope::new(Command::WriteRecovery { recovery: record.clone(), block_ms }, node.clock.now_ms(), node.id);
@@ -138,16 +148,44 @@ pub async fn recover(
         Ok(CommandOutcome::Skipped { reason } | CommandOutcome::Unchanged { reason }) => return Err(RecoveryError::Blocked(reason)),
         Err(e) => return Err(RecoveryError::NotRegistered(e.to_string())),
     }
-    let hooks = hook_context(&analysis, &uid, &node);
-    let rec = Recovery { node: node.clone(), record, hooks };
-    rec.step(format!("registered recovery of {} ({})", analysis.analyzed_instance_key, analysis.analysis.as_str())).await?;
+    let hooks = hook_context(analysis, &uid, &node);
+    let rec = Recovery { node, record, hooks };
+    rec.step(format!(
+        "registered {} of {} ({})",
+        trigger.operation,
+        analysis.analyzed_instance_key,
+        analysis.analysis.as_str()
+    ))
+    .await?;
+    Ok(rec)
+}
 
+/// Runs `hooks`; the first failure aborts with its description.
+pub async fn run_gate(rec: &Recovery, hooks: &[String], what: &str) -> Result<(), RecoveryError> {
+    let cfg = &rec.node.config.recovery;
+    let results = run_all(hooks, &rec.hooks, &cfg.shell, cfg.hook_timeout).await;
+    match results.iter().find(|r| !r.succeeded()) {
+        Some(failed) => Err(RecoveryError::HookAborted(format!(
+            "{what}: {} exited {:?}: {}",
+            failed.command,
+            failed.code,
+            failed.output.trim()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Registers and runs the recovery of `analysis`. Returns the resolution it recorded.
+pub async fn recover(
+    node: Arc<Node>,
+    analysis: ReplicationAnalysis,
+    trigger: Trigger,
+) -> Result<RecoveryResolution, RecoveryError> {
+    let rec = register(node.clone(), &analysis, &trigger).await?;
     let cfg = &node.config.recovery;
-    let pre = run_all(&cfg.hooks.pre_failover, &rec.hooks, &cfg.shell, cfg.hook_timeout).await;
-    let result = if let Some(failed) = pre.iter().find(|r| !r.succeeded()) {
-        Err(RecoveryError::HookAborted(format!("{} exited {:?}: {}", failed.command, failed.code, failed.output.trim())))
-    } else {
-        match analysis.analysis {
+    let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
+        Err(e) => Err(e),
+        Ok(()) => match analysis.analysis {
             AnalysisCode::DeadMaster | AnalysisCode::DeadMasterAndSomeReplicas | AnalysisCode::DeadMasterAndReplicas => {
                 super::dead_master::run(&rec, &analysis, trigger.candidate.as_ref()).await
             }
@@ -159,16 +197,22 @@ pub async fn recover(
                 super::intermediate::run(&rec, &analysis).await
             }
             other => Err(RecoveryError::Unsupported(other.as_str().into())),
-        }
+        },
     };
-    finish(&rec, &analysis, result).await
+    let specific = if analysis.is_master || analysis.is_co_master {
+        &cfg.hooks.post_master_failover
+    } else {
+        &cfg.hooks.post_intermediate_master_failover
+    };
+    finish(&rec, result, &[specific, &cfg.hooks.post_failover]).await
 }
 
-/// Records the outcome through raft and runs the post hooks.
-async fn finish(
+/// Records the outcome through raft and runs `on_success` hook lists (or
+/// `PostUnsuccessfulFailoverProcesses` on failure).
+pub async fn finish(
     rec: &Recovery,
-    analysis: &ReplicationAnalysis,
     result: Result<RecoveryResolution, RecoveryError>,
+    on_success: &[&Vec<String>],
 ) -> Result<RecoveryResolution, RecoveryError> {
     let cfg = &rec.node.config.recovery;
     let mut hooks = rec.hooks.clone();
@@ -190,24 +234,20 @@ async fn finish(
     }
     let lost = resolution.lost_replicas.iter().map(|k| k.to_string()).collect::<Vec<_>>();
     hooks.set("lostReplicas", lost.join(",")).set("countLostReplicas", lost.len().to_string());
-    let _ = rec.step(match &resolution.error {
-        None => format!("recovery done; successor {}", resolution.successor.as_ref().map(|k| k.to_string()).unwrap_or_default()),
-        Some(e) => format!("recovery failed: {e}"),
-    })
-    .await;
+    let _ = rec
+        .step(match &resolution.error {
+            None => format!(
+                "done; successor {}",
+                resolution.successor.as_ref().map(|k| k.to_string()).unwrap_or_default()
+            ),
+            Some(e) => format!("failed: {e}"),
+        })
+        .await;
     if let Err(e) = rec.propose(Command::ResolveRecovery(resolution.clone())).await {
         tracing::error!(uid = %rec.record.uid, error = %e, "could not record the recovery's resolution");
     }
-    let lists: Vec<&Vec<String>> = if resolution.is_successful {
-        let specific = if analysis.is_master || analysis.is_co_master {
-            &cfg.hooks.post_master_failover
-        } else {
-            &cfg.hooks.post_intermediate_master_failover
-        };
-        vec![specific, &cfg.hooks.post_failover]
-    } else {
-        vec![&cfg.hooks.post_unsuccessful_failover]
-    };
+    let failure_hooks = [&cfg.hooks.post_unsuccessful_failover];
+    let lists: &[&Vec<String>] = if resolution.is_successful { on_success } else { &failure_hooks };
     for list in lists {
         for r in run_all(list, &hooks, &cfg.shell, cfg.hook_timeout).await {
             let _ = rec.step(format!("hook {:?} exited {:?}", r.command, r.code)).await;

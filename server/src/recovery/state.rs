@@ -25,6 +25,28 @@ impl AnalysisSnapshot {
         self.aliases.get(cluster).cloned().unwrap_or_else(|| cluster.to_string())
     }
 
+    /// A full analysis entry for `key` even when it has no problem (manual operations need one).
+    pub fn analysis_of(&self, key: &app::core::InstanceKey) -> Option<app::core::ReplicationAnalysis> {
+        if let Some(a) = self.analyses.iter().find(|a| &a.analyzed_instance_key == key) {
+            return Some(a.clone());
+        }
+        let config = app::core::AnalysisConfig {
+            include_no_problem: true,
+            reduce_replication_analysis_count: false,
+            ..Default::default()
+        };
+        let mut a = app::core::analyze(&self.topology, &[], self.at_ms, &config)
+            .into_iter()
+            .find(|a| &a.analyzed_instance_key == key)?;
+        a.cluster_alias = self.alias(&a.cluster_name);
+        Some(a)
+    }
+
+    /// The master (top of the replication tree) of cluster `name`.
+    pub fn master_of_cluster(&self, name: &str) -> Option<app::core::InstanceKey> {
+        self.topology.cluster(name).and_then(|c| c.master)
+    }
+
     /// Resolves a cluster hint (name, alias, or `host:port` of a member) to a cluster name.
     pub fn resolve_cluster(&self, hint: &str) -> Option<String> {
         if self.aliases.contains_key(hint) {

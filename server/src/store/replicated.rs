@@ -78,18 +78,20 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
             CommandOutcome::Applied
         }
         Command::Discover(key) => recovery_tables::discovered(conn, key, now).await?,
-        Command::ForgetCluster(cluster) => {
-            sqlx::query(
-                "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms)
-                 SELECT hostname, port, ? FROM database_instance WHERE cluster_name = ?
-                 AND NOT EXISTS (SELECT 1 FROM forgotten_instance f WHERE f.hostname = database_instance.hostname
-                                 AND f.port = database_instance.port)",
-            )
-            .bind(now)
-            .bind(cluster)
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query("DELETE FROM database_instance WHERE cluster_name = ?").bind(cluster).execute(&mut *conn).await?;
+        Command::ForgetCluster { cluster_name, keys } => {
+            for key in keys {
+                sqlx::query("REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
+                    .bind(&key.hostname)
+                    .bind(key.port as i32)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            // Observations are node-local: every node drops its own rows of the cluster.
+            sqlx::query("DELETE FROM database_instance WHERE cluster_name = ?")
+                .bind(cluster_name)
+                .execute(&mut *conn)
+                .await?;
             CommandOutcome::Applied
         }
         Command::SetClusterAlias { cluster_name, alias } => recovery_tables::set_alias(conn, cluster_name, alias).await?,

@@ -20,6 +20,7 @@ fn record(uid: &str, manual: bool, at: i64) -> RecoveryRecord {
         is_manual: manual,
         started_at_ms: at,
         processing_node: 1,
+        operation: "automated-recovery".into(),
     }
 }
 

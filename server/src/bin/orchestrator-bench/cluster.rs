@@ -173,6 +173,25 @@ impl Cluster {
         v.get("AppliedIndex").and_then(|x| x.as_u64())
     }
 
+    /// `(LogAppends, LogSyncs)` from every node's `/api/raft-status` (raft log append calls and
+    /// the fdatasyncs that made them durable); `None` for a stopped node or an older build.
+    pub async fn log_stats(&self) -> Vec<Option<(u64, u64)>> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].child.is_none() {
+                out.push(None);
+                continue;
+            }
+            let url = format!("{}/api/raft-status", self.url(i));
+            let v: Option<serde_json::Value> = match self.probe.get(url).timeout(PROBE_TIMEOUT).send().await {
+                Ok(r) => r.json().await.ok(),
+                Err(_) => None,
+            };
+            out.push(v.and_then(|v| Some((v.get("LogAppends")?.as_u64()?, v.get("LogSyncs")?.as_u64()?))));
+        }
+        out
+    }
+
     /// Waits until exactly one node leads, every running node is healthy, and every running
     /// node has applied what the leader had applied when first seen. Returns the leader.
     pub async fn wait_settled(&mut self, deadline: Duration) -> Result<usize> {

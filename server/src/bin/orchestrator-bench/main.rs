@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 
 use cluster::{Cluster, ClusterOptions};
-use report::{CpuSplit, Report};
+use report::{CpuSplit, Report, SyncSplit};
 
 const USAGE: &str = "\
 usage: orchestrator-bench [options]
@@ -201,6 +201,25 @@ async fn with_cpu<T>(cluster: &Cluster, commits: impl Fn(&T) -> usize, phase: im
     (out, split)
 }
 
+/// Per-node difference of the raft log counters between two snapshots.
+fn sync_split(
+    before: &[Option<(u64, u64)>],
+    after: &[Option<(u64, u64)>],
+    leader: usize,
+    commits: usize,
+) -> Option<SyncSplit> {
+    let nodes: Vec<Option<(bool, u64, u64)>> = before
+        .iter()
+        .zip(after)
+        .enumerate()
+        .map(|(i, (b, a))| match (b, a) {
+            (Some((ab, sb)), Some((aa, sa))) => Some((i == leader, aa.saturating_sub(*ab), sa.saturating_sub(*sb))),
+            _ => None,
+        })
+        .collect();
+    nodes.iter().any(Option::is_some).then_some(SyncSplit { nodes, commits })
+}
+
 async fn run(args: Args, command: String) -> Result<()> {
     let started = Instant::now();
     let bin = orchestrator_bin(&args)?;
@@ -248,12 +267,16 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
     let http_read = load::sequential(&client, |_| read_url.clone(), args.warmup, args.commands, &AtomicU64::new(0)).await;
 
     eprintln!("1-client committed writes: {} warm-up + {} measured ...", args.warmup, args.commands);
+    // Raft log counters are read before the warm-up, so warm-up commits count in the denominator.
+    let log0 = cluster.log_stats().await;
     let (latency, latency_cpu) = with_cpu(
         &cluster,
         |s: &load::Sequential| s.latency.map(|l| l.n).unwrap_or(0),
         load::sequential(&client, |n| load::write_url(&leader_url, n), args.warmup, args.commands, &seq),
     )
     .await;
+    let log1 = cluster.log_stats().await;
+    let latency_syncs = sync_split(&log0, &log1, leader, args.warmup + args.commands);
     if let Some(l) = latency.latency {
         eprintln!("  p50 {} p99 {} ({} errors)", stats::fmt(l.p50), stats::fmt(l.p99), latency.errors);
     }
@@ -270,6 +293,10 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
         load::concurrent(&many, &leader_url, args.clients, warm, args.duration, seq.clone()),
     )
     .await;
+    let log2 = cluster.log_stats().await;
+    // Warm-up commits are not in `ok`; estimate them at the measured rate.
+    let warm_commits = (throughput.rate() * warm.as_secs_f64()) as usize;
+    let throughput_syncs = sync_split(&log1, &log2, leader, throughput.ok + warm_commits);
     eprintln!("  {:.0} commits/s ({} errors)", throughput.rate(), throughput.errors);
     if cluster.leader().await != Some(leader) {
         eprintln!("  warning: leadership moved during the throughput phase");
@@ -297,8 +324,10 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
         http_read,
         latency,
         latency_cpu,
+        latency_syncs,
         throughput,
         throughput_cpu,
+        throughput_syncs,
         failover,
         load_end: machine::loadavg().0,
         total: started.elapsed(),

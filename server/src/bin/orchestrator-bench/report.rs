@@ -43,6 +43,35 @@ impl CpuSplit {
     }
 }
 
+/// Raft log writes during one phase, per node (from `/api/raft-status`).
+#[derive(Debug, Clone)]
+pub struct SyncSplit {
+    /// Per node: (is leader, append calls, fdatasyncs); `None` when not readable.
+    pub nodes: Vec<Option<(bool, u64, u64)>>,
+    /// Commits in the phase.
+    pub commits: usize,
+}
+
+impl SyncSplit {
+    fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match n {
+                Some((leader, appends, syncs)) => format!(
+                    "node {i}{}: {:.2} fdatasyncs/commit, {:.1} appends/fdatasync",
+                    if *leader { " (leader)" } else { "" },
+                    *syncs as f64 / self.commits.max(1) as f64,
+                    *appends as f64 / (*syncs).max(1) as f64
+                ),
+                None => format!("node {i}: ?"),
+            })
+            .collect();
+        parts.join("; ")
+    }
+}
+
 /// Everything measured in one run.
 pub struct Report {
     pub machine: MachineInfo,
@@ -53,8 +82,10 @@ pub struct Report {
     pub http_read: Sequential,
     pub latency: Sequential,
     pub latency_cpu: Option<CpuSplit>,
+    pub latency_syncs: Option<SyncSplit>,
     pub throughput: Concurrent,
     pub throughput_cpu: Option<CpuSplit>,
+    pub throughput_syncs: Option<SyncSplit>,
     pub failover: Option<Failover>,
     pub load_end: String,
     pub total: Duration,
@@ -279,6 +310,12 @@ impl Report {
         if let Some(c) = &self.throughput_cpu {
             let _ = writeln!(out, "CPU, {} clients: {}", self.throughput.clients, c.describe());
         }
+        if let Some(s) = &self.latency_syncs {
+            let _ = writeln!(out, "raft log, 1 client:  {}", s.describe());
+        }
+        if let Some(s) = &self.throughput_syncs {
+            let _ = writeln!(out, "raft log, {} clients: {}", self.throughput.clients, s.describe());
+        }
         for line in self.rounds() {
             let _ = writeln!(out, "{line}");
         }
@@ -313,6 +350,12 @@ impl Report {
         }
         if let Some(c) = &self.throughput_cpu {
             let _ = writeln!(out, "CPU, {} clients: {}.", self.throughput.clients, c.describe());
+        }
+        if let Some(s) = &self.latency_syncs {
+            let _ = writeln!(out, "Raft log, 1 client: {}.", s.describe());
+        }
+        if let Some(s) = &self.throughput_syncs {
+            let _ = writeln!(out, "Raft log, {} clients: {}.", self.throughput.clients, s.describe());
         }
         let rounds = self.rounds();
         if !rounds.is_empty() {

@@ -1,0 +1,301 @@
+//! Recovery and topology-changing endpoints (leader operations, proxied from followers):
+//! recover, forced failover, graceful takeover, acknowledgements, discover, forget-cluster,
+//! set-cluster-alias. Manual operations ignore cluster filters, downtime and the block period,
+//! but are still registered through raft before any server is touched.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::api::ApiError;
+use app::core::downtime::validate_text;
+use app::core::recovery::AckSelector;
+use app::core::{AnalysisCode, Command, CommandEnvelope, InstanceKey, Proposal, ReplicationAnalysis};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use super::reply::{error, ok};
+use crate::node::Node;
+use crate::recovery::{graceful, recover, RecoveryError, Trigger};
+
+/// Routes (mounted behind the follower → leader proxy).
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/api/recover/{host}/{port}", get(recover_instance))
+        .route("/api/recover/{host}/{port}/{chost}/{cport}", get(recover_with_candidate))
+        .route("/api/recover-lite/{host}/{port}", get(recover_instance))
+        .route("/api/force-master-failover/{hint}", get(force_master_failover))
+        .route("/api/force-master-failover/{host}/{port}", get(force_master_failover_key))
+        .route("/api/graceful-master-takeover/{hint}", get(graceful_auto))
+        .route("/api/graceful-master-takeover/{host}/{port}", get(graceful_key))
+        .route("/api/graceful-master-takeover/{hint}/{dhost}/{dport}", get(graceful_designated))
+        .route("/api/graceful-master-takeover-auto/{hint}", get(graceful_auto))
+        .route("/api/graceful-master-takeover-auto/{hint}/{dhost}/{dport}", get(graceful_designated))
+        .route("/api/ack-recovery/cluster/{hint}", get(ack_cluster))
+        .route("/api/ack-recovery/cluster/alias/{alias}", get(ack_cluster))
+        .route("/api/ack-recovery/instance/{host}/{port}", get(ack_instance))
+        .route("/api/ack-recovery/uid/{uid}", get(ack_uid))
+        .route("/api/ack-recovery/{uid}", get(ack_uid))
+        .route("/api/ack-all-recoveries", get(ack_all))
+        .route("/api/discover/{host}/{port}", get(discover))
+        .route("/api/forget-cluster/{hint}", get(forget_cluster))
+        .route("/api/set-cluster-alias/{cluster}", get(set_cluster_alias))
+}
+
+fn key(host: &str, port: &str) -> Result<InstanceKey, ApiError> {
+    Ok(InstanceKey::parse(host, port)?)
+}
+
+fn leader_only(node: &Node) -> Result<(), ApiError> {
+    if node.is_leader_with_quorum() {
+        Ok(())
+    } else {
+        Err(ApiError::Unavailable("this operation runs on the raft leader, and no leader with a quorum was reached".into()))
+    }
+}
+
+fn recovery_error(e: RecoveryError) -> ApiError {
+    match e {
+        RecoveryError::Blocked(m) => ApiError::Validation(format!("recovery blocked: {m}")),
+        RecoveryError::NotRegistered(m) => ApiError::Unavailable(format!("recovery not registered through raft: {m}")),
+        RecoveryError::LostLeadership => ApiError::Unavailable(e.to_string()),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TakeoverDetails {
+    #[serde(rename = "UID")]
+    uid: String,
+    successor_key: Option<InstanceKey>,
+    lost_replicas: Vec<InstanceKey>,
+    is_successful: bool,
+}
+
+async fn run_recovery(node: Arc<Node>, analysis: ReplicationAnalysis, trigger: Trigger) -> Response {
+    let key = analysis.analyzed_instance_key.clone();
+    match recover(node, analysis, trigger).await {
+        Ok(r) if r.is_successful => match r.successor {
+            Some(successor) => ok(format!("Recovery executed on {key}"), successor),
+            None => ok(format!("Recovery executed on {key}"), serde_json::Value::Null),
+        },
+        Ok(r) => error(ApiError::Internal(format!("recovery of {key} failed: {}", r.error.unwrap_or_default()))),
+        Err(e) => error(recovery_error(e)),
+    }
+}
+
+async fn manual_recover(node: Arc<Node>, key: InstanceKey, candidate: Option<InstanceKey>) -> Response {
+    if let Err(e) = leader_only(&node) {
+        return error(e);
+    }
+    let snapshot = node.analysis.get();
+    let Some(analysis) = snapshot.analyses.iter().find(|a| a.analyzed_instance_key == key && a.analysis.is_actionable()) else {
+        return error(ApiError::Validation(format!("no actionable failure is detected on {key}; nothing to recover")));
+    };
+    run_recovery(node.clone(), analysis.clone(), Trigger { manual: true, candidate, operation: "recover" }).await
+}
+
+async fn recover_instance(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+    match key(&host, &port) {
+        Ok(k) => manual_recover(node, k, None).await,
+        Err(e) => error(e),
+    }
+}
+
+async fn recover_with_candidate(
+    State(node): State<Arc<Node>>,
+    Path((host, port, chost, cport)): Path<(String, String, String, String)>,
+) -> Response {
+    match (key(&host, &port), key(&chost, &cport)) {
+        (Ok(k), Ok(c)) => manual_recover(node, k, Some(c)).await,
+        (Err(e), _) | (_, Err(e)) => error(e),
+    }
+}
+
+fn resolve_cluster(node: &Node, hint: &str) -> Result<String, ApiError> {
+    node.analysis.get().resolve_cluster(hint).ok_or_else(|| ApiError::NotFound(format!("unknown cluster {hint:?}")))
+}
+
+async fn force(node: Arc<Node>, cluster: Result<String, ApiError>) -> Response {
+    if let Err(e) = leader_only(&node) {
+        return error(e);
+    }
+    let cluster = match cluster {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
+    let snapshot = node.analysis.get();
+    let Some(mut analysis) = snapshot.master_of_cluster(&cluster).and_then(|m| snapshot.analysis_of(&m)) else {
+        return error(ApiError::NotFound(format!("cluster {cluster} has no known master")));
+    };
+    analysis.analysis = AnalysisCode::DeadMaster;
+    run_recovery(node, analysis, Trigger { manual: true, candidate: None, operation: "force-master-failover" }).await
+}
+
+async fn force_master_failover(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+    let cluster = resolve_cluster(&node, &hint);
+    force(node, cluster).await
+}
+
+async fn force_master_failover_key(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+    let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
+    force(node, cluster).await
+}
+
+async fn takeover(node: Arc<Node>, cluster: Result<String, ApiError>, designated: Result<Option<InstanceKey>, ApiError>) -> Response {
+    if let Err(e) = leader_only(&node) {
+        return error(e);
+    }
+    let (cluster, designated) = match (cluster, designated) {
+        (Ok(c), Ok(d)) => (c, d),
+        (Err(e), _) | (_, Err(e)) => return error(e),
+    };
+    match graceful::takeover(node, &cluster, designated).await {
+        Ok(r) => {
+            let message = format!("graceful-master-takeover: {} is the new master of {cluster}", fmt_key(&r.successor));
+            ok(message, TakeoverDetails { uid: r.uid, successor_key: r.successor, lost_replicas: r.lost_replicas, is_successful: r.is_successful })
+        }
+        Err(e) => error(recovery_error(e)),
+    }
+}
+
+fn fmt_key(k: &Option<InstanceKey>) -> String {
+    k.as_ref().map(|k| k.to_string()).unwrap_or_default()
+}
+
+async fn graceful_auto(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+    let cluster = resolve_cluster(&node, &hint);
+    takeover(node, cluster, Ok(None)).await
+}
+
+async fn graceful_key(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+    let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
+    takeover(node, cluster, Ok(None)).await
+}
+
+async fn graceful_designated(
+    State(node): State<Arc<Node>>,
+    Path((hint, dhost, dport)): Path<(String, String, String)>,
+) -> Response {
+    let cluster = resolve_cluster(&node, &hint);
+    takeover(node, cluster, key(&dhost, &dport).map(Some)).await
+}
+
+/// The caller's name for audit: proxy/basic-auth user when present.
+fn owner(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-user")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+        .unwrap_or_else(|| "api".into())
+}
+
+async fn ack(node: &Node, headers: &HeaderMap, query: &HashMap<String, String>, selector: AckSelector) -> Response {
+    let comment = match validate_text("comment", query.get("comment").map(String::as_str).unwrap_or("")) {
+        Ok(c) => c,
+        Err(e) => return error(ApiError::Validation(format!("{e} (acknowledging needs ?comment=...)"))),
+    };
+    match node.submit(Proposal::AckRecovery { selector, owner: owner(headers), comment }).await {
+        Ok(app::core::CommandOutcome::Applied) => ok("Recoveries acknowledged", serde_json::Value::Null),
+        Ok(app::core::CommandOutcome::Unchanged { reason } | app::core::CommandOutcome::Skipped { reason }) => {
+            ok(reason, serde_json::Value::Null)
+        }
+        Err(e) => error(e),
+    }
+}
+
+async fn ack_cluster(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Path(hint): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let cluster = node.analysis.get().resolve_cluster(&hint).unwrap_or(hint);
+    ack(&node, &headers, &q, AckSelector::Cluster(cluster)).await
+}
+
+async fn ack_instance(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Path((host, port)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match key(&host, &port) {
+        Ok(k) => ack(&node, &headers, &q, AckSelector::Instance(k)).await,
+        Err(e) => error(e),
+    }
+}
+
+async fn ack_uid(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if uid.is_empty() || uid.len() > 64 || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return error(ApiError::Validation(format!("invalid recovery uid {uid:?}")));
+    }
+    ack(&node, &headers, &q, AckSelector::Uid(uid)).await
+}
+
+async fn ack_all(State(node): State<Arc<Node>>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    ack(&node, &headers, &q, AckSelector::All).await
+}
+
+async fn discover(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+    let key = match key(&host, &port) {
+        Ok(k) => k,
+        Err(e) => return error(e),
+    };
+    if let Err(e) = leader_only(&node) {
+        return error(e);
+    }
+    let instance = match node.prober.probe_now(key.clone()).await {
+        Ok(i) => i,
+        Err(e) => return error(ApiError::Validation(format!("cannot discover {key}: {e}"))),
+    };
+    let env = CommandEnvelope::new(Command::Discover(key.clone()), node.clock.now_ms(), node.id);
+    match node.propose(env, false).await {
+        Ok(_) => ok(format!("Instance discovered: {key}"), instance.key),
+        Err(e) => error(e.into()),
+    }
+}
+
+async fn forget_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+    match resolve_cluster(&node, &hint) {
+        Ok(cluster) => match node
+            .submit(Proposal::ForgetCluster {
+                cluster_name: cluster.clone(),
+                keys: node.analysis.get().topology.cluster(&cluster).map(|c| c.members).unwrap_or_default(),
+            })
+            .await
+        {
+            Ok(_) => ok(format!("Cluster forgotten: {cluster}"), cluster),
+            Err(e) => error(e),
+        },
+        Err(e) => error(e),
+    }
+}
+
+async fn set_cluster_alias(
+    State(node): State<Arc<Node>>,
+    Path(cluster): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let alias = q.get("alias").cloned().unwrap_or_default();
+    if alias.len() > 255 || alias.chars().any(|c| c.is_control()) {
+        return error(ApiError::Validation("invalid alias".into()));
+    }
+    if cluster.is_empty() || cluster.len() > 255 {
+        return error(ApiError::Validation("invalid cluster name".into()));
+    }
+    match node.submit(Proposal::SetClusterAlias { cluster_name: cluster.clone(), alias: alias.clone() }).await {
+        Ok(_) => ok(format!("Cluster {cluster} alias set to {alias:?}"), alias),
+        Err(e) => error(e),
+    }
+}

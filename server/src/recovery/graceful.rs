@@ -1,0 +1,138 @@
+//! Planned master change (`graceful-master-takeover[-auto]`): make the master read-only, wait
+//! for the designated replica to catch up, promote it, move the other replicas under it, and
+//! make the old master replicate from the new one. Registered through raft like a failover.
+
+use std::sync::Arc;
+
+use app::core::candidate::registered_rules;
+use app::core::recovery::RecoveryResolution;
+use app::core::{choose_candidate, AnalysisCode, InstanceKey};
+
+use super::dead_master::reprobe;
+use super::mysql_ops::Server;
+use super::runner::{finish, register, run_gate, Recovery, RecoveryError, Trigger};
+use crate::node::Node;
+
+/// Runs a graceful takeover of `cluster`; `designated` picks the new master (auto: the best replica).
+pub async fn takeover(
+    node: Arc<Node>,
+    cluster: &str,
+    designated: Option<InstanceKey>,
+) -> Result<RecoveryResolution, RecoveryError> {
+    let snapshot = node.analysis.get();
+    let master = snapshot
+        .master_of_cluster(cluster)
+        .ok_or_else(|| RecoveryError::Failed(format!("cluster {cluster} has no known master")))?;
+    let mut analysis = snapshot
+        .analysis_of(&master)
+        .ok_or_else(|| RecoveryError::Failed(format!("no analysis for master {master}")))?;
+    if analysis.analysis != AnalysisCode::NoProblem && !analysis.analysis.is_structure_warning() {
+        return Err(RecoveryError::Failed(format!(
+            "master {master} is not healthy ({}); use recover or force-master-failover",
+            analysis.analysis.as_str()
+        )));
+    }
+    analysis.analysis = AnalysisCode::NoProblem;
+    let trigger = Trigger { manual: true, candidate: designated.clone(), operation: "graceful-master-takeover" };
+    let rec = register(node.clone(), &analysis, &trigger).await?;
+    let cfg = &node.config.recovery;
+    let result = match run_gate(&rec, &cfg.hooks.pre_graceful_takeover, "PreGracefulTakeoverProcesses").await {
+        Err(e) => Err(e),
+        Ok(()) => run(&rec, &master, designated).await,
+    };
+    finish(&rec, result, &[&cfg.hooks.post_graceful_takeover]).await
+}
+
+async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<InstanceKey>) -> Result<RecoveryResolution, RecoveryError> {
+    let node = &rec.node;
+    let discovery = &node.config.discovery;
+    let snapshot = node.analysis.get();
+    let replica_keys = snapshot.topology.replicas_of(master_key).to_vec();
+    let mut fresh = reprobe(rec, &[master_key.clone()]).await;
+    let master = fresh.pop().ok_or_else(|| RecoveryError::Failed(format!("master {master_key} is unreachable")))?;
+    let replicas = reprobe(rec, &replica_keys).await;
+    let target = match designated {
+        Some(d) => replicas
+            .iter()
+            .find(|r| r.key == d)
+            .ok_or_else(|| RecoveryError::Failed(format!("{d} is not a reachable direct replica of {master_key}")))?,
+        None => {
+            let rules = registered_rules(&replicas);
+            let dc = (!master.data_center.is_empty()).then_some(master.data_center.as_str());
+            let choice = choose_candidate(master_key, &replicas, &rules, dc)
+                .map_err(|e| RecoveryError::Failed(format!("no replica can take over: {e}")))?;
+            replicas
+                .iter()
+                .find(|r| r.key == choice.chosen)
+                .ok_or_else(|| RecoveryError::Failed("chosen replica vanished".into()))?
+        }
+    };
+    if !target.log_bin || !target.has_gtid() {
+        return Err(RecoveryError::Failed(format!("{} needs binary logs and GTID to take over", target.key)));
+    }
+    let old = Server::new(&master, discovery);
+    let new = Server::new(target, discovery);
+    let failed = |e: super::mysql_ops::OpError| RecoveryError::Failed(e.to_string());
+
+    rec.ensure_leader()?;
+    old.set_read_only(true).await.map_err(failed)?;
+    rec.step(format!("{master_key} set read_only; waiting for {} to catch up", target.key)).await?;
+    let position = old.executed_gtid().await.map_err(failed)?;
+    if let Err(e) = new.wait_for_gtid(&position, node.config.recovery.maintenance_lag).await {
+        // Undo: the master takes writes again; nothing else changed.
+        let undo = old.set_read_only(false).await;
+        return Err(RecoveryError::Failed(format!("{e}; master made writable again ({undo:?})")));
+    }
+    rec.step(format!("{} caught up with {position}", target.key)).await?;
+
+    rec.ensure_leader()?;
+    new.stop_replication().await.map_err(failed)?;
+    new.reset_replication_all().await.map_err(failed)?;
+    new.set_read_only(false).await.map_err(failed)?;
+    rec.step(format!("promoted {}", target.key)).await?;
+
+    let mut lost = vec![];
+    let mut participating = vec![master_key.clone(), target.key.clone()];
+    for replica in replicas.iter().filter(|r| r.key != target.key) {
+        rec.ensure_leader()?;
+        let s = Server::new(replica, discovery);
+        let moved = async {
+            s.stop_replication().await?;
+            s.change_master_gtid(&target.key, None, false).await?;
+            s.start_replication().await
+        };
+        match moved.await {
+            Ok(()) => {
+                participating.push(replica.key.clone());
+                rec.step(format!("{} now replicates from {}", replica.key, target.key)).await?;
+            }
+            Err(e) => {
+                lost.push(replica.key.clone());
+                rec.step(format!("{}: could not move: {e}", replica.key)).await?;
+            }
+        }
+    }
+
+    rec.ensure_leader()?;
+    let creds = &node.config.recovery.replica_credentials;
+    let demote = async {
+        old.change_master_gtid(&target.key, Some(creds), true).await?;
+        old.start_replication().await
+    };
+    match demote.await {
+        Ok(()) => rec.step(format!("{master_key} now replicates from {}", target.key)).await?,
+        Err(e) => {
+            rec.step(format!("{master_key} could not be made a replica (left read-only): {e}")).await?;
+            lost.push(master_key.clone());
+        }
+    }
+    Ok(RecoveryResolution {
+        uid: rec.record.uid.clone(),
+        ended_at_ms: node.clock.now_ms(),
+        is_successful: true,
+        successor: Some(target.key.clone()),
+        lost_replicas: lost,
+        participating,
+        error: None,
+    })
+}
