@@ -71,11 +71,51 @@ impl HookContext {
     }
 }
 
-/// Replaces `{placeholder}` with a quoted expansion of its variable; unknown braces stay as written.
+/// Replaces each `{placeholder}` with an expansion of its variable that the shell reads as one
+/// word whatever the value holds, taking the surrounding quotes into account: outside quotes
+/// `"${VAR}"`, inside double quotes `${VAR}`, inside single quotes `'"${VAR}"'`. Unknown braces
+/// stay as written.
 pub fn render(command: &str) -> String {
-    let mut out = command.to_string();
-    for (placeholder, env) in VARS {
-        out = out.replace(&format!("{{{placeholder}}}"), &format!("\"${{{env}}}\""));
+    #[derive(Clone, Copy, PartialEq)]
+    enum Quote {
+        None,
+        Single,
+        Double,
+    }
+    let mut out = String::with_capacity(command.len() + 32);
+    let mut quote = Quote::None;
+    let mut rest = command;
+    while let Some(c) = rest.chars().next() {
+        if c == '{' {
+            if let Some((placeholder, env)) = VARS.iter().find(|(p, _)| rest[1..].starts_with(p) && rest[1 + p.len()..].starts_with('}')) {
+                out.push_str(&match quote {
+                    Quote::None => format!("\"${{{env}}}\""),
+                    Quote::Double => format!("${{{env}}}"),
+                    Quote::Single => format!("'\"${{{env}}}\"'"),
+                });
+                rest = &rest[placeholder.len() + 2..];
+                continue;
+            }
+        }
+        match (quote, c) {
+            (Quote::None, '\'') => quote = Quote::Single,
+            (Quote::Single, '\'') => quote = Quote::None,
+            (Quote::None, '"') => quote = Quote::Double,
+            (Quote::Double, '"') => quote = Quote::None,
+            (Quote::None | Quote::Double, '\\') => {
+                // An escaped character is copied as is, whatever it is.
+                out.push(c);
+                rest = &rest[1..];
+                if let Some(next) = rest.chars().next() {
+                    out.push(next);
+                    rest = &rest[next.len_utf8()..];
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -140,12 +180,27 @@ mod tests {
         let mut ctx = HookContext::default();
         ctx.set("failedHost", format!("$(touch {})", marker.display())).set("failedPort", "3306");
         let out_file = dir.path().join("out");
-        let cmd = format!("echo {{failedHost}}:{{failedPort}} > {} && echo \"$ORC_FAILED_PORT\" >> {}", out_file.display(), out_file.display());
-        let results = run_all(&[cmd], &ctx, "sh", Duration::from_secs(10)).await;
-        assert!(results[0].succeeded(), "{results:?}");
+        let out = out_file.display();
+        let cmds = vec![
+            format!("echo {{failedHost}}:{{failedPort}} > {out}"),
+            format!("echo \"host={{failedHost}} port={{failedPort}}\" >> {out}"),
+            format!("echo 'host={{failedHost}}' >> {out}"),
+            format!("echo \"$ORC_FAILED_PORT\" >> {out}"),
+        ];
+        let results = run_all(&cmds, &ctx, "sh", Duration::from_secs(10)).await;
+        assert!(results.iter().all(HookResult::succeeded), "{results:?}");
         assert!(!marker.exists(), "a placeholder value must never run as a command");
         let written = std::fs::read_to_string(&out_file).unwrap();
-        assert_eq!(written, format!("$(touch {}):3306\n3306\n", marker.display()));
+        let host = format!("$(touch {})", marker.display());
+        assert_eq!(written, format!("{host}:3306\nhost={host} port=3306\nhost={host}\n3306\n"));
+    }
+
+    #[test]
+    fn renders_by_quote_context() {
+        assert_eq!(render("a {failedHost} b"), "a \"${ORC_FAILED_HOST}\" b");
+        assert_eq!(render("a \"x{failedHost}\""), "a \"x${ORC_FAILED_HOST}\"");
+        assert_eq!(render("a '{failedHost}'"), "a ''\"${ORC_FAILED_HOST}\"''");
+        assert_eq!(render("a \\{failedHost} {nope}"), "a \\{failedHost} {nope}");
     }
 
     #[tokio::test]
