@@ -1,6 +1,7 @@
 //! Backend health tick: write this node's health row every second; yield leadership after
 //! `BackendHealthYieldSeconds` of failures and stop the node after `BackendHealthExitSeconds`.
-//! Also turns a stopped raft core into a fatal node condition.
+//! Also turns a stopped raft core into a fatal node condition, and checkpoints the SQLite WAL
+//! every few seconds (outside the apply path).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing_since: Option<Instant> = None;
+    let mut ticks: u64 = 0;
     loop {
         tokio::select! {
             _ = shutdown.changed() => return,
@@ -24,6 +26,12 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
         if let Err(fatal) = running {
             node.fail(format!("raft stopped: {fatal}"));
             return;
+        }
+        ticks += 1;
+        if ticks % 5 == 0 {
+            if let Err(e) = node.store.checkpoint().await {
+                tracing::debug!(error = %e, "WAL checkpoint skipped");
+            }
         }
         let write = node.store.write_node_health(node.id, node.clock.now_ms());
         match tokio::time::timeout(Duration::from_secs(2), write).await {

@@ -10,6 +10,7 @@
 //!   background duties; [`probe`]: discovery (each node probes the fleet into its own store).
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
 
+pub mod batcher;
 pub mod cli;
 pub mod clock;
 pub mod config;

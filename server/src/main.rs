@@ -67,8 +67,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("orchestrator: {e:#}");
+            tracing::error!("{e}");
+            eprintln!("orchestrator: {e}");
             ExitCode::FAILURE
         }
     }

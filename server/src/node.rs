@@ -74,6 +74,8 @@ pub struct Node {
     pub store: Store,
     /// The raft log (shared with raft; for its write statistics).
     pub log: LogStore,
+    /// Folds concurrent proposals into one raft entry.
+    pub batcher: crate::batcher::Batcher,
     /// Test fault layer for the raft links.
     pub faults: Arc<NetworkFaults>,
     /// Proposers' clock.
@@ -152,7 +154,9 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<openraft::Config>, StartError>
         cluster_name: "orchestrator".into(),
         heartbeat_interval: config.raft.heartbeat.as_millis() as u64,
         election_timeout_min: election,
-        election_timeout_max: election * 2,
+        // openraft 0.9 makes a follower wait leader_lease (= election_timeout_max) + an election
+        // timeout before standing: keep the spread small so a dead leader is replaced quickly.
+        election_timeout_max: election * 3 / 2,
         install_snapshot_timeout: (election * 4).max(2_000),
         max_payload_entries: 300,
         snapshot_policy: SnapshotPolicy::LogsSinceLast(config.raft.snapshot_threshold),
@@ -202,6 +206,7 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         raft: raft.clone(),
         store,
         log,
+        batcher: crate::batcher::Batcher::start(raft.clone()),
         faults: faults.clone(),
         clock,
         http,

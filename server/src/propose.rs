@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use app::api::ApiError;
 use app::core::{CommandEnvelope, CommandOutcome};
-use openraft::error::{ClientWriteError, RaftError};
 use openraft::ServerState;
 use thiserror::Error;
 
+use crate::batcher::WriteFailure;
 use crate::node::Node;
 
 /// Longest wait for a commit (orchestrator's raft Apply timeout is 10 s).
@@ -85,17 +85,14 @@ impl Node {
             if !self.is_leader_with_quorum() {
                 return Err(ProposeError::NoQuorum);
             }
-            return match tokio::time::timeout(COMMIT_TIMEOUT, self.raft.client_write(env.clone())).await {
+            return match tokio::time::timeout(COMMIT_TIMEOUT, self.batcher.write(env.clone())).await {
                 Err(_) => Err(ProposeError::Timeout(COMMIT_TIMEOUT)),
-                Ok(Ok(resp)) => Ok(resp.data),
-                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => match f.leader_id {
+                Ok(Ok(outcome)) => Ok(outcome),
+                Ok(Err(WriteFailure::ForwardToLeader(leader))) => match leader {
                     Some(l) if !forwarded && l != self.id => self.forward(l, env).await,
                     _ => Err(ProposeError::NoLeader),
                 },
-                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
-                    Err(ProposeError::Fatal(e.to_string()))
-                }
-                Ok(Err(RaftError::Fatal(f))) => Err(ProposeError::Fatal(f.to_string())),
+                Ok(Err(WriteFailure::Fatal(e) | WriteFailure::Other(e))) => Err(ProposeError::Fatal(e)),
             };
         }
         match leader {

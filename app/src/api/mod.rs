@@ -1,12 +1,21 @@
 //! Server-function boundary between the dashboard and the node: DTOs, errors and the port trait.
 //!
-//! Server functions stay thin: parse, call the [`port::ControlPlane`] the server provides in
-//! Leptos context, map the error. No second path into raft exists.
+//! Server functions stay thin: parse and validate, call the [`port::ControlPlane`] the server
+//! provides in Leptos context, map the error. Writes go through `ControlPlane::submit`, the
+//! node's single path into raft that the HTTP API uses too; there is no second one.
+//! One module per feature, each with its DTOs and server functions.
 
+pub mod candidate;
+pub mod clusters;
+pub mod downtime;
 pub mod dto;
 pub mod error;
+pub mod instance;
 #[cfg(feature = "ssr")]
 pub mod port;
+pub mod pulse;
 pub mod raft;
+pub mod recovery;
+pub mod topology;
 
 pub use error::ApiError;

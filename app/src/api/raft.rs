@@ -1,13 +1,66 @@
-//! Server functions for raft state.
+//! Server functions for raft state: the serving node's status, every member's own view, and
+//! leadership transfer.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::api::dto::RaftStatusView;
 use crate::api::error::ApiError;
+
+/// One member as it reports itself (asked by the serving node with a short timeout).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberStatusView {
+    /// Raft id.
+    pub id: u64,
+    /// Raft address.
+    pub raft_addr: String,
+    /// HTTP URI, when known.
+    pub http_uri: Option<String>,
+    /// `Leader`, `Follower`, `Candidate`, … or `Unreachable` when it did not answer.
+    pub role: String,
+    /// Leader, or follower of a known leader.
+    pub healthy: bool,
+    /// Its term.
+    pub term: Option<u64>,
+    /// Its last log index.
+    pub last_log_index: Option<u64>,
+    /// Its applied index.
+    pub applied_index: Option<u64>,
+    /// The leader it knows of.
+    pub leader_id: Option<u64>,
+}
+
+/// The raft page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RaftPageView {
+    /// The serving node's status.
+    pub status: RaftStatusView,
+    /// Every member's own view.
+    pub members: Vec<MemberStatusView>,
+}
 
 /// This node's live raft status (state, leader, term, indexes, members).
 #[server(prefix = "/sfn")]
 pub async fn get_raft_status() -> Result<RaftStatusView, ApiError> {
     let plane = crate::api::port::control_plane()?;
     Ok(plane.raft_status().await)
+}
+
+/// This node's status plus every member's own report.
+#[server(prefix = "/sfn")]
+pub async fn get_raft_page() -> Result<RaftPageView, ApiError> {
+    let plane = crate::api::port::control_plane()?;
+    Ok(plane.raft_page().await)
+}
+
+/// Hands leadership to member `target` (its raft id).
+#[server(prefix = "/sfn")]
+pub async fn transfer_leadership(target: String) -> Result<String, ApiError> {
+    let id: u64 = target
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::Validation(format!("invalid member id {target:?}: choose a member from the list")))?;
+    let plane = crate::api::port::control_plane()?;
+    let message = plane.transfer_leadership(id).await?;
+    Ok(format!("Leadership transfer to node {id} requested: {message}"))
 }

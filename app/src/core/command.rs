@@ -102,6 +102,9 @@ pub enum Command {
         /// Cut-off (unix ms).
         before_ms: i64,
     },
+    /// Several commands proposed together into one raft entry (one log append, one fsync, one
+    /// apply transaction), applied in order, each with its own stamp. Never nested.
+    Batch(Vec<CommandEnvelope>),
 }
 
 impl Command {
@@ -125,6 +128,7 @@ impl Command {
             Command::ResolveRecovery(_) => "resolve-recovery",
             Command::AckRecovery(_) => "ack-recovery",
             Command::PruneHistory { .. } => "prune-history",
+            Command::Batch(_) => "batch",
         }
     }
 }

@@ -169,7 +169,7 @@ impl NodeConfig {
         let listen_text = r.string("ListenAddress", ":3000")?;
         let backend = read_backend(&mut r)?;
         let heartbeat_ms = r.uint("RaftHeartbeatMillis", 100, 60_000)?;
-        let election_ms = r.uint("RaftElectionTimeoutMillis", 500, 600_000)?;
+        let election_ms = r.uint("RaftElectionTimeoutMillis", 300, 600_000)?;
         let snapshot_threshold = r.uint("RaftSnapshotThreshold", 10_000, u64::MAX)?;
         let logs_to_keep = r.uint("RaftLogsToKeep", 1_000, u64::MAX)?;
         let candidate_minutes = r.uint("CandidateInstanceExpireMinutes", 60, 525_600)?;

@@ -171,9 +171,11 @@ pub struct InstanceJson {
     pub is_detached_master: bool,
     #[serde(rename = "Slave_SQL_Running")]
     pub slave_sql_running: bool,
+    #[serde(rename = "ReplicationSQLThreadRuning")]
     pub replication_sql_thread_runing: bool,
     #[serde(rename = "Slave_IO_Running")]
     pub slave_io_running: bool,
+    #[serde(rename = "ReplicationIOThreadRuning")]
     pub replication_io_thread_runing: bool,
     #[serde(rename = "ReplicationSQLThreadState")]
     pub replication_sql_thread_state: i8,
@@ -393,6 +395,7 @@ mod tests {
         assert_eq!(v["MasterKey"]["Port"], 1);
         assert_eq!(v["Slave_IO_Running"], false);
         assert_eq!(v["Slave_SQL_Running"], true);
+        assert_eq!((v["ReplicationSQLThreadRuning"].clone(), v["ReplicationIOThreadRuning"].clone()), (true.into(), false.into()));
         assert_eq!(v["ReplicationIOThreadState"], 2);
         assert_eq!(v["ReplicationSQLThreadState"], 1);
         assert_eq!(v["SecondsBehindMaster"], serde_json::json!({"Int64": 0, "Valid": false}));

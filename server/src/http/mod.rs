@@ -1,5 +1,9 @@
 //! The HTTP listener's router: orchestrator's `/api`, node-to-node `/internal`, the dashboard.
 
+mod analysis_json;
+mod audit_api;
+mod audit_json;
+mod instance_json;
 mod internal;
 pub mod proxy;
 mod raft_api;
@@ -7,6 +11,7 @@ mod reads;
 mod recovery_api;
 mod reply;
 mod site;
+mod topology_api;
 mod writes;
 
 use std::sync::Arc;
@@ -69,7 +74,8 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         .route("/api/check-global-recoveries", get(reads::check_global_recoveries))
         .route("/internal/propose", post(internal::propose))
         .route("/internal/yield", post(internal::yield_leadership))
-        .route("/internal/hold-elections", post(internal::hold_elections));
+        .route("/internal/hold-elections", post(internal::hold_elections))
+        .merge(topology_api::routes());
     proxied
         .merge(local)
         .with_state(node.clone())

@@ -22,12 +22,22 @@ use std::io::Cursor;
 
 use app::core::{CommandEnvelope, CommandOutcome};
 use openraft::BasicNode;
+use serde::{Deserialize, Serialize};
+
+/// What applying one log entry returns: one outcome, or one per command of a `batch` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryOutcome {
+    /// A single command's outcome (also used for blank and membership entries).
+    One(CommandOutcome),
+    /// The outcomes of a batch, in order.
+    Batch(Vec<CommandOutcome>),
+}
 
 openraft::declare_raft_types!(
     /// Types of this project's raft: commands in, outcomes out, u64 ids, nodes by raft address.
     pub TypeConfig:
         D = CommandEnvelope,
-        R = CommandOutcome,
+        R = EntryOutcome,
         NodeId = u64,
         Node = BasicNode,
         Entry = openraft::Entry<TypeConfig>,

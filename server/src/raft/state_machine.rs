@@ -10,7 +10,7 @@ use std::io::{self, Cursor};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use app::core::{CommandOutcome, COMMAND_VERSION};
+use app::core::{Command, CommandOutcome, COMMAND_VERSION};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
     BasicNode, Entry, EntryPayload, LogId, OptionalSend, RaftSnapshotBuilder, SnapshotMeta, StorageError,
@@ -18,7 +18,7 @@ use openraft::{
 };
 
 use super::snapshot_file::{decode_payload, SnapshotFiles, SnapshotPayload, StoredSnapshot, SNAPSHOT_VERSION};
-use super::TypeConfig;
+use super::{EntryOutcome, TypeConfig};
 use crate::store::local::{read_meta, write_meta};
 use crate::store::replicated::{self, ReplicatedTables};
 use crate::store::{Store, StoreError};
@@ -31,6 +31,9 @@ type Membership = StoredMembership<u64, BasicNode>;
 /// The state machine handed to openraft.
 pub struct StateMachine {
     store: Store,
+    /// A connection of its own for applying (no pool hand-off per batch; keeps its page cache).
+    /// (Behind a mutex only because openraft needs the state machine to be `Sync`.)
+    conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
     snapshots: SnapshotFiles,
     applied: Option<LogId<u64>>,
     membership: Membership,
@@ -57,7 +60,7 @@ impl StateMachine {
         let membership = decode_meta::<Membership>(read_meta(&mut conn, META_MEMBERSHIP).await.map_err(read_err)?)?
             .unwrap_or_default();
         drop(conn);
-        let mut sm = StateMachine { store, snapshots, applied, membership, retry_for };
+        let mut sm = StateMachine { store, conn: tokio::sync::Mutex::new(None), snapshots, applied, membership, retry_for };
         if let Some(snap) = sm.snapshots.read().map_err(|e| StorageIOError::read_snapshot(None, &e))? {
             if snap.meta.last_log_id > sm.applied {
                 tracing::warn!(
@@ -87,29 +90,50 @@ impl StateMachine {
 
     /// Applies a batch in one transaction. Returns the outcomes and the new bookkeeping.
     async fn apply_batch(
-        &self,
+        &mut self,
         entries: &[Entry<TypeConfig>],
-    ) -> Result<(Vec<CommandOutcome>, Option<LogId<u64>>, Option<Membership>), StoreError> {
-        let mut tx = self.store.pool().begin().await?;
+    ) -> Result<(Vec<EntryOutcome>, Option<LogId<u64>>, Option<Membership>), StoreError> {
+        let mut guard = self.conn.lock().await;
+        if guard.is_none() {
+            *guard = Some(self.store.pool().acquire().await?.detach());
+        }
+        let Some(conn) = guard.as_mut() else {
+            return Err(StoreError::Malformed("no apply connection".into()));
+        };
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut last = None;
         let mut membership = None;
         for entry in entries {
             last = Some(entry.log_id);
             match &entry.payload {
-                EntryPayload::Blank => outcomes.push(CommandOutcome::Applied),
+                EntryPayload::Blank => outcomes.push(EntryOutcome::One(CommandOutcome::Applied)),
                 EntryPayload::Normal(env) => {
-                    if env.v > COMMAND_VERSION {
-                        return Err(StoreError::Malformed(format!(
-                            "log entry {} has command format v{} but this build knows v{COMMAND_VERSION}",
-                            entry.log_id, env.v
-                        )));
+                    let check = |v: u16| {
+                        if v > COMMAND_VERSION {
+                            Err(StoreError::Malformed(format!(
+                                "log entry {} has command format v{v} but this build knows v{COMMAND_VERSION}",
+                                entry.log_id
+                            )))
+                        } else {
+                            Ok(())
+                        }
+                    };
+                    check(env.v)?;
+                    if let Command::Batch(inner) = &env.command {
+                        let mut each = Vec::with_capacity(inner.len());
+                        for e in inner {
+                            check(e.v)?;
+                            each.push(replicated::apply(&mut tx, e).await?);
+                        }
+                        outcomes.push(EntryOutcome::Batch(each));
+                    } else {
+                        outcomes.push(EntryOutcome::One(replicated::apply(&mut tx, env).await?));
                     }
-                    outcomes.push(replicated::apply(&mut tx, env).await?);
                 }
                 EntryPayload::Membership(m) => {
                     membership = Some(StoredMembership::new(Some(entry.log_id), m.clone()));
-                    outcomes.push(CommandOutcome::Applied);
+                    outcomes.push(EntryOutcome::One(CommandOutcome::Applied));
                 }
             }
         }
@@ -144,7 +168,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Ok((self.applied, self.membership.clone()))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<CommandOutcome>, StorageError<u64>>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<EntryOutcome>, StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -174,6 +198,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     return Err(sm_err(e));
                 }
                 Err(e) => {
+                    // The dedicated connection may be broken (MySQL restarted): take a new one.
+                    *self.conn.get_mut() = None;
                     tracing::warn!(error = %e, "applying raft entries failed; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));

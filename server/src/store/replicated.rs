@@ -10,10 +10,12 @@ use sqlx::AnyConnection;
 
 use super::{recovery_tables, Store, StoreError};
 
-/// Applies one command. `env.issued_at_ms` is the only notion of "now" available.
+/// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
+/// the only notion of "now" available.
 pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<CommandOutcome, StoreError> {
     let now = env.issued_at_ms;
     Ok(match &env.command {
+        Command::Batch(_) => return Err(StoreError::Malformed("a batch inside a batch".into())),
         Command::BeginDowntime(d) => {
             if d.ends_at_ms <= now {
                 CommandOutcome::Skipped { reason: format!("downtime for {} had already ended", d.key) }

@@ -1,0 +1,24 @@
+//! Candidates (promotion rules): list and register.
+
+use leptos::prelude::*;
+
+use crate::api::dto::CandidateView;
+use crate::api::error::ApiError;
+
+/// Active registrations in the serving node's store.
+#[server(prefix = "/sfn")]
+pub async fn get_candidates() -> Result<Vec<CandidateView>, ApiError> {
+    let plane = crate::api::port::control_plane()?;
+    plane.candidates().await
+}
+
+/// Registers `rule` (`prefer`, `neutral`, `prefer_not`, `must_not`) for `instance`.
+#[server(prefix = "/sfn")]
+pub async fn register_candidate(instance: String, rule: String) -> Result<String, ApiError> {
+    use crate::core::{InstanceKey, PromotionRule, Proposal};
+    let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
+    let promotion_rule: PromotionRule = rule.trim().parse()?;
+    let plane = crate::api::port::control_plane()?;
+    plane.submit(Proposal::RegisterCandidate { key: key.clone(), promotion_rule }).await?;
+    Ok(format!("Registered {key} as {promotion_rule}"))
+}

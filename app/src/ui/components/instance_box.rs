@@ -1,0 +1,77 @@
+//! One instance's box in the topology tree: identity, version, read-only, lag, GTID, threads,
+//! problems, downtime, promotion rule, data center. A link that opens the instance panel.
+
+use leptos::prelude::*;
+
+use crate::api::topology::InstanceBoxView;
+use crate::ui::format::{lag, utc};
+
+/// Lag above this many seconds colours a replica as lagging (orchestrator's
+/// `ReasonableReplicationLagSeconds` default).
+const LAG_WARN_SECONDS: i64 = 10;
+
+/// The box's state class: what its colour says (see the legend).
+pub fn state_class(i: &InstanceBoxView) -> &'static str {
+    if !i.last_check_valid {
+        "st-unreachable"
+    } else if !i.problems.is_empty() && (i.actionable || !i.problems.iter().all(|p| p.ends_with("StructureWarning"))) {
+        "st-problem"
+    } else if i.is_replica
+        && (i.io_thread != "Yes" || i.sql_thread != "Yes" || i.lag_seconds.is_none_or(|l| l > LAG_WARN_SECONDS))
+    {
+        "st-lag"
+    } else {
+        "st-ok"
+    }
+}
+
+/// An instance box linking to `href`; `selected` marks the one whose panel is open.
+#[component]
+pub fn InstanceBox(
+    /// What to show.
+    instance: InstanceBoxView,
+    /// Where clicking leads (the cluster page with this instance selected).
+    href: String,
+    /// Whether its panel is open.
+    #[prop(into)]
+    selected: Signal<bool>,
+) -> impl IntoView {
+    let i = instance;
+    let class = format!("ibox {}", state_class(&i));
+    let rw = if i.read_only {
+        view! { <span class="badge b-ro" title="read_only=ON">"RO"</span> }.into_any()
+    } else {
+        view! { <span class="badge b-rw" title="read_only=OFF">"RW"</span> }.into_any()
+    };
+    let replication = i.is_replica.then(|| {
+        view! {
+            <div class="iline">
+                "IO " <b class=if i.io_thread == "Yes" { "t-on" } else { "t-off" }>{i.io_thread.clone()}</b>
+                " · SQL " <b class=if i.sql_thread == "Yes" { "t-on" } else { "t-off" }>{i.sql_thread.clone()}</b>
+                " · lag " <b>{lag(i.lag_seconds)}</b>
+            </div>
+        }
+    });
+    let problems = i
+        .problems
+        .iter()
+        .map(|p| view! { <span class="badge b-problem">{p.clone()}</span> })
+        .collect_view();
+    let downtime = i.downtime.as_ref().map(|d| {
+        let title = format!("{}: {} (until {})", d.owner, d.reason, utc(d.ends_at_ms));
+        view! { <span class="badge b-downtime" title=title.clone()>{format!("downtime: {}, until {}", d.owner, utc(d.ends_at_ms))}</span> }
+    });
+    let rule = i.promotion_rule.as_ref().map(|r| view! { <span class="badge b-rule" title="registered promotion rule">{r.clone()}</span> });
+    let co_master = i.is_co_master.then(|| view! { <span class="badge b-co">"co-master"</span> });
+    let dc = (!i.data_center.is_empty()).then(|| view! { <span class="dc">"DC " {i.data_center.clone()}</span> });
+    let version = if i.version.is_empty() { "version unknown".to_string() } else { i.version.clone() };
+    view! {
+        <a class=class class:selected=move || selected.get() href=href data-key=i.key.clone()
+           aria-current=move || selected.get().then_some("true")>
+            <div class="ihead"><span class="ikey">{i.key.clone()}</span>{rw}</div>
+            <div class="iline">{version} " · GTID " <b>{i.gtid.clone()}</b></div>
+            {replication}
+            <div class="ibadges">{problems}{downtime}{rule}{co_master}{dc}</div>
+        </a>
+    }
+}

@@ -1,0 +1,16 @@
+//! Reusable dashboard components, one per file.
+
+pub mod action_result;
+pub mod ack_form;
+pub mod candidate_form;
+pub mod downtime_form;
+pub mod end_downtime_form;
+pub mod forget_form;
+pub mod global_recoveries_form;
+pub mod instance_box;
+pub mod instance_panel;
+pub mod legend;
+pub mod recover_form;
+pub mod served_by;
+pub mod topology_tree;
+pub mod transfer_form;

@@ -1,0 +1,101 @@
+//! The server's implementation of `app::api::port::ControlPlane`: what the dashboard's server
+//! functions call. Writes go through [`Node::submit`], the single path into raft that the HTTP
+//! API uses too; reads come from this node's store and latest analysis (possibly behind the
+//! leader, which every page says).
+//!
+//! - [`raft_view`]: this node's raft status, every member's own report, the pulse.
+//! - [`topology_view`]: clusters overview, one cluster's tree, one instance's details.
+//! - [`recovery_view`]: recoveries, detections, manual recovery.
+
+mod fingerprint;
+mod raft_view;
+mod recovery_view;
+mod topology_view;
+
+use std::sync::Arc;
+
+use app::api::clusters::ClustersView;
+use app::api::dto::{CandidateView, DowntimeView, RaftStatusView};
+use app::api::instance::InstanceDetailView;
+use app::api::port::ControlPlane;
+use app::api::pulse::PulseView;
+use app::api::raft::RaftPageView;
+use app::api::recovery::RecoveriesView;
+use app::api::topology::TopologyView;
+use app::api::ApiError;
+use app::core::{CommandOutcome, InstanceKey, Proposal};
+
+use crate::node::Node;
+
+/// Wraps the node for Leptos context.
+#[derive(Clone)]
+pub struct NodeControlPlane(pub Arc<Node>);
+
+impl Node {
+    /// Stamps and commits a proposal (the single write path of HTTP API and dashboard).
+    pub async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        let expire_ms = self.config.candidate_expire.as_millis() as i64;
+        let env = proposal.stamp(self.clock.now_ms(), self.id, expire_ms);
+        tracing::info!(op = env.command.op(), "proposing");
+        Ok(self.propose(env, false).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl ControlPlane for NodeControlPlane {
+    async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        self.0.submit(proposal).await
+    }
+
+    async fn raft_status(&self) -> RaftStatusView {
+        self.0.raft_status().await
+    }
+
+    async fn downtimes(&self) -> Result<Vec<DowntimeView>, ApiError> {
+        let now = self.0.clock.now_ms();
+        self.0.store.active_downtimes(now).await.map_err(internal)
+    }
+
+    async fn candidates(&self) -> Result<Vec<CandidateView>, ApiError> {
+        let now = self.0.clock.now_ms();
+        self.0.store.active_candidates(now).await.map_err(internal)
+    }
+
+    async fn pulse(&self) -> PulseView {
+        raft_view::pulse(&self.0).await
+    }
+
+    async fn raft_page(&self) -> RaftPageView {
+        raft_view::raft_page(&self.0).await
+    }
+
+    async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError> {
+        self.0.yield_leadership(Some(target)).await
+    }
+
+    async fn clusters(&self) -> Result<ClustersView, ApiError> {
+        topology_view::clusters(&self.0).await
+    }
+
+    async fn topology(&self, cluster: &str) -> Result<TopologyView, ApiError> {
+        topology_view::topology(&self.0, cluster).await
+    }
+
+    async fn instance(&self, key: &InstanceKey) -> Result<InstanceDetailView, ApiError> {
+        topology_view::instance(&self.0, key).await
+    }
+
+    async fn recoveries(&self) -> Result<RecoveriesView, ApiError> {
+        recovery_view::recoveries(&self.0).await
+    }
+
+    async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
+        recovery_view::recover(self.0.clone(), key).await
+    }
+}
+
+/// Logs an internal error and returns a user-safe one.
+pub fn internal(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "internal error");
+    ApiError::Internal("internal error; see the node's log".into())
+}
