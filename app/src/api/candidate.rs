@@ -8,17 +8,23 @@ use crate::api::error::ApiError;
 /// Active registrations in the serving node's store.
 #[server(prefix = "/sfn")]
 pub async fn get_candidates() -> Result<Vec<CandidateView>, ApiError> {
-    let plane = crate::api::port::control_plane()?;
-    plane.candidates().await
+    crate::api::status::respond(async move {
+        let plane = crate::api::port::control_plane()?;
+        plane.candidates().await
+    })
+    .await
 }
 
 /// Registers `rule` (`prefer`, `neutral`, `prefer_not`, `must_not`) for `instance`.
 #[server(prefix = "/sfn")]
 pub async fn register_candidate(instance: String, rule: String) -> Result<String, ApiError> {
-    use crate::core::{InstanceKey, PromotionRule, Proposal};
-    let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
-    let promotion_rule: PromotionRule = rule.trim().parse()?;
-    let plane = crate::api::port::control_plane()?;
-    plane.submit(Proposal::RegisterCandidate { key: key.clone(), promotion_rule }).await?;
-    Ok(format!("Registered {key} as {promotion_rule}"))
+    crate::api::status::respond(async move {
+        use crate::core::{InstanceKey, PromotionRule, Proposal};
+        let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
+        let promotion_rule: PromotionRule = rule.trim().parse()?;
+        let plane = crate::api::port::control_plane()?;
+        plane.submit(Proposal::RegisterCandidate { key: key.clone(), promotion_rule }).await?;
+        Ok(format!("Registered {key} as {promotion_rule}"))
+    })
+    .await
 }

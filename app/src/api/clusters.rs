@@ -48,19 +48,25 @@ pub struct ClustersView {
 /// Every cluster this node observes.
 #[server(prefix = "/sfn")]
 pub async fn get_clusters() -> Result<ClustersView, ApiError> {
-    let plane = crate::api::port::control_plane()?;
-    plane.clusters().await
+    crate::api::status::respond(async move {
+        let plane = crate::api::port::control_plane()?;
+        plane.clusters().await
+    })
+    .await
 }
 
 /// Turns automated recoveries on (`enabled = "on"`) or off (`"off"`) for every cluster.
 #[server(prefix = "/sfn")]
 pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> {
-    let enabled = match enabled.as_str() {
-        "on" => true,
-        "off" => false,
-        other => return Err(ApiError::Validation(format!("invalid switch value {other:?}: expected on or off"))),
-    };
-    let plane = crate::api::port::control_plane()?;
-    plane.submit(crate::core::Proposal::SetGlobalRecoveries { enabled }).await?;
-    Ok(if enabled { "Global recoveries enabled".into() } else { "Global recoveries disabled".into() })
+    crate::api::status::respond(async move {
+        let enabled = match enabled.as_str() {
+            "on" => true,
+            "off" => false,
+            other => return Err(ApiError::Validation(format!("invalid switch value {other:?}: expected on or off"))),
+        };
+        let plane = crate::api::port::control_plane()?;
+        plane.submit(crate::core::Proposal::SetGlobalRecoveries { enabled }).await?;
+        Ok(if enabled { "Global recoveries enabled".into() } else { "Global recoveries disabled".into() })
+    })
+    .await
 }

@@ -55,27 +55,36 @@ pub struct InstanceDetailView {
 /// The panel of `instance` (`host:port`).
 #[server(prefix = "/sfn")]
 pub async fn get_instance(instance: String) -> Result<InstanceDetailView, ApiError> {
-    let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
-    let plane = crate::api::port::control_plane()?;
-    plane.instance(&key).await
+    crate::api::status::respond(async move {
+        let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
+        let plane = crate::api::port::control_plane()?;
+        plane.instance(&key).await
+    })
+    .await
 }
 
 /// Forgets `instance` on every node (raft `forget`). `confirm` must be `yes`.
 #[server(prefix = "/sfn")]
 pub async fn forget_instance(instance: String, confirm: Option<String>) -> Result<String, ApiError> {
-    let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
-    if confirm.as_deref() != Some("yes") {
-        return Err(ApiError::Validation("tick the box to confirm that the instance is to be forgotten".into()));
-    }
-    let plane = crate::api::port::control_plane()?;
-    plane.submit(crate::core::Proposal::Forget(key.clone())).await?;
-    Ok(format!("Instance forgotten: {key}"))
+    crate::api::status::respond(async move {
+        let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
+        if confirm.as_deref() != Some("yes") {
+            return Err(ApiError::Validation("tick the box to confirm that the instance is to be forgotten".into()));
+        }
+        let plane = crate::api::port::control_plane()?;
+        plane.submit(crate::core::Proposal::Forget(key.clone())).await?;
+        Ok(format!("Instance forgotten: {key}"))
+    })
+    .await
 }
 
 /// Runs a manual recovery of the failed `instance` (on the leader only).
 #[server(prefix = "/sfn")]
 pub async fn recover_instance(instance: String) -> Result<String, ApiError> {
-    let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
-    let plane = crate::api::port::control_plane()?;
-    plane.recover(key).await
+    crate::api::status::respond(async move {
+        let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
+        let plane = crate::api::port::control_plane()?;
+        plane.recover(key).await
+    })
+    .await
 }

@@ -16,6 +16,8 @@ pub mod port;
 pub mod pulse;
 pub mod raft;
 pub mod recovery;
+#[cfg(feature = "ssr")]
+pub mod status;
 pub mod topology;
 
 pub use error::ApiError;

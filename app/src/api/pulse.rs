@@ -38,6 +38,9 @@ pub struct PulseView {
 /// The serving node's pulse.
 #[server(prefix = "/sfn")]
 pub async fn get_pulse() -> Result<PulseView, ApiError> {
-    let plane = crate::api::port::control_plane()?;
-    Ok(plane.pulse().await)
+    crate::api::status::respond(async move {
+        let plane = crate::api::port::control_plane()?;
+        Ok(plane.pulse().await)
+    })
+    .await
 }

@@ -42,25 +42,34 @@ pub struct RaftPageView {
 /// This node's live raft status (state, leader, term, indexes, members).
 #[server(prefix = "/sfn")]
 pub async fn get_raft_status() -> Result<RaftStatusView, ApiError> {
-    let plane = crate::api::port::control_plane()?;
-    Ok(plane.raft_status().await)
+    crate::api::status::respond(async move {
+        let plane = crate::api::port::control_plane()?;
+        Ok(plane.raft_status().await)
+    })
+    .await
 }
 
 /// This node's status plus every member's own report.
 #[server(prefix = "/sfn")]
 pub async fn get_raft_page() -> Result<RaftPageView, ApiError> {
-    let plane = crate::api::port::control_plane()?;
-    Ok(plane.raft_page().await)
+    crate::api::status::respond(async move {
+        let plane = crate::api::port::control_plane()?;
+        Ok(plane.raft_page().await)
+    })
+    .await
 }
 
 /// Hands leadership to member `target` (its raft id).
 #[server(prefix = "/sfn")]
 pub async fn transfer_leadership(target: String) -> Result<String, ApiError> {
-    let id: u64 = target
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::Validation(format!("invalid member id {target:?}: choose a member from the list")))?;
-    let plane = crate::api::port::control_plane()?;
-    let message = plane.transfer_leadership(id).await?;
-    Ok(format!("Leadership transfer to node {id} requested: {message}"))
+    crate::api::status::respond(async move {
+        let id: u64 = target
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::Validation(format!("invalid member id {target:?}: choose a member from the list")))?;
+        let plane = crate::api::port::control_plane()?;
+        let message = plane.transfer_leadership(id).await?;
+        Ok(format!("Leadership transfer to node {id} requested: {message}"))
+    })
+    .await
 }

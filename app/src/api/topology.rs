@@ -86,9 +86,12 @@ pub struct TopologyView {
 /// The topology of the cluster named `cluster` (its name or alias).
 #[server(prefix = "/sfn")]
 pub async fn get_topology(cluster: String) -> Result<TopologyView, ApiError> {
-    if cluster.is_empty() || cluster.len() > 512 {
-        return Err(ApiError::Validation("invalid cluster name".into()));
-    }
-    let plane = crate::api::port::control_plane()?;
-    plane.topology(&cluster).await
+    crate::api::status::respond(async move {
+        if cluster.is_empty() || cluster.len() > 512 {
+            return Err(ApiError::Validation("invalid cluster name".into()));
+        }
+        let plane = crate::api::port::control_plane()?;
+        plane.topology(&cluster).await
+    })
+    .await
 }

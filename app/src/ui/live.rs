@@ -58,6 +58,10 @@ pub fn provide_live() -> Live {
     #[cfg(feature = "hydrate")]
     Effect::new(move |started: Option<bool>| {
         if started.is_none() {
+            // A marker for tests and scripts: the page is hydrated and interactive.
+            if let Some(body) = document().body() {
+                let _ = body.set_attribute("data-hydrated", "true");
+            }
             poll_forever(live);
         }
         true

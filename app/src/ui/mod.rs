@@ -1,11 +1,21 @@
-//! Dashboard shell, root component and routes.
+//! Dashboard shell, root component, navigation and routes.
+//!
+//! Every page is rendered completely on the server (`SsrMode::Async`), so it reads without
+//! JavaScript and its forms post as plain HTML forms; hydration then adds live refresh
+//! ([`live`]) and in-place form submission.
 
+pub mod components;
+pub mod format;
+pub mod live;
 pub mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
+
+use components::served_by::ServedBy;
+use live::provide_live;
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -15,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -26,26 +37,37 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Root component: navigation and routes.
+/// Root component: navigation, the served-by banner and the routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_live();
     view! {
         <Stylesheet id="leptos" href="/pkg/orchestrator.css"/>
         <Title text="orchestrator-rs"/>
         <Router>
             <header class="topbar">
                 <span class="brand">"orchestrator-rs"</span>
-                <nav>
-                    <A href="/">"Raft"</A>
+                <nav aria-label="Pages">
+                    <A href="/web/clusters">"Clusters"</A>
+                    <A href="/web/recoveries">"Recoveries"</A>
+                    <A href="/web/downtimes">"Downtimes"</A>
+                    <A href="/web/candidates">"Candidates"</A>
+                    <A href="/web/raft">"Raft"</A>
                 </nav>
             </header>
+            <ServedBy/>
             <main>
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     // Async SSR: the server waits for the page's resources and sends complete
                     // HTML, so the page reads without JavaScript (the default out-of-order
                     // streaming leaves a "Loading…" fallback that only JS can replace).
-                    <Route path=path!("/") view=pages::raft::RaftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=pages::clusters::ClustersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/clusters") view=pages::clusters::ClustersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/cluster/:name") view=pages::cluster::ClusterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/downtimes") view=pages::downtimes::DowntimesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/candidates") view=pages::candidates::CandidatesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/recoveries") view=pages::recoveries::RecoveriesPage ssr=SsrMode::Async/>
                     <Route path=path!("/web/raft") view=pages::raft::RaftPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

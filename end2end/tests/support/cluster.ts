@@ -6,13 +6,15 @@
 // /api/leader-check and every node is raft-healthy, and writes the cluster description to
 // test-results/cluster.json. Tests read it with `readCluster()`; `killNode`/`startNode`/
 // `restartNode` work from any process (the runner or a test worker) because the pids live in
-// that file. globalTeardown (cluster-teardown.ts) calls `stopCluster()`.
+// that file. globalTeardown (cluster-teardown.ts) calls `stopCluster()` and `stopFleet()`.
+// Before the nodes, globalSetup starts the MariaDB fleet (mariadb.ts) the nodes discover.
 
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { killFleetSync, orchestratorConfig, startFleet } from "./mariadb";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const END2END_DIR = path.join(REPO_ROOT, "end2end");
@@ -249,8 +251,9 @@ export async function waitForSingleLeader(state: ClusterState = readCluster()): 
 // ---------------------------------------------------------------------------------------------
 // Whole cluster
 
-function nodeConfig(dir: string, raftAddr: string, raftNodes: string[], httpAddr: string): object {
+function nodeConfig(dir: string, raftAddr: string, raftNodes: string[], httpAddr: string, extra: object): object {
   return {
+    ...extra,
     RaftEnabled: true,
     RaftDataDir: path.join(dir, "raft"),
     RaftBind: raftAddr,
@@ -263,7 +266,7 @@ function nodeConfig(dir: string, raftAddr: string, raftNodes: string[], httpAddr
   };
 }
 
-async function startClusterOnce(bin: string, siteRoot: string): Promise<ClusterState> {
+async function startClusterOnce(bin: string, siteRoot: string, extra: object): Promise<ClusterState> {
   const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "orchestrator-e2e-"));
   const ports = await freePorts(NODES * 2);
   const raftAddrs = Array.from({ length: NODES }, (_, i) => `127.0.0.1:${ports[2 * i]}`);
@@ -273,7 +276,7 @@ async function startClusterOnce(bin: string, siteRoot: string): Promise<ClusterS
     const dir = path.join(tmpRoot, `node${i}`);
     fs.mkdirSync(dir, { recursive: true });
     const configFile = path.join(dir, "orchestrator.conf.json");
-    fs.writeFileSync(configFile, JSON.stringify(nodeConfig(dir, raftAddrs[i], raftAddrs, httpAddrs[i]), null, 2));
+    fs.writeFileSync(configFile, JSON.stringify(nodeConfig(dir, raftAddrs[i], raftAddrs, httpAddrs[i], extra), null, 2));
     nodes.push({
       index: i,
       id: null,
@@ -297,8 +300,12 @@ async function startClusterOnce(bin: string, siteRoot: string): Promise<ClusterS
   return state;
 }
 
-/** Starts the cluster (retrying with fresh ports if a node fails to start) and writes cluster.json. */
-export async function startCluster(): Promise<ClusterState> {
+/**
+ * Starts the cluster (retrying with fresh ports if a node fails to start) and writes
+ * cluster.json. `extra` is merged into every node's orchestrator config (e.g. the MariaDB
+ * fleet's discovery and recovery settings).
+ */
+export async function startCluster(extra: object = {}): Promise<ClusterState> {
   const bin = defaultBinary();
   const siteRoot = defaultSiteRoot();
   if (!fs.existsSync(bin)) {
@@ -314,7 +321,7 @@ export async function startCluster(): Promise<ClusterState> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const started = Date.now();
     try {
-      const state = await startClusterOnce(bin, siteRoot);
+      const state = await startClusterOnce(bin, siteRoot, extra);
       console.log(
         `[cluster] 3 nodes up in ${Date.now() - started} ms: ${state.nodes.map((n) => `${n.url} (id ${n.id}, pid ${n.pid})`).join(", ")}`,
       );
@@ -373,6 +380,12 @@ function killAllSync(): void {
 }
 
 export default async function globalSetup(): Promise<void> {
-  process.once("exit", killAllSync);
-  await startCluster();
+  process.once("exit", () => {
+    killAllSync();
+    killFleetSync();
+  });
+  const started = Date.now();
+  const fleet = await startFleet();
+  console.log(`[mariadb] ${fleet.servers.length} servers up in ${Date.now() - started} ms: ${fleet.servers.map((s) => `${s.name}=${s.port}`).join(", ")}`);
+  await startCluster(orchestratorConfig(fleet));
 }

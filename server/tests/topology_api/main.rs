@@ -11,7 +11,6 @@
 #[allow(dead_code)]
 mod harness;
 #[path = "../support/mariadb.rs"]
-#[allow(dead_code)]
 mod mariadb;
 
 mod setup;

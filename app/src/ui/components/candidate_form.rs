@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::candidate::RegisterCandidate;
 use crate::core::PromotionRule;
 
@@ -45,6 +44,5 @@ pub fn RegisterCandidateForm(
                 <button type="submit">"Register"</button>
             </fieldset>
         </ActionForm>
-        <ActionResult value=action.value() pending=action.pending()/>
     }
 }

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::downtime::BeginDowntime;
 
 /// Begins a downtime. With `instance` the instance is fixed (instance panel); without it the
@@ -35,6 +34,5 @@ pub fn BeginDowntimeForm(
                 <button type="submit">"Begin downtime"</button>
             </fieldset>
         </ActionForm>
-        <ActionResult value=action.value() pending=action.pending()/>
     }
 }

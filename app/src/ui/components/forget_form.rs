@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::instance::ForgetInstance;
 
 /// "Forget" for `instance`.
@@ -22,6 +21,5 @@ pub fn ForgetForm(
                 <button type="submit" class="danger">"Forget instance"</button>
             </fieldset>
         </ActionForm>
-        <ActionResult value=action.value() pending=action.pending()/>
     }
 }

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::clusters::SetGlobalRecoveries;
 
 /// Shows whether automated recoveries are enabled and offers the opposite.
@@ -27,7 +26,6 @@ pub fn GlobalRecoveriesForm(
                 <input type="hidden" name="enabled" value=next/>
                 <button type="submit" class=if enabled { "danger" } else { "" }>{label}</button>
             </ActionForm>
-            <ActionResult value=action.value() pending=action.pending()/>
         </div>
     }
 }

@@ -25,6 +25,14 @@ pub fn state_class(i: &InstanceBoxView) -> &'static str {
     }
 }
 
+/// `10.11.19-MariaDB-0+deb12u1-log` → `10.11.19-MariaDB` (the full string is the tooltip).
+pub fn short_version(version: &str) -> String {
+    if version.is_empty() {
+        return "version unknown".into();
+    }
+    version.splitn(3, '-').take(2).collect::<Vec<_>>().join("-")
+}
+
 /// An instance box linking to `href`; `selected` marks the one whose panel is open.
 #[component]
 pub fn InstanceBox(
@@ -59,17 +67,17 @@ pub fn InstanceBox(
         .collect_view();
     let downtime = i.downtime.as_ref().map(|d| {
         let title = format!("{}: {} (until {})", d.owner, d.reason, utc(d.ends_at_ms));
-        view! { <span class="badge b-downtime" title=title.clone()>{format!("downtime: {}, until {}", d.owner, utc(d.ends_at_ms))}</span> }
+        view! { <span class="badge b-downtime" title=title>{format!("downtime · {}", d.owner)}</span> }
     });
     let rule = i.promotion_rule.as_ref().map(|r| view! { <span class="badge b-rule" title="registered promotion rule">{r.clone()}</span> });
     let co_master = i.is_co_master.then(|| view! { <span class="badge b-co">"co-master"</span> });
     let dc = (!i.data_center.is_empty()).then(|| view! { <span class="dc">"DC " {i.data_center.clone()}</span> });
-    let version = if i.version.is_empty() { "version unknown".to_string() } else { i.version.clone() };
+    let version = short_version(&i.version);
     view! {
         <a class=class class:selected=move || selected.get() href=href data-key=i.key.clone()
            aria-current=move || selected.get().then_some("true")>
             <div class="ihead"><span class="ikey">{i.key.clone()}</span>{rw}</div>
-            <div class="iline">{version} " · GTID " <b>{i.gtid.clone()}</b></div>
+            <div class="iline" title=i.version.clone()>{version} " · GTID " <b>{i.gtid.clone()}</b></div>
             {replication}
             <div class="ibadges">{problems}{downtime}{rule}{co_master}{dc}</div>
         </a>

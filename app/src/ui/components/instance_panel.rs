@@ -39,7 +39,6 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
                 {format!("In downtime by {} ({}) until {}", dt.owner, dt.reason, utc(dt.ends_at_ms))}
             </p>
             <EndDowntimeForm action=actions.end instance=key.clone()/>
-            <ActionResult value=actions.end.value() pending=actions.end.pending()/>
         }
         .into_any(),
         None => view! { <BeginDowntimeForm action=actions.begin instance=key.clone()/> }.into_any(),
@@ -112,9 +111,16 @@ pub fn InstancePanel(
             None => None,
         }
     });
-    let leader_uri = move || live.current().and_then(|p| p.ok()).and_then(|p| p.leader_uri);
+    let leader_uri = move || untrack(|| live.current()).and_then(|p| p.ok()).and_then(|p| p.leader_uri);
     view! {
         <aside class="panel" id="instance-panel" aria-label="Instance details">
+            <div class="panel-results">
+                <ActionResult value=actions.begin.value() pending=actions.begin.pending()/>
+                <ActionResult value=actions.end.value() pending=actions.end.pending()/>
+                <ActionResult value=actions.register.value() pending=actions.register.pending()/>
+                <ActionResult value=actions.forget.value() pending=actions.forget.pending()/>
+                <ActionResult value=actions.recover.value() pending=actions.recover.pending()/>
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading instance…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

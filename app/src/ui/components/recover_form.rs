@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::instance::RecoverInstance;
 
 /// "Recover" for `instance`.
@@ -21,6 +20,5 @@ pub fn RecoverForm(
                 <button type="submit" class="danger">"Recover now"</button>
             </fieldset>
         </ActionForm>
-        <ActionResult value=action.value() pending=action.pending()/>
     }
 }

@@ -33,10 +33,11 @@ fn banner(p: PulseView, unreachable: bool) -> impl IntoView {
         }
         .into_any()
     };
+    let role = role_class(&p.state);
     view! {
         <div class="pulse-line">
             <span>"Served by node " <b id="pulse-node">{p.node_id.to_string()}</b> " (" {p.raft_addr} ")"</span>
-            <span class=role_class(&p.state) id="pulse-role">{p.state}</span>
+            <span class=role id="pulse-role">{p.state}</span>
             <span>"applied index " <b id="pulse-applied">{applied}</b></span>
             <span>"term " {p.term.to_string()}</span>
             {leader}

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 
-use super::action_result::ActionResult;
 use crate::api::raft::TransferLeadership;
 
 /// A select of the members (id and raft address) other than the leader, and a button.
@@ -25,6 +24,5 @@ pub fn TransferForm(
                 <button type="submit">"Transfer leadership"</button>
             </fieldset>
         </ActionForm>
-        <ActionResult value=action.value() pending=action.pending()/>
     }
 }

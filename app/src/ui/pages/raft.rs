@@ -1,57 +1,76 @@
-//! Raft page: membership, roles, term and indexes, read live from the serving node.
+//! Raft page: every member with its own report (id, raft and HTTP addresses, role, health,
+//! term, last log and applied index), the serving node's view, and leadership transfer.
+//! Refreshes every second once hydrated.
 
 use leptos::prelude::*;
 
-use crate::api::dto::RaftStatusView;
-use crate::api::raft::get_raft_status;
+use crate::api::raft::{get_raft_page, RaftPageView, TransferLeadership};
+use crate::ui::components::action_result::ActionResult;
+use crate::ui::components::transfer_form::TransferForm;
+use crate::ui::format::num;
+use crate::ui::live::{refresh_after, use_live};
 
-/// Membership table with a "served by" banner; refreshes every second once hydrated.
+/// Membership table with a "served by" line and the transfer form.
 #[component]
 pub fn RaftPage() -> impl IntoView {
-    let (tick, set_tick) = signal(0u64);
-    let status = Resource::new(move || tick.get(), |_| get_raft_status());
-
-    // Poll once a second after hydration (a cheap local read on the node).
-    #[cfg(feature = "hydrate")]
-    {
-        use leptos::leptos_dom::helpers::set_interval_with_handle;
-        if let Ok(handle) =
-            set_interval_with_handle(move || set_tick.update(|t| *t += 1), std::time::Duration::from_millis(1000))
-        {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
-
+    let live = use_live();
+    let transfer = ServerAction::<TransferLeadership>::new();
+    refresh_after(transfer.version());
+    let page = Resource::new(move || (live.tick.get(), live.epoch()), |_| get_raft_page());
     view! {
         <h1>"Raft"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading raft status…"</p> }>
-            {move || status.get().map(|result| match result {
-                Ok(s) => view! { <RaftStatus status=s/> }.into_any(),
-                Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(p) => view! { <RaftStatus page=p/> }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
             })}
         </Transition>
+        <RaftTransfer action=transfer/>
+        <ActionResult value=transfer.value() pending=transfer.pending()/>
+    }
+}
+
+/// The transfer form, outside the refreshing table so that neither its selection nor its
+/// result is redrawn by the poll. Membership is fixed (`RaftNodes`), so it is read once.
+#[component]
+fn RaftTransfer(action: ServerAction<TransferLeadership>) -> impl IntoView {
+    let members = Resource::new(|| (), |_| get_raft_page());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                members.await.ok().map(|p| {
+                    let targets: Vec<(u64, String)> = p.status.members.iter().map(|m| (m.id, m.raft_addr.clone())).collect();
+                    view! { <TransferForm action=action targets=targets/> }
+                })
+            })}
+        </Suspense>
     }
 }
 
 #[component]
-fn RaftStatus(status: RaftStatusView) -> impl IntoView {
+fn RaftStatus(page: RaftPageView) -> impl IntoView {
+    let status = page.status;
     let leader = status.leader_id;
-    let applied = status.applied_index.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
-    let rows = status
+    let applied = num(status.applied_index);
+    let rows = page
         .members
         .into_iter()
         .map(|m| {
             let me = m.id == status.node_id;
             let role_class = format!("role role-{}", m.role.to_lowercase());
+            let health = if m.healthy { "healthy" } else { "unhealthy" };
             view! {
                 <tr data-node-id=m.id.to_string() class:me=me>
-                    <td>{m.id.to_string()}</td>
+                    <td>{m.id.to_string()} {me.then_some(" (this node)")}</td>
                     <td>{m.raft_addr}</td>
-                    <td>{m.http_uri.unwrap_or_else(|| "unknown".into())}</td>
+                    <td>{match m.http_uri { Some(u) => view! { <a href=format!("{u}/web/raft")>{u.clone()}</a> }.into_any(), None => "unknown".into_any() }}</td>
                     <td><span class=role_class>{m.role}</span></td>
-                    <td>{m.matched_index.map(|i| i.to_string()).unwrap_or_else(|| "-".into())}</td>
+                    <td class=format!("health-{health}")>{health}</td>
+                    <td>{num(m.term)}</td>
+                    <td>{num(m.last_log_index)}</td>
+                    <td>{num(m.applied_index)}</td>
                 </tr>
             }
         })
@@ -71,8 +90,14 @@ fn RaftStatus(status: RaftStatusView) -> impl IntoView {
             {match leader { Some(id) => id.to_string(), None => "none".into() }}
         </p>
         <table class="members">
-            <thead><tr><th>"Id"</th><th>"Raft address"</th><th>"HTTP"</th><th>"Role"</th><th>"Matched index"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th>"Id"</th><th>"Raft address"</th><th>"HTTP"</th><th>"Role"</th><th>"Health"</th>
+                    <th>"Term"</th><th>"Last log index"</th><th>"Applied index"</th>
+                </tr>
+            </thead>
             <tbody>{rows}</tbody>
         </table>
+        <p class="muted">"Each row is the member's own report, asked by this node just now; a member that does not answer within 0.8 s shows as Unreachable."</p>
     }
 }
