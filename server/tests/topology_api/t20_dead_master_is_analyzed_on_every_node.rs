@@ -12,7 +12,7 @@ fn dead_master_entry(reply: &Value, master: &Server) -> Option<Value> {
     reply["Details"]
         .as_array()?
         .iter()
-        .find(|a| a["AnalyzedInstanceKey"] == key_json(master) && a["Analysis"] == "DeadMasterX")
+        .find(|a| a["AnalyzedInstanceKey"] == key_json(master) && a["Analysis"] == "DeadMaster")
         .cloned()
 }
 
