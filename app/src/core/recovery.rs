@@ -130,6 +130,8 @@ pub struct RecentRecovery {
     pub uid: String,
     /// Its cluster.
     pub cluster_name: String,
+    /// The instance it promoted (`host:port`), once resolved: the cluster is named after it since.
+    pub successor: Option<String>,
     /// When it started.
     pub started_at_ms: i64,
     /// Whether an operator acknowledged it.
@@ -200,7 +202,11 @@ pub fn blocking_recovery<'a>(
 ) -> Option<&'a RecentRecovery> {
     recent
         .iter()
-        .filter(|r| r.cluster_name == cluster && !r.acknowledged && now_ms - r.started_at_ms < block_ms)
+        .filter(|r| {
+            (r.cluster_name == cluster || r.successor.as_deref() == Some(cluster))
+                && !r.acknowledged
+                && now_ms - r.started_at_ms < block_ms
+        })
         .max_by_key(|r| r.started_at_ms)
 }
 
@@ -263,13 +269,22 @@ mod tests {
     #[test]
     fn anti_flapping_blocks_until_acknowledged_or_expired() {
         let a = analysis(AnalysisCode::DeadMaster);
-        let recent = vec![RecentRecovery { uid: "r1".into(), cluster_name: "m:3306".into(), started_at_ms: 1_000, acknowledged: false }];
+        let recent = vec![RecentRecovery {
+            uid: "r1".into(),
+            cluster_name: "m:3306".into(),
+            successor: None,
+            started_at_ms: 1_000,
+            acknowledged: false,
+        }];
         assert_eq!(decide(&a, &policy(&["*"]), false, &recent, 2_000), RecoveryDecision::Blocked { by_uid: "r1".into() });
         assert_eq!(decide(&a, &policy(&["*"]), false, &recent, 1_000 + 3_600_000), RecoveryDecision::Recover);
         let acked = vec![RecentRecovery { acknowledged: true, ..recent[0].clone() }];
         assert_eq!(decide(&a, &policy(&["*"]), false, &acked, 2_000), RecoveryDecision::Recover);
         let other = vec![RecentRecovery { cluster_name: "x:1".into(), ..recent[0].clone() }];
         assert_eq!(decide(&a, &policy(&["*"]), false, &other, 2_000), RecoveryDecision::Recover);
+        // After a failover the cluster is named after the successor: still the same cluster.
+        let renamed = vec![RecentRecovery { cluster_name: "old:1".into(), successor: Some("m:3306".into()), ..recent[0].clone() }];
+        assert_eq!(decide(&a, &policy(&["*"]), false, &renamed, 2_000), RecoveryDecision::Blocked { by_uid: "r1".into() });
         let _ = InstanceKey::new("m", 3306).unwrap();
     }
 }

@@ -183,6 +183,7 @@ async fn blocked(State(node): State<Arc<Node>>, cluster: Option<String>) -> Resp
             .recoveries
             .iter()
             .map(|r| RecentRecovery {
+                successor: r.resolution.as_ref().and_then(|x| x.successor.as_ref()).map(|k| k.to_string()),
                 uid: r.record.uid.clone(),
                 cluster_name: r.record.cluster_name.clone(),
                 started_at_ms: r.record.started_at_ms,

@@ -124,6 +124,7 @@ async fn act(
         .await?
         .into_iter()
         .map(|r| RecentRecovery {
+            successor: r.resolution.as_ref().and_then(|x| x.successor.as_ref()).map(|k| k.to_string()),
             uid: r.record.uid,
             cluster_name: r.record.cluster_name,
             started_at_ms: r.record.started_at_ms,

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use app::core::candidate::registered_rules;
 use app::core::recovery::RecoveryResolution;
 use app::core::{choose_candidate, Instance, InstanceKey, PromotionRule, ReplicationAnalysis};
 use futures::future::join_all;
@@ -19,6 +18,37 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn reprobe(rec: &Recovery, keys: &[InstanceKey]) -> Vec<Instance> {
     let probes = keys.iter().map(|k| rec.node.prober.probe_now(k.clone()));
     join_all(probes).await.into_iter().filter_map(Result::ok).collect()
+}
+
+/// Promotion rules as the recovery sees them: replicated registrations (fresh probes do not
+/// carry them), with `PromotionIgnoreHostnameFilters` hosts forced to `must_not`.
+pub struct Rules {
+    registered: std::collections::HashMap<InstanceKey, PromotionRule>,
+    ignore: Vec<regex::Regex>,
+}
+
+impl Rules {
+    /// The rule for `key`.
+    pub fn rule(&self, key: &InstanceKey) -> PromotionRule {
+        if self.ignore.iter().any(|re| re.is_match(&key.hostname)) {
+            PromotionRule::MustNot
+        } else {
+            self.registered.get(key).copied().unwrap_or(PromotionRule::Neutral)
+        }
+    }
+}
+
+/// Reads the rules in force now.
+pub async fn promotion_rules(node: &crate::node::Node) -> Result<Rules, RecoveryError> {
+    let registered = node
+        .store
+        .active_candidates(node.clock.now_ms())
+        .await
+        .map_err(|e| RecoveryError::Failed(format!("cannot read promotion rules: {e}")))?
+        .into_iter()
+        .filter_map(|c| Some((InstanceKey { hostname: c.hostname, port: c.port }, c.promotion_rule.parse().ok()?)))
+        .collect();
+    Ok(Rules { registered, ignore: node.config.recovery.promotion_ignore_hostname_filters.clone() })
 }
 
 fn drained(i: &Instance) -> bool {
@@ -60,11 +90,8 @@ pub async fn run(
     }
 
     // 2. Choose.
-    let ignore = &node.config.recovery.promotion_ignore_hostname_filters;
-    let registered = registered_rules(&replicas);
-    let rules = |k: &InstanceKey| {
-        if ignore.iter().any(|re| re.is_match(&k.hostname)) { PromotionRule::MustNot } else { registered(k) }
-    };
+    let registered = promotion_rules(node).await?;
+    let rules = |k: &InstanceKey| registered.rule(k);
     let failed_dc = snapshot.topology.instance(&failed).map(|i| i.data_center.clone()).filter(|d| !d.is_empty());
     let mut choice = choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref())
         .map_err(|e| RecoveryError::Failed(format!("no candidate to promote: {e}")))?;

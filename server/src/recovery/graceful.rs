@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use app::core::candidate::registered_rules;
 use app::core::recovery::RecoveryResolution;
 use app::core::{choose_candidate, AnalysisCode, InstanceKey};
 
-use super::dead_master::reprobe;
+use super::dead_master::{promotion_rules, reprobe};
 use super::mysql_ops::Server;
 use super::runner::{finish, register, run_gate, Recovery, RecoveryError, Trigger};
 use crate::node::Node;
@@ -57,7 +56,8 @@ async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<Instan
             .find(|r| r.key == d)
             .ok_or_else(|| RecoveryError::Failed(format!("{d} is not a reachable direct replica of {master_key}")))?,
         None => {
-            let rules = registered_rules(&replicas);
+            let registered = promotion_rules(node).await?;
+            let rules = |k: &InstanceKey| registered.rule(k);
             let dc = (!master.data_center.is_empty()).then_some(master.data_center.as_str());
             let choice = choose_candidate(master_key, &replicas, &rules, dc)
                 .map_err(|e| RecoveryError::Failed(format!("no replica can take over: {e}")))?;

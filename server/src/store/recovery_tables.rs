@@ -55,10 +55,14 @@ pub async fn write_recovery(
     now_ms: i64,
 ) -> Result<CommandOutcome, StoreError> {
     let since = now_ms - block_ms;
+    // A cluster is renamed after its new master by a failover: a recovery whose successor is
+    // this cluster's name (its master) belongs to the same cluster.
     let in_progress: Option<String> = sqlx::query_scalar(
         "SELECT uid FROM topology_recovery
-         WHERE cluster_name = ? AND ended_at_ms = 0 AND acknowledged = 0 AND started_at_ms > ? ORDER BY uid LIMIT 1",
+         WHERE (cluster_name = ? OR successor_key = ?) AND ended_at_ms = 0 AND acknowledged = 0 AND started_at_ms > ?
+         ORDER BY uid LIMIT 1",
     )
+    .bind(&r.cluster_name)
     .bind(&r.cluster_name)
     .bind(since)
     .fetch_optional(&mut *conn)
@@ -71,8 +75,10 @@ pub async fn write_recovery(
     if !r.is_manual {
         let recent: Option<String> = sqlx::query_scalar(
             "SELECT uid FROM topology_recovery
-             WHERE cluster_name = ? AND acknowledged = 0 AND started_at_ms > ? ORDER BY uid LIMIT 1",
+             WHERE (cluster_name = ? OR successor_key = ?) AND acknowledged = 0 AND started_at_ms > ?
+             ORDER BY uid LIMIT 1",
         )
+        .bind(&r.cluster_name)
         .bind(&r.cluster_name)
         .bind(since)
         .fetch_optional(&mut *conn)
@@ -105,10 +111,14 @@ async fn insert_recovery(
     acknowledged: bool,
     ack_json: &str,
 ) -> Result<(), StoreError> {
+    let successor = match resolution_json {
+        "" => String::new(),
+        text => parse::<RecoveryResolution>(text)?.successor.map(|k| k.to_string()).unwrap_or_default(),
+    };
     sqlx::query(
         "INSERT INTO topology_recovery (uid, recovery_json, cluster_name, cluster_alias, hostname, port,
-         started_at_ms, ended_at_ms, resolution_json, acknowledged, ack_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         started_at_ms, ended_at_ms, resolution_json, successor_key, acknowledged, ack_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&r.uid)
     .bind(json(r)?)
@@ -119,6 +129,7 @@ async fn insert_recovery(
     .bind(r.started_at_ms)
     .bind(ended_at_ms)
     .bind(resolution_json)
+    .bind(successor)
     .bind(i32::from(acknowledged))
     .bind(ack_json)
     .execute(&mut *conn)
@@ -144,9 +155,13 @@ pub async fn write_step(conn: &mut AnyConnection, s: &RecoveryStep) -> Result<Co
 
 /// `resolve-recovery`.
 pub async fn resolve(conn: &mut AnyConnection, r: &RecoveryResolution) -> Result<CommandOutcome, StoreError> {
-    let n = sqlx::query("UPDATE topology_recovery SET ended_at_ms = ?, resolution_json = ? WHERE uid = ? AND ended_at_ms = 0")
+    let successor = r.successor.as_ref().map(|k| k.to_string()).unwrap_or_default();
+    let n = sqlx::query(
+        "UPDATE topology_recovery SET ended_at_ms = ?, resolution_json = ?, successor_key = ? WHERE uid = ? AND ended_at_ms = 0",
+    )
         .bind(r.ended_at_ms.max(1))
         .bind(json(r)?)
+        .bind(successor)
         .bind(&r.uid)
         .execute(&mut *conn)
         .await?

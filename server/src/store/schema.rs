@@ -73,6 +73,7 @@ const TABLES: &[&str] = &[
         started_at_ms BIGINT NOT NULL,
         ended_at_ms BIGINT NOT NULL,
         resolution_json TEXT NOT NULL,
+        successor_key VARCHAR(255) NOT NULL,
         acknowledged INT NOT NULL,
         ack_json TEXT NOT NULL
     )",

@@ -1,7 +1,10 @@
-// The Raft page against a real 3-node cluster (started by tests/support/cluster.ts).
+// Test 1 of the dashboard issue, and the Raft page generally, against a real 3-node cluster
+// (started by tests/support/cluster.ts): every node's page shows the same single leader and two
+// followers; the page follows replicated writes without a reload; it reads without JavaScript;
+// leadership can be transferred by clicking.
 
 import { expect, test, type Page } from "@playwright/test";
-import { getJson, readCluster, type ClusterState } from "./support/cluster";
+import { getJson, readCluster, waitForSingleLeader, type ClusterState } from "./support/cluster";
 
 let cluster: ClusterState;
 let leaderId: number;
@@ -112,4 +115,25 @@ test("without JavaScript the server-rendered page still shows the member table",
   } finally {
     await context.close();
   }
+});
+
+test("leadership is transferred to the member chosen on a follower's page", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
+  const target = cluster.nodes.find((n) => n.id !== leaderId && n.id !== follower.id)!;
+  await page.goto(`${follower.url}/web/raft`);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.locator("#transfer-form").getByLabel("To").selectOption(String(target.id));
+  await page.getByRole("button", { name: "Transfer leadership" }).click();
+  await expect(page.locator(".result.ok")).toContainText(`Leadership transfer to node ${target.id} requested`);
+  // Every node's page (live, no reload) shows the chosen member as leader.
+  await expect(page.locator("#leader")).toHaveText(`Leader: ${target.id}`, { timeout: 20_000 });
+  for (const node of cluster.nodes) {
+    await page.goto(`${node.url}/web/raft`);
+    await expect(page.locator("#leader")).toHaveText(`Leader: ${target.id}`, { timeout: 20_000 });
+    await expect(page.locator(`tr[data-node-id="${target.id}"] .role`)).toHaveText("Leader");
+  }
+  await page.screenshot({ path: testInfo.outputPath("after-transfer.png"), fullPage: true });
+  await waitForSingleLeader();
+  expect(errors).toEqual([]);
 });

@@ -1,0 +1,55 @@
+// Test 5: kill -9 the leader process: the remaining dashboards show a new leader within seconds
+// (live, without a reload), and an action still succeeds. The node is restarted afterwards.
+
+import { expect, test } from "@playwright/test";
+import { killNode, readCluster, restartNode, waitForSingleLeader } from "./support/cluster";
+import { beginDowntime, downtimedKeys, find, keyOf, leaderNode, open, selectInstance, servers, shot, waitDiscovered, watchErrors } from "./support/dashboard";
+
+test.beforeAll(async () => {
+  await waitDiscovered("alpha", 3);
+});
+
+test("after the leader is killed the dashboards show a new leader and actions still succeed", async ({ browser }, testInfo) => {
+  const old = await leaderNode();
+  const survivors = readCluster().nodes.filter((n) => n.pid !== null && n.id !== old.id);
+  const pages = await Promise.all(survivors.map(async () => (await browser.newContext()).newPage()));
+  const errors = pages.flatMap((p) => watchErrors(p));
+  for (const [i, node] of survivors.entries()) {
+    await open(pages[i], node, "/web/raft");
+    await expect(pages[i].locator("#leader")).toHaveText(`Leader: ${old.id}`);
+    await pages[i].evaluate(() => ((window as any).__noReload = true));
+  }
+
+  const killedAt = Date.now();
+  await killNode(old.index);
+  let newLeader = 0;
+  for (const [i, page] of pages.entries()) {
+    // The open pages follow the change by themselves.
+    await expect(page.locator("#leader")).not.toHaveText(`Leader: ${old.id}`, { timeout: 15_000 });
+    await expect(page.locator("#leader")).toHaveText(/^Leader: \d+$/, { timeout: 15_000 });
+    await expect(page.locator(`tr[data-node-id="${old.id}"] .role`)).toHaveText("Unreachable", { timeout: 15_000 });
+    const id = Number((await page.locator("#leader").textContent())!.replace("Leader: ", ""));
+    expect(survivors.map((n) => n.id)).toContain(id);
+    if (newLeader) expect(id).toBe(newLeader);
+    newLeader = id;
+    expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+    await shot(page, testInfo, `raft-after-leader-kill-node${survivors[i].index}`);
+  }
+  testInfo.annotations.push({ type: "new leader shown after", description: `${Date.now() - killedAt} ms` });
+
+  // An action still succeeds, from the remaining follower's dashboard.
+  const follower = survivors.find((n) => n.id !== newLeader)!;
+  const page = pages[survivors.indexOf(follower)];
+  const replica = keyOf(servers("alpha")[1]);
+  await selectInstance(page, follower, "alpha", replica);
+  await beginDowntime(page, { owner: "e2e-bob", reason: "after leader loss", duration: "5m" });
+  await expect(find.panel(page).locator(".result.ok")).toContainText(`Downtime begun on ${replica}`);
+  for (const node of survivors) expect(await downtimedKeys(node)).toContain(replica);
+  await find.panel(page).getByRole("button", { name: "End downtime" }).click();
+  await expect(find.panel(page).locator(".result.ok")).toContainText(`Downtime ended on ${replica}`);
+  await shot(page, testInfo, "action-after-leader-kill");
+  expect(errors).toEqual([]);
+
+  await restartNode(old.index);
+  await waitForSingleLeader();
+});
