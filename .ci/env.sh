@@ -3,5 +3,6 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/orchestrator-rs/target}"
 # cargo-leptos builds debug with this cfg; plain cargo commands use it too so they share artifacts.
 export RUSTFLAGS="${RUSTFLAGS:---cfg erase_components}"
+export RUSTDOCFLAGS="${RUSTDOCFLAGS:---cfg erase_components}"
 export PATH="$HOME/.cargo/bin:$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/end2end/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

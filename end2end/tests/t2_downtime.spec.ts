@@ -17,7 +17,7 @@ test("a downtime begun on a follower shows everywhere, and ends everywhere", asy
   await selectInstance(page, follower, "alpha", replica);
   await expect(page.locator("#pulse-role")).toHaveText("Follower");
   await beginDowntime(page, { owner: "e2e-alice", reason: "kernel upgrade", duration: "30m" });
-  await expect(find.panel(page).locator(".result.ok")).toContainText(`Downtime begun on ${replica} for 30m`);
+  await expect(find.panel(page).locator(".result.ok", { hasText: `Downtime begun on ${replica} for 30m` })).toBeVisible();
   // The panel and the box show it without a reload.
   await expect(page.locator("#panel-downtime")).toContainText("In downtime by e2e-alice (kernel upgrade)");
   await expect(find.box(page, replica).locator(".b-downtime")).toContainText("e2e-alice");

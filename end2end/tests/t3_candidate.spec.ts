@@ -18,7 +18,7 @@ test("a promotion rule registered by clicking shows on every node and as a badge
   const form = page.locator("#register-candidate-form");
   await form.getByLabel("Rule").selectOption("prefer_not");
   await form.getByRole("button", { name: "Register" }).click();
-  await expect(find.panel(page).locator(".result.ok")).toContainText(`Registered ${replica} as prefer_not`);
+  await expect(find.panel(page).locator(".result.ok", { hasText: `Registered ${replica} as prefer_not` })).toBeVisible();
   await expect(find.box(page, replica).locator(".b-rule")).toHaveText("prefer_not");
   await shot(page, testInfo, "candidate-badge");
 

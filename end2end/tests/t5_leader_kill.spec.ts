@@ -22,34 +22,36 @@ test("after the leader is killed the dashboards show a new leader and actions st
 
   const killedAt = Date.now();
   await killNode(old.index);
-  let newLeader = 0;
-  for (const [i, page] of pages.entries()) {
-    // The open pages follow the change by themselves.
-    await expect(page.locator("#leader")).not.toHaveText(`Leader: ${old.id}`, { timeout: 15_000 });
-    await expect(page.locator("#leader")).toHaveText(/^Leader: \d+$/, { timeout: 15_000 });
-    await expect(page.locator(`tr[data-node-id="${old.id}"] .role`)).toHaveText("Unreachable", { timeout: 15_000 });
-    const id = Number((await page.locator("#leader").textContent())!.replace("Leader: ", ""));
-    expect(survivors.map((n) => n.id)).toContain(id);
-    if (newLeader) expect(id).toBe(newLeader);
-    newLeader = id;
-    expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
-    await shot(page, testInfo, `raft-after-leader-kill-node${survivors[i].index}`);
+  try {
+    let newLeader = 0;
+    for (const [i, page] of pages.entries()) {
+      // The open pages follow the change by themselves.
+      await expect(page.locator("#leader")).not.toHaveText(`Leader: ${old.id}`, { timeout: 15_000 });
+      await expect(page.locator("#leader")).toHaveText(/^Leader: \d+$/, { timeout: 15_000 });
+      await expect(page.locator(`tr[data-node-id="${old.id}"] .role`)).toHaveText("Unreachable", { timeout: 15_000 });
+      const id = Number((await page.locator("#leader").textContent())!.replace("Leader: ", ""));
+      expect(survivors.map((n) => n.id)).toContain(id);
+      if (newLeader) expect(id).toBe(newLeader);
+      newLeader = id;
+      expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+      await shot(page, testInfo, `raft-after-leader-kill-node${survivors[i].index}`);
+    }
+    testInfo.annotations.push({ type: "new leader shown after", description: `${Date.now() - killedAt} ms` });
+
+    // An action still succeeds, from the remaining follower's dashboard.
+    const follower = survivors.find((n) => n.id !== newLeader)!;
+    const page = pages[survivors.indexOf(follower)];
+    const replica = keyOf(servers("alpha")[1]);
+    await selectInstance(page, follower, "alpha", replica);
+    await beginDowntime(page, { owner: "e2e-bob", reason: "after leader loss", duration: "5m" });
+    await expect(find.panel(page).locator(".result.ok", { hasText: `Downtime begun on ${replica}` })).toBeVisible();
+    for (const node of survivors) expect(await downtimedKeys(node)).toContain(replica);
+    await find.panel(page).getByRole("button", { name: "End downtime" }).click();
+    await expect(find.panel(page).locator(".result.ok", { hasText: `Downtime ended on ${replica}` })).toBeVisible();
+    await shot(page, testInfo, "action-after-leader-kill");
+    expect(errors).toEqual([]);
+  } finally {
+    await restartNode(old.index);
+    await waitForSingleLeader();
   }
-  testInfo.annotations.push({ type: "new leader shown after", description: `${Date.now() - killedAt} ms` });
-
-  // An action still succeeds, from the remaining follower's dashboard.
-  const follower = survivors.find((n) => n.id !== newLeader)!;
-  const page = pages[survivors.indexOf(follower)];
-  const replica = keyOf(servers("alpha")[1]);
-  await selectInstance(page, follower, "alpha", replica);
-  await beginDowntime(page, { owner: "e2e-bob", reason: "after leader loss", duration: "5m" });
-  await expect(find.panel(page).locator(".result.ok")).toContainText(`Downtime begun on ${replica}`);
-  for (const node of survivors) expect(await downtimedKeys(node)).toContain(replica);
-  await find.panel(page).getByRole("button", { name: "End downtime" }).click();
-  await expect(find.panel(page).locator(".result.ok")).toContainText(`Downtime ended on ${replica}`);
-  await shot(page, testInfo, "action-after-leader-kill");
-  expect(errors).toEqual([]);
-
-  await restartNode(old.index);
-  await waitForSingleLeader();
 });
