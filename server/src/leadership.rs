@@ -1,7 +1,8 @@
 //! Leader duties and leadership transfer.
 //!
 //! Every node announces its HTTP URI through raft (orchestrator's `leader-uri`, extended to
-//! all members so that any node can reach any other), and while leading it proposes a `heartbeat` command every minute, which also expires ended
+//! all members so that any node can reach any other), and while leading it prunes recovery
+//! history older than `AuditPurgeDays` every ten minutes, and it proposes a `heartbeat` command every minute, which also expires ended
 //! downtimes and registrations on every node at the same log position.
 //! Yielding (orchestrator's `raft-yield`) stops this node's heartbeats and candidacy for a
 //! window, and asks the other members, except a chosen one, not to stand for election.
@@ -20,6 +21,8 @@ use crate::node::Node;
 
 /// How often the leader proposes a `heartbeat` command.
 pub const HEARTBEAT_COMMAND_INTERVAL: Duration = Duration::from_secs(60);
+/// Every how many heartbeats the leader prunes old recovery history (10 minutes).
+const PRUNE_EVERY_BEATS: u64 = 10;
 
 /// Runs until shutdown: announce this node's HTTP URI whenever the replicated value differs
 /// (so every node can reach every other), heartbeat while leading.
@@ -29,6 +32,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut retry = tokio::time::interval(Duration::from_millis(250));
     let mut announced = false;
+    let mut beats: u64 = 0;
     loop {
         let beat = tokio::select! {
             _ = shutdown.changed() => break,
@@ -47,9 +51,19 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             announced = announce(&node).await;
         }
         if beat && state == ServerState::Leader && leader == Some(node.id) {
-            let env = CommandEnvelope::new(Command::Heartbeat, node.clock.now_ms(), node.id);
+            let now = node.clock.now_ms();
+            let env = CommandEnvelope::new(Command::Heartbeat, now, node.id);
             if let Err(e) = node.propose(env, true).await {
                 tracing::debug!(error = %e, "heartbeat command not committed");
+            }
+            beats += 1;
+            if beats % PRUNE_EVERY_BEATS == 1 {
+                // Keeps recovery history (and so snapshots) bounded by age: `AuditPurgeDays`.
+                let before_ms = now - node.config.recovery.audit_purge.as_millis() as i64;
+                let env = CommandEnvelope::new(Command::PruneHistory { before_ms }, now, node.id);
+                if let Err(e) = node.propose(env, true).await {
+                    tracing::debug!(error = %e, "history prune not committed");
+                }
             }
         }
     }

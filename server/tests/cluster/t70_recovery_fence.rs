@@ -75,4 +75,17 @@ async fn recovery_fence() {
         assert_eq!(recoveries[0].steps.len(), 1);
         assert!(recoveries[0].ack.is_some() && recoveries[0].resolution.is_some());
     }
+
+    // History is pruned by age: the acknowledged, resolved r1 goes (with its steps); the
+    // unresolved, unacknowledged r5 stays.
+    assert_eq!(propose(leader, Command::PruneHistory { before_ms: now + 1 }).await, CommandOutcome::Applied);
+    cluster.wait_converged().await;
+    for i in 0..3 {
+        let mut conn = cluster.node(i).store.pool().acquire().await.unwrap();
+        let recoveries = server::store::recovery_tables::read_recoveries(&mut conn, "1 = 1").await.unwrap();
+        let uids: Vec<&str> = recoveries.iter().map(|r| r.record.uid.as_str()).collect();
+        assert_eq!(uids, ["r5"], "node {i}");
+        let steps: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM topology_recovery_steps").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(steps, 0, "node {i}: steps of pruned recoveries go too");
+    }
 }
