@@ -5,24 +5,13 @@
 
 use std::time::Duration;
 
-use crate::harness::{Backend, ProcCluster};
-use crate::mariadb::Sandbox;
+use crate::harness::ProcCluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_dead_backend_yields_then_exits() {
-    if let Err(why) = Sandbox::available() {
-        eprintln!("SKIPPED leader_with_dead_backend_yields_then_exits: MariaDB is not installed ({why})");
+    let Some((_sandbox, dbs, backends)) = crate::mysql_backends("leader_with_dead_backend_yields_then_exits") else {
         return;
-    }
-    let sandbox = Sandbox::new().expect("sandbox");
-    let mut dbs = Vec::new();
-    for i in 0..3 {
-        dbs.push(sandbox.backend_db(&format!("orchestrator{i}")).expect("backend db"));
-    }
-    let backends = dbs
-        .iter()
-        .map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone()))
-        .collect();
+    };
     let mut c = ProcCluster::start(backends, r#""BackendHealthYieldSeconds": 1, "BackendHealthExitSeconds": 3"#);
     let all = [0, 1, 2];
     let leader = c.wait_for_leader(&all).await;

@@ -5,7 +5,6 @@
 //! node catches up and all replicated digests are identical; nothing acknowledged is lost.
 
 use crate::harness::{wait_until, Backend, ProcCluster, DEADLINE};
-use crate::mariadb::Sandbox;
 
 async fn scenario(mut c: ProcCluster) {
     let all = [0, 1, 2];
@@ -46,18 +45,6 @@ async fn kill_leader_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_leader_mysql_backend() {
-    if let Err(why) = Sandbox::available() {
-        eprintln!("SKIPPED kill_leader_mysql_backend: MariaDB is not installed ({why})");
-        return;
-    }
-    let sandbox = Sandbox::new().expect("sandbox");
-    let mut dbs = Vec::new();
-    for i in 0..3 {
-        dbs.push(sandbox.backend_db(&format!("orchestrator{i}")).expect("backend db"));
-    }
-    let backends = dbs
-        .iter()
-        .map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone()))
-        .collect();
+    let Some((_sandbox, _dbs, backends)) = crate::mysql_backends("kill_leader_mysql_backend") else { return };
     scenario(ProcCluster::start(backends, "")).await;
 }
