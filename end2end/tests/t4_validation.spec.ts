@@ -18,14 +18,14 @@ test("a bad duration is refused with a message and nothing is proposed", async (
   await selectInstance(page, follower, "alpha", master);
   await beginDowntime(page, { owner: "e2e", reason: "bad input", duration: "abc" });
   const message = page.locator("#instance-panel .result.error");
-  await expect(message).toContainText('invalid input: invalid duration "abc"');
+  await expect(message).toContainText('Invalid input: invalid duration "abc"');
   await expect(message).toHaveAttribute("role", "alert");
   await shot(page, testInfo, "bad-duration");
 
   // Same on the downtimes page, with an unknown instance text too.
   await open(page, follower, "/web/downtimes");
   await beginDowntime(page, { instance: "db 1:3306", owner: "e2e", reason: "bad input", duration: "10m" });
-  await expect(page.locator(".result.error")).toContainText("invalid input: invalid hostname");
+  await expect(page.locator(".result.error")).toContainText("Invalid input: invalid hostname");
 
   for (const node of readCluster().nodes) {
     expect(await downtimedKeys(node)).not.toContain(master);

@@ -1,9 +1,24 @@
 // Test 5: kill -9 the leader process: the remaining dashboards show a new leader within seconds
-// (live, without a reload), and an action still succeeds. The node is restarted afterwards.
+// (live, without a reload), and an action still succeeds. Then, with two of three nodes down,
+// the last one says plainly that it has no quorum, keeps reading, and refuses actions with a
+// message. Killed nodes are restarted afterwards.
 
 import { expect, test } from "@playwright/test";
 import { killNode, readCluster, restartNode, waitForSingleLeader } from "./support/cluster";
-import { beginDowntime, downtimedKeys, find, keyOf, leaderNode, open, selectInstance, servers, shot, waitDiscovered, watchErrors } from "./support/dashboard";
+import {
+  beginDowntime,
+  downtimedKeys,
+  find,
+  keyOf,
+  leaderNode,
+  open,
+  REFUSED_CALL,
+  selectInstance,
+  servers,
+  shot,
+  waitDiscovered,
+  watchErrors,
+} from "./support/dashboard";
 
 test.beforeAll(async () => {
   await waitDiscovered("alpha", 3);
@@ -54,4 +69,29 @@ test("after the leader is killed the dashboards show a new leader and actions st
     await restartNode(old.index);
     await waitForSingleLeader();
   }
+});
+
+test("without a quorum the page says so, keeps reading, and refuses actions with a message", async ({ page }, testInfo) => {
+  const errors = watchErrors(page, [REFUSED_CALL]);
+  const nodes = readCluster().nodes;
+  const [keep, ...others] = nodes;
+  const replica = keyOf(servers("alpha")[1]);
+  await selectInstance(page, keep, "alpha", replica);
+  await expect(page.locator("#pulse-quorum")).toContainText("Quorum OK");
+  for (const n of others) await killNode(n.index);
+  try {
+    // The open page notices by itself, and still shows the topology from the local store.
+    await expect(page.locator("#pulse-quorum")).toContainText("No quorum", { timeout: 15_000 });
+    await expect(find.box(page, replica)).toBeVisible();
+    const started = Date.now();
+    await beginDowntime(page, { owner: "e2e", reason: "no quorum", duration: "10m" });
+    await expect(find.panel(page).locator(".result.error")).toContainText("Refused, nothing was committed:", { timeout: 10_000 });
+    testInfo.annotations.push({ type: "refused after", description: `${Date.now() - started} ms` });
+    await shot(page, testInfo, "no-quorum");
+    expect(errors).toEqual([]);
+  } finally {
+    for (const n of others) await restartNode(n.index);
+    await waitForSingleLeader();
+  }
+  expect(await downtimedKeys(keep)).not.toContain(replica);
 });

@@ -33,6 +33,8 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                 tracing::debug!(error = %e, "WAL checkpoint skipped");
             }
         }
+        // A failing write can take the whole 2 s timeout: the failure began when it was issued.
+        let attempt = Instant::now();
         let write = node.store.write_node_health(node.id, node.clock.now_ms());
         match tokio::time::timeout(Duration::from_secs(2), write).await {
             Ok(Ok(())) => {
@@ -47,7 +49,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                     _ => "timed out".to_string(),
                 };
                 node.backend_ok.store(false, Ordering::Relaxed);
-                let since = *failing_since.get_or_insert_with(Instant::now);
+                let since = *failing_since.get_or_insert(attempt);
                 let failing_for = since.elapsed();
                 tracing::warn!(%reason, ?failing_for, "backend DB health write failed");
                 if failing_for >= node.config.backend_exit_after {

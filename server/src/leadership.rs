@@ -147,8 +147,7 @@ impl Node {
             };
             let uri = self.leader_uri(leader).await.ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))?;
             let resp = self
-                .http
-                .post(format!("{uri}/internal/yield"))
+                .peer_post(&format!("{uri}/internal/yield"))
                 .timeout(Duration::from_secs(5))
                 .json(&YieldRequest { target })
                 .send()
@@ -166,8 +165,7 @@ impl Node {
             for member in self.members.iter().filter(|m| m.id != self.id && m.id != t) {
                 let Some(uri) = self.leader_uri(member.id).await else { continue };
                 let sent = self
-                    .http
-                    .post(format!("{uri}/internal/hold-elections"))
+                    .peer_post(&format!("{uri}/internal/hold-elections"))
                     .timeout(Duration::from_secs(2))
                     .json(&HoldElections { millis: window.as_millis() as u64 })
                     .send()

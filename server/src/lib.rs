@@ -9,7 +9,9 @@
 //!   [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
 //!   background duties; [`probe`]: discovery (each node probes the fleet into its own store).
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
+//! - [`auth`]: authentication, the one write authorization, the raft port's secret, TLS, CSRF.
 
+pub mod auth;
 pub mod batcher;
 pub mod cli;
 pub mod clock;

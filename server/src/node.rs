@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use openraft::error::{InitializeError, RaftError};
 use openraft::{BasicNode, SnapshotPolicy};
@@ -17,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::serve;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::error::StartError;
@@ -80,8 +80,10 @@ pub struct Node {
     pub faults: Arc<NetworkFaults>,
     /// Proposers' clock.
     pub clock: Arc<dyn Clock>,
-    /// HTTP client for forwarding to the leader (TCP_NODELAY, bounded timeouts).
+    /// HTTP client for forwarding to the leader (TCP_NODELAY, bounded timeouts, the cluster's TLS).
     pub http: reqwest::Client,
+    /// Authentication, authorization and TLS settings (`crate::auth`).
+    pub security: Arc<crate::auth::Security>,
     /// The fixed membership.
     pub members: Vec<Member>,
     /// This node's discovery (probes the fleet into this node's store).
@@ -171,13 +173,14 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<openraft::Config>, StartError>
 pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptions) -> Result<NodeHandle, StartError> {
     let config = Arc::new(config);
     let id = config.node_id();
+    let security = Arc::new(crate::auth::Security::load(&config)?);
     let store = Store::open(&config.backend, Duration::from_secs(5)).await?;
     let log_store = LogStore::open(&config.raft_data_dir)?;
     let state_machine = StateMachine::open(store.clone(), &config.raft_data_dir, config.backend_exit_after)
         .await
         .map_err(|e| StartError::Raft(format!("unreadable state machine or snapshot: {e}")))?;
     let faults = Arc::new(NetworkFaults::default());
-    let network = Network::new(faults.clone(), config.raft.heartbeat.max(Duration::from_millis(200)))
+    let network = Network::secured(faults.clone(), config.raft.heartbeat.max(Duration::from_millis(200)), &security)
         .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
     let log = log_store.clone();
     let raft = Raft::new(id, raft_config(&config)?, network, log_store, state_machine)
@@ -191,9 +194,13 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         .collect();
     initialize_if_pristine(&raft, &members).await?;
 
-    let http = reqwest::Client::builder()
+    let http = security
+        .http_client(reqwest::Client::builder())
         .tcp_nodelay(true)
         .connect_timeout(Duration::from_secs(2))
+        // Peers close keep-alive connections idle for HTTPReadHeaderTimeoutSeconds (10 s by
+        // default); dropping ours sooner avoids reusing one the peer is closing.
+        .pool_idle_timeout(crate::raft::network::PEER_POOL_IDLE)
         .no_proxy()
         .build()
         .map_err(|e| StartError::Raft(format!("cannot build HTTP client: {e}")))?;
@@ -210,6 +217,7 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         faults: faults.clone(),
         clock,
         http,
+        security: security.clone(),
         members,
         prober,
         analysis: Arc::default(),
@@ -230,10 +238,16 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         source,
     })?;
     let mut tasks = Vec::new();
-    let raft_app = crate::raft::rpc::router(raft.clone(), faults);
-    tasks.push(serve(listeners.raft, raft_app, shutdown_rx.clone(), "raft"));
+    let raft_app = crate::raft::rpc::router(raft.clone(), faults)
+        .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
+    let header_timeout = security.config.header_read_timeout;
+    let raft_listener =
+        serve::Listener { socket: listeners.raft, what: "raft", tls: security.raft_tls.clone(), header_timeout };
+    tasks.push(serve::spawn(raft_listener, raft_app, shutdown_rx.clone()));
     let http_app = crate::http::router(node.clone(), leptos);
-    tasks.push(serve(listeners.http, http_app, shutdown_rx.clone(), "http"));
+    let http_listener =
+        serve::Listener { socket: listeners.http, what: "http", tls: security.http_tls.clone(), header_timeout };
+    tasks.push(serve::spawn(http_listener, http_app, shutdown_rx.clone()));
     tasks.push(tokio::spawn(crate::leadership::run(node.clone(), shutdown_rx.clone())));
     tasks.push(node.prober.start(shutdown_rx.clone()));
     tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
@@ -255,20 +269,4 @@ async fn initialize_if_pristine(raft: &Raft, members: &[Member]) -> Result<(), S
         Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
         Err(e) => Err(StartError::Raft(format!("initialize failed: {e}"))),
     }
-}
-
-fn serve(listener: TcpListener, app: axum::Router, mut shutdown: watch::Receiver<bool>, what: &'static str) -> JoinHandle<()> {
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    tokio::spawn(async move {
-        let stop = async move {
-            let _ = shutdown.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
-            tracing::error!(error = %e, server = what, "server stopped");
-        }
-    })
 }

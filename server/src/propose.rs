@@ -107,8 +107,7 @@ impl Node {
         let url = format!("{uri}/internal/propose");
         let fail = |reason: String| ProposeError::Forward { uri: uri.clone(), reason };
         let response = self
-            .http
-            .post(&url)
+            .peer_post(&url)
             .timeout(COMMIT_TIMEOUT + Duration::from_secs(1))
             .json(&env)
             .send()

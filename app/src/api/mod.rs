@@ -5,6 +5,7 @@
 //! node's single path into raft that the HTTP API uses too; there is no second one.
 //! One module per feature, each with its DTOs and server functions.
 
+pub mod authz;
 pub mod candidate;
 pub mod clusters;
 pub mod downtime;

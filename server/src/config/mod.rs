@@ -3,7 +3,7 @@
 //! Every error names the offending key. Keys we do not know (a real orchestrator.conf.json has
 //! many) are accepted and reported once, in one warning, by the caller.
 
-mod reader;
+pub(crate) mod reader;
 pub mod discovery;
 pub mod recovery;
 pub mod raft_addr;
@@ -118,6 +118,8 @@ pub struct NodeConfig {
     pub discovery: DiscoveryConfig,
     /// Automated and manual recovery settings.
     pub recovery: RecoveryConfig,
+    /// Authentication, `ReadOnly`, TLS and the raft port's secret (`crate::auth::config`).
+    pub security: crate::auth::SecurityConfig,
 }
 
 impl NodeConfig {
@@ -133,7 +135,8 @@ impl NodeConfig {
             None => {
                 let host = self.raft_advertise.host();
                 let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
-                format!("http://{}:{}", host, self.listen_address.port())
+                let scheme = if self.security.http_tls.is_some() { "https" } else { "http" };
+                format!("{scheme}://{}:{}", host, self.listen_address.port())
             }
         }
     }
@@ -178,6 +181,7 @@ impl NodeConfig {
         let leptos_file = r.string("LeptosConfigFile", "")?;
         let discovery = discovery::read(&mut r)?;
         let recovery = recovery::read(&mut r, discovery.instance_poll)?;
+        let security = crate::auth::config::read(&mut r)?;
 
         if raft_enabled && data_dir.is_empty() {
             return Err(ConfigError::missing("RaftDataDir"));
@@ -218,6 +222,7 @@ impl NodeConfig {
         if ids.len() != raft_nodes.len() {
             return Err(ConfigError::invalid("RaftNodes", "two entries hash to the same node id; rename one"));
         }
+        security.validate_cluster(raft_nodes.len())?;
         if heartbeat_ms == 0 || election_ms < heartbeat_ms * 3 {
             return Err(ConfigError::invalid(
                 "RaftElectionTimeoutMillis",
@@ -253,6 +258,7 @@ impl NodeConfig {
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,
+            security,
         })
     }
 }

@@ -183,6 +183,6 @@ pub async fn raft_page(node: &Node) -> RaftPageView {
 }
 
 async fn ask(node: &Node, uri: &str) -> Option<PeerStatus> {
-    let response = node.http.get(format!("{uri}/api/raft-status")).timeout(MEMBER_TIMEOUT).send().await.ok()?;
+    let response = node.peer_get(&format!("{uri}/api/raft-status")).timeout(MEMBER_TIMEOUT).send().await.ok()?;
     response.json::<PeerStatus>().await.ok()
 }

@@ -206,17 +206,32 @@ fn visit(
     u32::try_from(index).unwrap_or(u32::MAX)
 }
 
+/// The cluster named `hint`, else the one aliased `hint`, else the one holding instance `hint`.
+/// Several clusters can share an alias after a failover (the dead master, alone, keeps the alias
+/// it had): the one whose master answers, then the largest, wins, so a page addressed by alias
+/// follows the cluster to its new master.
+fn resolve(snapshot: &AnalysisSnapshot, hint: &str) -> Option<app::core::ClusterInfo> {
+    let topology = &snapshot.topology;
+    if let Some(c) = topology.cluster(hint) {
+        return Some(c);
+    }
+    let by_alias = topology
+        .clusters()
+        .into_iter()
+        .filter(|c| snapshot.alias(&c.name) == hint)
+        .max_by_key(|c| {
+            let valid = c.master.as_ref().and_then(|m| topology.instance(m)).is_some_and(|m| m.is_last_check_valid);
+            (valid, c.members.len(), std::cmp::Reverse(c.name.clone()))
+        });
+    by_alias.or_else(|| snapshot.resolve_cluster(hint).and_then(|name| topology.cluster(&name)))
+}
+
 /// The tree of the cluster named (or aliased) `hint`.
 pub async fn topology(node: &Node, hint: &str) -> Result<TopologyView, ApiError> {
     let snapshot = node.analysis.get();
-    let name = snapshot
-        .resolve_cluster(hint)
-        .or_else(|| snapshot.topology.cluster_by_name_or_alias(hint).map(|c| c.name))
+    let cluster = resolve(&snapshot, hint)
         .ok_or_else(|| ApiError::NotFound(format!("cluster {hint:?} is not known to this node")))?;
-    let cluster = snapshot
-        .topology
-        .cluster(&name)
-        .ok_or_else(|| ApiError::NotFound(format!("cluster {hint:?} is not known to this node")))?;
+    let name = cluster.name.clone();
     let marks = marks(node).await?;
     let analyses = analyses_by_key(&snapshot);
     let (nodes, roots) = tree(&snapshot.topology, &analyses, &marks, &cluster.members, cluster.master.as_ref());
@@ -285,3 +300,7 @@ pub async fn instance(node: &Node, key: &InstanceKey) -> Result<InstanceDetailVi
         recover_here: analysis.is_some_and(|a| a.analysis.is_actionable()) && node.is_leader_with_quorum(),
     })
 }
+
+#[cfg(test)]
+#[path = "topology_view_tests.rs"]
+mod tests;

@@ -22,6 +22,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -32,7 +33,10 @@ const MAX_BODY: usize = 1024 * 1024;
 
 /// Builds the whole HTTP router for `node`.
 pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
-    // Writes (and routed-leader-check) go to the leader: the proxy layer forwards them from a follower.
+    let security = node.security.clone();
+    // Every write route is authorized (crate::auth) before the proxy forwards it to the leader.
+    let write = || from_fn_with_state(security.clone(), crate::auth::require_write);
+    // Writes go to the leader: the proxy layer forwards them from a follower.
     let proxied = Router::new()
         .route("/api/begin-downtime/{host}/{port}/{owner}/{reason}", get(writes::begin_downtime).post(writes::begin_downtime))
         .route(
@@ -53,8 +57,11 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
             "/api/enable-global-recoveries",
             get(writes::enable_global_recoveries).post(writes::enable_global_recoveries),
         )
-        .route("/api/routed-leader-check", get(writes::routed_leader_check))
         .merge(recovery_api::routes())
+        .layer(from_fn_with_state(node.clone(), proxy::to_leader))
+        .layer(write());
+    let proxied_reads = Router::new()
+        .route("/api/routed-leader-check", get(writes::routed_leader_check))
         .layer(from_fn_with_state(node.clone(), proxy::to_leader));
     let local = Router::new()
         .route("/api/leader-check", get(raft_api::leader_check))
@@ -64,8 +71,8 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         .route("/api/raft-state", get(raft_api::raft_state))
         .route("/api/raft-leader", get(raft_api::raft_leader))
         .route("/api/raft-peers", get(raft_api::raft_peers))
-        .route("/api/raft-yield/{node}", get(raft_api::raft_yield))
-        .route("/api/raft-yield-hint/{hint}", get(raft_api::raft_yield_hint))
+        .route("/api/raft-yield/{node}", get(raft_api::raft_yield).route_layer(write()))
+        .route("/api/raft-yield-hint/{hint}", get(raft_api::raft_yield_hint).route_layer(write()))
         .route("/api/health", get(raft_api::health))
         .route("/api/status", get(raft_api::status))
         .route("/api/downtimed", get(reads::downtimed))
@@ -77,10 +84,13 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes());
     proxied
+        .merge(proxied_reads)
         .merge(local)
         .with_state(node.clone())
         .merge(site::router(node, leptos))
+        .layer(from_fn_with_state(security, crate::auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http())
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use app::api::ApiError;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
+use axum::http::header::HOST;
 use axum::http::{HeaderName, Response as HttpResponse};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -21,6 +22,8 @@ use crate::propose::COMMIT_TIMEOUT;
 
 /// Header marking a request a follower already forwarded.
 pub const FORWARDED_BY: &str = "x-orchestrator-forwarded-by";
+/// Header telling the leader which host the caller addressed.
+const FORWARDED_HOST: &str = "x-forwarded-host";
 /// Largest request body forwarded.
 const MAX_FORWARD_BODY: usize = 1024 * 1024;
 
@@ -63,6 +66,10 @@ async fn forward(node: &Node, leader_uri: &str, request: Request) -> Result<Resp
         .body(body);
     for (name, value) in parts.headers.iter().filter(|(n, _)| !hop_by_hop(n)) {
         outgoing = outgoing.header(name, value);
+    }
+    // The host the caller addressed, for the leader's same-origin (CSRF) check.
+    if let (Some(host), false) = (parts.headers.get(HOST), parts.headers.contains_key(FORWARDED_HOST)) {
+        outgoing = outgoing.header(FORWARDED_HOST, host);
     }
     let answer = outgoing.send().await.map_err(|e| e.to_string())?;
     let mut response = HttpResponse::builder().status(answer.status());

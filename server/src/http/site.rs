@@ -9,20 +9,25 @@ use axum::extract::Request;
 use axum::routing::any;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
+use crate::auth::plane::provide as authorized;
 use crate::control_plane::NodeControlPlane;
 use crate::node::Node;
 
 /// Router for pages, `/sfn/*` server functions and `/pkg` assets.
 pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
+    // Server functions and pages get the control plane bound to the request's caller: its
+    // writes go through crate::auth's one authorization check.
+    let security = node.security.clone();
     let plane: SharedControlPlane = Arc::new(NodeControlPlane(node));
     let routes = generate_route_list(App);
     let sfn_plane = plane.clone();
+    let sfn_security = security.clone();
     let server_fns = move |request: Request| {
         let plane = sfn_plane.clone();
-        async move { handle_server_fns_with_context(move || provide_context(plane.clone()), request).await }
+        let security = sfn_security.clone();
+        async move { handle_server_fns_with_context(move || authorized(&plane, &security), request).await }
     };
     let render_options = options.clone();
     Router::new()
@@ -30,7 +35,7 @@ pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
         .leptos_routes_with_context(
             &options,
             routes,
-            move || provide_context(plane.clone()),
+            move || authorized(&plane, &security),
             move || shell(render_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler(shell))

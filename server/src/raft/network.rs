@@ -75,23 +75,53 @@ impl NetworkFaults {
     }
 }
 
+/// How long an idle connection to a peer is kept: shorter than the peers' idle cut-off
+/// (`HTTPReadHeaderTimeoutSeconds`, 10 s by default), so a request never goes out on a
+/// connection the peer is closing.
+pub const PEER_POOL_IDLE: Duration = Duration::from_secs(4);
+
 /// Builds connections to peers.
 #[derive(Clone)]
 pub struct Network {
     client: reqwest::Client,
     faults: Arc<NetworkFaults>,
+    /// `http`, or `https` with `RaftTLS*`.
+    scheme: &'static str,
+    /// `RaftSecretFile`'s secret, sent on every RPC.
+    secret: Option<crate::auth::PeerSecret>,
 }
 
 impl Network {
-    /// A network with a shared HTTP client (keep-alive pool, TCP_NODELAY).
+    /// A network with a shared HTTP client (keep-alive pool, TCP_NODELAY), no TLS, no secret.
     pub fn new(faults: Arc<NetworkFaults>, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        Self::build(faults, connect_timeout, reqwest::Client::builder(), "http", None)
+    }
+
+    /// A network that authenticates to peers as the node's security settings say
+    /// (peer secret header, mutual TLS with the cluster's CA).
+    pub fn secured(
+        faults: Arc<NetworkFaults>,
+        connect_timeout: Duration,
+        security: &crate::auth::Security,
+    ) -> Result<Self, reqwest::Error> {
+        let builder = security.raft_client(reqwest::Client::builder());
+        Self::build(faults, connect_timeout, builder, security.raft_scheme(), security.peer_secret.clone())
+    }
+
+    fn build(
+        faults: Arc<NetworkFaults>,
+        connect_timeout: Duration,
+        builder: reqwest::ClientBuilder,
+        scheme: &'static str,
+        secret: Option<crate::auth::PeerSecret>,
+    ) -> Result<Self, reqwest::Error> {
+        let client = builder
             .tcp_nodelay(true)
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_idle_timeout(PEER_POOL_IDLE)
             .no_proxy()
             .build()?;
-        Ok(Network { client, faults })
+        Ok(Network { client, faults, scheme, secret })
     }
 }
 
@@ -99,7 +129,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Connection;
 
     async fn new_client(&mut self, target: u64, node: &BasicNode) -> Self::Network {
-        Connection { net: self.clone(), target, base: format!("http://{}/raft", node.addr) }
+        Connection { net: self.clone(), target, base: format!("{}://{}/raft", self.scheme, node.addr) }
     }
 }
 
@@ -125,11 +155,11 @@ impl Connection {
         if self.net.faults.blocks_send_to(self.target) {
             return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
         }
-        let response = self
-            .net
-            .client
-            .post(format!("{}/{}", self.base, path))
-            .timeout(option.hard_ttl())
+        let mut request = self.net.client.post(format!("{}/{}", self.base, path)).timeout(option.hard_ttl());
+        if let Some(secret) = &self.net.secret {
+            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
+        }
+        let response = request
             .json(req)
             .send()
             .await

@@ -59,6 +59,11 @@ pub struct ProcCluster {
     pub dir: TempDir,
     /// HTTP ports.
     pub http_ports: Vec<u16>,
+    /// Raft ports (`RaftBind`).
+    #[allow(dead_code)]
+    pub raft_ports: Vec<u16>,
+    /// `http`, or `https` for nodes started with `UseSSL` (see `start_with`).
+    pub scheme: &'static str,
     configs: Vec<PathBuf>,
     children: Vec<Option<Child>>,
     /// API client.
@@ -68,6 +73,14 @@ pub struct ProcCluster {
 impl ProcCluster {
     /// Writes configs for `backends.len()` nodes (with `extra` JSON keys) and starts them all.
     pub fn start(backends: Vec<Backend>, extra: &str) -> Self {
+        let http = reqwest::Client::builder().no_proxy().build().expect("client");
+        Self::start_with(backends, extra, "http", http)
+    }
+
+    /// As `start`, with the nodes' HTTP `scheme` (`https` when `extra` sets `UseSSL`) and the
+    /// client the helpers use (e.g. one that trusts a test CA or sends credentials).
+    #[allow(dead_code)]
+    pub fn start_with(backends: Vec<Backend>, extra: &str, scheme: &'static str, http: reqwest::Client) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let n = backends.len();
         let http_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
@@ -92,7 +105,7 @@ impl ProcCluster {
             let text = format!(
                 r#"{{ "RaftEnabled": true, "RaftDataDir": "{raft}", "RaftBind": "127.0.0.1:{rp}",
                      "RaftNodes": [{nodes}], "ListenAddress": "127.0.0.1:{hp}",
-                     "HTTPAdvertise": "http://127.0.0.1:{hp}", {backend_json} {extra} }}"#,
+                     "HTTPAdvertise": "{scheme}://127.0.0.1:{hp}", {backend_json} {extra} }}"#,
                 raft = node_dir.join("raft").display(),
                 rp = raft_ports[i],
                 hp = http_ports[i],
@@ -104,9 +117,11 @@ impl ProcCluster {
         let mut cluster = ProcCluster {
             dir,
             http_ports,
+            raft_ports,
+            scheme,
             configs,
             children: (0..n).map(|_| None).collect(),
-            http: reqwest::Client::builder().no_proxy().build().expect("client"),
+            http,
         };
         for i in 0..n {
             cluster.spawn(i);
@@ -159,7 +174,7 @@ impl ProcCluster {
 
     /// GET on node `i`: (status, body); status 0 when the node cannot be reached.
     pub async fn get(&self, i: usize, path: &str) -> (u16, String) {
-        let url = format!("http://127.0.0.1:{}{path}", self.http_ports[i]);
+        let url = format!("{}://127.0.0.1:{}{path}", self.scheme, self.http_ports[i]);
         match self.http.get(url).timeout(Duration::from_secs(10)).send().await {
             Ok(r) => {
                 let status = r.status().as_u16();

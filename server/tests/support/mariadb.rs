@@ -3,7 +3,9 @@
 //!
 //! API: [`Sandbox::available`] (skip reason), [`Sandbox::new`], [`Sandbox::start`] (n standalone
 //! servers), [`Sandbox::star`] (1 master + n-1 replicas), [`Sandbox::chain`] /
-//! [`Server::replicate_from`], [`Sandbox::backend_db`]; on a [`Server`]: `port`, `socket`, `sql`
+//! [`Server::replicate_from`], [`Sandbox::backend_db`]; [`Sandbox::start_placed`] /
+//! [`Sandbox::backend_db_placed`] run servers inside a network namespace on another address
+//! ([`Placement`]); on a [`Server`]: `port`, `host`, `socket`, `sql`
 //! (root via the unix socket), `sql_as` (any user over TCP), `slave_status`, `kill9`, `stop`,
 //! `restart`, `sigstop`, `sigcont`, `pid`, `is_running`; helpers [`wait_until`] and
 //! [`wait_replicated`]. Users: [`ORC_USER`] (ALL privileges, so it bypasses `read_only`) and
@@ -66,6 +68,25 @@ pub const SLAVE_NET_TIMEOUT: u32 = 2;
 pub const HEARTBEAT_PERIOD: &str = "0.5";
 /// Default deadline for starts, replication set-up and [`wait_replicated`].
 pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where a server runs: optionally inside a network namespace (started with `ip netns exec`),
+/// and the address it binds, reports (`report_host`) and is reached at. The default is the root
+/// namespace and 127.0.0.1, which is what [`Sandbox::start`] uses. A server on any other address
+/// also gets the [`ORC_USER`] and [`REPL_USER`] accounts `@'%'` (created with `sql_log_bin=0`, so
+/// GTID state stays identical), because its clients do not come from 127.0.0.1.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    /// Network namespace name (`ip netns list`), or `None` for this process's namespace.
+    pub netns: Option<String>,
+    /// IP address to bind and report.
+    pub host: String,
+}
+
+impl Default for Placement {
+    fn default() -> Self {
+        Placement { netns: None, host: "127.0.0.1".into() }
+    }
+}
 
 const INSTALL_HINT: &str = "apt-get install mariadb-server mariadb-client";
 const POLL: Duration = Duration::from_millis(20);
@@ -292,9 +313,14 @@ impl Sandbox {
 
     /// Starts `n` independent servers in parallel and waits until all accept connections.
     pub fn start(&self, n: usize) -> io::Result<Vec<Server>> {
+        self.start_placed(vec![Placement::default(); n])
+    }
+
+    /// As [`Sandbox::start`], one server per [`Placement`] (namespace and address).
+    pub fn start_placed(&self, places: Vec<Placement>) -> io::Result<Vec<Server>> {
         let template = template()?;
-        let mut servers = Vec::with_capacity(n);
-        for _ in 0..n {
+        let mut servers = Vec::with_capacity(places.len());
+        for place in places {
             let id = self.next_id.fetch_add(1, Ordering::SeqCst);
             let dir = self.base.path().join(format!("n{id}"));
             fs::create_dir_all(dir.join("tmp"))?;
@@ -309,6 +335,7 @@ impl Sandbox {
                 dir,
                 child: Mutex::new(None),
                 _base: self.base.clone(),
+                place,
             };
             server.write_cnf()?;
             servers.push(server);
@@ -331,6 +358,15 @@ impl Sandbox {
                 offset = server.spawn()?;
             }
         }
+        for server in servers.iter().filter(|s| s.place.host != "127.0.0.1") {
+            server.sql(&format!(
+                "SET SESSION sql_log_bin=0; \
+                 CREATE USER '{ORC_USER}'@'%' IDENTIFIED BY '{ORC_PASSWORD}'; \
+                 GRANT ALL PRIVILEGES ON *.* TO '{ORC_USER}'@'%' WITH GRANT OPTION; \
+                 CREATE USER '{REPL_USER}'@'%' IDENTIFIED BY '{REPL_PASSWORD}'; \
+                 GRANT REPLICATION SLAVE, REPLICATION SLAVE ADMIN, BINLOG MONITOR ON *.* TO '{REPL_USER}'@'%'"
+            ))?;
+        }
         Ok(servers)
     }
 
@@ -351,12 +387,19 @@ impl Sandbox {
     /// Starts one standalone server with database `name` and user `orchestrator`/`orch_pass`
     /// @127.0.0.1 granted ALL on it: a backend for orchestrator's `BackendDB: mysql`.
     pub fn backend_db(&self, name: &str) -> io::Result<BackendDb> {
+        self.backend_db_placed(name, Placement::default())
+    }
+
+    /// As [`Sandbox::backend_db`], with the server at `place` (the user is still `@127.0.0.1`, so
+    /// a non-loopback placement needs a client connecting from that address, e.g. its namespace).
+    pub fn backend_db_placed(&self, name: &str, place: Placement) -> io::Result<BackendDb> {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             let msg = format!("backend database name {name:?} must match [A-Za-z0-9_]+");
             return Err(other(msg));
         }
+        let host = place.host.clone();
         let server = self
-            .start(1)?
+            .start_placed(vec![place])?
             .pop()
             .ok_or_else(|| other("no server started"))?;
         let (user, password) = ("orchestrator", "orch_pass");
@@ -365,7 +408,7 @@ impl Sandbox {
              GRANT ALL PRIVILEGES ON `{name}`.* TO '{user}'@'127.0.0.1'"
         ))?;
         Ok(BackendDb {
-            host: "127.0.0.1".into(),
+            host,
             port: server.port,
             user: user.into(),
             password: password.into(),
@@ -379,7 +422,7 @@ impl Sandbox {
 pub struct BackendDb {
     /// The server (kept alive as long as this value).
     pub server: Server,
-    /// Always `127.0.0.1`.
+    /// The server's address (`127.0.0.1` unless placed elsewhere).
     pub host: String,
     /// TCP port.
     pub port: u16,
@@ -413,6 +456,7 @@ pub struct Server {
     dir: PathBuf,
     child: Mutex<Option<Child>>,
     _base: Arc<tempfile::TempDir>,
+    place: Placement,
 }
 
 impl Server {
@@ -423,6 +467,10 @@ impl Server {
     /// TCP port on 127.0.0.1 (also its `report_port`).
     pub fn port(&self) -> u16 {
         self.port
+    }
+    /// The address it binds and reports (127.0.0.1 unless started with [`Sandbox::start_placed`]).
+    pub fn host(&self) -> &str {
+        &self.place.host
     }
     /// Path of its unix socket (root via unix_socket auth).
     pub fn socket(&self) -> PathBuf {
@@ -467,15 +515,16 @@ impl Server {
         )
     }
 
-    /// Runs `stmt` as `user`/`password` over TCP to 127.0.0.1 (as the product under test would).
+    /// Runs `stmt` as `user`/`password` over TCP to its address (as the product under test would).
     pub fn sql_as(&self, user: &str, password: &str, stmt: &str) -> io::Result<String> {
-        let (port, user, pass) = (
+        let (host, port, user, pass) = (
+            format!("-h{}", self.place.host),
             format!("-P{}", self.port),
             format!("-u{user}"),
             format!("-p{password}"),
         );
         self.client(
-            &["-N", "--protocol=TCP", "-h127.0.0.1", &port, &user, &pass],
+            &["-N", "--protocol=TCP", &host, &port, &user, &pass],
             stmt,
         )
     }
@@ -508,11 +557,11 @@ impl Server {
     /// replication threads run.
     pub fn replicate_from(&self, master: &Server) -> io::Result<()> {
         self.sql(&format!(
-            "STOP SLAVE; RESET SLAVE ALL; CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={}, \
+            "STOP SLAVE; RESET SLAVE ALL; CHANGE MASTER TO MASTER_HOST='{}', MASTER_PORT={}, \
              MASTER_USER='{REPL_USER}', MASTER_PASSWORD='{REPL_PASSWORD}', MASTER_USE_GTID=slave_pos, \
              MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD={HEARTBEAT_PERIOD}; \
              SET GLOBAL read_only=ON; START SLAVE",
-            master.port
+            master.place.host, master.port
         ))?;
         let what = format!("{self} to replicate from {master}");
         wait_until(TIMEOUT, &what, || {
@@ -564,7 +613,7 @@ impl Server {
     }
 
     fn write_cnf(&self) -> io::Result<()> {
-        let (d, id, port) = (self.dir.display(), self.id, self.port);
+        let (d, id, port, host) = (self.dir.display(), self.id, self.port, &self.place.host);
         let cnf = format!(
             "[mariadbd]
 user = root
@@ -574,7 +623,7 @@ socket = {d}/mysqld.sock
 pid-file = {d}/mysqld.pid
 log-error = {d}/error.log
 port = {port}
-bind-address = 127.0.0.1
+bind-address = {host}
 skip-name-resolve
 server_id = {id}
 log_bin = mysql-bin
@@ -582,7 +631,7 @@ relay_log = relay-bin
 log_slave_updates = ON
 binlog_format = ROW
 gtid_strict_mode = ON
-report_host = 127.0.0.1
+report_host = {host}
 report_port = {port}
 slave_net_timeout = {SLAVE_NET_TIMEOUT}
 innodb_buffer_pool_size = 8M
@@ -605,7 +654,15 @@ max_connections = 100
             .create(true)
             .append(true)
             .open(self.dir.join("stderr.log"))?;
-        let mut cmd = command("mariadbd")?;
+        let mut cmd = match &self.place.netns {
+            None => command("mariadbd")?,
+            Some(ns) => {
+                let mariadbd = bin("mariadbd").ok_or_else(|| other("mariadbd not found in $PATH or sbin"))?;
+                let mut ip = command("ip")?;
+                ip.args(["netns", "exec", ns]).arg(mariadbd); // `ip netns exec` execs: same pid
+                ip
+            }
+        };
         let cnf = self.dir.join("my.cnf");
         cmd.arg(format!("--defaults-file={}", cnf.display()))
             .stdin(Stdio::null())

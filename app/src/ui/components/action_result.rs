@@ -2,8 +2,19 @@
 
 use leptos::prelude::*;
 
-use crate::api::error::Kind;
 use crate::api::ApiError;
+
+/// How a refusal is introduced on the page.
+fn prefix(e: &ApiError) -> &'static str {
+    match e {
+        ApiError::Validation(_) => "Invalid input",
+        ApiError::Forbidden(_) => "Forbidden",
+        ApiError::NotFound(_) => "Not found",
+        ApiError::Unavailable(_) => "Refused, nothing was committed",
+        ApiError::Internal(_) => "Failed",
+        ApiError::Transport(_) => "This node did not answer",
+    }
+}
 
 /// Shows an action's pending state and its last result (success or a plain error message).
 #[component]
@@ -25,7 +36,7 @@ pub fn ActionResult(
                     None => ().into_any(),
                     Some(Ok(message)) => view! { <p class="result ok" role="status">{message}</p> }.into_any(),
                     Some(Err(e)) => {
-                        let text = format!("{}: {e}", Kind(&e));
+                        let text = format!("{}: {e}", prefix(&e));
                         view! { <p class="result error" role="alert">{text}</p> }.into_any()
                     }
                 }

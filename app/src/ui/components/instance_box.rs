@@ -71,15 +71,70 @@ pub fn InstanceBox(
     });
     let rule = i.promotion_rule.as_ref().map(|r| view! { <span class="badge b-rule" title="registered promotion rule">{r.clone()}</span> });
     let co_master = i.is_co_master.then(|| view! { <span class="badge b-co">"co-master"</span> });
-    let dc = (!i.data_center.is_empty()).then(|| view! { <span class="dc">"DC " {i.data_center.clone()}</span> });
     let version = short_version(&i.version);
+    let (host, port) = match i.key.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), format!(":{p}")),
+        None => (i.key.clone(), String::new()),
+    };
+    let dc = if i.data_center.is_empty() { String::new() } else { format!(" · {}", i.data_center) };
     view! {
-        <a class=class class:selected=move || selected.get() href=href data-key=i.key.clone()
+        <a class=class class:selected=move || selected.get() href=href data-key=i.key.clone() title=i.key.clone()
            aria-current=move || selected.get().then_some("true")>
-            <div class="ihead"><span class="ikey">{i.key.clone()}</span>{rw}</div>
-            <div class="iline" title=i.version.clone()>{version} " · GTID " <b>{i.gtid.clone()}</b></div>
+            <div class="ihead"><span class="ikey"><span class="ihost">{host}</span><span class="iport">{port}</span></span>{rw}</div>
+            <div class="iline" title=i.version.clone()>{version}{dc}</div>
+            <div class="iline">"GTID " <b>{i.gtid.clone()}</b></div>
             {replication}
-            <div class="ibadges">{problems}{downtime}{rule}{co_master}{dc}</div>
+            <div class="ibadges">{problems}{downtime}{rule}{co_master}</div>
         </a>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn healthy_replica() -> InstanceBoxView {
+        InstanceBoxView {
+            key: "db2:3306".into(),
+            master_key: Some("db1:3306".into()),
+            version: "10.11.19-MariaDB-0+deb12u1-log".into(),
+            read_only: true,
+            lag_seconds: Some(0),
+            gtid: "slave_pos".into(),
+            is_replica: true,
+            io_thread: "Yes".into(),
+            sql_thread: "Yes".into(),
+            last_check_valid: true,
+            problems: vec![],
+            actionable: false,
+            downtime: None,
+            promotion_rule: None,
+            data_center: "dc1".into(),
+            is_co_master: false,
+            replica_count: 0,
+        }
+    }
+
+    #[test]
+    fn colour_follows_the_worst_fact() {
+        let ok = healthy_replica();
+        assert_eq!(state_class(&ok), "st-ok");
+        let lagging = InstanceBoxView { lag_seconds: Some(LAG_WARN_SECONDS + 1), ..ok.clone() };
+        assert_eq!(state_class(&lagging), "st-lag");
+        let stopped = InstanceBoxView { sql_thread: "No".into(), ..ok.clone() };
+        assert_eq!(state_class(&stopped), "st-lag");
+        let warning_only = InstanceBoxView { problems: vec!["NoFailoverSupportStructureWarning".into()], ..ok.clone() };
+        assert_eq!(state_class(&warning_only), "st-ok");
+        let problem = InstanceBoxView { problems: vec!["ReplicationStopped".into()], ..ok.clone() };
+        assert_eq!(state_class(&problem), "st-problem");
+        let unreachable = InstanceBoxView { last_check_valid: false, ..problem };
+        assert_eq!(state_class(&unreachable), "st-unreachable");
+    }
+
+    #[test]
+    fn versions_are_shortened() {
+        assert_eq!(short_version("10.11.19-MariaDB-0+deb12u1-log"), "10.11.19-MariaDB");
+        assert_eq!(short_version("8.0.36"), "8.0.36");
+        assert_eq!(short_version(""), "version unknown");
     }
 }

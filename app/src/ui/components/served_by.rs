@@ -1,51 +1,51 @@
 //! The banner on every page: which node served it, its raft role, its applied index, the
-//! leader it follows, and whether actions can be committed. It reads the live pulse, so it
-//! updates every second after hydration without a reload, in a fixed-height bar.
+//! leader it follows, and whether actions can be committed. It follows the live pulse every
+//! second after hydration, updating text and attributes in place (no re-render, so focus stays
+//! and nothing moves), in a fixed-height bar.
 
 use leptos::prelude::*;
 
 use crate::api::pulse::PulseView;
-use crate::ui::live::use_live;
+use crate::ui::live::{use_live, Live};
 
-fn role_class(state: &str) -> String {
-    format!("role role-{}", state.to_lowercase())
-}
-
-fn banner(p: PulseView, unreachable: bool) -> impl IntoView {
-    let applied = p.applied_index.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
-    let leader = match (p.leader_id, &p.leader_uri) {
-        (Some(id), _) if id == p.node_id => view! { <span id="pulse-leader">"this node leads"</span> }.into_any(),
-        (Some(id), Some(uri)) => {
-            view! { <span id="pulse-leader">"leader: " <a href=uri.clone()>{format!("node {id}")}</a></span> }.into_any()
+/// The fields, fine-grained.
+#[component]
+fn LiveBanner(live: Live) -> impl IntoView {
+    let pulse = Memo::new(move |_| live.current().and_then(Result::ok));
+    let text = move |f: fn(&PulseView) -> String| move || pulse.with(|p| p.as_ref().map(f).unwrap_or_default());
+    let leads = move || pulse.with(|p| p.as_ref().is_some_and(|p| p.leader_id == Some(p.node_id)));
+    let leader_href = move || pulse.with(|p| p.as_ref().and_then(|p| p.leader_uri.clone()).unwrap_or_default());
+    let quorum = move || {
+        let unreachable = live.unreachable.get();
+        let ok = pulse.with(|p| p.as_ref().is_some_and(|p| p.has_quorum));
+        if unreachable {
+            ("quorum quorum-bad", "This node is not answering: the page shows its last answer")
+        } else if ok {
+            ("quorum quorum-ok", "Quorum OK: actions are committed through raft")
+        } else {
+            ("quorum quorum-bad", "No quorum: this node knows no leader holding a quorum. Data may be stale; actions are refused.")
         }
-        (Some(id), None) => view! { <span id="pulse-leader">{format!("leader: node {id}")}</span> }.into_any(),
-        (None, _) => view! { <span id="pulse-leader">"no leader known"</span> }.into_any(),
     };
-    let quorum = if unreachable {
-        view! { <span class="quorum quorum-bad" id="pulse-quorum">"This node is not answering: the page shows its last answer"</span> }.into_any()
-    } else if p.has_quorum {
-        view! { <span class="quorum quorum-ok" id="pulse-quorum">"Quorum OK: actions are committed through raft"</span> }.into_any()
-    } else {
-        view! {
-            <span class="quorum quorum-bad" id="pulse-quorum" role="alert">
-                "No quorum: this node knows no leader holding a quorum. Data may be stale; actions are refused."
-            </span>
-        }
-        .into_any()
-    };
-    let role = role_class(&p.state);
     view! {
         <div class="pulse-line">
-            <span>"Served by node " <b id="pulse-node">{p.node_id.to_string()}</b> " (" {p.raft_addr} ")"</span>
-            <span class=role id="pulse-role">{p.state}</span>
-            <span>"applied index " <b id="pulse-applied">{applied}</b></span>
-            <span>"term " {p.term.to_string()}</span>
-            {leader}
+            <span>"Served by node " <b id="pulse-node">{text(|p| p.node_id.to_string())}</b> " (" {text(|p| p.raft_addr.clone())} ")"</span>
+            <span class=text(|p| format!("role role-{}", p.state.to_lowercase())) id="pulse-role">{text(|p| p.state.clone())}</span>
+            <span>"applied index " <b id="pulse-applied">{text(|p| p.applied_index.map(|i| i.to_string()).unwrap_or_else(|| "-".into()))}</b></span>
+            <span>"term " {text(|p| p.term.to_string())}</span>
+            <span id="pulse-leader">
+                <span class:hidden=move || !leads()>"this node leads"</span>
+                <span class:hidden=move || leads() || leader_href().is_empty()>
+                    "leader: " <a href=leader_href>{text(|p| p.leader_id.map(|id| format!("node {id}")).unwrap_or_default())}</a>
+                </span>
+                <span class:hidden=move || leads() || !leader_href().is_empty()>
+                    {text(|p| p.leader_id.map(|id| format!("leader: node {id}")).unwrap_or_else(|| "no leader known".into()))}
+                </span>
+            </span>
             <span class="stale-note" title="Reads come from this node's own store, which may trail the leader by a few entries">
                 "read locally, possibly stale"
             </span>
         </div>
-        {quorum}
+        <span class=move || quorum().0 id="pulse-quorum" role="status">{move || quorum().1}</span>
     }
 }
 
@@ -56,13 +56,10 @@ pub fn ServedBy() -> impl IntoView {
     view! {
         <div class="pulse" id="pulse">
             <Suspense fallback=|| view! { <div class="pulse-line">"…"</div> }>
-                {move || {
-                    let unreachable = live.unreachable.get();
-                    live.current().map(|r| match r {
-                        Ok(p) => banner(p, unreachable).into_any(),
-                        Err(e) => view! { <span class="quorum quorum-bad">{format!("Node status unavailable: {e}")}</span> }.into_any(),
-                    })
-                }}
+                {move || live.initial.get().map(|first| match first {
+                    Ok(_) => view! { <LiveBanner live=live/> }.into_any(),
+                    Err(e) => view! { <span class="quorum quorum-bad">{format!("Node status unavailable: {e}")}</span> }.into_any(),
+                })}
             </Suspense>
         </div>
     }

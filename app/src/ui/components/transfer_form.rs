@@ -9,12 +9,16 @@ use crate::api::raft::TransferLeadership;
 pub fn TransferForm(
     /// The page's action.
     action: ServerAction<TransferLeadership>,
-    /// `(id, raft address)` of the members that could take over.
-    targets: Vec<(u64, String)>,
+    /// `(id, raft address, leads now)` of every member.
+    targets: Vec<(u64, String, bool)>,
 ) -> impl IntoView {
+    let first_other = targets.iter().find(|t| !t.2).map(|t| t.0);
     let options = targets
         .into_iter()
-        .map(|(id, addr)| view! { <option value=id.to_string()>{format!("node {id} ({addr})")}</option> })
+        .map(|(id, addr, leads)| {
+            let label = if leads { format!("node {id} ({addr}), the leader when the page was loaded") } else { format!("node {id} ({addr})") };
+            view! { <option value=id.to_string() selected=Some(id) == first_other>{label}</option> }
+        })
         .collect_view();
     view! {
         <ActionForm action=action>

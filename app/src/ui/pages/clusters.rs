@@ -29,7 +29,7 @@ fn card(c: ClusterCardView) -> impl IntoView {
     };
     let downtimed = (c.downtimed_count > 0).then(|| view! { <span class="badge b-downtime">{format!("{} downtimed", c.downtimed_count)}</span> });
     view! {
-        <a class=format!("card {severity}") href=cluster_href(&c.alias, None) data-cluster=c.name.clone()>
+        <a class=format!("card {severity}") href=cluster_href(&c.name, None) data-cluster=c.name.clone()>
             <h2>{c.alias.clone()}</h2>
             <div class="cname">{c.name.clone()}</div>
             <dl>

@@ -41,7 +41,9 @@ fn RaftTransfer(action: ServerAction<TransferLeadership>) -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 members.await.ok().map(|p| {
-                    let targets: Vec<(u64, String)> = p.status.members.iter().map(|m| (m.id, m.raft_addr.clone())).collect();
+                    let leader = p.status.leader_id;
+                    let targets: Vec<(u64, String, bool)> =
+                        p.status.members.iter().map(|m| (m.id, m.raft_addr.clone(), Some(m.id) == leader)).collect();
                     view! { <TransferForm action=action targets=targets/> }
                 })
             })}

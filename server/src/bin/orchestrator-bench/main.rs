@@ -5,10 +5,15 @@
 //! it always prints, and exits non-zero only when it cannot measure.
 
 mod cluster;
+mod discovery_bench;
 mod failover;
+mod failover_bench;
 mod floors;
 mod load;
 mod machine;
+mod mariadb;
+mod modes;
+mod orc_api;
 mod report;
 mod stats;
 
@@ -25,6 +30,8 @@ use report::{CpuSplit, Report, SyncSplit};
 
 const USAGE: &str = "\
 usage: orchestrator-bench [options]
+       orchestrator-bench failover [options]    master kill -9 → successor writable (MariaDB)
+       orchestrator-bench discovery [options]   probes/s and CPU per node (many MariaDB servers)
 
 Starts 3 orchestrator nodes (separate processes, SQLite, 127.0.0.1), measures through the
 leader's HTTP API, prints a table, the targets and a markdown snippet. Defaults take < 3 min.
@@ -124,6 +131,15 @@ fn parse_args(args: &[String]) -> Result<Option<Args>> {
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
+    let quoted = || {
+        argv.iter()
+            .map(|a| if a.contains(' ') || a.contains('"') { format!("'{a}'") } else { a.clone() })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if let Some(mode) = argv.get(1).filter(|m| *m == "failover" || *m == "discovery") {
+        return modes::main(mode, &argv[2..], quoted());
+    }
     let args = match parse_args(&argv[1..]) {
         Ok(Some(a)) => a,
         Ok(None) => {
@@ -142,11 +158,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = argv
-        .iter()
-        .map(|a| if a.contains(' ') || a.contains('"') { format!("'{a}'") } else { a.clone() })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let command = quoted();
     match runtime.block_on(run(args, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,0 +1,24 @@
+//! Security rules of issue 7, each tested: authentication and the one write authorization on
+//! every write route (API, `/internal`, server functions), read-only roles and `ReadOnly`, the
+//! follower → leader proxy never granting more than the caller had, CSRF, TLS on the HTTP and
+//! raft listeners, the raft port refusing a rogue process, hostile input (400/413/slow clients),
+//! fuzzed parsers with a kept corpus, and malformed raft entries being fatal.
+//!
+//! Real `orchestrator` processes come from the shared process harness; certificates and secrets
+//! are generated at run time (nothing secret is committed).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code)]
+#[path = "../processes/harness.rs"]
+mod harness;
+mod support;
+
+mod t10_config;
+mod t20_auth_multi;
+mod t30_read_only_and_proxy_mode;
+mod t40_raft_port;
+mod t50_tls;
+mod t60_hostile_input;
+mod t70_fuzz;
+mod t80_malformed_entries;
