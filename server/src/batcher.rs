@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use crate::raft::{EntryOutcome, Raft};
 
 /// Most commands in one entry.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 128;
 /// Raft writes in flight at once (the next batch forms while these complete).
 const IN_FLIGHT: usize = 2;
 

@@ -160,7 +160,9 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<openraft::Config>, StartError>
         // timeout before standing: keep the spread small so a dead leader is replaced quickly.
         election_timeout_max: election * 3 / 2,
         install_snapshot_timeout: (election * 4).max(2_000),
-        max_payload_entries: 300,
+        // openraft 0.9 bounds an AppendEntries by the heartbeat interval: keep each RPC small
+        // (entries can be batches of up to 128 commands).
+        max_payload_entries: 32,
         snapshot_policy: SnapshotPolicy::LogsSinceLast(config.raft.snapshot_threshold),
         max_in_snapshot_log_to_keep: config.raft.logs_to_keep,
         snapshot_max_chunk_size: 1024 * 1024,

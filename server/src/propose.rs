@@ -59,12 +59,16 @@ impl From<ProposeError> for ApiError {
 
 impl Node {
     /// Whether this node leads and a quorum acknowledged it within the election timeout.
+    ///
+    /// No quorum ack yet (`None`) is *not* a quorum: openraft 0.9 restores a node that led before
+    /// a restart as leader of its old term, and it stays so, answering as leader, until it hears
+    /// from a quorum — forever while cut off (fault test t21).
     pub fn is_leader_with_quorum(&self) -> bool {
         let m = self.raft.metrics().borrow().clone();
         m.state == ServerState::Leader
             && m.current_leader == Some(self.id)
             && m.millis_since_quorum_ack
-                .is_none_or(|ms| u128::from(ms) < self.config.raft.election_timeout.as_millis())
+                .is_some_and(|ms| u128::from(ms) < self.config.raft.election_timeout.as_millis())
             && !self.is_yielding()
     }
 
@@ -106,15 +110,32 @@ impl Node {
         let uri = self.leader_uri(leader).await.ok_or(ProposeError::NoLeader)?;
         let url = format!("{uri}/internal/propose");
         let fail = |reason: String| ProposeError::Forward { uri: uri.clone(), reason };
-        let response = self
-            .peer_post(&url)
-            .timeout(COMMIT_TIMEOUT + Duration::from_secs(1))
-            .json(&env)
-            .send()
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let body: Result<CommandOutcome, ApiError> = response.json().await.map_err(|e| fail(e.to_string()))?;
-        body.map_err(ProposeError::Remote)
+        let call = async {
+            let response = self
+                .peer_post(&url)
+                .timeout(COMMIT_TIMEOUT + Duration::from_secs(1))
+                .json(&env)
+                .send()
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            let body: Result<CommandOutcome, ApiError> = response.json().await.map_err(|e| fail(e.to_string()))?;
+            body.map_err(ProposeError::Remote)
+        };
+        tokio::select! {
+            result = call => result,
+            () = self.leader_changed_from(leader) => Err(fail(
+                "leadership changed while the command was in flight; its outcome is unknown, retry".into(),
+            )),
+        }
+    }
+
+    /// Resolves once this node learns of a leader other than `leader` (or of none): a request
+    /// forwarded to `leader` should not wait for a node that no longer leads.
+    pub async fn leader_changed_from(&self, leader: u64) {
+        let mut metrics = self.raft.metrics();
+        if metrics.wait_for(|m| m.current_leader != Some(leader)).await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 
     /// HTTP URI of node `id`: its own announcement (replicated `leader-uri`), `HTTPAdvertise` for

@@ -8,6 +8,12 @@ pub fn utc(ms: i64) -> String {
     format!("{} UTC", format_utc(ms))
 }
 
+/// `19:30Z` (time of day, UTC), for badges.
+pub fn hhmm(ms: i64) -> String {
+    let full = format_utc(ms);
+    format!("{}Z", full.get(11..16).unwrap_or(&full))
+}
+
 /// A number or `-`.
 pub fn num(n: Option<u64>) -> String {
     n.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
@@ -51,5 +57,6 @@ mod tests {
         assert_eq!(enc("127.0.0.1:3306"), "127.0.0.1:3306");
         assert_eq!(enc("a b/c?"), "a%20b%2Fc%3F");
         assert_eq!(cluster_href("x", Some("h:1")), "/web/cluster/x?instance=h:1");
+        assert_eq!(hhmm(1_700_000_000_000), "22:13Z");
     }
 }

@@ -48,7 +48,13 @@ pub async fn to_leader(State(node): State<Arc<Node>>, request: Request, next: Ne
     let Some(uri) = node.leader_uri(leader).await.filter(|u| *u != node.http_uri()) else {
         return next.run(request).await;
     };
-    match forward(&node, &uri, request).await {
+    let result = tokio::select! {
+        r = forward(&node, &uri, request) => r,
+        () = node.leader_changed_from(leader) => {
+            Err("leadership changed while the request was in flight; its outcome is unknown, retry".to_string())
+        }
+    };
+    match result {
         Ok(response) => response,
         Err(reason) => error(ApiError::Unavailable(format!("cannot reach the raft leader at {uri}: {reason}"))),
     }

@@ -28,6 +28,8 @@ pub struct Sample {
     pub at: Instant,
     /// Nodes that answered 200.
     pub leaders: Vec<usize>,
+    /// How long each node took to answer (indexed by node).
+    pub took: Vec<Duration>,
 }
 
 /// Background sampler of `/api/leader-check` on every node.
@@ -52,16 +54,16 @@ impl Sampler {
                 tick.tick().await;
                 let at = Instant::now();
                 let answers = join_all(urls.iter().map(|u| {
-                    http.get(format!("{u}/api/leader-check")).timeout(Duration::from_millis(500)).send()
+                    let req = http.get(format!("{u}/api/leader-check")).timeout(Duration::from_millis(500)).send();
+                    async move {
+                        let ok = req.await.is_ok_and(|r| r.status().as_u16() == 200);
+                        (ok, at.elapsed())
+                    }
                 }))
                 .await;
-                let leaders = answers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| a.as_ref().is_ok_and(|r| r.status().as_u16() == 200))
-                    .map(|(i, _)| i)
-                    .collect();
-                out.lock().unwrap_or_else(|e| e.into_inner()).push(Sample { at, leaders });
+                let leaders = answers.iter().enumerate().filter(|(_, a)| a.0).map(|(i, _)| i).collect();
+                let took = answers.iter().map(|a| a.1).collect();
+                out.lock().unwrap_or_else(|e| e.into_inner()).push(Sample { at, leaders, took });
             }
         });
         Sampler { stop, samples, handle }
@@ -80,6 +82,20 @@ impl Sampler {
         let out = samples.lock().unwrap_or_else(|e| e.into_inner()).clone();
         out
     }
+}
+
+/// The samples with two or more nodes answering 200, described (time from `t0`, nodes and
+/// their answer times): one sample's requests are concurrent but may be served up to the
+/// request timeout apart, so a lone dual sample is not by itself an overlap.
+pub fn describe_duals(samples: &[Sample], t0: Instant) -> Vec<String> {
+    samples
+        .iter()
+        .filter(|s| s.leaders.len() >= 2)
+        .map(|s| {
+            let nodes = s.leaders.iter().map(|n| format!("node {n} in {} ms", s.took[*n].as_millis())).collect::<Vec<_>>().join(", ");
+            format!("+{:.2} s: {nodes}", (s.at - t0).as_secs_f64())
+        })
+        .collect()
 }
 
 /// The longest stretch of consecutive samples in which two or more nodes answered 200
@@ -114,7 +130,7 @@ pub fn leader_changes(samples: &[Sample]) -> usize {
 
 /// The last sampled instant at or after `from` at which `node` answered 200.
 pub fn last_leader_sample(samples: &[Sample], node: usize, from: Instant) -> Option<Instant> {
-    samples.iter().filter(|s| s.at >= from && s.leaders.contains(&node)).map(|s| s.at).last()
+    samples.iter().rev().filter(|s| s.at >= from && s.leaders.contains(&node)).map(|s| s.at).next()
 }
 
 /// Whether `node` answered 200 at any sampled instant in `[from, to]`.

@@ -30,6 +30,7 @@ mod workload;
 
 mod t10_killed_leader_is_replaced_and_rejoins;
 mod t20_isolated_leader_steps_down_and_follows_after_heal;
+mod t21_restarted_ex_leader_cut_off_never_claims_leadership;
 mod t30_isolated_dc_with_dying_master_never_fails_over;
 mod t31_isolated_master_dc_with_leader_fails_over_once_elsewhere;
 mod t40_leader_killed_mid_failover_no_second_failover;
@@ -58,6 +59,9 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     ("t10_killed_leader_is_replaced_and_rejoins", true, |n| Box::pin(t10_killed_leader_is_replaced_and_rejoins::run(n))),
     ("t20_isolated_leader_steps_down_and_follows_after_heal", true, |n| {
         Box::pin(t20_isolated_leader_steps_down_and_follows_after_heal::run(n))
+    }),
+    ("t21_restarted_ex_leader_cut_off_never_claims_leadership", true, |n| {
+        Box::pin(t21_restarted_ex_leader_cut_off_never_claims_leadership::run(n))
     }),
     ("t30_isolated_dc_with_dying_master_never_fails_over", true, |n| {
         Box::pin(t30_isolated_dc_with_dying_master_never_fails_over::run(n))

@@ -154,22 +154,18 @@ impl Nodes {
         (0..self.len()).collect()
     }
 
-    /// The upper end of the election timeout range (`election_timeout_max` = 1.5 × the
-    /// configured `RaftElectionTimeoutMillis`, see `server/src/node.rs`). A cut-off leader's
-    /// lease runs from its last quorum-acknowledged heartbeat, which may precede the cut by up to
-    /// one heartbeat interval, so it stops answering 200 within this bound, not within the lease.
-    pub fn election_timeout_max(&self) -> Duration {
-        self.lease * 3 / 2
+    /// How long after a cut a cut-off leader may still answer 200 on leader-check: its lease
+    /// (`RaftElectionTimeoutMillis`) runs from the send time of its last heartbeat a quorum
+    /// acknowledged, which may precede the cut by up to one heartbeat interval
+    /// (`RaftHeartbeatMillis`, 100 ms here), plus 100 ms for the raft core's metrics refresh and
+    /// scheduling on a loaded 2-core box.
+    pub fn step_down_bound(&self) -> Duration {
+        self.lease + Duration::from_millis(100) + Duration::from_millis(100)
     }
 
     /// Node `i`'s address (its DC's).
     pub fn ip(&self, i: usize) -> String {
         self.net.ip(i)
-    }
-
-    /// Node `i`'s raft address as in `RaftNodes`.
-    pub fn raft_addr(&self, i: usize) -> String {
-        format!("{}:{RAFT_PORT}", self.ip(i))
     }
 
     /// Node `i`'s HTTP base URL.
@@ -325,27 +321,6 @@ impl Nodes {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-
-    /// Makes node `target` the leader (raft-yield on the current leader) and waits for it.
-    pub async fn move_leadership_to(&self, target: usize) {
-        let all = self.all();
-        for _ in 0..5 {
-            let leader = self.wait_for_leader(&all).await;
-            if leader == target {
-                return;
-            }
-            let (status, body) = self.get(leader, &format!("/api/raft-yield/{}", self.raft_addr(target))).await;
-            eprintln!("--- step: yield leadership node {leader} -> node {target}: {status} {body}");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if self.leaders(&all).await == vec![target] {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        panic!("could not move leadership to node {target}");
     }
 
     /// The node whose address appears in an audit entry's `ProcessingNodeHostname`.

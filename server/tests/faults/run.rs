@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::invariants::{check_failovers, dual_leader, leader_changes, leaderless, lost_commands, Sample, Sampler};
+use crate::invariants::{check_failovers, describe_duals, dual_leader, leader_changes, leaderless, lost_commands, Sample, Sampler};
 use crate::netns::FaultNet;
 use crate::nodes::{Backend, Nodes, DEADLINE};
 use crate::report::Row;
@@ -203,7 +203,12 @@ impl Run {
             format!("two nodes answered 200 on leader-check for {dual:?} ({dual_samples} samples), longer than the lease {lease:?}"),
         );
         if dual_samples > 0 {
-            self.note(format!("{dual_samples} samples with two leader-check 200s, longest stretch {dual:?} (lease {lease:?})"));
+            let which = describe_duals(&samples, self.t0);
+            let more = if which.len() > 5 { format!("; … {} more", which.len() - 5) } else { String::new() };
+            self.note(format!(
+                "{dual_samples} samples with two leader-check 200s, longest stretch {dual:?} (lease {lease:?}): {}{more}",
+                which[..which.len().min(5)].join("; ")
+            ));
         }
         self.row.elections = self.nodes.max_term().await.saturating_sub(self.term0);
         self.row.took = self.t0.elapsed();

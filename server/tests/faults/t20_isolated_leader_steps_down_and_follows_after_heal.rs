@@ -3,10 +3,10 @@
 //! Fault: the leader's DC is cut from the two other DCs, both directions (the test process
 //! still reaches every DC through the bridge).
 //! Expected: the majority elects a new leader; the isolated node stops answering 200 on
-//! `/api/leader-check` within the election timeout of the cut (the upper end of its range) and
-//! before the new leader starts answering 200, answers non-200 on `/api/raft-health`, and
-//! refuses a write sent to it; after the heal it follows the new
-//! leader, converges, and no acknowledged command is lost.
+//! `/api/leader-check` within its lease of the cut (plus one heartbeat interval and scheduling
+//! slack, see `Nodes::step_down_bound`) and before the new leader starts answering 200, answers
+//! non-200 on `/api/raft-health`, and refuses a write sent to it; after the heal it follows the
+//! new leader, converges, and no acknowledged command is lost.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,11 +33,11 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
 
     // Leader-check: the last sampled 200 of the isolated node, relative to the cut.
     let stopped = last_leader_sample(&run.samples(), old, cut).map_or(Duration::ZERO, |t| t - cut);
-    let bound = run.nodes.election_timeout_max();
+    let bound = run.nodes.step_down_bound();
     // The new leader's first sampled 200: the old one must have stopped before it.
     let first_new = run.samples().iter().find(|x| x.at >= cut && x.leaders.contains(&new_leader)).map_or(elected, |x| x.at - cut);
     run.note(format!(
-        "cut -> new leader node {new_leader}: {:.2} s (first sampled 200 at {:.2} s); isolated node's last sampled leader-check 200 {:.0} ms after the cut (0: none after it) (election timeout {}-{} ms)",
+        "cut -> new leader node {new_leader}: {:.2} s (first sampled 200 at {:.2} s); isolated node's last sampled leader-check 200 {:.0} ms after the cut (0: none after it; lease {} ms, bound {} ms)",
         elected.as_secs_f64(),
         first_new.as_secs_f64(),
         stopped.as_secs_f64() * 1000.0,

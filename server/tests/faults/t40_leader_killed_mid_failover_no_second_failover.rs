@@ -1,6 +1,6 @@
-//! Setup: MariaDB master in DC3, replicas in DC1 and DC2; three nodes with automated master
-//! recovery and a `PreFailoverProcesses` hook `sleep 3`, so that a failover has a window between
-//! being registered through raft and changing any server; a workload.
+//! Setup: three nodes with automated master recovery and a `PreFailoverProcesses` hook `sleep 3`
+//! (so a failover has a window between being registered through raft and changing any server);
+//! a MariaDB star with the master in DC3 and replicas in DC1 and DC2, discovered; a workload.
 //! Fault: the master is killed; as soon as a follower sees the recovery registered (and not
 //! resolved), the leader process running it is killed (kill -9).
 //! Expected: the new leader does not run a conflicting second failover: the registered recovery
@@ -19,14 +19,14 @@ use crate::run::{Failovers, Run};
 use crate::topology::{key, successor, wait_recovery, Topology, DEADLINE as FAILOVER_DEADLINE};
 
 pub async fn run(net: Arc<FaultNet>) -> Row {
+    let extra = format!(r#"{}, "PreFailoverProcesses": ["sleep 3"]"#, Topology::config());
+    let mut run = Run::start("t40", net.clone(), vec![Backend::Sqlite; 3], &extra).await;
+    let all = run.nodes.all();
     let topo = match Topology::start(&net, 2) {
         Ok(t) => t,
         Err(why) => return Row { skipped: Some(why), ..Row::default() },
     };
-    let extra = format!(r#"{}, "PreFailoverProcesses": ["sleep 3"]"#, topo.config());
-    let mut run = Run::start("t40", net.clone(), vec![Backend::Sqlite; 3], &extra).await;
-    let all = run.nodes.all();
-    topo.wait_discovered(&run.nodes).await;
+    topo.seed(&run.nodes, 0).await;
     run.start_workload(4, Duration::from_millis(25));
     assert!(run.wait_for_acks(30, DEADLINE).await, "workload makes no progress before the fault");
 
@@ -74,7 +74,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let s = topo.index_of(&succ).filter(|s| *s != 0);
     run.check(s.is_some(), format!("successor {succ} is not a replica"));
     if let Some(s) = s {
-        let other = if s == 1 { 2 } else { 1 };
+        let other = 3 - s; // the other replica (db[1] and db[2])
         let port = topo.db[s].port();
         wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async { topo.master_port(other) == Some(port) }).await;
     }

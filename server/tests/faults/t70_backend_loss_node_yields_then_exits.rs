@@ -1,17 +1,18 @@
-//! Setup: node 0 (DC1) uses `BackendDB: mysql` — a MariaDB server inside DC1's namespace on its
-//! loopback — and nodes 1–2 SQLite; `BackendHealthYieldSeconds` 1, `BackendHealthExitSeconds` 4;
-//! leadership moved to node 0; a workload of 4 clients.
-//! Fault: node 0's backend MariaDB is killed (kill -9).
-//! Expected: node 0 yields leadership (stops answering 200 on leader-check; another node
+//! Setup: every node uses `BackendDB: mysql` — a MariaDB server inside its DC's namespace, on
+//! the DC's loopback; `BackendHealthYieldSeconds` 1, `BackendHealthExitSeconds` 4; a workload of
+//! 4 clients.
+//! Fault: the leader's backend MariaDB is killed (kill -9).
+//! Expected: that node yields leadership (stops answering 200 on leader-check; another node
 //! leads) and exits non-zero with "backend DB unreachable" in its log, each within the bounds
-//! its thresholds and the health probe (1 s tick, 2 s write timeout) allow; the other two keep committing. After the backend and then node 0
-//! are restarted, node 0 converges; no acknowledged command is lost.
+//! its thresholds and the health probe (1 s tick, 2 s write timeout) allow; the other two keep
+//! committing. After its backend and then the node are restarted, it converges; no
+//! acknowledged command is lost.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::invariants::last_leader_sample;
-use crate::mariadb::{Placement, Sandbox};
+use crate::mariadb::{BackendDb, Placement, Sandbox};
 use crate::netns::FaultNet;
 use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
@@ -25,50 +26,52 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         return Row { skipped: Some(why), ..Row::default() };
     }
     let sandbox = Sandbox::new().expect("sandbox");
-    let place = Placement { netns: Some(net.ns(0)), host: "127.0.0.1".into() };
-    let db = sandbox.backend_db_placed("orchestrator_faults", place).expect("backend MariaDB in DC1");
-    let backends = vec![
-        Backend::MySql(db.port, db.database.clone(), db.user.clone(), db.password.clone()),
-        Backend::Sqlite,
-        Backend::Sqlite,
-    ];
+    // Every node on its own MySQL backend inside its DC (on the DC's loopback), so that whichever
+    // node leads can lose its backend without moving leadership first.
+    let dbs: Vec<BackendDb> = (0..3)
+        .map(|i| {
+            let place = Placement { netns: Some(net.ns(i)), host: "127.0.0.1".into() };
+            sandbox.backend_db_placed(&format!("orchestrator_dc{}", i + 1), place).expect("backend MariaDB in a DC")
+        })
+        .collect();
+    let backends = dbs.iter().map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone())).collect();
     let extra = format!(r#""BackendHealthYieldSeconds": {YIELD_S}, "BackendHealthExitSeconds": {EXIT_S}"#);
     let mut run = Run::start("t70", net, backends, &extra).await;
     let all = run.nodes.all();
-    run.nodes.move_leadership_to(0).await;
+    let victim = run.nodes.wait_for_leader(&all).await;
     run.start_workload(4, Duration::from_millis(25));
     assert!(run.wait_for_acks(50, DEADLINE).await, "workload makes no progress before the fault");
 
     let t = Instant::now();
-    db.server.kill9();
-    run.fault("kill -9 the backend MariaDB of leader node 0 (DC1)");
+    dbs[victim].server.kill9();
+    run.fault(format!("kill -9 the backend MariaDB of leader node {victim} (DC{})", victim + 1));
     let nodes = &run.nodes;
     wait_until(DEADLINE, "another node leads", || async {
         let l = nodes.leaders(&all).await;
-        l.len() == 1 && l[0] != 0
+        l.len() == 1 && l[0] != victim
     })
     .await;
     let new_leader = t.elapsed();
-    let stepped_down = last_leader_sample(&run.samples(), 0, t).map_or(Duration::ZERO, |s| s - t);
-    let status = run.nodes.wait_exit(0, DEADLINE).await;
+    let stepped_down = last_leader_sample(&run.samples(), victim, t).map_or(Duration::ZERO, |s| s - t);
+    let status = run.nodes.wait_exit(victim, DEADLINE).await;
     let exited = t.elapsed();
-    let log = std::fs::read_to_string(run.nodes.log(0)).unwrap_or_default();
+    let log = std::fs::read_to_string(run.nodes.log(victim)).unwrap_or_default();
     // The health probe runs every second and a failing write takes its 2 s timeout; a failure
-    // counts from when the write was issued. So node 0 stops leading at most
+    // counts from when the write was issued. So the node stops leading at most
     // max(yield threshold, write timeout) + one tick after the backend dies, and exits at most
     // exit threshold + one tick after (plus 0.5 s of scheduling slack on a loaded box).
     let (tick, write_timeout, slack) = (Duration::from_secs(1), Duration::from_secs(2), Duration::from_millis(500));
     let (yield_after, exit_after) = (Duration::from_secs(YIELD_S), Duration::from_secs(EXIT_S));
     let yield_bound = yield_after.max(write_timeout) + tick + slack;
     let exit_bound = exit_after + tick + slack;
-    run.check(stepped_down <= yield_bound, format!("node 0 still answered 200 on leader-check {stepped_down:?} after its backend died (bound {yield_bound:?})"));
-    run.check(exited <= exit_bound, format!("node 0 exited {exited:?} after its backend died (bound {exit_bound:?})"));
-    run.check(!status.success(), format!("node 0 exited with {status}, expected non-zero"));
-    run.check(log.contains("backend DB unreachable"), "no 'backend DB unreachable' line in node 0's log");
+    run.check(stepped_down <= yield_bound, format!("node {victim} still answered 200 on leader-check {stepped_down:?} after its backend died (bound {yield_bound:?})"));
+    run.check(exited <= exit_bound, format!("node {victim} exited {exited:?} after its backend died (bound {exit_bound:?})"));
+    run.check(!status.success(), format!("node {victim} exited with {status}, expected non-zero"));
+    run.check(log.contains("backend DB unreachable"), format!("no 'backend DB unreachable' line in node {victim}'s log"));
     run.check(run.wait_for_acks(50, DEADLINE).await, "the two other nodes do not keep committing");
     let gap = run.write_gap(t, Instant::now());
     run.note(format!(
-        "backend killed -> node 0's last leader-check 200: {:.2} s (yield threshold {YIELD_S} s, bound {:.1} s); another node leads: {:.2} s; node 0 exits ({status}): {:.2} s (exit threshold {EXIT_S} s, bound {:.1} s); longest write gap {:.2} s",
+        "backend killed -> node {victim}'s last leader-check 200: {:.2} s (yield threshold {YIELD_S} s, bound {:.1} s); another node leads: {:.2} s; node {victim} exits ({status}): {:.2} s (exit threshold {EXIT_S} s, bound {:.1} s); longest write gap {:.2} s",
         stepped_down.as_secs_f64(),
         yield_bound.as_secs_f64(),
         new_leader.as_secs_f64(),
@@ -77,9 +80,9 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         gap.as_secs_f64()
     ));
 
-    db.server.restart().expect("restart the backend MariaDB");
-    run.step("backend restarted; node 0 restarts in finish");
+    dbs[victim].server.restart().expect("restart the backend MariaDB");
+    run.step(&format!("backend restarted; node {victim} restarts in finish"));
     let row = run.finish(None).await;
-    drop(db);
+    drop(dbs);
     row
 }

@@ -45,18 +45,24 @@ impl Topology {
         Ok(Topology { db, dc: dcs, _sandbox: sandbox })
     }
 
-    /// Config keys: credentials, fast polling and timeouts, recovery of every cluster, seeded
-    /// with the master.
-    pub fn config(&self) -> String {
-        format!(
-            r#""MySQLTopologyUser": "orc", "MySQLTopologyPassword": "orcpass",
-               "MySQLReplicaUser": "repl", "MySQLReplicaPassword": "replpass",
-               "InstancePollSeconds": 1, "MySQLConnectTimeoutSeconds": 1, "MySQLDiscoveryReadTimeoutSeconds": 2,
-               "RecoveryStartupGraceSeconds": 1,
-               "RecoverMasterClusterFilters": ["*"], "RecoverIntermediateMasterClusterFilters": ["*"],
-               "DiscoverySeeds": ["{}"]"#,
-            key(&self.db[0])
-        )
+    /// Config keys for the nodes (no seeds: the topology is started after the nodes, once the
+    /// leader is known, and seeded with [`Topology::seed`]): credentials, fast polling and
+    /// timeouts, recovery of every cluster.
+    pub fn config() -> &'static str {
+        r#""MySQLTopologyUser": "orc", "MySQLTopologyPassword": "orcpass",
+           "MySQLReplicaUser": "repl", "MySQLReplicaPassword": "replpass",
+           "InstancePollSeconds": 1, "MySQLConnectTimeoutSeconds": 1, "MySQLDiscoveryReadTimeoutSeconds": 2,
+           "RecoveryStartupGraceSeconds": 1,
+           "RecoverMasterClusterFilters": ["*"], "RecoverIntermediateMasterClusterFilters": ["*"]"#
+    }
+
+    /// Asks the cluster (through node `via`, proxied to the leader) to discover the master, then
+    /// waits until every node lists every server.
+    pub async fn seed(&self, nodes: &Nodes, via: usize) {
+        let m = &self.db[0];
+        let (status, body) = nodes.get(via, &format!("/api/discover/{}/{}", m.host(), m.port())).await;
+        assert_eq!(status, 200, "discover the master: {body}");
+        self.wait_discovered(nodes).await;
     }
 
     /// Waits until every node lists all servers in the master's cluster.

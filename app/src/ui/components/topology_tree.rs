@@ -39,18 +39,25 @@ struct Ctx<'a> {
     view: &'a TopologyView,
     cluster: &'a str,
     state: TreeState,
-    selected: Memo<Option<String>>,
     collapsed: &'a HashSet<String>,
+}
+
+/// The one style rule that outlines the selected box (instead of a reactive class on each of
+/// hundreds of boxes). Keys outside the hostname alphabet get no rule: the URL cannot inject CSS.
+pub fn selected_rule(key: Option<&str>) -> String {
+    match key {
+        Some(k) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')) => {
+            format!("#topology-tree a.ibox[data-key=\"{k}\"] {{ outline: 3px solid #1f5fbf; outline-offset: 1px; }}")
+        }
+        _ => String::new(),
+    }
 }
 
 fn node(ctx: &Ctx<'_>, index: u32) -> AnyView {
     let Some(n) = ctx.view.nodes.get(index as usize) else { return ().into_any() };
     let key = n.instance.key.clone();
     let href = cluster_href(ctx.cluster, Some(&key));
-    let selected = ctx.selected;
-    let me = key.clone();
-    let is_selected = Signal::derive(move || selected.with(|s| s.as_deref() == Some(me.as_str())));
-    let ibox = view! { <InstanceBox instance=n.instance.clone() href=href selected=is_selected/> };
+    let ibox = view! { <InstanceBox instance=n.instance.clone() href=href/> };
     if n.children.is_empty() {
         return view! { <li class="tnode">{ibox}</li> }.into_any();
     }
@@ -100,7 +107,22 @@ pub fn TopologyTree(
     selected: Memo<Option<String>>,
 ) -> impl IntoView {
     let collapsed = state.collapsed.get_untracked();
-    let ctx = Ctx { view: &view, cluster: &cluster, state, selected, collapsed: &collapsed };
+    let ctx = Ctx { view: &view, cluster: &cluster, state, collapsed: &collapsed };
     let roots = view.roots.iter().map(|r| node(&ctx, *r)).collect_view();
-    view! { <ul class="tree" id="topology-tree">{roots}</ul> }
+    view! {
+        <style id="selected-box">{move || selected.with(|s| selected_rule(s.as_deref()))}</style>
+        <ul class="tree" id="topology-tree">{roots}</ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::selected_rule;
+
+    #[test]
+    fn selected_rule_refuses_what_is_not_a_key() {
+        assert!(selected_rule(Some("db1.example.com:3306")).contains(r#"[data-key="db1.example.com:3306"]"#));
+        assert_eq!(selected_rule(Some(r#"x"] { } body { display: none"#)), "");
+        assert_eq!(selected_rule(None), "");
+    }
 }

@@ -121,6 +121,18 @@ fn machine_busy_jiffies() -> Option<u64> {
     Some(v.iter().sum::<u64>() - v[3] - v[4])
 }
 
+/// Memory a new server is assumed to take (RSS + its datadir on tmpfs), MiB.
+const MIB_PER_SERVER: f64 = 120.0;
+/// Memory left to the machine's other users, MiB.
+const RESERVE_MIB: f64 = 4096.0;
+
+/// `MemAvailable` in MiB.
+fn mem_available_mib() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: f64 = text.lines().find(|l| l.starts_with("MemAvailable:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 /// `VmRSS` of a process in MiB.
 fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -234,6 +246,14 @@ pub async fn run(args: DiscoveryArgs, bin: &Path, dir: &Path, machine: MachineIn
     let result: Result<()> = async {
         for &target in &args.steps {
             let add = target - servers.len();
+            // Each server takes ~80 MiB of RSS plus ~30 MiB of tmpfs; keep 4 GiB for others.
+            let need_mib = add as f64 * MIB_PER_SERVER + RESERVE_MIB;
+            if let Some(avail) = mem_available_mib() {
+                if avail < need_mib {
+                    eprintln!("stopping before {target} instances: {avail:.0} MiB available, {need_mib:.0} MiB wanted");
+                    break;
+                }
+            }
             eprintln!("starting {add} MariaDB servers (→ {target}) ...");
             let t = Instant::now();
             let (new, masters) = start_stars(&mut fleet, add, args.cluster_size).await?;

@@ -10,8 +10,8 @@
 //!
 //! Each run: wait until every node sees the star healthy (all instances valid, every replica
 //! replicating from the master); write a row on the master and wait for the replicas to apply it;
-//! sleep a random 0..`--offset-max-ms` so the kill falls anywhere in the probe and analysis
-//! cycles; SIGKILL the master; then poll every `--poll-ms`:
+//! pause 0..`--offset-max-ms` (spread evenly over the runs) so the kills fall all over the
+//! probe and analysis cycles; SIGKILL the master; then poll every `--poll-ms`:
 //! - the leader's `/api/replication-analysis` until the master's `Analysis` is `DeadMaster*`;
 //! - the leader's `/api/audit-recovery` until a new recovery of the master appears;
 //! - every replica's `@@read_only` until one is 0 (the successor);
@@ -56,6 +56,9 @@ pub struct FailoverArgs {
     pub extra: String,
     /// `RUST_LOG` for the nodes.
     pub node_log: Option<String>,
+    /// Rolling restart of the 3 nodes before every run after the first, so the phases of their
+    /// probe schedules and analysis ticks are new for each run.
+    pub fresh_nodes: bool,
 }
 
 impl Default for FailoverArgs {
@@ -68,6 +71,7 @@ impl Default for FailoverArgs {
             offset_max: Duration::from_millis(1000),
             extra: String::new(),
             node_log: None,
+            fresh_nodes: false,
         }
     }
 }
@@ -109,10 +113,30 @@ pub struct Run {
     pub duplicates: usize,
 }
 
+fn earliest(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
 impl Run {
     /// Kill → successor writable and every sibling repointed (both observed on MariaDB).
     pub fn total(&self) -> Option<Duration> {
         Some(self.writable?.max(self.repointed?))
+    }
+    /// DeadMaster analysed: the earlier of the API poll and the detection's log line (which
+    /// follows the analysis tick by one raft commit).
+    fn m_analysis(&self) -> Option<Duration> {
+        earliest(self.analysis, self.detected)
+    }
+    /// write-recovery committed: the earlier of its first step's log line and the API poll.
+    fn m_registered(&self) -> Option<Duration> {
+        earliest(self.registered, self.recovery_seen)
+    }
+    /// Successor writable: the earlier of the `promoted` step and `read_only=0` seen.
+    fn m_promoted(&self) -> Option<Duration> {
+        earliest(self.promoted, self.writable)
     }
 }
 
@@ -202,14 +226,21 @@ pub async fn run(args: FailoverArgs, bin: &Path, dir: &Path, machine: MachineInf
 async fn runs(args: &FailoverArgs, cluster: &mut Cluster, client: &reqwest::Client, star: &mut Star, dir: &Path) -> Result<Vec<Run>> {
     let mut out = Vec::with_capacity(args.runs);
     let mut seen_uids: Vec<String> = Vec::new();
+    let seed: f64 = rand::random();
     for k in 0..args.runs {
+        if args.fresh_nodes && k > 0 {
+            for i in 0..3 {
+                cluster.kill(i).await?;
+                cluster.restart(i, Duration::from_secs(30)).await?;
+            }
+        }
         let leader = cluster.wait_settled(Duration::from_secs(30)).await?;
         wait_healthy(cluster, client, star).await.with_context(|| format!("before run {}", k + 1))?;
-        if k == 0 {
+        if k == 0 || args.fresh_nodes {
             // The leader's RecoveryStartupGraceSeconds (1 s) runs from when it saw its quorum.
             tokio::time::sleep(Duration::from_millis(1500)).await;
         }
-        let run = one_run(args, cluster, client, star, dir, leader, k, &mut seen_uids).await;
+        let run = one_run(args, cluster, client, star, dir, leader, k, seed, &mut seen_uids).await;
         let run = match run {
             Ok(r) => r,
             Err(e) => bail!("run {}: {e:#}", k + 1),
@@ -309,6 +340,7 @@ async fn one_run(
     dir: &Path,
     leader: usize,
     k: usize,
+    seed: f64,
     seen_uids: &mut Vec<String>,
 ) -> Result<Run> {
     let mport = star.master_port();
@@ -327,8 +359,10 @@ async fn one_run(
         }
         conns.push((*p, Some(c)));
     }
-    let offset_ms = args.offset_max.as_millis() as u64;
-    let offset = Duration::from_millis(if offset_ms == 0 { 0 } else { rand::random_range(0..offset_ms) });
+    // Pauses spread evenly over 0..offset_max (golden-ratio sequence from a random start), so
+    // even 10 runs cover the whole probe/analysis cycle rather than a random clump of it.
+    let fraction = (seed + k as f64 * 0.618_033_988_749_895).fract();
+    let offset = args.offset_max.mul_f64(fraction);
     tokio::time::sleep(offset).await;
 
     let leader_url = cluster.url(leader);
@@ -625,13 +659,13 @@ impl FailoverReport {
     fn phases(&self) -> Vec<[String; 6]> {
         let r = &self.runs;
         vec![
-            row("kill → first failed probe recorded", "log", summarize(&samples(r, |x| x.failed_probe))),
-            row("failed probe → DeadMaster analysis visible", "log → poll", summarize(&deltas(r, |x| x.failed_probe, |x| x.analysis))),
-            row("analysis → write-recovery committed", "poll → log", summarize(&deltas(r, |x| x.analysis, |x| x.registered))),
-            row("  of which: detection registration commit", "log", summarize(&deltas(r, |x| x.analysis, |x| x.detected))),
-            row("write-recovery → promoted (read_only=0)", "log → poll", summarize(&deltas(r, |x| x.registered, |x| x.writable))),
-            row("  of which: IO stop + drain + choice", "log", summarize(&deltas(r, |x| x.stop_io, |x| x.chose))),
-            row("promoted → all siblings repointed", "poll", summarize(&deltas(r, |x| x.writable, |x| x.repointed))),
+            row("1. kill → first failed probe recorded", "log", summarize(&samples(r, |x| x.failed_probe))),
+            row("2. failed probe → DeadMaster analysed", "log, poll", summarize(&deltas(r, |x| x.failed_probe, Run::m_analysis))),
+            row("3. analysis → write-recovery committed", "log, poll", summarize(&deltas(r, Run::m_analysis, Run::m_registered))),
+            row("   of which detection logged → write-recovery", "log", summarize(&deltas(r, |x| x.detected, |x| x.registered))),
+            row("4. write-recovery → successor promoted", "log, poll", summarize(&deltas(r, Run::m_registered, Run::m_promoted))),
+            row("   of which IO stop + drain + choice", "log", summarize(&deltas(r, |x| x.stop_io, |x| x.chose))),
+            row("5. promoted → all siblings repointed", "log, poll", summarize(&deltas(r, Run::m_promoted, Run::total))),
         ]
     }
 
@@ -652,12 +686,13 @@ impl FailoverReport {
             format!("machine: {} × {}, {}, kernel {}, load at start {} / end {}", m.nproc, m.cpu, m.memory, m.kernel, m.loadavg, self.load_end),
             format!("MariaDB: {}", self.version),
             format!(
-                "set-up: star of {} (1 master + {} GTID replicas, MASTER_CONNECT_RETRY=1, heartbeat 0.5 s), 3 nodes, InstancePollSeconds {}, observer poll {} ms, random pre-kill pause 0..{} ms",
+                "set-up: star of {} (1 master + {} GTID replicas, MASTER_CONNECT_RETRY=1, heartbeat 0.5 s), 3 nodes, InstancePollSeconds {}, observer poll {} ms, pre-kill pauses spread evenly over 0..{} ms, {}",
                 self.args.instances,
                 self.args.instances - 1,
                 self.args.instance_poll,
                 self.args.poll.as_millis(),
-                self.args.offset_max.as_millis()
+                self.args.offset_max.as_millis(),
+                if self.args.fresh_nodes { "rolling restart of the nodes before every run" } else { "the same node processes for every run" }
             ),
             format!("command: {}", self.command),
             format!(
@@ -680,18 +715,20 @@ impl FailoverReport {
         for r in self.cumulative() {
             out.push_str(&format!("{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n", r[0].replace("**", ""), r[1], r[2], r[3], r[4], r[5]));
         }
-        out.push_str("\nphases (per-run differences, s)\n");
+        out.push_str("\nphases (per-run differences, s; a milestone is the earliest of its log line and its poll)\n");
         for r in self.phases() {
             out.push_str(&format!("{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n", r[0], r[1], r[2], r[3], r[4], r[5]));
         }
         let (a, b) = self.met();
         out.push_str(&format!("\ntarget: {a}; {b}\n"));
-        out.push_str("\nper run (s from the kill): offset, analysis, write-recovery, promoted, read_only=0, repointed, total\n");
+        out.push_str("\nper run (s from the kill): pause before the kill, first failed probe, first analysis of the master, DeadMaster, write-recovery, promoted, read_only=0, repointed, total\n");
         for (i, r) in self.runs.iter().enumerate() {
             out.push_str(&format!(
-                "  {:>2}: {:>4} ms  {:<10} {} {} {} {} {} {}\n",
+                "  {:>2}: {:>4} ms  {} {:<28} {:<10} {} {} {} {} {} {}\n",
                 i + 1,
                 r.offset.as_millis(),
+                opt(r.failed_probe),
+                r.first_analysis.as_ref().map(|(t, c)| format!("{c} at {}", opt(Some(*t)))).unwrap_or_default(),
                 r.code,
                 opt(r.analysis),
                 opt(r.registered),
@@ -720,7 +757,7 @@ impl FailoverReport {
         for r in self.cumulative() {
             out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3], r[4], r[5]));
         }
-        out.push_str("\n| Phase (per-run difference) | Source | n | p50 (s) | p99 (s) | max (s) |\n|---|---|---:|---:|---:|---:|\n");
+        out.push_str("\n| Phase (per-run difference; a milestone is the earlier of its log line and its poll) | Source | n | p50 (s) | p99 (s) | max (s) |\n|---|---|---:|---:|---:|---:|\n");
         for r in self.phases() {
             out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3], r[4], r[5]));
         }

@@ -20,7 +20,9 @@ Master kill -9 → successor writable with its siblings repointed, against a rea
   --instances N            servers in the star, master included (default 4)
   --instance-poll SECS     InstancePollSeconds (default 1)
   --poll-ms MS             observer poll interval (default 15)
-  --offset-max-ms MS       random pause before each kill, 0..MS (default 1000)
+  --offset-max-ms MS       pause before each kill, spread evenly over 0..MS (default 1000)
+  --fresh-nodes            rolling restart of the 3 nodes before every run, so each run meets new
+                           phases of the probe schedule and the analysis tick (default: same nodes)
   --orchestrator-bin PATH, --work-dir DIR, --keep, --node-log FILTER, --raft-extra JSON
                            as in the default mode (--raft-extra adds any config keys)
   --help";
@@ -95,6 +97,7 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
                 failover.instance_poll = v;
                 discovery.instance_poll = v;
             }
+            ("failover", "--fresh-nodes") => failover.fresh_nodes = true,
             ("failover", "--runs") => failover.runs = num(&value()?)?.max(1),
             ("failover", "--instances") => failover.instances = num(&value()?)?,
             ("failover", "--poll-ms") => failover.poll = Duration::from_millis(num(&value()?)?.max(1) as u64),

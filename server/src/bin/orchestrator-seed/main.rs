@@ -75,7 +75,7 @@ fn instance(k: InstanceKey, master: Option<&InstanceKey>, n: usize, now: i64) ->
         i.using_gtid = UsingGtid::SlavePos;
         i.slave_io_running = ThreadState::Yes;
         i.slave_sql_running = ThreadState::Yes;
-        let lag = if n % 37 == 0 { 42 } else { 0 };
+        let lag = if n.is_multiple_of(37) { 42 } else { 0 };
         (i.seconds_behind_master, i.replication_lag_seconds) = (Some(lag), Some(lag));
         i.exec_master_coordinates = i.self_binlog_coordinates.clone();
         i.read_master_coordinates = i.self_binlog_coordinates.clone();
