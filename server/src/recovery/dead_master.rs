@@ -72,10 +72,17 @@ pub async fn run(
     }
     let discovery = &node.config.discovery;
 
-    // 1. Stop IO threads so every replica applies what it received and positions stop moving.
+    // 1. Only replicas that (freshly probed) still replicate from the failed master take part:
+    //    an analysis a second old may predate an earlier recovery that moved them away.
+    let fresh: Vec<Instance> =
+        reprobe(rec, &replica_keys).await.into_iter().filter(|i| i.master_key.as_ref() == Some(&failed)).collect();
+    if fresh.is_empty() {
+        return Err(RecoveryError::Failed(format!("no reachable replica still replicates from {failed}; nothing to do")));
+    }
+    let replica_keys: Vec<InstanceKey> = fresh.iter().map(|i| i.key.clone()).collect();
+    // Stop IO threads so every replica applies what it received and positions stop moving.
     rec.ensure_leader()?;
     rec.step(format!("stopping IO threads on {} replicas", replica_keys.len())).await?;
-    let fresh = reprobe(rec, &replica_keys).await;
     let stops = fresh.iter().map(|i| async move { (i.key.clone(), Server::new(i, discovery).stop_io_thread().await) });
     for (key, result) in join_all(stops).await {
         if let Err(e) = result {
@@ -93,8 +100,18 @@ pub async fn run(
     let registered = promotion_rules(node).await?;
     let rules = |k: &InstanceKey| registered.rule(k);
     let failed_dc = snapshot.topology.instance(&failed).map(|i| i.data_center.clone()).filter(|d| !d.is_empty());
-    let mut choice = choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref())
-        .map_err(|e| RecoveryError::Failed(format!("no candidate to promote: {e}")))?;
+    let mut choice = match choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            // Nothing was changed but the IO threads: give them back.
+            for replica in &replicas {
+                if let Err(err) = Server::new(replica, discovery).start_replication().await {
+                    tracing::warn!(key = %replica.key, error = %err, "could not restart replication");
+                }
+            }
+            return Err(RecoveryError::Failed(format!("no candidate to promote: {e}; replication restarted")));
+        }
+    };
     if let Some(w) = wanted {
         if w != &choice.chosen {
             if !choice.equal.contains(w) {

@@ -85,6 +85,8 @@ pub struct Step {
     pub bench_cpu_cores: f64,
     pub machine_busy_cores: Option<f64>,
     pub servers_rss_mib: f64,
+    /// Servers started for this step, and how long starting them and their replication took.
+    pub added: usize,
     pub start_servers: Duration,
 }
 
@@ -296,6 +298,7 @@ pub async fn run(args: DiscoveryArgs, bin: &Path, dir: &Path, machine: MachineIn
             let b = snapshot(c, &mut servers).await?;
             let mut step = figures(&a, &b, target);
             step.start_servers = start_servers;
+            step.added = add;
             step.servers_rss_mib = servers.iter_mut().filter_map(|s| s.pid()).map(rss_mib).sum();
             for (i, pid) in c.pids().into_iter().enumerate() {
                 let Some(node) = step.nodes.get_mut(i) else { continue };
@@ -448,11 +451,11 @@ impl DiscoveryReport {
             .iter()
             .map(|s| {
                 format!(
-                    "{} instances: all MariaDB servers {:.2} cores and {:.0} MiB RSS ({} started in {:.1} s); benchmark {:.3} cores; whole machine busy {} of {} cores",
+                    "{} instances: all MariaDB servers {:.2} cores and {:.0} MiB RSS (the {} new ones started and replicating in {:.1} s); benchmark {:.3} cores; whole machine busy {} of {} cores",
                     s.instances,
                     s.servers_cpu_cores,
                     s.servers_rss_mib,
-                    s.instances,
+                    s.added,
                     s.start_servers.as_secs_f64(),
                     s.bench_cpu_cores,
                     s.machine_busy_cores.map(|c| format!("{c:.2}")).unwrap_or_else(|| "?".into()),

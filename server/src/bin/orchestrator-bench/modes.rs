@@ -54,7 +54,7 @@ struct Common {
 
 fn secs(v: &str) -> Result<Duration> {
     let s: f64 = v.parse().with_context(|| format!("not a number: {v:?}"))?;
-    if !(s >= 0.0 && s < 86_400.0) {
+    if !(0.0..86_400.0).contains(&s) {
         bail!("out of range: {v}");
     }
     Ok(Duration::from_secs_f64(s))
