@@ -202,7 +202,7 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         .connect_timeout(Duration::from_secs(2))
         // Peers close keep-alive connections idle for HTTPReadHeaderTimeoutSeconds (10 s by
         // default); dropping ours sooner avoids reusing one the peer is closing.
-        .pool_idle_timeout(crate::raft::network::PEER_POOL_IDLE)
+        .pool_idle_timeout(crate::raft::network::peer_pool_idle(security.config.header_read_timeout))
         .no_proxy()
         .build()
         .map_err(|e| StartError::Raft(format!("cannot build HTTP client: {e}")))?;

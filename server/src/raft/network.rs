@@ -75,10 +75,12 @@ impl NetworkFaults {
     }
 }
 
-/// How long an idle connection to a peer is kept: shorter than the peers' idle cut-off
-/// (`HTTPReadHeaderTimeoutSeconds`, 10 s by default), so a request never goes out on a
-/// connection the peer is closing.
-pub const PEER_POOL_IDLE: Duration = Duration::from_secs(4);
+/// How long an idle connection to a peer is kept: well below the peers' idle cut-off
+/// (`HTTPReadHeaderTimeoutSeconds`, 10 s by default, assumed equal on every node), so that a
+/// request never goes out on a connection the peer is closing.
+pub fn peer_pool_idle(header_read_timeout: Duration) -> Duration {
+    (header_read_timeout / 2).min(Duration::from_secs(4))
+}
 
 /// Builds connections to peers.
 #[derive(Clone)]
@@ -94,7 +96,7 @@ pub struct Network {
 impl Network {
     /// A network with a shared HTTP client (keep-alive pool, TCP_NODELAY), no TLS, no secret.
     pub fn new(faults: Arc<NetworkFaults>, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Self::build(faults, connect_timeout, reqwest::Client::builder(), "http", None)
+        Self::build(faults, connect_timeout, reqwest::Client::builder(), "http", None, Duration::from_secs(10))
     }
 
     /// A network that authenticates to peers as the node's security settings say
@@ -105,7 +107,8 @@ impl Network {
         security: &crate::auth::Security,
     ) -> Result<Self, reqwest::Error> {
         let builder = security.raft_client(reqwest::Client::builder());
-        Self::build(faults, connect_timeout, builder, security.raft_scheme(), security.peer_secret.clone())
+        let idle = security.config.header_read_timeout;
+        Self::build(faults, connect_timeout, builder, security.raft_scheme(), security.peer_secret.clone(), idle)
     }
 
     fn build(
@@ -114,11 +117,12 @@ impl Network {
         builder: reqwest::ClientBuilder,
         scheme: &'static str,
         secret: Option<crate::auth::PeerSecret>,
+        pool_idle_basis: Duration,
     ) -> Result<Self, reqwest::Error> {
         let client = builder
             .tcp_nodelay(true)
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(PEER_POOL_IDLE)
+            .pool_idle_timeout(peer_pool_idle(pool_idle_basis))
             .no_proxy()
             .build()?;
         Ok(Network { client, faults, scheme, secret })
