@@ -5,6 +5,7 @@
 
 use leptos::prelude::*;
 
+use crate::api::authz::get_caller;
 use crate::api::pulse::PulseView;
 use crate::ui::live::{use_live, Live};
 
@@ -49,16 +50,26 @@ fn LiveBanner(live: Live) -> impl IntoView {
     }
 }
 
-/// The served-by banner.
+/// The served-by banner, and who the caller is when the node authenticates (a read-only
+/// caller is told so here; the node refuses their actions with the same reason).
 #[component]
 pub fn ServedBy() -> impl IntoView {
     let live = use_live();
+    let caller = Resource::new(|| (), |_| get_caller());
     view! {
         <div class="pulse" id="pulse">
             <Suspense fallback=|| view! { <div class="pulse-line">"…"</div> }>
                 {move || live.initial.get().map(|first| match first {
                     Ok(_) => view! { <LiveBanner live=live/> }.into_any(),
                     Err(e) => view! { <span class="quorum quorum-bad">{format!("Node status unavailable: {e}")}</span> }.into_any(),
+                })}
+                {move || caller.get().and_then(Result::ok).map(|c| {
+                    let user = c.user.map(|u| view! { <span id="caller">"signed in as " <b>{u}</b></span> });
+                    let read_only = (!c.can_write).then(|| {
+                        let why = c.read_only_reason.unwrap_or_else(|| "writes are not allowed".into());
+                        view! { <span class="read-only" id="read-only">{format!("Read-only: {why}")}</span> }
+                    });
+                    view! { <div class="caller-line">{user}{read_only}</div> }
                 })}
             </Suspense>
         </div>
