@@ -63,6 +63,15 @@ async fn multi_auth_guards_every_write() {
     assert_eq!(send(reader.get(format!("{}/api/clusters", base(&c, follower)))).await.0, 200);
     assert_eq!(send(admin.get(format!("{}/api/clusters", base(&c, follower)))).await.0, 200);
 
+    // The dashboard renders for readonly marked read-only, server side (so also without JS);
+    // the style hides every action form under that mark.
+    let (status, page) = send(admin.get(format!("{}/web/downtimes", base(&c, follower)))).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(r#"id="read-only""#), "a writer sees the forms");
+    let (status, page) = send(reader.get(format!("{}/web/downtimes", base(&c, follower)))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(r#"id="read-only""#), "readonly is marked read-only: forms hidden");
+
     // readonly: every write route refused on the leader and through a follower's proxy.
     for node in [leader, follower] {
         for (_, path) in WRITE_ROUTES {
