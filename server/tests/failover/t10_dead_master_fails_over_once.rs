@@ -26,6 +26,11 @@ async fn dead_master_fails_over_once() {
     f.db[0].kill9();
     let recovery = f.wait_resolved_recovery(leader).await;
     assert_eq!(recovery["IsSuccessful"], true, "{recovery}");
+    assert_eq!(
+        recovery["ProcessingNodeToken"],
+        format!("127.0.0.1:{}", f.orc.raft_ports[leader]),
+        "the failover was run by the leader: {recovery}"
+    );
     let successor = Fleet::successor(&recovery);
     assert_eq!(successor, key(&f.db[3]), "prefer wins among equals, must_not never: {recovery}");
 
