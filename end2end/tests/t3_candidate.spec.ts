@@ -1,5 +1,5 @@
 // Test 3: register a candidate rule by clicking; it is visible on all nodes, and the topology box
-// shows the badge.
+// shows the badge; removing it by clicking removes it everywhere.
 
 import { expect, test } from "@playwright/test";
 import { getJson, readCluster } from "./support/cluster";
@@ -32,5 +32,15 @@ test("a promotion rule registered by clicking shows on every node and as a badge
     await expect(find.box(page, replica).locator(".b-rule")).toHaveText("prefer_not");
   }
   await shot(page, testInfo, "candidates-page");
+
+  // Removing it by clicking removes it on every node.
+  await open(page, follower, "/web/candidates");
+  await find.candidateRow(page, replica).getByRole("button", { name: `Remove the rule of ${replica}` }).click();
+  await expect(find.candidateRow(page, replica)).toHaveCount(0);
+  for (const node of readCluster().nodes) {
+    await expect
+      .poll(async () => JSON.stringify((await getJson(`${node.url}/api/candidates`)).body))
+      .not.toContain(replica);
+  }
   expect(errors).toEqual([]);
 });

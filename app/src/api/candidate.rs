@@ -1,4 +1,4 @@
-//! Candidates (promotion rules): list and register.
+//! Candidates (promotion rules): list, register and remove.
 
 use leptos::prelude::*;
 
@@ -25,6 +25,19 @@ pub async fn register_candidate(instance: String, rule: String) -> Result<String
         let plane = crate::api::port::control_plane()?;
         plane.submit(Proposal::RegisterCandidate { key: key.clone(), promotion_rule }).await?;
         Ok(format!("Registered {key} as {promotion_rule}"))
+    })
+    .await
+}
+
+/// Removes `instance`'s registration (it is `neutral` again).
+#[server(prefix = "/sfn")]
+pub async fn deregister_candidate(instance: String) -> Result<String, ApiError> {
+    crate::api::status::respond(async move {
+        use crate::core::{InstanceKey, Proposal};
+        let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
+        let plane = crate::api::port::control_plane()?;
+        plane.submit(Proposal::DeregisterCandidate(key.clone())).await?;
+        Ok(format!("Removed the promotion rule of {key}"))
     })
     .await
 }

@@ -102,6 +102,8 @@ pub enum Command {
         /// Cut-off (unix ms).
         before_ms: i64,
     },
+    /// Remove an instance's promotion-rule registration (back to the default, `neutral`).
+    DeregisterCandidate(InstanceKey),
     /// Several commands proposed together into one raft entry (one log append, one fsync, one
     /// apply transaction), applied in order, each with its own stamp. Never nested.
     Batch(Vec<CommandEnvelope>),
@@ -129,6 +131,7 @@ impl Command {
             Command::AckRecovery(_) => "ack-recovery",
             Command::PruneHistory { .. } => "prune-history",
             Command::Batch(_) => "batch",
+            Command::DeregisterCandidate(_) => "deregister-candidate",
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Proposal {
         /// The rule.
         promotion_rule: PromotionRule,
     },
+    /// `deregister-candidate`: drop a registration.
+    DeregisterCandidate(InstanceKey),
     /// `forget`.
     Forget(InstanceKey),
     /// `disable-global-recoveries` (false) / `enable-global-recoveries` (true).
@@ -71,6 +73,7 @@ impl Proposal {
                 expires_at_ms: now_ms.saturating_add(candidate_expire_ms),
             }),
             Proposal::Forget(key) => Command::Forget(key),
+            Proposal::DeregisterCandidate(key) => Command::DeregisterCandidate(key),
             Proposal::SetGlobalRecoveries { enabled: true } => Command::EnableGlobalRecoveries,
             Proposal::SetGlobalRecoveries { enabled: false } => Command::DisableGlobalRecoveries,
             Proposal::AckRecovery { selector, owner, comment } => {

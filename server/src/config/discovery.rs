@@ -17,6 +17,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::reader::KeyReader;
+use super::topology_tls::{self, TopologyTls};
 use super::ConfigError;
 
 /// Port assumed for a `DiscoverySeeds` entry that has none.
@@ -62,6 +63,8 @@ pub struct DiscoveryConfig {
     pub cluster_name_to_alias: Vec<(Regex, String)>,
     /// `UnseenInstanceForgetHours` (240): instances not seen for this long are forgotten.
     pub unseen_instance_forget: Duration,
+    /// TLS to topology servers (`MySQLTopologyUseMutualTLS`, `MySQLTopologySSL*`); `None`: plain.
+    pub tls: Option<TopologyTls>,
 }
 
 impl Default for DiscoveryConfig {
@@ -86,6 +89,7 @@ impl Default for DiscoveryConfig {
             detect_instance_alias_query: String::new(),
             cluster_name_to_alias: Vec::new(),
             unseen_instance_forget: Duration::from_secs(240 * 3600),
+            tls: None,
         }
     }
 }
@@ -102,6 +106,7 @@ impl fmt::Debug for DiscoveryConfig {
             .field("max_concurrency", &self.max_concurrency)
             .field("seeds", &self.seeds)
             .field("cluster_name_to_alias", &self.cluster_name_to_alias)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -133,6 +138,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let detect_instance_alias_query = r.string("DetectInstanceAliasQuery", "")?;
     let aliases = r.object("ClusterNameToAlias")?;
     let forget_hours = r.uint("UnseenInstanceForgetHours", 240, 1_000_000)?;
+    let tls = topology_tls::read(r, Duration::from_secs(poll_s.max(1)))?;
 
     for (key, value) in [("MySQLConnectTimeoutSeconds", connect_s), ("MySQLDiscoveryReadTimeoutSeconds", read_s)] {
         if value == 0 {
@@ -191,6 +197,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         detect_instance_alias_query,
         cluster_name_to_alias,
         unseen_instance_forget: Duration::from_secs(forget_hours * 3600),
+        tls,
     })
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod reader;
 pub mod discovery;
 pub mod recovery;
 pub mod raft_addr;
+pub mod topology_tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

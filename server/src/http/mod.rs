@@ -50,6 +50,10 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         )
         .route("/api/forget/{host}/{port}", get(writes::forget).post(writes::forget))
         .route(
+            "/api/deregister-candidate/{host}/{port}",
+            get(writes::deregister_candidate).post(writes::deregister_candidate),
+        )
+        .route(
             "/api/disable-global-recoveries",
             get(writes::disable_global_recoveries).post(writes::disable_global_recoveries),
         )

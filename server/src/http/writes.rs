@@ -75,6 +75,17 @@ pub async fn register_candidate(
     }
 }
 
+/// `/api/deregister-candidate/:host/:port` (not in orchestrator, which only lets rules expire).
+pub async fn deregister_candidate(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+    match parse_key(&host, &port) {
+        Ok(key) => {
+            let done = format!("Candidate deregistered: {key}");
+            submit(&node, Proposal::DeregisterCandidate(key.clone()), done, Some(key)).await
+        }
+        Err(e) => error(e),
+    }
+}
+
 /// `/api/forget/:host/:port`.
 pub async fn forget(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
     match parse_key(&host, &port) {

@@ -68,7 +68,7 @@ impl Store {
                 (format!("sqlite://{}?mode=rwc", path.display()), format!("sqlite {}", path.display()), Dialect::Sqlite)
             }
             BackendConfig::MySql { host, port, database, user, password } => (
-                format!("mysql://{}:{}@{}:{}/{}", encode(user), encode(password), host, port, database),
+                mysql_url(host, *port, database, user, password),
                 format!("mysql {user}@{host}:{port}/{database}"),
                 Dialect::MySql,
             ),
@@ -127,6 +127,13 @@ impl Store {
 }
 
 /// Percent-encodes a URL userinfo part.
+/// The backend's MySQL URL. The backend connection is never encrypted: `ssl-mode=DISABLED` keeps
+/// it so now that sqlx is built with TLS (for topology connections), where sqlx's default would
+/// be PREFERRED (TLS whenever the server offers it). `MySQLOrchestratorSSL*` is not implemented.
+fn mysql_url(host: &str, port: u16, database: &str, user: &str, password: &str) -> String {
+    format!("mysql://{}:{}@{}:{}/{}?ssl-mode=DISABLED", encode(user), encode(password), host, port, database)
+}
+
 fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
@@ -144,5 +151,14 @@ mod tests {
     #[test]
     fn encodes_userinfo() {
         assert_eq!(super::encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+    }
+
+    #[test]
+    fn backend_mysql_never_uses_tls() {
+        use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
+        let url = super::mysql_url("db", 3306, "orchestrator", "orc", "p@ss");
+        let options: MySqlConnectOptions = url.parse().expect("parse");
+        assert!(matches!(options.get_ssl_mode(), MySqlSslMode::Disabled));
+        assert_eq!((options.get_host(), options.get_database()), ("db", Some("orchestrator")));
     }
 }

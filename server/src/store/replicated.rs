@@ -41,6 +41,19 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
             upsert_candidate(conn, c).await?;
             CommandOutcome::Applied
         }
+        Command::DeregisterCandidate(key) => {
+            let n = sqlx::query("DELETE FROM candidate_database_instance WHERE hostname = ? AND port = ?")
+                .bind(&key.hostname)
+                .bind(key.port as i32)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                CommandOutcome::Unchanged { reason: format!("{key} has no registered promotion rule") }
+            } else {
+                CommandOutcome::Applied
+            }
+        }
         Command::Forget(key) => {
             sqlx::query("REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
                 .bind(&key.hostname)

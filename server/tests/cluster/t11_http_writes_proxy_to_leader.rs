@@ -57,11 +57,15 @@ async fn http_writes_proxy_to_leader() {
 
     let (status, _) = cluster.get(f, "/api/end-downtime/db-b/3306").await;
     assert_eq!(status, 200);
+    let (status, body) = cluster.get(f, "/api/deregister-candidate/db-b/3306").await;
+    assert_eq!(status, 200, "{body}");
     let (status, _) = cluster.get(f, "/api/enable-global-recoveries").await;
     assert_eq!(status, 200);
     cluster.wait_converged().await;
     for i in 0..3 {
         assert!(cluster.downtimed_hosts(i).await.is_empty());
+        let (_, body) = cluster.get(i, "/api/candidates").await;
+        assert_eq!(body, "[]", "node {i}: registration removed");
         let (_, body) = cluster.get(i, "/api/check-global-recoveries").await;
         assert!(body.contains(r#""Details":"enabled""#), "node {i}: {body}");
     }

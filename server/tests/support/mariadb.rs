@@ -5,7 +5,7 @@
 //! servers), [`Sandbox::star`] (1 master + n-1 replicas), [`Sandbox::chain`] /
 //! [`Server::replicate_from`], [`Sandbox::backend_db`]; [`Sandbox::start_placed`] /
 //! [`Sandbox::backend_db_placed`] run servers inside a network namespace on another address
-//! ([`Placement`]); on a [`Server`]: `port`, `host`, `socket`, `sql`
+//! ([`Placement`]); [`Sandbox::start_with_cnf`] adds my.cnf lines (e.g. TLS); on a [`Server`]: `port`, `host`, `socket`, `sql`
 //! (root via the unix socket), `sql_as` (any user over TCP), `slave_status`, `kill9`, `stop`,
 //! `restart`, `sigstop`, `sigcont`, `pid`, `is_running`; helpers [`wait_until`] and
 //! [`wait_replicated`]. Users: [`ORC_USER`] (ALL privileges, so it bypasses `read_only`) and
@@ -318,6 +318,16 @@ impl Sandbox {
 
     /// As [`Sandbox::start`], one server per [`Placement`] (namespace and address).
     pub fn start_placed(&self, places: Vec<Placement>) -> io::Result<Vec<Server>> {
+        self.start_configured(places, "")
+    }
+
+    /// As [`Sandbox::start`], with `extra_cnf` (lines such as `ssl_cert = …`) appended to each
+    /// server's `[mariadbd]` section.
+    pub fn start_with_cnf(&self, n: usize, extra_cnf: &str) -> io::Result<Vec<Server>> {
+        self.start_configured(vec![Placement::default(); n], extra_cnf)
+    }
+
+    fn start_configured(&self, places: Vec<Placement>, extra_cnf: &str) -> io::Result<Vec<Server>> {
         let template = template()?;
         let mut servers = Vec::with_capacity(places.len());
         for place in places {
@@ -336,6 +346,7 @@ impl Sandbox {
                 child: Mutex::new(None),
                 _base: self.base.clone(),
                 place,
+                extra_cnf: extra_cnf.to_string(),
             };
             server.write_cnf()?;
             servers.push(server);
@@ -457,6 +468,7 @@ pub struct Server {
     child: Mutex<Option<Child>>,
     _base: Arc<tempfile::TempDir>,
     place: Placement,
+    extra_cnf: String,
 }
 
 impl Server {
@@ -614,7 +626,7 @@ impl Server {
 
     fn write_cnf(&self) -> io::Result<()> {
         let (d, id, port, host) = (self.dir.display(), self.id, self.port, &self.place.host);
-        let cnf = format!(
+        let mut cnf = format!(
             "[mariadbd]
 user = root
 datadir = {d}/data
@@ -644,6 +656,10 @@ performance_schema = OFF
 max_connections = 100
 "
         );
+        if !self.extra_cnf.is_empty() {
+            cnf.push_str(self.extra_cnf.trim_end());
+            cnf.push('\n');
+        }
         fs::write(self.dir.join("my.cnf"), cnf)
     }
 

@@ -1,9 +1,9 @@
-//! Candidates page: registered promotion rules with a "reset" button each, and the form to
+//! Candidates page: registered promotion rules with a "remove" button each, and the form to
 //! register one.
 
 use leptos::prelude::*;
 
-use crate::api::candidate::{get_candidates, RegisterCandidate};
+use crate::api::candidate::{get_candidates, DeregisterCandidate, RegisterCandidate};
 use crate::ui::components::action_result::ActionResult;
 use crate::ui::components::candidate_form::RegisterCandidateForm;
 use crate::ui::format::utc;
@@ -14,13 +14,15 @@ use crate::ui::live::{refresh_after, use_live};
 pub fn CandidatesPage() -> impl IntoView {
     let live = use_live();
     let register = ServerAction::<RegisterCandidate>::new();
+    let remove = ServerAction::<DeregisterCandidate>::new();
     refresh_after(register.version());
+    refresh_after(remove.version());
     let data = Resource::new(move || live.epoch(), |_| get_candidates());
     view! {
         <h1>"Candidates"</h1>
         <p class="muted">
             "Promotion rules steer which replica a failover promotes: prefer > neutral > prefer_not; must_not is never promoted. "
-            "Registrations expire (CandidateInstanceExpireMinutes); resetting to neutral removes the preference."
+            "Registrations expire (CandidateInstanceExpireMinutes); removing one makes the instance neutral again."
         </p>
         <Transition fallback=|| view! { <p class="muted">"Loading candidates…"</p> }>
             {move || Suspend::new(async move {
@@ -32,13 +34,12 @@ pub fn CandidatesPage() -> impl IntoView {
                             .map(|c| {
                                 let key = format!("{}:{}", c.hostname, c.port);
                                 let target = key.clone();
-                                let reset = (c.promotion_rule != "neutral").then(|| view! {
-                                    <ActionForm action=register>
+                                let reset = view! {
+                                    <ActionForm action=remove>
                                         <input type="hidden" name="instance" value=target.clone()/>
-                                        <input type="hidden" name="rule" value="neutral"/>
-                                        <button type="submit" class="secondary" aria-label=format!("Reset {target} to neutral")>"Reset to neutral"</button>
+                                        <button type="submit" class="secondary" aria-label=format!("Remove the rule of {target}")>"Remove"</button>
                                     </ActionForm>
-                                });
+                                };
                                 let (row_key, cell_key) = (key.clone(), key);
                                 view! {
                                     <tr data-key=row_key>
@@ -65,5 +66,6 @@ pub fn CandidatesPage() -> impl IntoView {
         </Transition>
         <RegisterCandidateForm action=register/>
         <ActionResult value=register.value() pending=register.pending()/>
+        <ActionResult value=remove.value() pending=remove.pending()/>
     }
 }
