@@ -77,20 +77,7 @@ impl View {
     /// Reads the snapshot and the active downtimes of `node`.
     pub async fn load(node: &Node) -> Result<View, ApiError> {
         let now_ms = node.clock.now_ms();
-        let downtimes = node
-            .store
-            .active_downtimes(now_ms)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|d| Downtime {
-                key: InstanceKey { hostname: d.hostname, port: d.port },
-                owner: d.owner,
-                reason: d.reason,
-                begins_at_ms: d.begins_at_ms,
-                ends_at_ms: d.ends_at_ms,
-            })
-            .collect();
+        let downtimes = node.store.active_downtime_records(now_ms).await.map_err(internal)?;
         let poll_seconds = i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
         Ok(View { snapshot: node.analysis.get(), downtimes, now_ms, poll_seconds })
     }

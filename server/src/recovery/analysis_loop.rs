@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use app::core::recovery::{decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy};
-use app::core::{analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, Downtime, InstanceKey, ReplicationAnalysis, Topology};
+use app::core::{analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey, ReplicationAnalysis, Topology};
 use tokio::sync::watch;
 
 use super::hooks::{run_all, HookContext};
@@ -34,19 +34,7 @@ pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot
         }
     }
     let topology = Topology::build(instances);
-    let downtimes: Vec<Downtime> = node
-        .store
-        .active_downtimes(now_ms)
-        .await?
-        .into_iter()
-        .map(|d| Downtime {
-            key: InstanceKey { hostname: d.hostname, port: d.port },
-            owner: d.owner,
-            reason: d.reason,
-            begins_at_ms: d.begins_at_ms,
-            ends_at_ms: d.ends_at_ms,
-        })
-        .collect();
+    let downtimes = node.store.active_downtime_records(now_ms).await?;
     let config = AnalysisConfig {
         instance_poll_seconds: node.config.discovery.instance_poll.as_secs().max(1) as i64,
         ..AnalysisConfig::default()

@@ -282,8 +282,8 @@ pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Res
 }
 
 impl Store {
-    /// Downtimes in force at `now_ms`.
-    pub async fn active_downtimes(&self, now_ms: i64) -> Result<Vec<DowntimeView>, StoreError> {
+    /// Downtimes in force at `now_ms`, as the domain type (for analysis).
+    pub async fn active_downtime_records(&self, now_ms: i64) -> Result<Vec<Downtime>, StoreError> {
         let rows = sqlx::query_as::<_, DowntimeRow>(
             "SELECT hostname, port, owner, reason, begins_at_ms, ends_at_ms FROM database_instance_downtime
              WHERE ends_at_ms > ? ORDER BY hostname, port",
@@ -292,11 +292,27 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
-            .map(|(hostname, port, owner, reason, begins_at_ms, ends_at_ms)| {
-                let port = key(String::new(), port)?.port;
-                Ok(DowntimeView { hostname, port, owner, reason, begins_at_ms, ends_at_ms })
+            .map(|(h, p, owner, reason, begins_at_ms, ends_at_ms)| {
+                Ok(Downtime { key: key(h, p)?, owner, reason, begins_at_ms, ends_at_ms })
             })
             .collect()
+    }
+
+    /// Downtimes in force at `now_ms`, as the view the API and dashboard show.
+    pub async fn active_downtimes(&self, now_ms: i64) -> Result<Vec<DowntimeView>, StoreError> {
+        Ok(self
+            .active_downtime_records(now_ms)
+            .await?
+            .into_iter()
+            .map(|d| DowntimeView {
+                hostname: d.key.hostname,
+                port: d.key.port,
+                owner: d.owner,
+                reason: d.reason,
+                begins_at_ms: d.begins_at_ms,
+                ends_at_ms: d.ends_at_ms,
+            })
+            .collect())
     }
 
     /// Registrations in force at `now_ms`.
