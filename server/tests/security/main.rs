@@ -2,7 +2,8 @@
 //! every write route (API, `/internal`, server functions), read-only roles and `ReadOnly`, the
 //! follower → leader proxy never granting more than the caller had, CSRF, TLS on the HTTP and
 //! raft listeners, the raft port refusing a rogue process, hostile input (400/413/slow clients),
-//! fuzzed parsers with a kept corpus, and malformed raft entries being fatal.
+//! fuzzed parsers with a kept corpus, malformed raft entries being fatal, and TLS to topology
+//! servers (MariaDB sandbox).
 //!
 //! Real `orchestrator` processes come from the shared process harness; certificates and secrets
 //! are generated at run time (nothing secret is committed).
@@ -12,6 +13,8 @@
 #[allow(dead_code)]
 #[path = "../processes/harness.rs"]
 mod harness;
+#[path = "../support/mariadb.rs"]
+mod mariadb;
 mod support;
 
 mod t10_config;
@@ -22,3 +25,4 @@ mod t50_tls;
 mod t60_hostile_input;
 mod t70_fuzz;
 mod t80_malformed_entries;
+mod t90_topology_tls;

@@ -53,6 +53,19 @@ impl Pki {
         (c, k)
     }
 
+    /// As [`Pki::leaf`], naming only `sans` (e.g. a host other than the one connected to).
+    pub fn leaf_for(&self, name: &str, sans: &[&str]) -> (PathBuf, PathBuf) {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (c, k) = (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}-key.pem")));
+        std::fs::write(&c, cert.pem()).unwrap();
+        std::fs::write(&k, key.serialize_pem()).unwrap();
+        (c, k)
+    }
+
     /// A reqwest identity (cert + key PEM) for a leaf of this CA.
     pub fn identity(&self, name: &str) -> reqwest::Identity {
         let (c, k) = self.leaf(name);

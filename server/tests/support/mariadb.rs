@@ -5,7 +5,8 @@
 //! servers), [`Sandbox::star`] (1 master + n-1 replicas), [`Sandbox::chain`] /
 //! [`Server::replicate_from`], [`Sandbox::backend_db`]; [`Sandbox::start_placed`] /
 //! [`Sandbox::backend_db_placed`] run servers inside a network namespace on another address
-//! ([`Placement`]); [`Sandbox::start_with_cnf`] adds my.cnf lines (e.g. TLS); on a [`Server`]: `port`, `host`, `socket`, `sql`
+//! ([`Placement`]); [`Sandbox::start_with_cnf`] appends my.cnf lines (e.g. TLS); on a
+//! [`Server`]: `port`, `host`, `socket`, `sql`
 //! (root via the unix socket), `sql_as` (any user over TCP), `slave_status`, `kill9`, `stop`,
 //! `restart`, `sigstop`, `sigcont`, `pid`, `is_running`; helpers [`wait_until`] and
 //! [`wait_replicated`]. Users: [`ORC_USER`] (ALL privileges, so it bypasses `read_only`) and
