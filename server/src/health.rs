@@ -28,7 +28,7 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         ticks += 1;
-        if ticks % 5 == 0 {
+        if ticks.is_multiple_of(5) {
             if let Err(e) = node.store.checkpoint().await {
                 tracing::debug!(error = %e, "WAL checkpoint skipped");
             }

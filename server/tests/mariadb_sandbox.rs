@@ -1,4 +1,4 @@
-//! Tests of the MariaDB sandbox harness itself (`support/mariadb.rs`) against real servers on
+//! Tests of the MariaDB sandbox harness itself (`support/mariadb/mod.rs`) against real servers on
 //! 127.0.0.1: replication in star and chain topologies, fault injection (kill -9, SIGSTOP),
 //! restart, the orchestrator backend database, and that no server outlives its test.
 //! Every test is skipped, with the reason printed, when MariaDB is not installed.

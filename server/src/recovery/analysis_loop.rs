@@ -127,12 +127,12 @@ async fn act(
     };
     for a in actionable {
         let id = (a.analyzed_instance_key.clone(), a.analysis);
-        if !detected.contains_key(&id) {
-            let known = node.store.detection_exists(&id.0, id.1, now - detection_window).await?;
-            if !known {
+        if let std::collections::hash_map::Entry::Vacant(slot) = detected.entry(id) {
+            let (key, code) = slot.key().clone();
+            if !node.store.detection_exists(&key, code, now - detection_window).await? {
                 register_detection(node, a, now).await;
             }
-            detected.insert(id, now);
+            slot.insert(now);
         }
         match decide(a, &policy, disabled, &recent, now) {
             RecoveryDecision::Recover => {

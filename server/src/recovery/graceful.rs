@@ -47,7 +47,7 @@ async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<Instan
     let discovery = &node.config.discovery;
     let snapshot = node.analysis.get();
     let replica_keys = snapshot.topology.replicas_of(master_key).to_vec();
-    let mut fresh = reprobe(rec, &[master_key.clone()]).await;
+    let mut fresh = reprobe(rec, std::slice::from_ref(master_key)).await;
     let master = fresh.pop().ok_or_else(|| RecoveryError::Failed(format!("master {master_key} is unreachable")))?;
     let replicas = reprobe(rec, &replica_keys).await;
     let target = match designated {

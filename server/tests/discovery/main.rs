@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../support/mariadb.rs"]
+#[path = "../support/mariadb/mod.rs"]
 mod mariadb;
 
 mod harness;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
-#[path = "../support/mariadb.rs"]
+#[path = "../support/mariadb/mod.rs"]
 mod mariadb;
 
 mod bad_start;

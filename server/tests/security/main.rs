@@ -13,7 +13,7 @@
 #[allow(dead_code)]
 #[path = "../processes/harness.rs"]
 mod harness;
-#[path = "../support/mariadb.rs"]
+#[path = "../support/mariadb/mod.rs"]
 mod mariadb;
 mod support;
 

@@ -10,7 +10,7 @@
 #[path = "../processes/harness.rs"]
 #[allow(dead_code)]
 mod harness;
-#[path = "../support/mariadb.rs"]
+#[path = "../support/mariadb/mod.rs"]
 mod mariadb;
 
 mod setup;
