@@ -22,6 +22,12 @@ pub enum Invocation {
         /// `--ignore-raft-setup` given.
         ignore_raft_setup: bool,
     },
+    /// `reset-raft-state`: set this node's raft log, vote and snapshots aside so that it rejoins
+    /// as a new member by snapshot (only while the node is stopped).
+    ResetRaftState {
+        /// Config file.
+        config: Option<PathBuf>,
+    },
     /// `--help`.
     Help,
     /// `--version`.
@@ -36,11 +42,15 @@ pub struct UsageError(pub String);
 /// Usage text.
 pub const USAGE: &str = "\
 usage: orchestrator [--config FILE] http
+       orchestrator [--config FILE] reset-raft-state
        orchestrator [--config FILE] -c <command> [options]
 
   --config FILE, -config FILE   orchestrator JSON config (default: /etc/orchestrator.conf.json,
                                 conf/orchestrator.conf.json, orchestrator.conf.json)
   http                          run this node: raft member, HTTP API and dashboard
+  reset-raft-state              with the node stopped: set RaftDataDir's log, vote and snapshots
+                                aside (into RaftDataDir/discarded-*); the next start rejoins the
+                                cluster as a new member and receives a snapshot from the leader
   -c <command>                  CLI mode (refused when RaftEnabled is true: use the HTTP API
                                 or orchestrator-client against the raft leader)
   --version, --help";
@@ -51,6 +61,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     let mut config = None;
     let mut command = None;
     let mut http = false;
+    let mut reset = false;
     let mut ignore_raft_setup = false;
     let mut i = 0;
     while i < args.len() {
@@ -76,6 +87,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
             (true, "version") => return Ok(Invocation::Version),
             (true, "debug" | "verbose" | "stack" | "quiet") => {}
             (false, "http") => http = true,
+            (false, "reset-raft-state") if command.is_none() => reset = true,
             (false, _) if command.is_some() => {} // CLI-mode arguments
             (true, _) if command.is_some() => {
                 // CLI-mode options such as -i host:port take a value.
@@ -86,6 +98,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
             _ => return Err(UsageError(format!("unexpected argument {arg:?}\n\n{USAGE}"))),
         }
         i += 1;
+    }
+    if reset {
+        if http || command.is_some() {
+            return Err(UsageError("reset-raft-state runs alone, without http or -c".into()));
+        }
+        return Ok(Invocation::ResetRaftState { config });
     }
     match (http, command) {
         (true, Some(_)) => Err(UsageError("give either http or -c <command>, not both".into())),
@@ -135,6 +153,13 @@ mod tests {
             Invocation::Cli { command, .. } => assert_eq!(command, "begin-downtime"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn reset_raft_state() {
+        let want = Invocation::ResetRaftState { config: Some(PathBuf::from("/x.json")) };
+        assert_eq!(parse(&args("--config /x.json reset-raft-state")).unwrap(), want);
+        assert!(parse(&args("--config /x.json reset-raft-state http")).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use thiserror::Error;
 
 use crate::config::ConfigError;
+use crate::raft::disk_state::{DirError, DiskError};
 use crate::raft::log_store::LogOpenError;
 use crate::store::StoreError;
 
@@ -19,10 +20,19 @@ pub enum StartError {
     Config(#[from] ConfigError),
     /// The backend DB cannot be reached or set up.
     #[error("cannot reach backend DB: {0}")]
-    Backend(#[from] StoreError),
+    Backend(StoreError),
+    /// The backend DB's data is damaged (never started on: see `StoreError::Corrupt`).
+    #[error("refusing to start: {0}")]
+    BackendCorrupt(StoreError),
     /// The raft log or vote cannot be opened.
     #[error("cannot set up raft: {0}")]
     RaftLog(#[from] LogOpenError),
+    /// `RaftDataDir` is in use or unusable.
+    #[error("cannot set up raft: {0}")]
+    RaftDir(#[from] DirError),
+    /// Raft state is partly missing or contradicts the backend (see `raft::disk_state`).
+    #[error("refusing to start: {0}")]
+    RaftState(#[from] DiskError),
     /// Raft itself refused to start (bad config, unreadable state machine or snapshot).
     #[error("cannot set up raft: {0}")]
     Raft(String),
@@ -36,4 +46,14 @@ pub enum StartError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> Self {
+        if e.is_corruption() {
+            StartError::BackendCorrupt(e)
+        } else {
+            StartError::Backend(e)
+        }
+    }
 }

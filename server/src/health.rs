@@ -1,7 +1,7 @@
 //! Backend health tick: write this node's health row every second; yield leadership after
 //! `BackendHealthYieldSeconds` of failures and stop the node after `BackendHealthExitSeconds`.
-//! Also turns a stopped raft core into a fatal node condition, and checkpoints the SQLite WAL
-//! every few seconds (outside the apply path).
+//! Also turns a stopped raft core or a corrupt backend into a fatal node condition, and
+//! checkpoints the SQLite WAL (outside the apply path) so that it stays bounded.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -10,6 +10,36 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::node::Node;
+
+/// Every how many ticks (seconds) the SQLite WAL is checkpointed with TRUNCATE, which waits for
+/// readers and shrinks the file; the other ticks run a PASSIVE checkpoint.
+const WAL_TRUNCATE_EVERY: u64 = 5;
+/// Every how many ticks the backend's integrity is checked (SQLite `quick_check`).
+const INTEGRITY_CHECK_EVERY: u64 = 30;
+
+/// Fail-stop: the moment the raft core stops (a fatal storage error, or a panic, which drops its
+/// metrics channel) the node is marked failed, so health endpoints turn unhealthy at once and
+/// the binary exits non-zero instead of serving stale data as a member.
+pub async fn watch_raft_core(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+    let mut metrics = node.raft.metrics();
+    loop {
+        if let Err(fatal) = &metrics.borrow_and_update().running_state {
+            node.fail(format!("raft stopped: {fatal}"));
+            return;
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            changed = metrics.changed() => {
+                if changed.is_err() {
+                    if !*shutdown.borrow() {
+                        node.fail("raft core stopped unexpectedly (panicked); see the log above".into());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+}
 
 /// Runs until shutdown or a fatal condition.
 pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
@@ -28,9 +58,16 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         ticks += 1;
-        if ticks.is_multiple_of(5) {
-            if let Err(e) = node.store.checkpoint().await {
-                tracing::debug!(error = %e, "WAL checkpoint skipped");
+        if let Err(e) = node.store.checkpoint(ticks.is_multiple_of(WAL_TRUNCATE_EVERY)).await {
+            tracing::debug!(error = %e, "WAL checkpoint skipped");
+        }
+        if ticks.is_multiple_of(INTEGRITY_CHECK_EVERY) {
+            if let Err(e) = node.store.integrity_check().await {
+                if e.is_corruption() {
+                    node.fail(e.to_string());
+                    return;
+                }
+                tracing::warn!(error = %e, "backend integrity check could not run");
             }
         }
         // A failing write can take the whole 2 s timeout: the failure began when it was issued.
@@ -45,6 +82,10 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             }
             outcome => {
                 let reason = match outcome {
+                    Ok(Err(e)) if e.is_corruption() => {
+                        node.fail(e.to_string());
+                        return;
+                    }
                     Ok(Err(e)) => e.to_string(),
                     _ => "timed out".to_string(),
                 };

@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use server::cli::{self, Invocation, CLI_REFUSED_IN_RAFT, USAGE};
 use server::config::NodeConfig;
 use server::node::{self, Listeners};
+use server::raft::disk_state;
+use server::raft::state_machine::StateMachine;
+use server::store::Store;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,7 +28,9 @@ fn main() -> ExitCode {
             println!("orchestrator-rs {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
-        Invocation::Http { ref config } | Invocation::Cli { ref config, .. } => config.clone(),
+        Invocation::Http { ref config }
+        | Invocation::Cli { ref config, .. }
+        | Invocation::ResetRaftState { ref config } => config.clone(),
     };
     init_tracing();
     let path = match cli::find_config(config_path) {
@@ -44,6 +49,9 @@ fn main() -> ExitCode {
     };
     if !config.unknown_keys.is_empty() {
         tracing::warn!(keys = %config.unknown_keys.join(", "), "config keys not used by orchestrator-rs (ignored)");
+    }
+    if let Invocation::ResetRaftState { .. } = invocation {
+        return reset_raft_state(&config);
     }
     if let Invocation::Cli { command, ignore_raft_setup, .. } = invocation {
         if config.raft_enabled && !ignore_raft_setup {
@@ -72,6 +80,46 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn reset_raft_state(config: &NodeConfig) -> ExitCode {
+    let dir = &config.raft_data_dir;
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("orchestrator: reset-raft-state: {e}");
+        ExitCode::FAILURE
+    };
+    let _lock = match disk_state::DirLock::acquire(dir) {
+        Ok(l) => l,
+        Err(e) => return fail(&e),
+    };
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let outcome = match disk_state::reset(dir, secs) {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    let cleared = runtime.block_on(async {
+        let store = Store::open(&config.backend, std::time::Duration::from_secs(5)).await?;
+        StateMachine::clear_backend(&store).await
+    });
+    if let Err(e) = cleared {
+        return fail(&format!(
+            "raft files were set aside but the backend's replicated state could not be cleared ({e}); \
+             run reset-raft-state again once the backend is reachable"
+        ));
+    }
+    match &outcome.aside {
+        Some(aside) => println!("raft log and snapshots of {} set aside in {}", dir.display(), aside.display()),
+        None => println!("no raft log or snapshots in {}", dir.display()),
+    }
+    println!(
+        "backend replicated state cleared; vote {}; start the node to rejoin by snapshot from the leader",
+        if outcome.vote_kept { "kept" } else { "absent or unreadable (set aside)" }
+    );
+    ExitCode::SUCCESS
 }
 
 async fn run(config: NodeConfig) -> anyhow::Result<()> {
@@ -106,4 +154,11 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sqlx=warn,tower_http=warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    // A panic anywhere is logged as an error line; a panic in the raft core also stops the node
+    // (server::health::watch_raft_core).
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(%info, "PANIC");
+        default_hook(info);
+    }));
 }

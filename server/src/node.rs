@@ -21,9 +21,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::error::StartError;
 use crate::probe::Prober;
+use crate::raft::disk_state::DirLock;
 use crate::raft::log_store::LogStore;
 use crate::raft::network::{Network, NetworkFaults};
-use crate::raft::state_machine::StateMachine;
 use crate::raft::Raft;
 use crate::store::Store;
 
@@ -114,6 +114,16 @@ impl Node {
         self.backend_ok.load(Ordering::Relaxed)
     }
 
+    /// Whether this node may serve as a healthy member: no fatal condition, and a raft core that
+    /// is still running (a panicked core drops its metrics channel; a stopped one reports why).
+    pub fn is_running(&self) -> bool {
+        if self.fatal.borrow().is_some() {
+            return false;
+        }
+        let metrics = self.raft.metrics();
+        metrics.has_changed().is_ok() && metrics.borrow().running_state.is_ok()
+    }
+
     /// Marks the node as failed; the binary exits non-zero.
     pub fn fail(&self, reason: String) {
         tracing::error!(%reason, "FATAL: node must stop");
@@ -133,6 +143,8 @@ pub struct NodeHandle {
     pub fatal: watch::Receiver<Option<String>>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// `RaftDataDir` stays this node's until the handle is dropped.
+    _dir_lock: DirLock,
 }
 
 impl NodeHandle {
@@ -177,10 +189,8 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
     let id = config.node_id();
     let security = Arc::new(crate::auth::Security::load(&config)?);
     let store = Store::open(&config.backend, Duration::from_secs(5)).await?;
-    let log_store = LogStore::open(&config.raft_data_dir)?;
-    let state_machine = StateMachine::open(store.clone(), &config.raft_data_dir, config.backend_exit_after)
-        .await
-        .map_err(|e| StartError::Raft(format!("unreadable state machine or snapshot: {e}")))?;
+    let storage = crate::raft::open::open(&config.raft_data_dir, &store, config.backend_exit_after).await?;
+    let (dir_lock, log_store, state_machine) = (storage.lock, storage.log, storage.state_machine);
     let faults = Arc::new(NetworkFaults::default());
     let network = Network::secured(faults.clone(), config.raft.heartbeat.max(Duration::from_millis(200)), &security)
         .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
@@ -253,9 +263,10 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
     tasks.push(tokio::spawn(crate::leadership::run(node.clone(), shutdown_rx.clone())));
     tasks.push(node.prober.start(shutdown_rx.clone()));
     tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
+    tasks.push(tokio::spawn(crate::health::watch_raft_core(node.clone(), shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::health::run(node.clone(), shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
-    Ok(NodeHandle { node, http_addr, raft_addr, fatal: fatal_rx, shutdown: shutdown_tx, tasks })
+    Ok(NodeHandle { node, http_addr, raft_addr, fatal: fatal_rx, shutdown: shutdown_tx, tasks, _dir_lock: dir_lock })
 }
 
 /// A pristine node (no log, no vote) initializes with the full fixed member list; every node

@@ -65,7 +65,8 @@ impl Node {
     /// from a quorum — forever while cut off (fault test t21).
     pub fn is_leader_with_quorum(&self) -> bool {
         let m = self.raft.metrics().borrow().clone();
-        m.state == ServerState::Leader
+        self.is_running()
+            && m.state == ServerState::Leader
             && m.current_leader == Some(self.id)
             && m.millis_since_quorum_ack
                 .is_some_and(|ms| u128::from(ms) < self.config.raft.election_timeout.as_millis())

@@ -23,8 +23,14 @@ impl Node {
         let state = state_name(m.state);
         let leader_known = m.current_leader.is_some();
         let is_leader = m.state == ServerState::Leader && m.current_leader == Some(self.id);
-        let healthy = (is_leader && self.is_leader_with_quorum())
-            || (m.state == ServerState::Follower && leader_known && m.current_leader != Some(self.id));
+        // A follower that has applied nothing yet (a new or wiped member waiting for its
+        // snapshot) knows a leader but would serve an empty store: not healthy until it has.
+        let healthy = self.is_running()
+            && ((is_leader && self.is_leader_with_quorum())
+                || (m.state == ServerState::Follower
+                    && leader_known
+                    && m.current_leader != Some(self.id)
+                    && m.last_applied.is_some()));
         let leader_uri = match m.current_leader {
             Some(id) => self.leader_uri(id).await,
             None => None,

@@ -5,6 +5,7 @@ mod audit_api;
 mod audit_json;
 mod instance_json;
 mod internal;
+pub mod path_guard;
 pub mod proxy;
 mod raft_api;
 mod reads;
@@ -93,6 +94,7 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         .with_state(node.clone())
         .merge(site::router(node, leptos))
         .layer(from_fn_with_state(security, crate::auth::authenticate))
+        .layer(axum::middleware::from_fn(path_guard::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

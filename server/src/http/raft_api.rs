@@ -19,9 +19,10 @@ pub async fn leader_check(State(node): State<Arc<Node>>) -> Response {
 
 /// `GET /api/leader-check/:code`: as above, answering `code` instead of 404.
 pub async fn leader_check_code(State(node): State<Arc<Node>>, Path(code): Path<String>) -> Response {
-    match code.parse::<u16>().ok().and_then(|c| StatusCode::from_u16(c).ok()).filter(|c| c.as_u16() >= 100) {
+    // Informational codes (1xx) cannot carry the answer's body; only final statuses are accepted.
+    match code.parse::<u16>().ok().filter(|c| (200..=599).contains(c)).and_then(|c| StatusCode::from_u16(c).ok()) {
         Some(status) => leader_check_with(&node, status),
-        None => error(ApiError::Validation(format!("invalid HTTP status code {code:?}"))),
+        None => error(ApiError::Validation(format!("invalid HTTP status code {code:?}: expected 200 to 599"))),
     }
 }
 

@@ -2,9 +2,9 @@
 //!
 //! A record is `len: u32 LE | crc32: u32 LE | kind: u8 | payload` where `len` counts
 //! `kind + payload`. The file is only ever appended to (and rewritten whole by compaction), so
-//! after a crash the only damage possible is a torn last record, which replay cuts off: it was
-//! never acknowledged, because acknowledgement waits for fdatasync. A bad record anywhere else is
-//! corruption and stops the node.
+//! after a crash the only damage possible is a torn final record, which replay cuts off: it was
+//! never acknowledged, because acknowledgement waits for fdatasync. A bad record followed by any
+//! valid one is corruption and stops the node, naming the offset.
 
 use std::collections::BTreeMap;
 
@@ -115,40 +115,64 @@ pub struct Replay {
     pub valid_len: usize,
 }
 
+/// Largest record this build writes or accepts (an entry is a batch of at most a few hundred
+/// commands; anything bigger is a damaged length field).
+pub const MAX_RECORD: usize = 64 * 1024 * 1024;
+
 /// Replays a whole file image.
+///
+/// Only the *final* record may be damaged: a crash can tear the last write, which was never
+/// acknowledged because acknowledgement waits for fdatasync. A record is final when no valid
+/// record follows it anywhere in the file; a bad record (length, kind or checksum) with a valid
+/// record after it is corruption of acknowledged data and an error naming its offset.
 pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
     let mut contents = LogContents::default();
     let mut pos = 0usize;
     while pos < bytes.len() {
-        let rest = bytes.len() - pos;
-        if rest < HEADER {
-            break; // torn header at the tail
-        }
-        let len = u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]) as usize;
-        let crc = u32::from_le_bytes([bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]]);
-        let end = pos + HEADER + len;
-        if len == 0 || end > bytes.len() {
-            if len == 0 && end < bytes.len() {
-                return Err(LogFileError::Corrupt { offset: pos, reason: "zero-length record".into() });
+        let body = match frame_at(bytes, pos) {
+            Ok(body) => body,
+            Err(reason) => {
+                if let Some(next) = next_valid_record(bytes, pos + 1) {
+                    return Err(LogFileError::Corrupt {
+                        offset: pos,
+                        reason: format!("{reason}, but a valid record follows at byte offset {next}"),
+                    });
+                }
+                break; // the torn final record of a crash
             }
-            break; // torn body at the tail
-        }
-        let body = &bytes[pos + HEADER..end];
-        if crc32fast::hash(body) != crc {
-            if end == bytes.len() {
-                break; // the last record was torn
-            }
-            return Err(LogFileError::Corrupt { offset: pos, reason: "checksum mismatch".into() });
-        }
+        };
         match decode(body) {
             Ok(Record::Entry(entry)) => contents.insert(*entry),
             Ok(Record::Truncate(index)) => contents.truncate(index),
             Ok(Record::Purge(log_id)) => contents.purge(log_id),
             Err(reason) => return Err(LogFileError::Corrupt { offset: pos, reason }),
         }
-        pos = end;
+        pos += HEADER + body.len();
     }
     Ok(Replay { contents, valid_len: pos })
+}
+
+/// The body (`kind + payload`) of a well-framed record at `pos`, or why there is none.
+fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], &'static str> {
+    let header = bytes.get(pos..pos + HEADER).ok_or("incomplete record header")?;
+    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
+    let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+    if len == 0 || len > MAX_RECORD {
+        return Err("impossible record length");
+    }
+    let body = bytes.get(pos + HEADER..pos + HEADER + len).ok_or("record runs past the end of the file")?;
+    if !matches!(body[0], KIND_ENTRY | KIND_TRUNCATE | KIND_PURGE) {
+        return Err("unknown record kind");
+    }
+    if crc32fast::hash(body) != crc {
+        return Err("checksum mismatch");
+    }
+    Ok(body)
+}
+
+/// Offset of the first well-framed record at or after `from`, if any.
+fn next_valid_record(bytes: &[u8], from: usize) -> Option<usize> {
+    (from..bytes.len().saturating_sub(HEADER)).find(|&p| frame_at(bytes, p).is_ok())
 }
 
 fn decode(body: &[u8]) -> Result<Record, String> {
@@ -239,6 +263,51 @@ mod tests {
         let mut bytes = image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
         bytes[HEADER + 2] ^= 0xff;
         assert!(matches!(replay(&bytes), Err(LogFileError::Corrupt { offset: 0, .. })));
+    }
+
+    fn ten_entries() -> Vec<u8> {
+        image(&(1..=10).map(|i| Record::Entry(Box::new(entry(1, i)))).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_damaged_length_field_in_the_middle_is_corruption_not_a_torn_tail() {
+        let mut bytes = ten_entries();
+        let third = replay(&bytes).unwrap();
+        assert_eq!(third.contents.entries.len(), 10);
+        // Offset of the fourth record: walk three frames.
+        let mut pos = 0;
+        for _ in 0..3 {
+            let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+            pos += HEADER + len;
+        }
+        bytes[pos..pos + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        match replay(&bytes) {
+            Err(LogFileError::Corrupt { offset, reason }) => {
+                assert_eq!(offset, pos);
+                assert!(reason.contains("valid record follows"), "{reason}");
+            }
+            other => panic!("expected corruption at {pos}, got {other:?}"),
+        }
+        // A length that still fits the file but is wrong is caught the same way.
+        let mut bytes = ten_entries();
+        bytes[pos..pos + 4].copy_from_slice(&40u32.to_le_bytes());
+        assert!(matches!(replay(&bytes), Err(LogFileError::Corrupt { offset, .. }) if offset == pos));
+    }
+
+    #[test]
+    fn an_incomplete_or_zero_filled_final_record_is_a_torn_tail() {
+        let full = ten_entries();
+        for cut in [1, 5, HEADER, HEADER + 3] {
+            let bytes = &full[..full.len() - cut];
+            let r = replay(bytes).unwrap();
+            assert_eq!(r.contents.entries.len(), 9, "cut {cut}");
+            assert!(r.valid_len < bytes.len());
+        }
+        // A crash after the file grew but before the data reached it leaves zeros.
+        let mut zeros = full.clone();
+        zeros.extend_from_slice(&[0u8; 4096]);
+        let r = replay(&zeros).unwrap();
+        assert_eq!((r.contents.entries.len(), r.valid_len), (10, full.len()));
     }
 
     #[test]

@@ -5,8 +5,7 @@
 //! the writer thread after fdatasync (see `log_writer`).
 
 use std::fmt::Debug;
-use std::fs::OpenOptions;
-use std::io::{self, Read};
+use std::io;
 use std::ops::RangeBounds;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
@@ -17,11 +16,11 @@ use openraft::{Entry, LogId, OptionalSend, RaftLogReader, StorageError, StorageI
 use thiserror::Error;
 
 use super::log_file::{encode_entry, encode_purge, encode_truncate, replay, LogContents, LogFileError};
-use super::log_writer::{self, replace_durably, Done, WriteOp, WriterStats};
+use super::log_disk::{LogDisk, OsDisk};
+use super::log_writer::{self, Done, WriteOp, WriterStats};
 use super::TypeConfig;
 
-const LOG_FILE: &str = "raft-log.bin";
-const VOTE_FILE: &str = "raft-vote.json";
+use super::disk_state::VOTE_FILE;
 
 /// Why the raft log could not be opened.
 #[derive(Debug, Error)]
@@ -57,7 +56,7 @@ pub enum LogOpenError {
 pub struct LogStore {
     contents: Arc<Mutex<LogContents>>,
     writer: Sender<WriteOp>,
-    vote_path: PathBuf,
+    disk: Arc<dyn LogDisk>,
     vote: Arc<Mutex<Option<Vote<u64>>>>,
     stats: Arc<WriterStats>,
 }
@@ -65,28 +64,42 @@ pub struct LogStore {
 impl LogStore {
     /// Opens (or creates) the log in `dir`, replaying it and cutting a torn tail.
     pub fn open(dir: &Path) -> Result<Self, LogOpenError> {
+        let disk = OsDisk::new(dir).map_err(|source| LogOpenError::Io { dir: dir.to_path_buf(), source })?;
+        Self::open_on(Arc::new(disk), dir)
+    }
+
+    /// Opens the log on any [`LogDisk`] (`dir` only names it in errors).
+    pub fn open_on(disk: Arc<dyn LogDisk>, dir: &Path) -> Result<Self, LogOpenError> {
         let io_err = |source| LogOpenError::Io { dir: dir.to_path_buf(), source };
-        std::fs::create_dir_all(dir).map_err(io_err)?;
-        let path = dir.join(LOG_FILE);
-        let mut bytes = Vec::new();
-        if path.exists() {
-            std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io_err)?;
-        }
+        let bytes = disk.read_log().map_err(io_err)?.unwrap_or_default();
         let replayed = replay(&bytes).map_err(|source| LogOpenError::Corrupt { dir: dir.to_path_buf(), source })?;
-        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io_err)?;
         if replayed.valid_len < bytes.len() {
             tracing::warn!(
+                at = replayed.valid_len,
                 cut = bytes.len() - replayed.valid_len,
-                "raft log had a torn last record (crash during write); cutting it off"
+                "raft log ends with a torn final record (a crash during a write that was never acknowledged); cutting it off"
             );
-            file.set_len(replayed.valid_len as u64).and_then(|_| file.sync_all()).map_err(io_err)?;
         }
-        let vote_path = dir.join(VOTE_FILE);
-        let vote = read_vote_file(&vote_path)?;
+        disk.open_log(replayed.valid_len as u64).map_err(io_err)?;
+        let vote = match disk.read_vote().map_err(io_err)? {
+            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| LogOpenError::BadVote {
+                path: dir.join(VOTE_FILE),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
         let contents = Arc::new(Mutex::new(replayed.contents));
         let stats = Arc::new(WriterStats::default());
-        let writer = log_writer::spawn(path, file, contents.clone(), stats.clone()).map_err(io_err)?;
-        Ok(LogStore { contents, writer, vote_path, vote: Arc::new(Mutex::new(vote)), stats })
+        let writer = log_writer::spawn(disk.clone(), contents.clone(), stats.clone()).map_err(io_err)?;
+        Ok(LogStore { contents, writer, disk, vote: Arc::new(Mutex::new(vote)), stats })
+    }
+
+    /// What the log holds: (last log id, last purged id, highest term of any retained entry).
+    pub fn summary(&self) -> (Option<LogId<u64>>, Option<LogId<u64>>, u64) {
+        let Ok(guard) = self.contents.lock() else { return (None, None, 0) };
+        let last = guard.entries.values().next_back().map(|e| e.log_id).or(guard.last_purged);
+        let max_term = guard.entries.values().map(|e| e.log_id.leader_id.term).max().unwrap_or(0);
+        (last, guard.last_purged, max_term)
     }
 
     /// (appends received, fdatasync calls): group commit makes the second much smaller under load.
@@ -134,22 +147,35 @@ impl LogStore {
     }
 }
 
-fn read_vote_file(path: &Path) -> Result<Option<Vote<u64>>, LogOpenError> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| LogOpenError::BadVote { path: path.to_path_buf(), reason: e.to_string() }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(LogOpenError::BadVote { path: path.to_path_buf(), reason: e.to_string() }),
-    }
-}
-
+/// Entries of `range` that the log holds. What it returns is contiguous and starts at the range's
+/// start or at the first retained entry: a gap inside the log is an error, never a shorter answer.
 fn read_range(
     contents: &Mutex<LogContents>,
     range: impl RangeBounds<u64>,
 ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
     let guard = contents.lock().map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")))?;
-    Ok(guard.entries.range(range).map(|(_, e)| e.clone()).collect())
+    let entries: Vec<Entry<TypeConfig>> = guard.entries.range(range).map(|(_, e)| e.clone()).collect();
+    if let Some(gap) = entries.windows(2).find(|w| w[1].log_id.index != w[0].log_id.index + 1) {
+        let reason = format!("raft log has a gap between {} and {}", gap[0].log_id.index, gap[1].log_id.index);
+        return Err(StorageIOError::read_logs(&io::Error::other(reason)).into());
+    }
+    Ok(entries)
+}
+
+/// Entries `[start, end)` for replication: the whole range (up to openraft's size hint) or an
+/// error. A range that begins inside the purged part is an error, so that a lagging follower can
+/// never be sent a shorter range than the one its `prev_log_id` describes.
+fn read_exact(contents: &Mutex<LogContents>, start: u64, end: u64) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+    let entries = read_range(contents, start..end)?;
+    let first = entries.first().map(|e| e.log_id.index);
+    if start < end && first != Some(start) {
+        let reason = format!(
+            "raft log entries [{start}, {end}) requested but the log holds them from {}",
+            first.map_or_else(|| "nowhere".to_string(), |f| f.to_string())
+        );
+        return Err(StorageIOError::read_logs(&io::Error::other(reason)).into());
+    }
+    Ok(entries)
 }
 
 impl RaftLogReader<TypeConfig> for LogStore {
@@ -158,6 +184,10 @@ impl RaftLogReader<TypeConfig> for LogStore {
         range: RB,
     ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
         read_range(&self.contents, range)
+    }
+
+    async fn limited_get_log_entries(&mut self, start: u64, end: u64) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+        read_exact(&self.contents, start, end)
     }
 }
 
@@ -177,8 +207,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn save_vote(&mut self, vote: &Vote<u64>) -> Result<(), StorageError<u64>> {
         let bytes = serde_json::to_vec(vote).map_err(|e| StorageIOError::write_vote(&e))?;
-        let path = self.vote_path.clone();
-        tokio::task::spawn_blocking(move || replace_durably(&path, &bytes))
+        let disk = self.disk.clone();
+        tokio::task::spawn_blocking(move || disk.write_vote(&bytes))
             .await
             .map_err(|e| StorageIOError::write_vote(&io::Error::other(e.to_string())))?
             .map_err(|e| StorageIOError::write_vote(&e))?;
@@ -245,6 +275,20 @@ mod tests {
         let mut reopened = LogStore::open(dir.path()).unwrap();
         let state = reopened.get_log_state().await.unwrap();
         assert_eq!(state.last_log_id.map(|l| l.index), Some(200));
+    }
+
+    #[tokio::test]
+    async fn replication_reads_are_whole_or_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = LogStore::open(dir.path()).unwrap();
+        store.append_detached((1..=10).map(entry).collect()).unwrap().await.unwrap().unwrap();
+        store.purge(entry(4).log_id).await.unwrap();
+        assert_eq!(store.limited_get_log_entries(5, 8).await.unwrap().len(), 3);
+        // Asking for purged entries must not silently answer with the retained ones.
+        assert!(store.limited_get_log_entries(2, 8).await.is_err());
+        assert!(store.limited_get_log_entries(11, 12).await.is_err());
+        // openraft's plain reader still answers with what exists (its contract allows it).
+        assert_eq!(store.try_get_log_entries(0..100).await.unwrap().len(), 6);
     }
 
     #[tokio::test]

@@ -6,15 +6,14 @@
 //! After an I/O error the writer refuses everything that follows: the file's state is unknown and
 //! raft must stop rather than acknowledge on top of it.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use openraft::storage::LogFlushed;
 
+use super::log_disk::LogDisk;
 use super::log_file::{encode_all, LogContents};
 use super::TypeConfig;
 
@@ -63,23 +62,17 @@ pub struct WriterStats {
     pub syncs: AtomicU64,
 }
 
-/// Starts the writer thread on `file` (opened for append at `path`).
-pub fn spawn(
-    path: PathBuf,
-    file: File,
-    contents: Arc<Mutex<LogContents>>,
-    stats: Arc<WriterStats>,
-) -> io::Result<Sender<WriteOp>> {
+/// Starts the writer thread on `disk`, whose log file is open.
+pub fn spawn(disk: Arc<dyn LogDisk>, contents: Arc<Mutex<LogContents>>, stats: Arc<WriterStats>) -> io::Result<Sender<WriteOp>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("raft-log-writer".into())
-        .spawn(move || Writer { path, file, contents, stats, failed: None }.run(rx))?;
+        .spawn(move || Writer { disk, contents, stats, failed: None }.run(rx))?;
     Ok(tx)
 }
 
 struct Writer {
-    path: PathBuf,
-    file: File,
+    disk: Arc<dyn LogDisk>,
     contents: Arc<Mutex<LogContents>>,
     stats: Arc<WriterStats>,
     failed: Option<(io::ErrorKind, String)>,
@@ -121,7 +114,7 @@ impl Writer {
             }
             buf.extend_from_slice(&op.bytes);
         }
-        let result = self.file.write_all(&buf).and_then(|_| self.file.sync_data());
+        let result = self.disk.append_log(&buf).and_then(|_| self.disk.sync_log());
         if result.is_ok() {
             self.stats.syncs.fetch_add(1, Ordering::Relaxed);
         }
@@ -134,7 +127,7 @@ impl Writer {
 
     /// Rewrites the file with only the live entries when it has grown large and mostly dead.
     fn maybe_compact(&mut self) -> io::Result<()> {
-        let size = self.file.metadata()?.len();
+        let size = self.disk.log_len()?;
         if size < COMPACT_MIN_BYTES {
             return Ok(());
         }
@@ -145,33 +138,8 @@ impl Writer {
         if (image.len() as u64) * 2 > size {
             return Ok(());
         }
-        let tmp = self.path.with_extension("compact");
-        write_durably(&tmp, &image)?;
-        std::fs::rename(&tmp, &self.path)?;
-        sync_dir(&self.path)?;
-        self.file = OpenOptions::new().append(true).open(&self.path)?;
+        self.disk.replace_log(&image)?;
         tracing::info!(before = size, after = image.len(), "raft log compacted");
         Ok(())
     }
-}
-
-/// Writes `bytes` to `path` and fsyncs it.
-pub fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().create(true).write(true).truncate(true).open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-/// Fsyncs the directory holding `path`, so a rename in it is durable.
-pub fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    File::open(dir)?.sync_all()
-}
-
-/// Atomically replaces `path` with `bytes` (write temp, fsync, rename, fsync dir).
-pub fn replace_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    write_durably(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
-    sync_dir(path)
 }

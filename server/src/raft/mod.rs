@@ -7,13 +7,17 @@
 //! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
 //! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
 //! | membership                                  | fixed `RaftNodes`, node id = hash of the address text |
+//! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part |
 
 #![allow(clippy::result_large_err)] // openraft's StorageError is large by design
 
+pub mod disk_state;
+pub mod log_disk;
 pub mod log_file;
 pub mod log_store;
 pub mod log_writer;
 pub mod network;
+pub mod open;
 pub mod rpc;
 pub mod snapshot_file;
 pub mod state_machine;

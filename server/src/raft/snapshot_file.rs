@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use openraft::{BasicNode, SnapshotMeta};
 use serde::{Deserialize, Serialize};
 
-use super::log_writer::replace_durably;
+use super::log_disk::replace_durably;
 use crate::store::replicated::ReplicatedTables;
 
 /// Snapshot format version written by this build.
@@ -39,7 +39,7 @@ pub struct SnapshotFiles {
 impl SnapshotFiles {
     /// Uses (and creates) `dir/snapshots`.
     pub fn open(dir: &Path) -> io::Result<Self> {
-        let snap_dir = dir.join("snapshots");
+        let snap_dir = dir.join(super::disk_state::SNAPSHOT_DIR);
         std::fs::create_dir_all(&snap_dir)?;
         Ok(SnapshotFiles { path: snap_dir.join("current.json") })
     }

@@ -73,6 +73,22 @@ impl StateMachine {
         Ok(sm)
     }
 
+    /// The last applied log id recorded in the backend (before the state machine is opened).
+    pub async fn backend_applied(store: &Store) -> Result<Option<LogId<u64>>, StorageError<u64>> {
+        let mut conn = store.pool().acquire().await.map_err(read_err)?;
+        Ok(decode_meta::<Option<LogId<u64>>>(read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?)?.flatten())
+    }
+
+    /// Clears every replicated table and the applied/membership bookkeeping, in one
+    /// transaction: the backend then describes nothing, and raft feeds it a snapshot.
+    pub async fn clear_backend(store: &Store) -> Result<(), StoreError> {
+        let mut tx = store.pool().begin().await?;
+        replicated::restore(&mut tx, &ReplicatedTables::default()).await?;
+        sqlx::query("DELETE FROM raft_sm_meta").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn restore(&mut self, meta: &SnapshotMeta<u64, BasicNode>, data: &[u8]) -> Result<(), StorageError<u64>> {
         let payload = decode_payload(data).map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
         let write_err = |e: StoreError| -> StorageError<u64> {
@@ -189,7 +205,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 }
                 // Bad data is fatal at once; a backend that does not answer gets retried for a
                 // while (the health check yields leadership meanwhile), then is fatal too.
-                Err(e @ StoreError::Malformed(_)) => {
+                Err(e) if matches!(e, StoreError::Malformed(_)) || e.is_corruption() => {
                     tracing::error!(error = %e, "FATAL: cannot apply raft entries");
                     return Err(sm_err(e));
                 }

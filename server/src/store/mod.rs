@@ -44,6 +44,51 @@ pub enum StoreError {
     /// Stored data does not decode.
     #[error("backend data is malformed: {0}")]
     Malformed(String),
+    /// The backend's files are damaged (SQLite's integrity check, or a corruption error of either
+    /// backend). Never retried: the node stops. Recovery is in docs/operations.md.
+    #[error("backend database is corrupt ({what}): {detail}; {CORRUPT_HINT}")]
+    Corrupt {
+        /// Which backend.
+        what: String,
+        /// What the check or the driver said.
+        detail: String,
+    },
+}
+
+/// What an operator does about a corrupt backend.
+pub const CORRUPT_HINT: &str = "stop the node, move the SQLite file (or drop the MySQL backend \
+database) aside and start it again: the node then rebuilds its state from a snapshot (docs/operations.md)";
+
+/// SQLite primary result codes that mean damaged files.
+const SQLITE_CORRUPT: i64 = 11;
+const SQLITE_NOTADB: i64 = 26;
+/// MySQL/MariaDB error numbers that mean damaged or vanished tables: ER_NOT_FORM_FILE,
+/// ER_NOT_KEYFILE, ER_CRASHED_ON_USAGE, ER_CRASHED_ON_REPAIR, ER_NO_SUCH_TABLE (the schema this
+/// node created is gone), ER_INDEX_CORRUPT, ER_TABLE_CORRUPT.
+const MYSQL_CORRUPT: &[u16] = &[1033, 1034, 1194, 1195, 1146, 1712, 1877];
+
+/// Whether a driver error says the backend's data is damaged (as opposed to unreachable).
+pub fn is_corruption(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else { return false };
+    if let Some(m) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return MYSQL_CORRUPT.contains(&m.number());
+    }
+    if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        let primary = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+        return matches!(primary, Some(SQLITE_CORRUPT | SQLITE_NOTADB));
+    }
+    false
+}
+
+impl StoreError {
+    /// Whether this error means damaged backend data: fatal, never retried.
+    pub fn is_corruption(&self) -> bool {
+        match self {
+            StoreError::Corrupt { .. } => true,
+            StoreError::Query(e) | StoreError::Open { source: e, .. } => is_corruption(e),
+            StoreError::Malformed(_) => false,
+        }
+    }
 }
 
 /// Handle to the backend: a connection pool and its dialect. Cheap to clone.
@@ -51,6 +96,8 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// Which backend, for messages (never includes the password).
+    what: String,
 }
 
 impl Store {
@@ -73,7 +120,13 @@ impl Store {
                 Dialect::MySql,
             ),
         };
-        let open_err = |source| StoreError::Open { what: what.clone(), source };
+        let open_err = |source: sqlx::Error| {
+            if is_corruption(&source) {
+                StoreError::Corrupt { what: what.clone(), detail: source.to_string() }
+            } else {
+                StoreError::Open { what: what.clone(), source }
+            }
+        };
         let options: AnyConnectOptions = url.parse().map_err(open_err)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
@@ -91,6 +144,8 @@ impl Store {
                         // Checkpoints run in the background (`Store::checkpoint`), never inside a
                         // committing apply, where they cost up to two fsyncs.
                         conn.execute("PRAGMA wal_autocheckpoint=0").await?;
+                        // After a checkpoint resets the WAL, shrink the file back to this size.
+                        conn.execute("PRAGMA journal_size_limit=8388608").await?;
                     }
                     Ok(())
                 })
@@ -98,9 +153,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        let store = Store { pool, dialect };
+        let store = Store { pool, dialect, what: what.clone() };
+        store.integrity_check().await?;
         schema::create(&store).await.map_err(|e| match e {
-            StoreError::Query(source) => StoreError::Open { what: what.clone(), source },
+            StoreError::Query(source) if !is_corruption(&source) => StoreError::Open { what: what.clone(), source },
+            StoreError::Query(source) => StoreError::Corrupt { what: what.clone(), detail: source.to_string() },
             other => other,
         })?;
         Ok(store)
@@ -116,14 +173,44 @@ impl Store {
         self.dialect
     }
 
-    /// Copies the SQLite WAL into the database without blocking writers (no-op for MySQL).
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if self.dialect == Dialect::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+    /// SQLite's `PRAGMA quick_check`: a damaged file is [`StoreError::Corrupt`]. On MySQL the
+    /// server guards its own files; corruption errors of its queries are caught where they occur.
+    pub async fn integrity_check(&self) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(());
         }
-        Ok(())
+        let corrupt = |detail: String| StoreError::Corrupt { what: self.what.clone(), detail };
+        let rows: Vec<String> = match sqlx::query_scalar("PRAGMA quick_check(5)").fetch_all(&self.pool).await {
+            Ok(rows) => rows,
+            Err(e) if is_corruption(&e) => return Err(corrupt(e.to_string())),
+            Err(e) => return Err(StoreError::Query(e)),
+        };
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(())
+        } else {
+            Err(corrupt(format!("PRAGMA quick_check reports: {}", rows.join("; "))))
+        }
     }
 
+    /// Copies the SQLite WAL into the database (no-op for MySQL). PASSIVE never blocks the
+    /// state machine's writer; `truncate` waits briefly for readers, copies everything and
+    /// shrinks the WAL file to nothing, so that it stays bounded under constant load.
+    pub async fn checkpoint(&self, truncate: bool) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Ok(());
+        }
+        if !truncate {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await?;
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        // While TRUNCATE waits for readers it holds the write lock: wait only briefly.
+        conn.execute("PRAGMA busy_timeout=200").await?;
+        let result = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await;
+        conn.execute("PRAGMA busy_timeout=5000").await?;
+        result?;
+        Ok(())
+    }
 }
 
 /// Percent-encodes a URL userinfo part.
