@@ -53,8 +53,10 @@ pub async fn open(dir: &Path, store: &Store, retry_for: Duration) -> Result<Raft
                 );
             }
             StateMachine::clear_backend(store).await?;
-            if let Some(aside) = disk_state::set_aside(dir, &[SNAPSHOT_DIR], unix_secs())? {
-                tracing::warn!(to = %aside.display(), "set aside a snapshot without log or vote");
+            if snapshot_last.is_some() {
+                if let Some(aside) = disk_state::set_aside(dir, &[SNAPSHOT_DIR], unix_secs())? {
+                    tracing::warn!(to = %aside.display(), "set aside a snapshot without log or vote");
+                }
             }
             log
         }

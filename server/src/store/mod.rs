@@ -128,6 +128,17 @@ impl Store {
             }
         };
         let options: AnyConnectOptions = url.parse().map_err(open_err)?;
+        if dialect == Dialect::Sqlite {
+            // One plain connection first: a damaged file fails here with SQLite's own error (the
+            // pool would only retry until its acquire timeout and report that instead).
+            let mut probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(open_err)?;
+            let checked = quick_check(&mut probe).await;
+            let _ = sqlx::Connection::close(probe).await;
+            checked.map_err(|detail| match detail {
+                Ok(detail) => StoreError::Corrupt { what: what.clone(), detail },
+                Err(source) => open_err(source),
+            })?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 4 } else { 8 })
             .min_connections(1)
@@ -179,17 +190,11 @@ impl Store {
         if self.dialect != Dialect::Sqlite {
             return Ok(());
         }
-        let corrupt = |detail: String| StoreError::Corrupt { what: self.what.clone(), detail };
-        let rows: Vec<String> = match sqlx::query_scalar("PRAGMA quick_check(5)").fetch_all(&self.pool).await {
-            Ok(rows) => rows,
-            Err(e) if is_corruption(&e) => return Err(corrupt(e.to_string())),
-            Err(e) => return Err(StoreError::Query(e)),
-        };
-        if rows.len() == 1 && rows[0] == "ok" {
-            Ok(())
-        } else {
-            Err(corrupt(format!("PRAGMA quick_check reports: {}", rows.join("; "))))
-        }
+        let mut conn = self.pool.acquire().await?;
+        quick_check(&mut conn).await.map_err(|detail| match detail {
+            Ok(detail) => StoreError::Corrupt { what: self.what.clone(), detail },
+            Err(e) => StoreError::Query(e),
+        })
     }
 
     /// Copies the SQLite WAL into the database (no-op for MySQL). PASSIVE never blocks the
@@ -210,6 +215,17 @@ impl Store {
         conn.execute("PRAGMA busy_timeout=5000").await?;
         result?;
         Ok(())
+    }
+}
+
+/// SQLite's `PRAGMA quick_check` on `conn`: `Err(Ok(report))` when the file is damaged,
+/// `Err(Err(e))` when the check itself could not run.
+async fn quick_check(conn: &mut sqlx::AnyConnection) -> Result<(), Result<String, sqlx::Error>> {
+    match sqlx::query_scalar::<_, String>("PRAGMA quick_check(5)").fetch_all(&mut *conn).await {
+        Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(()),
+        Ok(rows) => Err(Ok(format!("PRAGMA quick_check reports: {}", rows.join("; ")))),
+        Err(e) if is_corruption(&e) => Err(Ok(e.to_string())),
+        Err(e) => Err(Err(e)),
     }
 }
 

@@ -129,6 +129,18 @@ impl ProcCluster {
         cluster
     }
 
+    /// Node `i`'s directory (its config, SQLite file `orchestrator.db`, `raft/`, `node.log`).
+    #[allow(dead_code)]
+    pub fn node_dir(&self, i: usize) -> PathBuf {
+        self.dir.path().join(format!("n{i}"))
+    }
+
+    /// Node `i`'s config file.
+    #[allow(dead_code)]
+    pub fn config(&self, i: usize) -> &Path {
+        &self.configs[i]
+    }
+
     /// Log file of node `i`.
     pub fn log(&self, i: usize) -> PathBuf {
         self.dir.path().join(format!("n{i}/node.log"))

@@ -9,6 +9,7 @@ mod mariadb;
 
 mod bad_start;
 mod backend_loss;
+mod disk_loss;
 mod kill_leader;
 
 /// A MariaDB server with one backend database per node (3), or `None` (printed) without MariaDB.
