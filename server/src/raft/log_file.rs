@@ -3,8 +3,8 @@
 //! A record is `len: u32 LE | crc32: u32 LE | kind: u8 | payload` where `len` counts
 //! `kind + payload`. The file is only ever appended to (and rewritten whole by compaction), so
 //! after a crash the only damage possible is a torn final record, which replay cuts off: it was
-//! never acknowledged, because acknowledgement waits for fdatasync. A bad record followed by any
-//! valid one is corruption and stops the node, naming the offset.
+//! never acknowledged, because acknowledgement waits for fdatasync. Any other damage is corruption
+//! and stops the node, naming the offset.
 
 use std::collections::BTreeMap;
 
@@ -121,17 +121,19 @@ pub const MAX_RECORD: usize = 64 * 1024 * 1024;
 
 /// Replays a whole file image.
 ///
-/// Only the *final* record may be damaged: a crash can tear the last write, which was never
-/// acknowledged because acknowledgement waits for fdatasync. A record is final when no valid
-/// record follows it anywhere in the file; a bad record (length, kind or checksum) with a valid
-/// record after it is corruption of acknowledged data and an error naming its offset.
+/// Only an *incomplete final* record is a torn tail: a crash can cut the last write short (its
+/// header, or its body running past the end of the file, or a zero-filled tail), and that write
+/// was never acknowledged because acknowledgement waits for fdatasync. Anything else — a complete
+/// record whose checksum, kind or length is wrong, or an "incomplete" record with a valid record
+/// after it (a damaged length field) — is corruption of acknowledged data and an error naming the
+/// offset.
 pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
     let mut contents = LogContents::default();
     let mut pos = 0usize;
     while pos < bytes.len() {
         let body = match frame_at(bytes, pos) {
             Ok(body) => body,
-            Err(reason) => {
+            Err(Damage::Incomplete(reason)) => {
                 if let Some(next) = next_valid_record(bytes, pos + 1) {
                     return Err(LogFileError::Corrupt {
                         offset: pos,
@@ -140,6 +142,7 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
                 }
                 break; // the torn final record of a crash
             }
+            Err(Damage::Bad(reason)) => return Err(LogFileError::Corrupt { offset: pos, reason: reason.into() }),
         };
         match decode(body) {
             Ok(Record::Entry(entry)) => contents.insert(*entry),
@@ -152,20 +155,35 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
     Ok(Replay { contents, valid_len: pos })
 }
 
-/// The body (`kind + payload`) of a well-framed record at `pos`, or why there is none.
-fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], &'static str> {
-    let header = bytes.get(pos..pos + HEADER).ok_or("incomplete record header")?;
+/// What is wrong with the bytes at a record position.
+enum Damage {
+    /// Cut short: what a crash during the last write leaves (a torn tail, if nothing follows).
+    Incomplete(&'static str),
+    /// Complete but wrong: never the result of a crash.
+    Bad(&'static str),
+}
+
+/// The body (`kind + payload`) of a well-framed record at `pos`, or what is wrong there.
+fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], Damage> {
+    let rest = &bytes[pos..];
+    if rest.iter().all(|b| *b == 0) {
+        return Err(Damage::Incomplete("zero-filled tail"));
+    }
+    let header = rest.get(..HEADER).ok_or(Damage::Incomplete("incomplete record header"))?;
     let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
     let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    if len == 0 || len > MAX_RECORD {
-        return Err("impossible record length");
+    if len == 0 {
+        return Err(Damage::Bad("zero-length record"));
     }
-    let body = bytes.get(pos + HEADER..pos + HEADER + len).ok_or("record runs past the end of the file")?;
+    if len > MAX_RECORD {
+        return Err(Damage::Incomplete("record length runs past the end of the file"));
+    }
+    let body = rest.get(HEADER..HEADER + len).ok_or(Damage::Incomplete("record runs past the end of the file"))?;
     if !matches!(body[0], KIND_ENTRY | KIND_TRUNCATE | KIND_PURGE) {
-        return Err("unknown record kind");
+        return Err(Damage::Bad("unknown record kind"));
     }
     if crc32fast::hash(body) != crc {
-        return Err("checksum mismatch");
+        return Err(Damage::Bad("checksum mismatch"));
     }
     Ok(body)
 }
@@ -251,11 +269,11 @@ mod tests {
         let r = replay(&bytes).unwrap();
         assert_eq!(r.contents.entries.len(), 1);
         assert!(r.valid_len < bytes.len());
-        // a flipped byte in the last record is a torn write too
+        // A complete last record with a flipped byte is not what a crash leaves: corruption.
         let mut flipped = image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
         let last = flipped.len() - 1;
         flipped[last] ^= 0xff;
-        assert_eq!(replay(&flipped).unwrap().contents.entries.len(), 1);
+        assert!(matches!(replay(&flipped), Err(LogFileError::Corrupt { .. })));
     }
 
     #[test]

@@ -38,6 +38,8 @@ mod t50_away_node_rejoins_by_snapshot;
 mod t60_rolling_restart_under_load;
 mod t70_backend_loss_node_yields_then_exits;
 mod t80_flapping_link_no_split_brain;
+mod t90_replaced_disk_during_writes;
+mod t91_two_nodes_with_a_torn_tail_at_once;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -76,6 +78,8 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     ("t60_rolling_restart_under_load", true, |n| Box::pin(t60_rolling_restart_under_load::run(n))),
     ("t70_backend_loss_node_yields_then_exits", true, |n| Box::pin(t70_backend_loss_node_yields_then_exits::run(n))),
     ("t80_flapping_link_no_split_brain", true, |n| Box::pin(t80_flapping_link_no_split_brain::run(n))),
+    ("t90_replaced_disk_during_writes", true, |n| Box::pin(t90_replaced_disk_during_writes::run(n))),
+    ("t91_two_nodes_with_a_torn_tail_at_once", true, |n| Box::pin(t91_two_nodes_with_a_torn_tail_at_once::run(n))),
 ];
 
 fn selected() -> (Vec<&'static (&'static str, bool, Scenario)>, bool) {

@@ -16,6 +16,7 @@ mod modes;
 mod orc_api;
 mod report;
 mod stats;
+mod wal;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -299,12 +300,15 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
     eprintln!("{} concurrent clients for {:.1} s (after 1 s warm-up) ...", args.clients, args.duration.as_secs_f64());
     let many = load::client()?;
     let warm = if args.quick { Duration::from_millis(500) } else { Duration::from_secs(1) };
+    let wal_sampler = wal::WalSampler::start(dir.join(format!("n{leader}")).join("orchestrator.db"));
     let (throughput, throughput_cpu) = with_cpu(
         &cluster,
         |c: &load::Concurrent| c.ok,
         load::concurrent(&many, &leader_url, args.clients, warm, args.duration, seq.clone()),
     )
     .await;
+    let wal = wal_sampler.finish().await;
+    eprintln!("  {}", wal.describe());
     let log2 = cluster.log_stats().await;
     // Warm-up commits are not in `ok`; estimate them at the measured rate.
     let warm_commits = (throughput.rate() * warm.as_secs_f64()) as usize;
@@ -340,6 +344,7 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
         throughput,
         throughput_cpu,
         throughput_syncs,
+        wal: Some(wal),
         failover,
         load_end: machine::loadavg().0,
         total: started.elapsed(),

@@ -86,6 +86,7 @@ pub struct Report {
     pub throughput: Concurrent,
     pub throughput_cpu: Option<CpuSplit>,
     pub throughput_syncs: Option<SyncSplit>,
+    pub wal: Option<crate::wal::WalSizes>,
     pub failover: Option<Failover>,
     pub load_end: String,
     pub total: Duration,
@@ -316,6 +317,9 @@ impl Report {
         if let Some(s) = &self.throughput_syncs {
             let _ = writeln!(out, "raft log, {} clients: {}", self.throughput.clients, s.describe());
         }
+        if let Some(w) = &self.wal {
+            let _ = writeln!(out, "WAL, {} clients: {}", self.throughput.clients, w.describe());
+        }
         for line in self.rounds() {
             let _ = writeln!(out, "{line}");
         }
@@ -356,6 +360,9 @@ impl Report {
         }
         if let Some(s) = &self.throughput_syncs {
             let _ = writeln!(out, "Raft log, {} clients: {}.", self.throughput.clients, s.describe());
+        }
+        if let Some(w) = &self.wal {
+            let _ = writeln!(out, "WAL, {} clients: {}.", self.throughput.clients, w.describe());
         }
         let rounds = self.rounds();
         if !rounds.is_empty() {
