@@ -99,7 +99,7 @@ pub async fn run_seed(seed: u64, base: &Path) -> (Arc<Counters>, Result<(), Stri
             Ok(s) => s,
             Err(e) => return (counters, Err(fail(format!("backend of n{id}: {e}"), &trace))),
         };
-        let fsync = Duration::from_micros(rng.random_range(200..=3_000));
+        let fsync = Duration::from_micros(rng.random_range(500..=4_000));
         nodes.push(SimNode::new(id, dir.join("raft"), store, fsync));
     }
     let mut sim = Sim {
@@ -122,6 +122,9 @@ pub async fn run_seed(seed: u64, base: &Path) -> (Arc<Counters>, Result<(), Stri
     for node in &mut sim.nodes {
         node.stop().await;
         node.store.pool().close().await;
+    }
+    if std::env::var("SIM_TRACE").is_ok_and(|v| v == "1") && result.is_ok() {
+        println!("--- trace of seed {seed} (passed) ---\n{}", trace.render());
     }
     (counters, result.map_err(|e| fail(e, &trace)))
 }
@@ -172,7 +175,8 @@ impl Sim {
             let roll = self.rng.random_range(0..100u32);
             let a = self.rng.random::<u64>();
             let b = self.rng.random::<u64>();
-            self.step(step, roll, a, b).await?;
+            let c = self.rng.random::<u64>();
+            self.step(step, roll, a, b, c).await?;
             let pause = self.rng.random_range(10..=50);
             tokio::time::sleep(Duration::from_millis(pause)).await;
         }
@@ -188,7 +192,7 @@ impl Sim {
         self.check().await
     }
 
-    async fn step(&mut self, step: usize, roll: u32, a: u64, b: u64) -> Result<(), String> {
+    async fn step(&mut self, step: usize, roll: u32, a: u64, b: u64, c: u64) -> Result<(), String> {
         let up = self.up();
         let down = self.down();
         let pick = |ids: &[u64], r: u64| ids[(r % ids.len() as u64) as usize];
@@ -198,7 +202,7 @@ impl Sim {
                 // Usually one node down at a time; sometimes two; never three.
                 if up.len() == 3 || (up.len() == 2 && b % 3 == 0) {
                     let id = pick(&up, a);
-                    self.crash(step, id, b).await;
+                    self.crash_under_load(step, id, b, c).await;
                 }
             }
             53..65 => {
@@ -211,7 +215,7 @@ impl Sim {
             65..68 => {
                 if up.len() >= 2 {
                     let id = pick(&up, a);
-                    self.crash(step, id, b).await;
+                    self.crash_under_load(step, id, b, c).await;
                     self.log(format!("step {step}: restart n{id} at once"));
                     self.start(id).await?;
                 }
@@ -256,6 +260,16 @@ impl Sim {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Usually submits a burst first and crashes `id` a few milliseconds later, while the log
+    /// writers are busy (a crash then finds unsynced bytes more often).
+    async fn crash_under_load(&mut self, step: usize, id: u64, disk_seed: u64, c: u64) {
+        if c % 3 != 0 {
+            self.submit(step, 1 + (c / 3 % 8) as usize, c / 24);
+            tokio::time::sleep(Duration::from_micros(c / 192 % 4_000)).await;
+        }
+        self.crash(step, id, disk_seed).await;
     }
 
     async fn crash(&mut self, step: usize, id: u64, disk_seed: u64) {
