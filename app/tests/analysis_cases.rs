@@ -115,7 +115,8 @@ fn every_code_has_a_fixture_that_produces_it() {
         match fixtures.iter().find(|(stem, _)| *stem == name) {
             None => missing.push(format!("{code}: no {name}.json")),
             Some((_, fixture)) => {
-                let produced = fixture.expect.iter().any(|e| e.code == code || e.structure.contains(&code));
+                let produced =
+                    fixture.expect.iter().any(|e| e.code == code || e.structure.contains(&code));
                 if !produced {
                     missing.push(format!("{code}: {name}.json does not expect it"));
                 }
@@ -128,7 +129,10 @@ fn every_code_has_a_fixture_that_produces_it() {
 #[test]
 fn snake_case_handles_acronyms() {
     assert_eq!(snake_case("DeadMaster"), "dead_master");
-    assert_eq!(snake_case("DifferentGTIDModesStructureWarning"), "different_gtid_modes_structure_warning");
+    assert_eq!(
+        snake_case("DifferentGTIDModesStructureWarning"),
+        "different_gtid_modes_structure_warning"
+    );
     assert_eq!(snake_case("ErrantGTIDStructureWarning"), "errant_gtid_structure_warning");
     assert_eq!(snake_case("NoProblem"), "no_problem");
 }

@@ -74,23 +74,34 @@ fn fixtures() -> Vec<(String, Fixture)> {
         .iter()
         .map(|p| {
             let text = fs::read_to_string(p).expect("read fixture");
-            let fixture = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", p.display()));
+            let fixture = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("parse {}: {e}", p.display()));
             (p.file_stem().expect("stem").to_string_lossy().into_owned(), fixture)
         })
         .collect()
 }
 
 fn check(fixture: &Fixture) -> Result<(), String> {
-    let failed_master = InstanceKey::parse_joined(&fixture.failed_master, 3306).map_err(|e| e.to_string())?;
+    let failed_master =
+        InstanceKey::parse_joined(&fixture.failed_master, 3306).map_err(|e| e.to_string())?;
     let from_map = |key: &InstanceKey| {
-        fixture.rules.as_ref().and_then(|m| m.get(&key.to_string()).copied()).unwrap_or(PromotionRule::Neutral)
+        fixture
+            .rules
+            .as_ref()
+            .and_then(|m| m.get(&key.to_string()).copied())
+            .unwrap_or(PromotionRule::Neutral)
     };
     let from_instances = |key: &InstanceKey| {
-        fixture.replicas.iter().find(|i| &i.key == key).map_or(PromotionRule::Neutral, |i| i.promotion_rule)
+        fixture
+            .replicas
+            .iter()
+            .find(|i| &i.key == key)
+            .map_or(PromotionRule::Neutral, |i| i.promotion_rule)
     };
     let rules: &dyn Fn(&InstanceKey) -> PromotionRule =
         if fixture.rules.is_some() { &from_map } else { &from_instances };
-    let result = choose_candidate(&failed_master, &fixture.replicas, rules, fixture.failed_dc.as_deref());
+    let result =
+        choose_candidate(&failed_master, &fixture.replicas, rules, fixture.failed_dc.as_deref());
     match (&fixture.expect, result) {
         (Outcome::Choice(expected), Ok(choice)) => {
             let got = ExpectedChoice::from(choice);
@@ -102,7 +113,8 @@ fn check(fixture: &Fixture) -> Result<(), String> {
         }
         (Outcome::NoCandidate { message_contains }, Err(err)) => {
             let message = err.to_string();
-            let missing: Vec<&String> = message_contains.iter().filter(|m| !message.contains(m.as_str())).collect();
+            let missing: Vec<&String> =
+                message_contains.iter().filter(|m| !message.contains(m.as_str())).collect();
             if missing.is_empty() {
                 Ok(())
             } else {
@@ -110,7 +122,9 @@ fn check(fixture: &Fixture) -> Result<(), String> {
             }
         }
         (Outcome::Choice(_), Err(err)) => Err(format!("expected a choice, got NoCandidate: {err}")),
-        (Outcome::NoCandidate { .. }, Ok(choice)) => Err(format!("expected NoCandidate, got {choice:?}")),
+        (Outcome::NoCandidate { .. }, Ok(choice)) => {
+            Err(format!("expected NoCandidate, got {choice:?}"))
+        }
     }
 }
 

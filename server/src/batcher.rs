@@ -52,7 +52,9 @@ impl Batcher {
     /// Commits `env` (possibly together with others); resolves after apply on this node.
     pub async fn write(&self, env: CommandEnvelope) -> Result<CommandOutcome, WriteFailure> {
         let (done, rx) = oneshot::channel();
-        self.tx.send(Pending { env, done }).map_err(|_| WriteFailure::Other("proposal batcher stopped".into()))?;
+        self.tx
+            .send(Pending { env, done })
+            .map_err(|_| WriteFailure::Other("proposal batcher stopped".into()))?;
         rx.await.map_err(|_| WriteFailure::Other("proposal batcher stopped".into()))?
     }
 }
@@ -91,8 +93,10 @@ async fn write(raft: &Raft, mut batch: Vec<Pending>) {
         }
         return;
     }
-    let (envs, waiters): (Vec<CommandEnvelope>, Vec<_>) = batch.into_iter().map(|p| (p.env, p.done)).unzip();
-    let (issued_at_ms, proposer) = envs.first().map(|e| (e.issued_at_ms, e.proposer)).unwrap_or((0, 0));
+    let (envs, waiters): (Vec<CommandEnvelope>, Vec<_>) =
+        batch.into_iter().map(|p| (p.env, p.done)).unzip();
+    let (issued_at_ms, proposer) =
+        envs.first().map(|e| (e.issued_at_ms, e.proposer)).unwrap_or((0, 0));
     let env = CommandEnvelope::new(Command::Batch(envs), issued_at_ms, proposer);
     match raft.client_write(env).await {
         Ok(resp) => match resp.data {
@@ -119,8 +123,12 @@ async fn write(raft: &Raft, mut batch: Vec<Pending>) {
 
 fn failure(e: RaftError<u64, ClientWriteError<u64, openraft::BasicNode>>) -> WriteFailure {
     match e {
-        RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => WriteFailure::ForwardToLeader(f.leader_id),
-        RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => WriteFailure::Other(e.to_string()),
+        RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => {
+            WriteFailure::ForwardToLeader(f.leader_id)
+        }
+        RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => {
+            WriteFailure::Other(e.to_string())
+        }
         RaftError::Fatal(f) => WriteFailure::Fatal(f.to_string()),
     }
 }

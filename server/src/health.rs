@@ -94,11 +94,17 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                 let failing_for = since.elapsed();
                 tracing::warn!(%reason, ?failing_for, "backend DB health write failed");
                 if failing_for >= node.config.backend_exit_after {
-                    node.fail(format!("backend DB unreachable for {}s: {reason}", failing_for.as_secs()));
+                    node.fail(format!(
+                        "backend DB unreachable for {}s: {reason}",
+                        failing_for.as_secs()
+                    ));
                     return;
                 }
                 if failing_for >= node.config.backend_yield_after && node.is_leader_with_quorum() {
-                    tracing::warn!("health test is failing for over {}s: raft yielding", failing_for.as_secs());
+                    tracing::warn!(
+                        "health test is failing for over {}s: raft yielding",
+                        failing_for.as_secs()
+                    );
                     if let Err(e) = node.yield_leadership(None).await {
                         tracing::warn!(error = %e, "yield failed");
                     }

@@ -131,7 +131,10 @@ impl Node {
     }
 
     /// Hands leadership over (to `target` if given). On a follower the request is sent to the leader.
-    pub async fn yield_leadership(self: &Arc<Self>, target: Option<u64>) -> Result<String, ApiError> {
+    pub async fn yield_leadership(
+        self: &Arc<Self>,
+        target: Option<u64>,
+    ) -> Result<String, ApiError> {
         let (state, leader) = {
             let m = self.raft.metrics().borrow().clone();
             (m.state, m.current_leader)
@@ -143,9 +146,14 @@ impl Node {
         }
         if state != ServerState::Leader || leader != Some(self.id) {
             let Some(leader) = leader.filter(|l| *l != self.id) else {
-                return Err(ApiError::Unavailable("no raft leader is known; cannot transfer leadership".into()));
+                return Err(ApiError::Unavailable(
+                    "no raft leader is known; cannot transfer leadership".into(),
+                ));
             };
-            let uri = self.leader_uri(leader).await.ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))?;
+            let uri = self
+                .leader_uri(leader)
+                .await
+                .ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))?;
             let resp = self
                 .peer_post(&format!("{uri}/internal/yield"))
                 .timeout(Duration::from_secs(5))
@@ -153,8 +161,10 @@ impl Node {
                 .send()
                 .await
                 .map_err(|e| ApiError::Unavailable(format!("cannot reach leader at {uri}: {e}")))?;
-            let body: Result<String, ApiError> =
-                resp.json().await.map_err(|e| ApiError::Unavailable(format!("bad answer from leader: {e}")))?;
+            let body: Result<String, ApiError> = resp
+                .json()
+                .await
+                .map_err(|e| ApiError::Unavailable(format!("bad answer from leader: {e}")))?;
             return body;
         }
         if target == Some(self.id) {

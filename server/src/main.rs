@@ -92,7 +92,10 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&e),
     };
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let outcome = match disk_state::reset(dir, secs) {
         Ok(o) => o,
         Err(e) => return fail(&e),
@@ -112,7 +115,9 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
         ));
     }
     match &outcome.aside {
-        Some(aside) => println!("raft log and snapshots of {} set aside in {}", dir.display(), aside.display()),
+        Some(aside) => {
+            println!("raft log and snapshots of {} set aside in {}", dir.display(), aside.display())
+        }
         None => println!("no raft log or snapshots in {}", dir.display()),
     }
     println!(
@@ -123,7 +128,8 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
 }
 
 async fn run(config: NodeConfig) -> anyhow::Result<()> {
-    let leptos = server::site_options::load(config.leptos_config_file.as_deref()).map_err(anyhow::Error::msg)?;
+    let leptos = server::site_options::load(config.leptos_config_file.as_deref())
+        .map_err(anyhow::Error::msg)?;
     let listeners = Listeners::bind(&config).await?;
     let handle = node::start(config, listeners, leptos).await?;
     let mut fatal = handle.fatal.clone();
@@ -142,7 +148,9 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             return;
         }
@@ -151,8 +159,9 @@ async fn shutdown_signal() {
 }
 
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn,sqlx=warn,tower_http=warn"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,openraft=warn,sqlx=warn,tower_http=warn")
+    });
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
     // A panic anywhere is logged as an error line; a panic in the raft core also stops the node
     // (server::health::watch_raft_core).

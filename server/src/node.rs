@@ -39,14 +39,17 @@ impl Listeners {
     /// Binds both listeners from the config.
     pub async fn bind(config: &NodeConfig) -> Result<Self, StartError> {
         let raft_addr = config.raft_bind.to_string();
-        let raft = TcpListener::bind(&raft_addr)
-            .await
-            .map_err(|source| StartError::Bind { what: "RaftBind", addr: raft_addr, source })?;
-        let http = TcpListener::bind(config.listen_address).await.map_err(|source| StartError::Bind {
-            what: "ListenAddress",
-            addr: config.listen_address.to_string(),
+        let raft = TcpListener::bind(&raft_addr).await.map_err(|source| StartError::Bind {
+            what: "RaftBind",
+            addr: raft_addr,
             source,
         })?;
+        let http =
+            TcpListener::bind(config.listen_address).await.map_err(|source| StartError::Bind {
+                what: "ListenAddress",
+                addr: config.listen_address.to_string(),
+                source,
+            })?;
         Ok(Listeners { raft, http })
     }
 }
@@ -180,20 +183,31 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<openraft::Config>, StartError>
         snapshot_max_chunk_size: 1024 * 1024,
         ..Default::default()
     };
-    raft.validate().map(Arc::new).map_err(|e| StartError::Raft(format!("invalid raft settings: {e}")))
+    raft.validate()
+        .map(Arc::new)
+        .map_err(|e| StartError::Raft(format!("invalid raft settings: {e}")))
 }
 
 /// Starts a node on the given listeners. Fails (fatally) when the backend or raft cannot be set up.
-pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptions) -> Result<NodeHandle, StartError> {
+pub async fn start(
+    config: NodeConfig,
+    listeners: Listeners,
+    leptos: LeptosOptions,
+) -> Result<NodeHandle, StartError> {
     let config = Arc::new(config);
     let id = config.node_id();
     let security = Arc::new(crate::auth::Security::load(&config)?);
     let store = Store::open(&config.backend, Duration::from_secs(5)).await?;
-    let storage = crate::raft::open::open(&config.raft_data_dir, &store, config.backend_exit_after).await?;
+    let storage =
+        crate::raft::open::open(&config.raft_data_dir, &store, config.backend_exit_after).await?;
     let (dir_lock, log_store, state_machine) = (storage.lock, storage.log, storage.state_machine);
     let faults = Arc::new(NetworkFaults::default());
-    let network = Network::secured(faults.clone(), config.raft.heartbeat.max(Duration::from_millis(200)), &security)
-        .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
+    let network = Network::secured(
+        faults.clone(),
+        config.raft.heartbeat.max(Duration::from_millis(200)),
+        &security,
+    )
+    .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
     let log = log_store.clone();
     let raft = Raft::new(id, raft_config(&config)?, network, log_store, state_machine)
         .await
@@ -212,7 +226,9 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
         .connect_timeout(Duration::from_secs(2))
         // Peers close keep-alive connections idle for HTTPReadHeaderTimeoutSeconds (10 s by
         // default); dropping ours sooner avoids reusing one the peer is closing.
-        .pool_idle_timeout(crate::raft::network::peer_pool_idle(security.config.header_read_timeout))
+        .pool_idle_timeout(crate::raft::network::peer_pool_idle(
+            security.config.header_read_timeout,
+        ))
         .no_proxy()
         .build()
         .map_err(|e| StartError::Raft(format!("cannot build HTTP client: {e}")))?;
@@ -253,20 +269,37 @@ pub async fn start(config: NodeConfig, listeners: Listeners, leptos: LeptosOptio
     let raft_app = crate::raft::rpc::router(raft.clone(), faults)
         .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let header_timeout = security.config.header_read_timeout;
-    let raft_listener =
-        serve::Listener { socket: listeners.raft, what: "raft", tls: security.raft_tls.clone(), header_timeout };
+    let raft_listener = serve::Listener {
+        socket: listeners.raft,
+        what: "raft",
+        tls: security.raft_tls.clone(),
+        header_timeout,
+    };
     tasks.push(serve::spawn(raft_listener, raft_app, shutdown_rx.clone()));
     let http_app = crate::http::router(node.clone(), leptos);
-    let http_listener =
-        serve::Listener { socket: listeners.http, what: "http", tls: security.http_tls.clone(), header_timeout };
+    let http_listener = serve::Listener {
+        socket: listeners.http,
+        what: "http",
+        tls: security.http_tls.clone(),
+        header_timeout,
+    };
     tasks.push(serve::spawn(http_listener, http_app, shutdown_rx.clone()));
     tasks.push(tokio::spawn(crate::leadership::run(node.clone(), shutdown_rx.clone())));
     tasks.push(node.prober.start(shutdown_rx.clone()));
-    tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
+    tasks
+        .push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::health::watch_raft_core(node.clone(), shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::health::run(node.clone(), shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
-    Ok(NodeHandle { node, http_addr, raft_addr, fatal: fatal_rx, shutdown: shutdown_tx, tasks, _dir_lock: dir_lock })
+    Ok(NodeHandle {
+        node,
+        http_addr,
+        raft_addr,
+        fatal: fatal_rx,
+        shutdown: shutdown_tx,
+        tasks,
+        _dir_lock: dir_lock,
+    })
 }
 
 /// A pristine node (no log, no vote) initializes with the full fixed member list; every node
@@ -276,7 +309,8 @@ async fn initialize_if_pristine(raft: &Raft, members: &[Member]) -> Result<(), S
     if initialized {
         return Ok(());
     }
-    let map: BTreeMap<u64, BasicNode> = members.iter().map(|m| (m.id, BasicNode::new(m.raft_addr.clone()))).collect();
+    let map: BTreeMap<u64, BasicNode> =
+        members.iter().map(|m| (m.id, BasicNode::new(m.raft_addr.clone()))).collect();
     match raft.initialize(map).await {
         Ok(()) => Ok(()),
         Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),

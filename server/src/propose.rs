@@ -20,7 +20,9 @@ pub const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Error)]
 pub enum ProposeError {
     /// No leader is known: this node is not part of a quorum.
-    #[error("no raft leader is known to this node (it is not part of a quorum); nothing was committed")]
+    #[error(
+        "no raft leader is known to this node (it is not part of a quorum); nothing was committed"
+    )]
     NoLeader,
     /// This node is leader but has not heard from a quorum within the election timeout.
     #[error("this node is leader but lost contact with a quorum; nothing was committed")]
@@ -29,7 +31,9 @@ pub enum ProposeError {
     #[error("leadership is being transferred; retry in a few seconds")]
     Yielding,
     /// The commit did not complete in time; the command may or may not be applied later.
-    #[error("timed out after {0:?} waiting for the command to commit; it may or may not be applied")]
+    #[error(
+        "timed out after {0:?} waiting for the command to commit; it may or may not be applied"
+    )]
     Timeout(Duration),
     /// Forwarding to the leader failed.
     #[error("cannot reach the raft leader at {uri}: {reason}")]
@@ -75,7 +79,11 @@ impl Node {
 
     /// Commits `env`. On a follower the envelope is forwarded once to the leader;
     /// `forwarded` marks a command that already made that hop (loop safety).
-    pub async fn propose(&self, env: CommandEnvelope, forwarded: bool) -> Result<CommandOutcome, ProposeError> {
+    pub async fn propose(
+        &self,
+        env: CommandEnvelope,
+        forwarded: bool,
+    ) -> Result<CommandOutcome, ProposeError> {
         let (state, leader) = {
             let m = self.raft.metrics().borrow().clone();
             if let Err(fatal) = &m.running_state {
@@ -90,14 +98,17 @@ impl Node {
             if !self.is_leader_with_quorum() {
                 return Err(ProposeError::NoQuorum);
             }
-            return match tokio::time::timeout(COMMIT_TIMEOUT, self.batcher.write(env.clone())).await {
+            return match tokio::time::timeout(COMMIT_TIMEOUT, self.batcher.write(env.clone())).await
+            {
                 Err(_) => Err(ProposeError::Timeout(COMMIT_TIMEOUT)),
                 Ok(Ok(outcome)) => Ok(outcome),
                 Ok(Err(WriteFailure::ForwardToLeader(leader))) => match leader {
                     Some(l) if !forwarded && l != self.id => self.forward(l, env).await,
                     _ => Err(ProposeError::NoLeader),
                 },
-                Ok(Err(WriteFailure::Fatal(e) | WriteFailure::Other(e))) => Err(ProposeError::Fatal(e)),
+                Ok(Err(WriteFailure::Fatal(e) | WriteFailure::Other(e))) => {
+                    Err(ProposeError::Fatal(e))
+                }
             };
         }
         match leader {
@@ -107,7 +118,11 @@ impl Node {
     }
 
     /// Sends `env` to the leader's `/internal/propose` and relays its answer.
-    async fn forward(&self, leader: u64, env: CommandEnvelope) -> Result<CommandOutcome, ProposeError> {
+    async fn forward(
+        &self,
+        leader: u64,
+        env: CommandEnvelope,
+    ) -> Result<CommandOutcome, ProposeError> {
         let uri = self.leader_uri(leader).await.ok_or(ProposeError::NoLeader)?;
         let url = format!("{uri}/internal/propose");
         let fail = |reason: String| ProposeError::Forward { uri: uri.clone(), reason };
@@ -119,7 +134,8 @@ impl Node {
                 .send()
                 .await
                 .map_err(|e| fail(e.to_string()))?;
-            let body: Result<CommandOutcome, ApiError> = response.json().await.map_err(|e| fail(e.to_string()))?;
+            let body: Result<CommandOutcome, ApiError> =
+                response.json().await.map_err(|e| fail(e.to_string()))?;
             body.map_err(ProposeError::Remote)
         };
         tokio::select! {
@@ -151,7 +167,11 @@ impl Node {
             Err(e) => tracing::warn!(error = %e, "cannot read leader URI"),
         }
         let member = self.members.iter().find(|m| m.id == id)?;
-        let host = if member.host.contains(':') { format!("[{}]", member.host) } else { member.host.clone() };
+        let host = if member.host.contains(':') {
+            format!("[{}]", member.host)
+        } else {
+            member.host.clone()
+        };
         let scheme = if self.http_uri().starts_with("https://") { "https" } else { "http" };
         Some(format!("{scheme}://{host}:{}", self.config.listen_address.port()))
     }

@@ -24,5 +24,9 @@ pub fn load(file: Option<&Path>) -> Result<LeptosOptions, String> {
 
 /// Built-in defaults, matching Cargo.toml's `[[workspace.metadata.leptos]]`.
 pub fn defaults() -> LeptosOptions {
-    LeptosOptions::builder().output_name("orchestrator").site_root("target/site").site_pkg_dir("pkg").build()
+    LeptosOptions::builder()
+        .output_name("orchestrator")
+        .site_root("target/site")
+        .site_pkg_dir("pkg")
+        .build()
 }

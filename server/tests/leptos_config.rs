@@ -23,13 +23,17 @@ fn shared_keys_match_cargo_metadata() {
     let runtime = &leptos["package"]["metadata"]["leptos"];
     assert_eq!(build["name"], runtime["output-name"], "Cargo.toml name vs Leptos.toml output-name");
     for key in ["site-root", "site-pkg-dir", "site-addr", "reload-port"] {
-        assert_eq!(build[key], runtime[key], "key {key} differs between Cargo.toml and Leptos.toml");
+        assert_eq!(
+            build[key], runtime[key],
+            "key {key} differs between Cargo.toml and Leptos.toml"
+        );
     }
 }
 
 #[test]
 fn runtime_loads_leptos_toml() {
-    let options = server::site_options::load(Some(&root().join("Leptos.toml"))).expect("Leptos.toml loads");
+    let options =
+        server::site_options::load(Some(&root().join("Leptos.toml"))).expect("Leptos.toml loads");
     assert_eq!(&*options.output_name, "orchestrator");
     assert_eq!(&*options.site_pkg_dir, "pkg");
     let defaults = server::site_options::defaults();

@@ -29,10 +29,7 @@ fn io_running(s: &Server) -> String {
 /// Gone, or a zombie waiting for init (servers whose test process died are reparented).
 fn process_gone(pid: u32) -> bool {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.is_empty()
-        || status
-            .lines()
-            .any(|l| l.starts_with("State:") && l.contains('Z'))
+    status.is_empty() || status.lines().any(|l| l.starts_with("State:") && l.contains('Z'))
 }
 
 #[test]
@@ -50,10 +47,8 @@ fn star_replicates_and_replicas_see_a_dead_master() {
         assert_eq!(vars.expect("replica variables"), want);
         assert_ne!(r.port(), master.port());
     }
-    let ids: Vec<String> = s
-        .iter()
-        .map(|x| x.sql("SELECT @@server_id").expect("server_id"))
-        .collect();
+    let ids: Vec<String> =
+        s.iter().map(|x| x.sql("SELECT @@server_id").expect("server_id")).collect();
     assert_eq!(ids, ["1", "2", "3"]);
     let via_tcp = master.sql_as(mariadb::ORC_USER, mariadb::ORC_PASSWORD, "SELECT @@port");
     assert_eq!(via_tcp.expect("orc over TCP"), master.port().to_string());
@@ -63,51 +58,32 @@ fn star_replicates_and_replicas_see_a_dead_master() {
         .expect("write on the master");
     wait_replicated(master, replicas).expect("replicated");
     for r in replicas {
-        assert_eq!(
-            r.sql("SELECT GROUP_CONCAT(v ORDER BY id) FROM d.t")
-                .expect("rows"),
-            "a,b,c"
-        );
+        assert_eq!(r.sql("SELECT GROUP_CONCAT(v ORDER BY id) FROM d.t").expect("rows"), "a,b,c");
     }
     let hosts = master.sql("SHOW SLAVE HOSTS").expect("SHOW SLAVE HOSTS");
     for r in replicas {
-        assert!(
-            hosts.contains(&format!("\t127.0.0.1\t{}\t", r.port())),
-            "{hosts}"
-        );
+        assert!(hosts.contains(&format!("\t127.0.0.1\t{}\t", r.port())), "{hosts}");
     }
 
     let pid = master.pid().expect("master pid");
     master.kill9();
-    assert!(
-        !master.is_running() && process_gone(pid),
-        "killed and reaped"
-    );
+    assert!(!master.is_running() && process_gone(pid), "killed and reaped");
     let t = Instant::now();
-    wait_until(
-        Duration::from_secs(10),
-        "replicas to report Connecting",
-        || replicas.iter().all(|r| io_running(r) == "Connecting"),
-    )
+    wait_until(Duration::from_secs(10), "replicas to report Connecting", || {
+        replicas.iter().all(|r| io_running(r) == "Connecting")
+    })
     .expect("dead master seen");
     eprintln!("replicas saw the dead master after {:?}", t.elapsed());
 
     let port = master.port();
     master.restart().expect("restart the master");
     assert_eq!(master.port(), port);
-    assert_eq!(
-        master
-            .sql("SELECT COUNT(*) FROM d.t")
-            .expect("rows after restart"),
-        "3"
-    );
+    assert_eq!(master.sql("SELECT COUNT(*) FROM d.t").expect("rows after restart"), "3");
     wait_until(Duration::from_secs(30), "replicas to reconnect", || {
         replicas.iter().all(|r| io_running(r) == "Yes")
     })
     .expect("replicas reconnected");
-    master
-        .sql("INSERT INTO d.t VALUES (4,'d')")
-        .expect("write after restart");
+    master.sql("INSERT INTO d.t VALUES (4,'d')").expect("write after restart");
     wait_replicated(master, replicas).expect("replicated after restart");
     for r in replicas {
         assert_eq!(r.sql("SELECT COUNT(*) FROM d.t").expect("rows"), "4");
@@ -125,25 +101,17 @@ fn chain_relays_and_an_orphan_can_be_relocated() {
     )
     .expect("write on the top master");
     wait_replicated(&s[0], &s[1..]).expect("replicated through the chain");
-    assert_eq!(
-        s[2].sql("SELECT COUNT(*) FROM c.t").expect("rows on n3"),
-        "1"
-    );
+    assert_eq!(s[2].sql("SELECT COUNT(*) FROM c.t").expect("rows on n3"), "1");
     let status = s[2].slave_status().expect("n3 status");
     assert_eq!(status.get("Master_Port"), Some(&s[1].port().to_string()));
 
     s[1].kill9();
-    wait_until(Duration::from_secs(10), "n3 to see n2 die", || {
-        io_running(&s[2]) == "Connecting"
-    })
-    .expect("intermediate master death seen");
+    wait_until(Duration::from_secs(10), "n3 to see n2 die", || io_running(&s[2]) == "Connecting")
+        .expect("intermediate master death seen");
     s[2].replicate_from(&s[0]).expect("relocate n3 under n1");
     s[0].sql("INSERT INTO c.t VALUES (2)").expect("write");
     wait_replicated(&s[0], [&s[2]]).expect("n3 replicates from n1");
-    assert_eq!(
-        s[2].sql("SELECT COUNT(*) FROM c.t").expect("rows on n3"),
-        "2"
-    );
+    assert_eq!(s[2].sql("SELECT COUNT(*) FROM c.t").expect("rows on n3"), "2");
 }
 
 #[test]
@@ -155,27 +123,14 @@ fn stop_kill_and_restart_keep_port_and_data() {
         .expect("write");
     s.stop().expect("graceful stop");
     assert!(!s.is_running() && s.pid().is_none());
-    assert!(
-        s.sql("SELECT 1").is_err(),
-        "a stopped server must not answer"
-    );
+    assert!(s.sql("SELECT 1").is_err(), "a stopped server must not answer");
     s.restart().expect("restart after stop");
-    assert_eq!(
-        (
-            s.port(),
-            s.sql("SELECT COUNT(*) FROM r.t").expect("rows").as_str()
-        ),
-        (port, "1")
-    );
+    assert_eq!((s.port(), s.sql("SELECT COUNT(*) FROM r.t").expect("rows").as_str()), (port, "1"));
     s.kill9();
     s.restart().expect("restart after kill -9 (crash recovery)");
     assert_eq!(
-        s.sql_as(
-            mariadb::ORC_USER,
-            mariadb::ORC_PASSWORD,
-            "SELECT COUNT(*) FROM r.t"
-        )
-        .expect("rows"),
+        s.sql_as(mariadb::ORC_USER, mariadb::ORC_PASSWORD, "SELECT COUNT(*) FROM r.t")
+            .expect("rows"),
         "1"
     );
 }
@@ -187,18 +142,14 @@ fn sigstop_hangs_the_master_until_sigcont() {
     s[0].sigstop().expect("SIGSTOP");
     assert!(s[0].is_running(), "a stopped process is still running");
     let t = Instant::now();
-    wait_until(
-        Duration::from_secs(20),
-        "the replica to give up on the hung master",
-        || io_running(&s[1]) != "Yes",
-    )
+    wait_until(Duration::from_secs(20), "the replica to give up on the hung master", || {
+        io_running(&s[1]) != "Yes"
+    })
     .expect("hung master noticed");
     eprintln!("replica noticed the hung master after {:?}", t.elapsed());
     s[0].sigcont().expect("SIGCONT");
-    wait_until(Duration::from_secs(30), "the replica to reconnect", || {
-        io_running(&s[1]) == "Yes"
-    })
-    .expect("reconnected");
+    wait_until(Duration::from_secs(30), "the replica to reconnect", || io_running(&s[1]) == "Yes")
+        .expect("reconnected");
     s[0].sql("CREATE DATABASE h").expect("write after SIGCONT");
     wait_replicated(&s[0], &s[1..]).expect("replicated after SIGCONT");
 }
@@ -209,22 +160,11 @@ fn backend_db_grants_the_orchestrator_user_its_database_only() {
     let db = sb.backend_db("orchestrator_test").expect("backend db");
     assert_eq!(
         db.url(),
-        format!(
-            "mysql://orchestrator:orch_pass@127.0.0.1:{}/orchestrator_test",
-            db.port
-        )
+        format!("mysql://orchestrator:orch_pass@127.0.0.1:{}/orchestrator_test", db.port)
     );
     let q = "CREATE TABLE orchestrator_test.t (id INT); INSERT INTO orchestrator_test.t VALUES (7); SELECT id FROM orchestrator_test.t";
-    assert_eq!(
-        db.server
-            .sql_as(&db.user, &db.password, q)
-            .expect("use own database"),
-        "7"
-    );
-    assert!(db
-        .server
-        .sql_as(&db.user, &db.password, "CREATE DATABASE other")
-        .is_err());
+    assert_eq!(db.server.sql_as(&db.user, &db.password, q).expect("use own database"), "7");
+    assert!(db.server.sql_as(&db.user, &db.password, "CREATE DATABASE other").is_err());
 }
 
 #[test]
@@ -247,10 +187,7 @@ fn dropping_servers_kills_reaps_and_removes_them_even_on_panic() {
             .join()
             .is_err()
     });
-    assert!(
-        panicked && process_gone(rx.recv().expect("pid")),
-        "server killed during unwinding"
-    );
+    assert!(panicked && process_gone(rx.recv().expect("pid")), "server killed during unwinding");
     let base = sb.dir().to_path_buf();
     drop(sb);
     assert!(!base.exists());
@@ -277,32 +214,18 @@ fn servers_die_with_a_killed_test_process() {
     let Some(sb) = sandbox() else { return };
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new(exe)
-        .args([
-            "--exact",
-            "helper_holds_a_server_until_killed",
-            "--ignored",
-            "--nocapture",
-        ])
+        .args(["--exact", "helper_holds_a_server_until_killed", "--ignored", "--nocapture"])
         .env(HELPER_ENV, "1")
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn helper");
     let stdout = child.stdout.take().expect("stdout");
-    let line = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.starts_with("PID "));
+    let line = BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.starts_with("PID "));
     child.kill().expect("kill -9 the helper");
     child.wait().expect("reap the helper");
-    let pid: u32 = line.expect("helper printed its server pid")[4..]
-        .parse()
-        .expect("pid");
-    wait_until(
-        Duration::from_secs(10),
-        "the orphaned server to die",
-        || process_gone(pid),
-    )
-    .expect("no stray mariadbd");
+    let pid: u32 = line.expect("helper printed its server pid")[4..].parse().expect("pid");
+    wait_until(Duration::from_secs(10), "the orphaned server to die", || process_gone(pid))
+        .expect("no stray mariadbd");
     drop(Sandbox::new().expect("a new sandbox sweeps stale dirs"));
     let root = sb.dir().parent().expect("scratch root").to_path_buf();
     let prefix = format!("orc-mdb-{}-", child.id());
@@ -311,9 +234,5 @@ fn servers_die_with_a_killed_test_process() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
         .collect();
-    assert!(
-        left.is_empty(),
-        "stale dirs of the killed process in {}",
-        Path::new(&root).display()
-    );
+    assert!(left.is_empty(), "stale dirs of the killed process in {}", Path::new(&root).display());
 }

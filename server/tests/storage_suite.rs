@@ -23,8 +23,10 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for Builder {
         let store = Store::open(&backend, Duration::from_secs(5))
             .await
             .map_err(|e| openraft::StorageIOError::read(&e))?;
-        let log = LogStore::open(&dir.path().join("raft")).map_err(|e| openraft::StorageIOError::read(&e))?;
-        let sm = StateMachine::open(store, &dir.path().join("raft"), Duration::from_secs(1)).await?;
+        let log = LogStore::open(&dir.path().join("raft"))
+            .map_err(|e| openraft::StorageIOError::read(&e))?;
+        let sm =
+            StateMachine::open(store, &dir.path().join("raft"), Duration::from_secs(1)).await?;
         Ok((dir, log, sm))
     }
 }
@@ -75,13 +77,17 @@ mod rejoin {
     async fn leader() -> (Disk, Store, StateMachine) {
         let disk = Disk::new();
         let store = disk.store().await;
-        let mut storage = server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
+        let mut storage =
+            server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
         let entries: Vec<Entry<TypeConfig>> = (1..=40u64)
             .map(|i| {
                 let key = InstanceKey::parse(&format!("db{i}"), "3306").unwrap();
                 let req = DowntimeRequest::parse(key, "ops", "rejoin", "1h").unwrap();
                 let env = Proposal::BeginDowntime(req).stamp(1_000 + i as i64, 1, 3_600_000);
-                Entry { log_id: LogId::new(CommittedLeaderId::new(1, 1), i), payload: EntryPayload::Normal(env) }
+                Entry {
+                    log_id: LogId::new(CommittedLeaderId::new(1, 1), i),
+                    payload: EntryPayload::Normal(env),
+                }
             })
             .collect();
         storage.log.append_detached(entries.clone()).unwrap().await.unwrap().unwrap();
@@ -96,12 +102,20 @@ mod rejoin {
     }
 
     /// Installs the leader's current snapshot into `sm` and compares digests.
-    async fn install_and_compare(leader: &mut StateMachine, leader_store: &Store, sm: &mut StateMachine, store: &Store) {
+    async fn install_and_compare(
+        leader: &mut StateMachine,
+        leader_store: &Store,
+        sm: &mut StateMachine,
+        store: &Store,
+    ) {
         assert_eq!(sm.applied_state().await.unwrap().0, None, "a rejoining node must start empty");
         let snap = leader.get_current_snapshot().await.unwrap().expect("leader snapshot");
         let data = snap.snapshot.into_inner();
         sm.install_snapshot(&snap.meta, Box::new(Cursor::new(data))).await.unwrap();
-        assert_eq!(store.replicated_digest().await.unwrap(), leader_store.replicated_digest().await.unwrap());
+        assert_eq!(
+            store.replicated_digest().await.unwrap(),
+            leader_store.replicated_digest().await.unwrap()
+        );
         assert_eq!(sm.applied_state().await.unwrap().0.map(|l| l.index), Some(40));
     }
 
@@ -122,7 +136,8 @@ mod rejoin {
         let (_ld, leader_store, mut leader_sm) = leader().await;
         let disk = Disk::new();
         let store = disk.store().await;
-        let mut s = server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
+        let mut s =
+            server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
         install_and_compare(&mut leader_sm, &leader_store, &mut s.state_machine, &store).await;
     }
 
@@ -132,10 +147,19 @@ mod rejoin {
         let disk = Disk::new();
         copy_dir(&ld.raft(), &disk.raft(), &["LOCK"]);
         let store = disk.store().await;
-        let mut s = server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
+        let mut s =
+            server::raft::open::open(&disk.raft(), &store, Duration::from_secs(1)).await.unwrap();
         let mut log = s.log.clone();
-        assert_eq!(log.get_log_state().await.unwrap().last_log_id, None, "the purged log cannot rebuild the backend");
-        assert!(std::fs::read_dir(disk.raft()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with("discarded-")));
+        assert_eq!(
+            log.get_log_state().await.unwrap().last_log_id,
+            None,
+            "the purged log cannot rebuild the backend"
+        );
+        assert!(std::fs::read_dir(disk.raft()).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("discarded-")));
         assert!(log.read_vote().await.unwrap().is_some(), "the vote is kept");
         install_and_compare(&mut leader_sm, &leader_store, &mut s.state_machine, &store).await;
     }
@@ -153,11 +177,19 @@ mod rejoin {
             }
         }
         let store = stale.store().await;
-        assert_eq!(store.replicated_digest().await.unwrap(), leader_store.replicated_digest().await.unwrap());
-        let mut s = server::raft::open::open(&stale.raft(), &store, Duration::from_secs(1)).await.unwrap();
+        assert_eq!(
+            store.replicated_digest().await.unwrap(),
+            leader_store.replicated_digest().await.unwrap()
+        );
+        let mut s =
+            server::raft::open::open(&stale.raft(), &store, Duration::from_secs(1)).await.unwrap();
         let empty = Disk::new();
         let empty_store = empty.store().await;
-        assert_eq!(store.replicated_digest().await.unwrap(), empty_store.replicated_digest().await.unwrap(), "stale rows cleared");
+        assert_eq!(
+            store.replicated_digest().await.unwrap(),
+            empty_store.replicated_digest().await.unwrap(),
+            "stale rows cleared"
+        );
         install_and_compare(&mut leader_sm, &leader_store, &mut s.state_machine, &store).await;
     }
 }

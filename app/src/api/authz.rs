@@ -25,7 +25,8 @@ pub struct CallerView {
 #[server(prefix = "/sfn")]
 pub async fn get_caller() -> Result<CallerView, ApiError> {
     crate::api::status::respond(async move {
-        use_context::<CallerView>().ok_or_else(|| ApiError::Internal("caller missing from context".into()))
+        use_context::<CallerView>()
+            .ok_or_else(|| ApiError::Internal("caller missing from context".into()))
     })
     .await
 }

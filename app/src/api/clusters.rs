@@ -62,11 +62,19 @@ pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> 
         let enabled = match enabled.as_str() {
             "on" => true,
             "off" => false,
-            other => return Err(ApiError::Validation(format!("invalid switch value {other:?}: expected on or off"))),
+            other => {
+                return Err(ApiError::Validation(format!(
+                    "invalid switch value {other:?}: expected on or off"
+                )))
+            }
         };
         let plane = crate::api::port::control_plane()?;
         plane.submit(crate::core::Proposal::SetGlobalRecoveries { enabled }).await?;
-        Ok(if enabled { "Global recoveries enabled".into() } else { "Global recoveries disabled".into() })
+        Ok(if enabled {
+            "Global recoveries enabled".into()
+        } else {
+            "Global recoveries disabled".into()
+        })
     })
     .await
 }

@@ -18,7 +18,12 @@ pub async fn get_downtimes() -> Result<Vec<DowntimeView>, ApiError> {
 /// Begins a downtime on `instance` (`host:port`). `duration` is `30s`, `10m`, `2h`, `1d` or
 /// seconds; empty means 10 minutes.
 #[server(prefix = "/sfn")]
-pub async fn begin_downtime(instance: String, owner: String, reason: String, duration: String) -> Result<String, ApiError> {
+pub async fn begin_downtime(
+    instance: String,
+    owner: String,
+    reason: String,
+    duration: String,
+) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
         use crate::core::{CommandOutcome, DowntimeRequest, InstanceKey, Proposal};
         let key = InstanceKey::parse_joined(instance.trim(), 3306)?;

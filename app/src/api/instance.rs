@@ -65,11 +65,16 @@ pub async fn get_instance(instance: String) -> Result<InstanceDetailView, ApiErr
 
 /// Forgets `instance` on every node (raft `forget`). `confirm` must be `yes`.
 #[server(prefix = "/sfn")]
-pub async fn forget_instance(instance: String, confirm: Option<String>) -> Result<String, ApiError> {
+pub async fn forget_instance(
+    instance: String,
+    confirm: Option<String>,
+) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
         let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
         if confirm.as_deref() != Some("yes") {
-            return Err(ApiError::Validation("tick the box to confirm that the instance is to be forgotten".into()));
+            return Err(ApiError::Validation(
+                "tick the box to confirm that the instance is to be forgotten".into(),
+            ));
         }
         let plane = crate::api::port::control_plane()?;
         plane.submit(crate::core::Proposal::Forget(key.clone())).await?;

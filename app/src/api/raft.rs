@@ -63,10 +63,11 @@ pub async fn get_raft_page() -> Result<RaftPageView, ApiError> {
 #[server(prefix = "/sfn")]
 pub async fn transfer_leadership(target: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        let id: u64 = target
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::Validation(format!("invalid member id {target:?}: choose a member from the list")))?;
+        let id: u64 = target.trim().parse().map_err(|_| {
+            ApiError::Validation(format!(
+                "invalid member id {target:?}: choose a member from the list"
+            ))
+        })?;
         let plane = crate::api::port::control_plane()?;
         let message = plane.transfer_leadership(id).await?;
         Ok(format!("Leadership transfer to node {id} requested: {message}"))

@@ -10,7 +10,9 @@ use crate::api::ApiError;
 
 fn is_form_post() -> bool {
     use_context::<Parts>()
-        .and_then(|p| p.headers.get("accept").and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .and_then(|p| {
+            p.headers.get("accept").and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html"))
+        })
         .unwrap_or(false)
 }
 
@@ -27,6 +29,8 @@ pub fn with_status(e: ApiError) -> ApiError {
 }
 
 /// Runs a server function's body and maps its error's status.
-pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
+pub async fn respond<T>(
+    body: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
     body.await.map_err(with_status)
 }

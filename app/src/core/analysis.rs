@@ -196,7 +196,10 @@ pub fn analyze(
             analyzed_instance_master_key: instance.master_key.clone(),
             analyzed_instance_data_center: instance.data_center.clone(),
             analyzed_instance_region: instance.region.clone(),
-            cluster_alias: aliases.get(&cluster_name).cloned().unwrap_or_else(|| cluster_name.clone()),
+            cluster_alias: aliases
+                .get(&cluster_name)
+                .cloned()
+                .unwrap_or_else(|| cluster_name.clone()),
             is_cluster_master: instance.key.to_string() == cluster_name,
             cluster_name,
             analysis: code,

@@ -199,7 +199,10 @@ mod tests {
     fn keeps_orchestrator_spellings() {
         let cases = [
             (AnalysisCode::DeadMasterAndSomeReplicas, "DeadMasterAndSomeReplicas"),
-            (AnalysisCode::DifferentGTIDModesStructureWarning, "DifferentGTIDModesStructureWarning"),
+            (
+                AnalysisCode::DifferentGTIDModesStructureWarning,
+                "DifferentGTIDModesStructureWarning",
+            ),
             (
                 AnalysisCode::DeadIntermediateMasterWithSingleReplicaFailingToConnect,
                 "DeadIntermediateMasterWithSingleReplicaFailingToConnect",

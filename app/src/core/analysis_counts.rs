@@ -79,11 +79,14 @@ impl Counts {
         now_ms: i64,
         config: &AnalysisConfig,
     ) -> Self {
-        let downtimed = |i: &Instance| downtimes.iter().any(|d| d.key == i.key && d.is_active(now_ms));
+        let downtimed =
+            |i: &Instance| downtimes.iter().any(|d| d.key == i.key && d.is_active(now_ms));
         // A probe that started well after the last success and has not finished is as bad as
         // a failed one (orchestrator's hang condition on the analyzed instance).
-        let hang_allowance_ms = (config.instance_poll_seconds + config.reasonable_instance_check_seconds) * 1000;
-        let not_hung = instance.last_attempted_check_ms <= instance.last_seen_ms.saturating_add(hang_allowance_ms);
+        let hang_allowance_ms =
+            (config.instance_poll_seconds + config.reasonable_instance_check_seconds) * 1000;
+        let not_hung = instance.last_attempted_check_ms
+            <= instance.last_seen_ms.saturating_add(hang_allowance_ms);
         let locked_threshold_s = if config.reasonable_locked_semi_sync_master_seconds > 0 {
             config.reasonable_locked_semi_sync_master_seconds
         } else {
@@ -108,14 +111,19 @@ impl Counts {
             ..Counts::default()
         };
         let mut logging_versions = BTreeSet::new();
-        for replica in topology.replicas_of(&instance.key).iter().filter_map(|k| topology.instance(k)) {
+        for replica in
+            topology.replicas_of(&instance.key).iter().filter_map(|k| topology.instance(k))
+        {
             c.replicas += 1;
             let valid = replica.is_last_check_valid;
             c.valid_replicas += u32::from(valid);
             c.valid_replicating_replicas += u32::from(valid && replica.replication_running());
-            c.replicas_failing_to_connect += u32::from(valid && replica.is_failing_to_connect_to_master());
+            c.replicas_failing_to_connect +=
+                u32::from(valid && replica.is_failing_to_connect_to_master());
             c.lagging_replicas += u32::from(
-                replica.replication_lag_seconds.is_some_and(|lag| lag > config.reasonable_replication_lag_seconds),
+                replica
+                    .replication_lag_seconds
+                    .is_some_and(|lag| lag > config.reasonable_replication_lag_seconds),
             );
             c.delayed_replicas += u32::from(replica.sql_delay > 0);
             let replica_downtimed = downtimed(replica);
@@ -130,13 +138,15 @@ impl Counts {
                 c.logging_by_format[slot] += 1;
                 logging_versions.insert(major_version(&replica.version));
             }
-            c.valid_oracle_gtid_replicas +=
-                u32::from(valid && replica.using_gtid == crate::core::instance::UsingGtid::AutoPosition);
+            c.valid_oracle_gtid_replicas += u32::from(
+                valid && replica.using_gtid == crate::core::instance::UsingGtid::AutoPosition,
+            );
             c.valid_mariadb_gtid_replicas += u32::from(valid && replica.using_gtid.is_mariadb());
             c.replica_gtid_mode_differs |= replica.gtid_mode != instance.gtid_mode;
             c.replica_has_errant_gtid |= !replica_downtimed && !replica.gtid_errant.is_empty();
         }
-        c.distinct_logging_major_versions = u32::try_from(logging_versions.len()).unwrap_or(u32::MAX);
+        c.distinct_logging_major_versions =
+            u32::try_from(logging_versions.len()).unwrap_or(u32::MAX);
         c
     }
 

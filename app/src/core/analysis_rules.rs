@@ -170,7 +170,9 @@ fn some_valid(c: &Counts) -> bool {
 
 /// Every replica lags, not all of them on purpose (`SQL_Delay`), and some still replicate.
 fn all_lagging_and_replicating(c: &Counts) -> bool {
-    c.lagging_replicas == c.replicas && c.delayed_replicas < c.replicas && c.valid_replicating_replicas > 0
+    c.lagging_replicas == c.replicas
+        && c.delayed_replicas < c.replicas
+        && c.valid_replicating_replicas > 0
 }
 
 /// Semi-sync master on and waiting for more acknowledgements than it has clients.
@@ -193,16 +195,28 @@ pub fn classify(counts: &Counts, config: &AnalysisConfig) -> (AnalysisCode, &'st
 pub fn structure_warnings(c: &Counts) -> Vec<AnalysisCode> {
     let [statement, mixed, row] = c.logging_by_format;
     let checks = [
-        (NoLoggingReplicasStructureWarning, c.is_master && c.logging_replicas == 0 && c.replicas > 1),
+        (
+            NoLoggingReplicasStructureWarning,
+            c.is_master && c.logging_replicas == 0 && c.replicas > 1,
+        ),
         (
             // Pseudo-GTID and binlog servers are not supported here, so GTID is the only method.
             NoFailoverSupportStructureWarning,
-            c.is_master && c.replicas > 1 && !c.oracle_gtid_immediate_topology() && !c.mariadb_gtid_immediate_topology(),
+            c.is_master
+                && c.replicas > 1
+                && !c.oracle_gtid_immediate_topology()
+                && !c.mariadb_gtid_immediate_topology(),
         ),
-        (StatementAndMixedLoggingReplicasStructureWarning, c.is_master && statement > 0 && mixed > 0),
+        (
+            StatementAndMixedLoggingReplicasStructureWarning,
+            c.is_master && statement > 0 && mixed > 0,
+        ),
         (StatementAndRowLoggingReplicasStructureWarning, c.is_master && statement > 0 && row > 0),
         (MixedAndRowLoggingReplicasStructureWarning, c.is_master && mixed > 0 && row > 0),
-        (MultipleMajorVersionsLoggingReplicasStructureWarning, c.is_master && c.distinct_logging_major_versions > 1),
+        (
+            MultipleMajorVersionsLoggingReplicasStructureWarning,
+            c.is_master && c.distinct_logging_major_versions > 1,
+        ),
         (DifferentGTIDModesStructureWarning, c.replicas > 0 && c.replica_gtid_mode_differs),
         (ErrantGTIDStructureWarning, c.replica_has_errant_gtid),
         (NoWriteableMasterStructureWarning, c.is_master && c.is_read_only),

@@ -45,7 +45,13 @@ fn cannot_connect(mut i: Instance) -> Instance {
 }
 
 fn downtime(name: &str, ends_at_ms: i64) -> Downtime {
-    Downtime { key: key(name), owner: "ops".into(), reason: "test".into(), begins_at_ms: NOW - 10, ends_at_ms }
+    Downtime {
+        key: key(name),
+        owner: "ops".into(),
+        reason: "test".into(),
+        begins_at_ms: NOW - 10,
+        ends_at_ms,
+    }
 }
 
 fn codes(result: &[ReplicationAnalysis]) -> Vec<(String, AnalysisCode)> {
@@ -57,7 +63,11 @@ fn holistic_detection_needs_the_replicas_to_agree() {
     let cases: [(&str, Vec<Instance>, AnalysisCode); 4] = [
         (
             "replicas still replicate: only unreachable",
-            vec![unreachable(healthy("m", None)), healthy("r1", Some("m")), healthy("r2", Some("m"))],
+            vec![
+                unreachable(healthy("m", None)),
+                healthy("r1", Some("m")),
+                healthy("r2", Some("m")),
+            ],
             AnalysisCode::UnreachableMaster,
         ),
         (
@@ -71,7 +81,11 @@ fn holistic_detection_needs_the_replicas_to_agree() {
         ),
         (
             "one replica still replicates: not dead",
-            vec![unreachable(healthy("m", None)), cannot_connect(healthy("r1", Some("m"))), healthy("r2", Some("m"))],
+            vec![
+                unreachable(healthy("m", None)),
+                cannot_connect(healthy("r1", Some("m"))),
+                healthy("r2", Some("m")),
+            ],
             AnalysisCode::UnreachableMaster,
         ),
         (
@@ -102,7 +116,8 @@ fn hung_probe_makes_the_master_invalid() {
     m.last_seen_ms = NOW - 10_000;
     m.last_checked_ms = NOW - 10_000;
     m.last_attempted_check_ms = NOW - 1_000;
-    let replicas = [cannot_connect(healthy("r1", Some("m"))), cannot_connect(healthy("r2", Some("m")))];
+    let replicas =
+        [cannot_connect(healthy("r1", Some("m"))), cannot_connect(healthy("r2", Some("m")))];
     let mut instances = vec![m.clone()];
     instances.extend(replicas.iter().cloned());
     let result = analyze(&Topology::build(instances), &[], NOW, &AnalysisConfig::default());
@@ -153,7 +168,8 @@ fn all_replicas_downtimed_makes_replica_codes_skippable() {
     let one = [downtime("r1", NOW + 1_000)];
     let both = [downtime("r1", NOW + 1_000), downtime("r2", NOW + 1_000)];
     for (downtimes, skippable) in [(&one[..], false), (&both[..], true)] {
-        let result = analyze(&Topology::build(instances()), downtimes, NOW, &AnalysisConfig::default());
+        let result =
+            analyze(&Topology::build(instances()), downtimes, NOW, &AnalysisConfig::default());
         assert_eq!(result[0].analysis, AnalysisCode::AllMasterReplicasNotReplicating);
         assert_eq!(result[0].count_downtimed_replicas as usize, downtimes.len());
         assert_eq!(result[0].skippable_due_to_downtime, skippable);

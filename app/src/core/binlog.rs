@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 /// `binlog_format`, ordered as orchestrator orders it: `STATEMENT < MIXED < ROW`
 /// (binlogs flow from a smaller format to a larger one, never the other way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum BinlogFormat {
     /// Statement-based.

@@ -192,7 +192,9 @@ pub fn can_replicate_from(replica: &Instance, source: &Instance) -> Result<(), R
     if !replica.server_uuid.is_empty() && replica.server_uuid == source.server_uuid {
         return Err(ReplicationBlocker::SameServerUuid);
     }
-    if replica.sql_delay < source.sql_delay && source.sql_delay > REASONABLE_MAINTENANCE_REPLICATION_LAG_SECONDS {
+    if replica.sql_delay < source.sql_delay
+        && source.sql_delay > REASONABLE_MAINTENANCE_REPLICATION_LAG_SECONDS
+    {
         return Err(ReplicationBlocker::SourceMoreDelayed);
     }
     Ok(())
@@ -200,7 +202,9 @@ pub fn can_replicate_from(replica: &Instance, source: &Instance) -> Result<(), R
 
 /// Promotion rules as registered on the instances themselves (`Instance::promotion_rule`).
 pub fn registered_rules(replicas: &[Instance]) -> impl Fn(&InstanceKey) -> PromotionRule + '_ {
-    move |key| replicas.iter().find(|i| &i.key == key).map_or(PromotionRule::Neutral, |i| i.promotion_rule)
+    move |key| {
+        replicas.iter().find(|i| &i.key == key).map_or(PromotionRule::Neutral, |i| i.promotion_rule)
+    }
 }
 
 /// Chooses the replica of `failed_master` to promote. Only instances in `replicas` whose master
@@ -212,14 +216,17 @@ pub fn choose_candidate(
     rules: &dyn Fn(&InstanceKey) -> PromotionRule,
     failed_dc: Option<&str>,
 ) -> Result<CandidateChoice, NoCandidate> {
-    let replicas: Vec<&Instance> =
-        replicas.iter().filter(|i| i.master_key.as_ref() == Some(failed_master) && &i.key != failed_master).collect();
+    let replicas: Vec<&Instance> = replicas
+        .iter()
+        .filter(|i| i.master_key.as_ref() == Some(failed_master) && &i.key != failed_master)
+        .collect();
     if replicas.is_empty() {
         return Err(NoCandidate::NoReplicas { failed_master: failed_master.clone() });
     }
     let positions = Positions::of(&replicas);
     let failed_dc = failed_dc.filter(|dc| !dc.is_empty());
-    let mut ranked: Vec<(&Instance, PromotionRule)> = replicas.iter().map(|&i| (i, rules(&i.key))).collect();
+    let mut ranked: Vec<(&Instance, PromotionRule)> =
+        replicas.iter().map(|&i| (i, rules(&i.key))).collect();
     ranked.sort_by(|(a, rule_a), (b, rule_b)| {
         positions
             .compare(b, a)
@@ -270,7 +277,9 @@ pub fn choose_candidate(
         };
         bucket.push(replica.key.clone());
     }
-    for bucket in [&mut choice.ahead, &mut choice.equal, &mut choice.later, &mut choice.cannot_replicate] {
+    for bucket in
+        [&mut choice.ahead, &mut choice.equal, &mut choice.later, &mut choice.cannot_replicate]
+    {
         bucket.sort();
     }
     choice.lost = choice.ahead.iter().chain(&choice.cannot_replicate).cloned().collect();
@@ -348,7 +357,10 @@ impl Positions {
             };
         }
         let values: Vec<&GtidPosition> = gtid.values().collect();
-        let comparable = values.iter().enumerate().all(|(i, a)| values[i + 1..].iter().all(|b| a.compare(b).is_some()));
+        let comparable = values
+            .iter()
+            .enumerate()
+            .all(|(i, a)| values[i + 1..].iter().all(|b| a.compare(b).is_some()));
         if comparable {
             Positions::Gtid(gtid)
         } else {

@@ -50,16 +50,30 @@ fn result_does_not_depend_on_input_order() {
     let mut pref = replica("p", 5, 9);
     pref.data_center = "dc1".into();
     let base = vec![replica("a", 1, 9), replica("b", 2, 9), pref, replica("c", 3, 8)];
-    let rules = |k: &InstanceKey| if k.hostname == "b" { PromotionRule::Prefer } else { PromotionRule::Neutral };
+    let rules = |k: &InstanceKey| {
+        if k.hostname == "b" {
+            PromotionRule::Prefer
+        } else {
+            PromotionRule::Neutral
+        }
+    };
     let expected = choose_candidate(&key("m"), &base, &rules, Some("dc1")).unwrap();
     assert_eq!(expected.chosen, key("b"));
     // Every rotation and its reverse.
     for shift in 0..base.len() {
         let mut order = base.clone();
         order.rotate_left(shift);
-        assert_eq!(choose_candidate(&key("m"), &order, &rules, Some("dc1")).unwrap(), expected, "rotation {shift}");
+        assert_eq!(
+            choose_candidate(&key("m"), &order, &rules, Some("dc1")).unwrap(),
+            expected,
+            "rotation {shift}"
+        );
         order.reverse();
-        assert_eq!(choose_candidate(&key("m"), &order, &rules, Some("dc1")).unwrap(), expected, "reversed {shift}");
+        assert_eq!(
+            choose_candidate(&key("m"), &order, &rules, Some("dc1")).unwrap(),
+            expected,
+            "reversed {shift}"
+        );
     }
 }
 
@@ -91,7 +105,8 @@ fn rejects_newer_versions_and_larger_formats_than_the_common_one() {
     let mut d = replica("d", 4, 10);
     d.binlog_format = BinlogFormat::Mixed;
     newer.binlog_format = BinlogFormat::Mixed;
-    let choice = choose_candidate(&key("m"), &[newer, row_among_mixed, c, d], &neutral, None).unwrap();
+    let choice =
+        choose_candidate(&key("m"), &[newer, row_among_mixed, c, d], &neutral, None).unwrap();
     assert_eq!(choice.chosen, key("c"));
     // At equal position the older version ranks first.
     assert_eq!(choice.most_advanced, key("b"));
@@ -110,10 +125,18 @@ fn no_candidate_lists_every_reason() {
     let mut no_lsu = replica("c", 3, 10);
     no_lsu.log_slave_updates = false;
     let banned = replica("d", 4, 10);
-    let rules = |k: &InstanceKey| if k.hostname == "d" { PromotionRule::MustNot } else { PromotionRule::Neutral };
-    let err = choose_candidate(&key("m"), &[invalid, no_binlog, no_lsu, banned], &rules, None).unwrap_err();
+    let rules = |k: &InstanceKey| {
+        if k.hostname == "d" {
+            PromotionRule::MustNot
+        } else {
+            PromotionRule::Neutral
+        }
+    };
+    let err = choose_candidate(&key("m"), &[invalid, no_binlog, no_lsu, banned], &rules, None)
+        .unwrap_err();
     let NoCandidate::NoneEligible { rejected, .. } = &err else { panic!("{err:?}") };
-    let reasons: Vec<(String, RejectReason)> = rejected.iter().map(|r| (r.key.hostname.clone(), r.reason.clone())).collect();
+    let reasons: Vec<(String, RejectReason)> =
+        rejected.iter().map(|r| (r.key.hostname.clone(), r.reason.clone())).collect();
     assert_eq!(
         reasons,
         vec![
@@ -143,15 +166,31 @@ fn can_replicate_from_checks_like_orchestrator() {
     let cases: Vec<(&str, Mutation, Result<(), ReplicationBlocker>)> = vec![
         ("fine", Box::new(|_, _| {}), Ok(())),
         ("self", Box::new(|r, s| r.key = s.key.clone()), Err(ReplicationBlocker::SameInstance)),
-        ("no binlog", Box::new(|_, s| s.log_bin = false), Err(ReplicationBlocker::SourceHasNoBinlog)),
-        ("no lsu", Box::new(|_, s| s.log_slave_updates = false), Err(ReplicationBlocker::SourceDoesNotLogReplicaUpdates)),
-        ("older", Box::new(|r, _| r.version = "10.5.1".into()), Err(ReplicationBlocker::OlderMajorVersion)),
+        (
+            "no binlog",
+            Box::new(|_, s| s.log_bin = false),
+            Err(ReplicationBlocker::SourceHasNoBinlog),
+        ),
+        (
+            "no lsu",
+            Box::new(|_, s| s.log_slave_updates = false),
+            Err(ReplicationBlocker::SourceDoesNotLogReplicaUpdates),
+        ),
+        (
+            "older",
+            Box::new(|r, _| r.version = "10.5.1".into()),
+            Err(ReplicationBlocker::OlderMajorVersion),
+        ),
         (
             "format",
             Box::new(|r, _| r.binlog_format = BinlogFormat::Statement),
             Err(ReplicationBlocker::SmallerBinlogFormat),
         ),
-        ("server id", Box::new(|r, s| r.server_id = s.server_id), Err(ReplicationBlocker::SameServerId)),
+        (
+            "server id",
+            Box::new(|r, s| r.server_id = s.server_id),
+            Err(ReplicationBlocker::SameServerId),
+        ),
         (
             "uuid",
             Box::new(|r, s| {
@@ -160,7 +199,11 @@ fn can_replicate_from_checks_like_orchestrator() {
             }),
             Err(ReplicationBlocker::SameServerUuid),
         ),
-        ("delayed source", Box::new(|_, s| s.sql_delay = 3600), Err(ReplicationBlocker::SourceMoreDelayed)),
+        (
+            "delayed source",
+            Box::new(|_, s| s.sql_delay = 3600),
+            Err(ReplicationBlocker::SourceMoreDelayed),
+        ),
         ("slightly delayed source", Box::new(|_, s| s.sql_delay = 10), Ok(())),
     ];
     for (name, mutate, expected) in cases {

@@ -94,7 +94,8 @@ impl ClusterFilters {
 
 fn parse_pattern(text: &str) -> Result<Pattern, ClusterFilterError> {
     let compile = |re: &str| {
-        Regex::new(re).map_err(|e| ClusterFilterError { filter: text.to_string(), reason: e.to_string() })
+        Regex::new(re)
+            .map_err(|e| ClusterFilterError { filter: text.to_string(), reason: e.to_string() })
     };
     Ok(if let Some(alias) = text.strip_prefix("alias=") {
         Pattern::Alias(alias.to_string())

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::core::downtime::Downtime;
 use crate::core::instance_key::InstanceKey;
 use crate::core::promotion_rule::CandidateRegistration;
-use crate::core::recovery::{FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep};
+use crate::core::recovery::{
+    FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
+};
 
 /// Envelope format version written by this build.
 pub const COMMAND_VERSION: u16 = 1;

@@ -50,7 +50,12 @@ pub struct DowntimeRequest {
 impl DowntimeRequest {
     /// Validates raw API/form input. `duration` is orchestrator's simple duration text; empty
     /// means the 10-minute default.
-    pub fn parse(key: InstanceKey, owner: &str, reason: &str, duration: &str) -> Result<Self, DomainError> {
+    pub fn parse(
+        key: InstanceKey,
+        owner: &str,
+        reason: &str,
+        duration: &str,
+    ) -> Result<Self, DomainError> {
         let owner = validate_text("owner", owner)?;
         let reason = validate_text("reason", reason)?;
         let duration_ms = parse_duration_ms(duration)?.unwrap_or(DEFAULT_DOWNTIME_MS);

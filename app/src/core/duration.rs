@@ -34,7 +34,8 @@ pub fn parse_duration_ms(text: &str) -> Result<Option<i64>, DomainError> {
 
 /// Renders milliseconds the way a person would type them back (`90s` → `90s`, `600000` → `10m`).
 pub fn format_duration_ms(ms: i64) -> String {
-    const UNITS: [(i64, &str); 4] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    const UNITS: [(i64, &str); 4] =
+        [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
     for (unit, suffix) in UNITS {
         if ms >= unit && ms % unit == 0 {
             return format!("{}{}", ms / unit, suffix);

@@ -20,7 +20,9 @@ pub enum DomainError {
         value: String,
     },
     /// A promotion rule outside prefer / neutral / prefer_not / must_not.
-    #[error("invalid promotion rule {value:?}: expected one of prefer, neutral, prefer_not, must_not")]
+    #[error(
+        "invalid promotion rule {value:?}: expected one of prefer, neutral, prefer_not, must_not"
+    )]
     InvalidPromotionRule {
         /// The text as given.
         value: String,

@@ -74,8 +74,11 @@ impl MariaDbGtidPos {
 
 impl fmt::Display for MariaDbGtidPos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let entries: Vec<String> =
-            self.domains.iter().map(|(domain, (server, seq))| format!("{domain}-{server}-{seq}")).collect();
+        let entries: Vec<String> = self
+            .domains
+            .iter()
+            .map(|(domain, (server, seq))| format!("{domain}-{server}-{seq}"))
+            .collect();
         f.write_str(&entries.join(","))
     }
 }
@@ -95,7 +98,12 @@ impl MysqlGtidSet {
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let bad = || GtidParseError::MySql { entry: entry.to_string() };
             let mut parts = entry.split(':');
-            let uuid = parts.next().map(str::trim).filter(|u| is_uuid(u)).ok_or_else(bad)?.to_ascii_lowercase();
+            let uuid = parts
+                .next()
+                .map(str::trim)
+                .filter(|u| is_uuid(u))
+                .ok_or_else(bad)?
+                .to_ascii_lowercase();
             let mut source = uuid.clone();
             let mut saw_interval = false;
             for part in parts.map(str::trim) {
@@ -253,7 +261,13 @@ fn parse_interval(text: &str) -> Option<(u64, u64)> {
 
 fn is_uuid(text: &str) -> bool {
     text.len() == 36
-        && text.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+        && text.char_indices().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_tag(text: &str) -> bool {
@@ -325,7 +339,13 @@ mod tests {
     fn mysql_parse_handles_tags_case_and_refuses_garbage() {
         let set = MysqlGtidSet::parse(&format!("{}:1-2:blue:5", U1.to_uppercase())).unwrap();
         assert_eq!(set.to_string(), format!("{U1}:1-2,{U1}:blue:5"));
-        for bad in [U1.to_string(), format!("{U1}:0"), format!("{U1}:5-3"), "nope:1".to_string(), format!("{U1}:1-x")] {
+        for bad in [
+            U1.to_string(),
+            format!("{U1}:0"),
+            format!("{U1}:5-3"),
+            "nope:1".to_string(),
+            format!("{U1}:1-x"),
+        ] {
             assert!(MysqlGtidSet::parse(&bad).is_err(), "{bad}");
         }
     }

@@ -294,7 +294,9 @@ impl Instance {
 
     /// Both replication threads run (orchestrator's `ReplicaRunning`).
     pub fn replication_running(&self) -> bool {
-        self.is_replica() && self.slave_io_running.is_running() && self.slave_sql_running.is_running()
+        self.is_replica()
+            && self.slave_io_running.is_running()
+            && self.slave_sql_running.is_running()
     }
 
     /// The IO thread is down because it cannot connect to its master while the SQL thread

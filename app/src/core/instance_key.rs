@@ -64,9 +64,15 @@ pub fn validate_hostname(hostname: &str) -> Result<(), DomainError> {
         return Err(DomainError::field("hostname", "must not be empty"));
     }
     if hostname.len() > MAX_HOSTNAME_LEN {
-        return Err(DomainError::field("hostname", format!("longer than {MAX_HOSTNAME_LEN} characters")));
+        return Err(DomainError::field(
+            "hostname",
+            format!("longer than {MAX_HOSTNAME_LEN} characters"),
+        ));
     }
-    if let Some(c) = hostname.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))) {
+    if let Some(c) = hostname
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
+    {
         return Err(DomainError::field("hostname", format!("character {c:?} is not allowed")));
     }
     Ok(())

@@ -25,8 +25,12 @@ pub enum PromotionRule {
 
 impl PromotionRule {
     /// Every rule, best first.
-    pub const ALL: [PromotionRule; 4] =
-        [PromotionRule::Prefer, PromotionRule::Neutral, PromotionRule::PreferNot, PromotionRule::MustNot];
+    pub const ALL: [PromotionRule; 4] = [
+        PromotionRule::Prefer,
+        PromotionRule::Neutral,
+        PromotionRule::PreferNot,
+        PromotionRule::MustNot,
+    ];
 
     /// The rule's orchestrator name.
     pub fn as_str(self) -> &'static str {
@@ -96,7 +100,12 @@ mod tests {
 
     #[test]
     fn orders_best_first() {
-        let mut rules = vec![PromotionRule::MustNot, PromotionRule::Prefer, PromotionRule::PreferNot, PromotionRule::Neutral];
+        let mut rules = vec![
+            PromotionRule::MustNot,
+            PromotionRule::Prefer,
+            PromotionRule::PreferNot,
+            PromotionRule::Neutral,
+        ];
         rules.sort();
         assert_eq!(rules, PromotionRule::ALL.to_vec());
     }

@@ -66,12 +66,14 @@ impl Proposal {
         let command = match self {
             Proposal::BeginDowntime(req) => Command::BeginDowntime(req.stamp(now_ms)),
             Proposal::EndDowntime(key) => Command::EndDowntime(key),
-            Proposal::RegisterCandidate { key, promotion_rule } => Command::RegisterCandidate(CandidateRegistration {
-                key,
-                promotion_rule,
-                last_suggested_ms: now_ms,
-                expires_at_ms: now_ms.saturating_add(candidate_expire_ms),
-            }),
+            Proposal::RegisterCandidate { key, promotion_rule } => {
+                Command::RegisterCandidate(CandidateRegistration {
+                    key,
+                    promotion_rule,
+                    last_suggested_ms: now_ms,
+                    expires_at_ms: now_ms.saturating_add(candidate_expire_ms),
+                })
+            }
             Proposal::Forget(key) => Command::Forget(key),
             Proposal::DeregisterCandidate(key) => Command::DeregisterCandidate(key),
             Proposal::SetGlobalRecoveries { enabled: true } => Command::EnableGlobalRecoveries,
@@ -79,8 +81,12 @@ impl Proposal {
             Proposal::AckRecovery { selector, owner, comment } => {
                 Command::AckRecovery(RecoveryAck { selector, owner, comment, at_ms: now_ms })
             }
-            Proposal::ForgetCluster { cluster_name, keys } => Command::ForgetCluster { cluster_name, keys },
-            Proposal::SetClusterAlias { cluster_name, alias } => Command::SetClusterAlias { cluster_name, alias },
+            Proposal::ForgetCluster { cluster_name, keys } => {
+                Command::ForgetCluster { cluster_name, keys }
+            }
+            Proposal::SetClusterAlias { cluster_name, alias } => {
+                Command::SetClusterAlias { cluster_name, alias }
+            }
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }
@@ -101,9 +107,12 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        let env = Proposal::RegisterCandidate { key, promotion_rule: PromotionRule::MustNot }.stamp(10, 1, 100);
+        let env = Proposal::RegisterCandidate { key, promotion_rule: PromotionRule::MustNot }
+            .stamp(10, 1, 100);
         match env.command {
-            Command::RegisterCandidate(c) => assert_eq!((c.last_suggested_ms, c.expires_at_ms), (10, 110)),
+            Command::RegisterCandidate(c) => {
+                assert_eq!((c.last_suggested_ms, c.expires_at_ms), (10, 110))
+            }
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(env.issued_at_ms, 10);

@@ -169,7 +169,9 @@ pub fn decide(
         return RecoveryDecision::NotApplicable("global recoveries are disabled".into());
     }
     if analysis.skippable_due_to_downtime {
-        return RecoveryDecision::NotApplicable("the instance (or its replicas) is downtimed".into());
+        return RecoveryDecision::NotApplicable(
+            "the instance (or its replicas) is downtimed".into(),
+        );
     }
     let filters = match analysis.analysis {
         AnalysisCode::DeadMaster
@@ -187,7 +189,9 @@ pub fn decide(
             analysis.cluster_name
         ));
     }
-    if let Some(r) = blocking_recovery(&analysis.cluster_name, policy.recovery_period_block_ms, recent, now_ms) {
+    if let Some(r) =
+        blocking_recovery(&analysis.cluster_name, policy.recovery_period_block_ms, recent, now_ms)
+    {
         return RecoveryDecision::Blocked { by_uid: r.uid.clone() };
     }
     RecoveryDecision::Recover
@@ -245,7 +249,10 @@ mod tests {
 
     #[test]
     fn dead_master_in_a_filtered_cluster_is_recovered() {
-        assert_eq!(decide(&analysis(AnalysisCode::DeadMaster), &policy(&["*"]), false, &[], 0), RecoveryDecision::Recover);
+        assert_eq!(
+            decide(&analysis(AnalysisCode::DeadMaster), &policy(&["*"]), false, &[], 0),
+            RecoveryDecision::Recover
+        );
         assert_eq!(
             decide(&analysis(AnalysisCode::DeadMaster), &policy(&["alias=main"]), false, &[], 0),
             RecoveryDecision::Recover
@@ -255,11 +262,20 @@ mod tests {
     #[test]
     fn gates() {
         let a = analysis(AnalysisCode::DeadMaster);
-        assert!(matches!(decide(&a, &policy(&[]), false, &[], 0), RecoveryDecision::NotApplicable(_)));
-        assert!(matches!(decide(&a, &policy(&["*"]), true, &[], 0), RecoveryDecision::NotApplicable(_)));
+        assert!(matches!(
+            decide(&a, &policy(&[]), false, &[], 0),
+            RecoveryDecision::NotApplicable(_)
+        ));
+        assert!(matches!(
+            decide(&a, &policy(&["*"]), true, &[], 0),
+            RecoveryDecision::NotApplicable(_)
+        ));
         let mut downtimed = a.clone();
         downtimed.skippable_due_to_downtime = true;
-        assert!(matches!(decide(&downtimed, &policy(&["*"]), false, &[], 0), RecoveryDecision::NotApplicable(_)));
+        assert!(matches!(
+            decide(&downtimed, &policy(&["*"]), false, &[], 0),
+            RecoveryDecision::NotApplicable(_)
+        ));
         assert_eq!(
             decide(&analysis(AnalysisCode::UnreachableMaster), &policy(&["*"]), false, &[], 0),
             RecoveryDecision::DetectOnly
@@ -276,15 +292,28 @@ mod tests {
             started_at_ms: 1_000,
             acknowledged: false,
         }];
-        assert_eq!(decide(&a, &policy(&["*"]), false, &recent, 2_000), RecoveryDecision::Blocked { by_uid: "r1".into() });
-        assert_eq!(decide(&a, &policy(&["*"]), false, &recent, 1_000 + 3_600_000), RecoveryDecision::Recover);
+        assert_eq!(
+            decide(&a, &policy(&["*"]), false, &recent, 2_000),
+            RecoveryDecision::Blocked { by_uid: "r1".into() }
+        );
+        assert_eq!(
+            decide(&a, &policy(&["*"]), false, &recent, 1_000 + 3_600_000),
+            RecoveryDecision::Recover
+        );
         let acked = vec![RecentRecovery { acknowledged: true, ..recent[0].clone() }];
         assert_eq!(decide(&a, &policy(&["*"]), false, &acked, 2_000), RecoveryDecision::Recover);
         let other = vec![RecentRecovery { cluster_name: "x:1".into(), ..recent[0].clone() }];
         assert_eq!(decide(&a, &policy(&["*"]), false, &other, 2_000), RecoveryDecision::Recover);
         // After a failover the cluster is named after the successor: still the same cluster.
-        let renamed = vec![RecentRecovery { cluster_name: "old:1".into(), successor: Some("m:3306".into()), ..recent[0].clone() }];
-        assert_eq!(decide(&a, &policy(&["*"]), false, &renamed, 2_000), RecoveryDecision::Blocked { by_uid: "r1".into() });
+        let renamed = vec![RecentRecovery {
+            cluster_name: "old:1".into(),
+            successor: Some("m:3306".into()),
+            ..recent[0].clone()
+        }];
+        assert_eq!(
+            decide(&a, &policy(&["*"]), false, &renamed, 2_000),
+            RecoveryDecision::Blocked { by_uid: "r1".into() }
+        );
         let _ = InstanceKey::new("m", 3306).unwrap();
     }
 }

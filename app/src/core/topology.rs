@@ -126,7 +126,9 @@ impl Topology {
     /// Whether the instance replicates from a master and has replicas of its own
     /// (co-masters excluded: each has the other as replica).
     pub fn is_intermediate_master(&self, key: &InstanceKey) -> bool {
-        self.master_of(key).is_some() && !self.is_co_master(key) && !self.replicas_of(key).is_empty()
+        self.master_of(key).is_some()
+            && !self.is_co_master(key)
+            && !self.replicas_of(key).is_empty()
     }
 
     /// Keys of every instance below `key` (replicas, their replicas, ...), depth-first in key
@@ -155,14 +157,19 @@ impl Topology {
 
     /// One cluster by name.
     pub fn cluster(&self, name: &str) -> Option<ClusterInfo> {
-        let keys: Vec<InstanceKey> =
-            self.placement.iter().filter(|(_, p)| p.cluster_name == name).map(|(k, _)| k.clone()).collect();
+        let keys: Vec<InstanceKey> = self
+            .placement
+            .iter()
+            .filter(|(_, p)| p.cluster_name == name)
+            .map(|(k, _)| k.clone())
+            .collect();
         (!keys.is_empty()).then(|| self.cluster_info(name, keys))
     }
 
     /// One cluster by name or by alias (name first).
     pub fn cluster_by_name_or_alias(&self, name_or_alias: &str) -> Option<ClusterInfo> {
-        self.cluster(name_or_alias).or_else(|| self.clusters().into_iter().find(|c| c.alias == name_or_alias))
+        self.cluster(name_or_alias)
+            .or_else(|| self.clusters().into_iter().find(|c| c.alias == name_or_alias))
     }
 
     fn cluster_info(&self, name: &str, members: Vec<InstanceKey>) -> ClusterInfo {
@@ -181,7 +188,12 @@ impl Topology {
             .filter_map(|k| self.instances.get(k))
             .filter(|i| !i.suggested_cluster_alias.is_empty())
             .min_by_key(|i| {
-                (!i.is_last_check_valid, i.read_only, std::cmp::Reverse(self.replicas_of(&i.key).len()), i.key.clone())
+                (
+                    !i.is_last_check_valid,
+                    i.read_only,
+                    std::cmp::Reverse(self.replicas_of(&i.key).len()),
+                    i.key.clone(),
+                )
             })
             .map_or_else(|| name.to_string(), |i| i.suggested_cluster_alias.clone())
     }
@@ -203,7 +215,10 @@ fn place(instances: &BTreeMap<InstanceKey, Instance>, key: &InstanceKey) -> Plac
         let master = instances.get(current).and_then(|i| i.master_key.as_ref());
         let Some(master) = master.filter(|m| *m != current && instances.contains_key(*m)) else {
             // Top of the chain: no master, or a master this node has never seen.
-            return Placement { cluster_name: current.to_string(), depth: depth_u32(path.len() - 1) };
+            return Placement {
+                cluster_name: current.to_string(),
+                depth: depth_u32(path.len() - 1),
+            };
         };
         if let Some(loop_start) = path.iter().position(|k| *k == master) {
             let named = loop_name(instances, master, &path[loop_start + 1..]);
@@ -223,7 +238,8 @@ fn loop_name<'a>(
     rest: &[&'a InstanceKey],
 ) -> &'a InstanceKey {
     let members = || std::iter::once(first).chain(rest.iter().copied());
-    let writable: Vec<&'a InstanceKey> = members().filter(|k| instances.get(*k).is_some_and(|i| !i.read_only)).collect();
+    let writable: Vec<&'a InstanceKey> =
+        members().filter(|k| instances.get(*k).is_some_and(|i| !i.read_only)).collect();
     match writable.as_slice() {
         [only] => only,
         _ => members().min().unwrap_or(first),
@@ -255,8 +271,14 @@ mod tests {
 
     #[test]
     fn names_clusters_after_top_master_with_depth() {
-        let t = topo(&[("m", None, false), ("r1", Some("m"), true), ("r2", Some("r1"), true), ("x", Some("gone"), true)]);
-        let cases = [("m", "m:3306", 0), ("r1", "m:3306", 1), ("r2", "m:3306", 2), ("x", "x:3306", 0)];
+        let t = topo(&[
+            ("m", None, false),
+            ("r1", Some("m"), true),
+            ("r2", Some("r1"), true),
+            ("x", Some("gone"), true),
+        ]);
+        let cases =
+            [("m", "m:3306", 0), ("r1", "m:3306", 1), ("r2", "m:3306", 2), ("x", "x:3306", 0)];
         for (name, cluster, depth) in cases {
             assert_eq!(t.cluster_of(&key(name)), Some(cluster), "{name}");
             assert_eq!(t.depth_of(&key(name)), Some(depth), "{name}");
@@ -280,7 +302,11 @@ mod tests {
         for (a_ro, b_ro, expected) in cases {
             let t = topo(&[("a", Some("b"), a_ro), ("b", Some("a"), b_ro), ("r", Some("b"), true)]);
             for name in ["a", "b", "r"] {
-                assert_eq!(t.cluster_of(&key(name)), Some(expected), "{name} with ro=({a_ro},{b_ro})");
+                assert_eq!(
+                    t.cluster_of(&key(name)),
+                    Some(expected),
+                    "{name} with ro=({a_ro},{b_ro})"
+                );
             }
             let named = if expected == "a:3306" { "a" } else { "b" };
             assert_eq!(t.depth_of(&key(named)), Some(0));
@@ -326,7 +352,10 @@ mod tests {
         assert_eq!(clusters[0].members, vec![key("m1"), key("r1")]);
         assert_eq!(clusters[1].alias, "shop-new");
         assert_eq!(clusters[1].master, Some(key("m2")));
-        assert_eq!(t.cluster_by_name_or_alias("shop-new").map(|c| c.name), Some("m2:3306".to_string()));
+        assert_eq!(
+            t.cluster_by_name_or_alias("shop-new").map(|c| c.name),
+            Some("m2:3306".to_string())
+        );
         assert!(t.cluster("nope:1").is_none());
     }
 

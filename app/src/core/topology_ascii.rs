@@ -42,7 +42,11 @@ pub struct AsciiOptions {
 
 impl Default for AsciiOptions {
     fn default() -> Self {
-        AsciiOptions { instance_poll_seconds: 5, reasonable_maintenance_replication_lag_seconds: 20, tabulated: false }
+        AsciiOptions {
+            instance_poll_seconds: 5,
+            reasonable_maintenance_replication_lag_seconds: 20,
+            tabulated: false,
+        }
     }
 }
 
@@ -95,7 +99,9 @@ impl Render<'_> {
         let mut line = String::new();
         if depth > 0 {
             line.push_str(&" ".repeat((depth - 1) * 2));
-            let healthy = instance.replication_running() && instance.is_last_check_valid && self.recently_checked(instance);
+            let healthy = instance.replication_running()
+                && instance.is_last_check_valid
+                && self.recently_checked(instance);
             line.push_str(if healthy { "+ " } else { "- " });
         }
         line.push_str(&instance.key.to_string());
@@ -107,19 +113,23 @@ impl Render<'_> {
             line.push('|');
             line.push_str(&tokens.join("|"));
         } else {
-            let non_empty: Vec<&str> = tokens.iter().map(String::as_str).filter(|t| !t.is_empty()).collect();
+            let non_empty: Vec<&str> =
+                tokens.iter().map(String::as_str).filter(|t| !t.is_empty()).collect();
             line.push_str(&format!(" [{}]", non_empty.join(",")));
         }
         lines.push(line);
         for replica in self.topology.replicas_of(&instance.key) {
-            if let Some(child) = self.topology.instance(replica).filter(|c| (self.in_cluster)(&c.key)) {
+            if let Some(child) =
+                self.topology.instance(replica).filter(|c| (self.in_cluster)(&c.key))
+            {
                 self.entry(depth + 1, child, lines);
             }
         }
     }
 
     fn recently_checked(&self, instance: &Instance) -> bool {
-        self.now_ms.saturating_sub(instance.last_checked_ms) <= self.options.instance_poll_seconds * 5 * 1000
+        self.now_ms.saturating_sub(instance.last_checked_ms)
+            <= self.options.instance_poll_seconds * 5 * 1000
     }
 
     fn tokens(&self, instance: &Instance) -> Vec<String> {
@@ -190,7 +200,9 @@ fn align_brackets(lines: Vec<String>) -> Vec<String> {
     lines
         .into_iter()
         .map(|line| match line.find('[') {
-            Some(at) if at < max => format!("{}{}{}", &line[..at], " ".repeat(max - at), &line[at..]),
+            Some(at) if at < max => {
+                format!("{}{}{}", &line[..at], " ".repeat(max - at), &line[at..])
+            }
             _ => line,
         })
         .collect()
@@ -200,8 +212,9 @@ fn align_brackets(lines: Vec<String>) -> Vec<String> {
 fn tabulate(lines: &[String]) -> Vec<String> {
     let rows: Vec<Vec<&str>> = lines.iter().map(|l| l.split('|').collect()).collect();
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..columns).map(|c| rows.iter().filter_map(|r| r.get(c)).map(|t| t.len()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|t| t.len()).max().unwrap_or(0))
+        .collect();
     rows.iter()
         .map(|row| {
             let cells: Vec<String> = widths
@@ -294,9 +307,21 @@ mod tests {
         let t = Topology::build([dead, stale, lagging, delayed]);
         let text = t.render_ascii("m:3306", &[], NOW, &AsciiOptions::default()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].ends_with("[unknown,invalid,10.11.19-MariaDB-log,rw,ROW,>>]"), "{}", lines[0]);
-        assert!(lines[1].starts_with("- r1:3306") && lines[1].contains("[unknown,unchecked,"), "{}", lines[1]);
-        assert!(lines[2].contains("[300s,lag,10.11.19-MariaDB-log,ro,nobinlog,GTID]"), "{}", lines[2]);
+        assert!(
+            lines[0].ends_with("[unknown,invalid,10.11.19-MariaDB-log,rw,ROW,>>]"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("- r1:3306") && lines[1].contains("[unknown,unchecked,"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].contains("[300s,lag,10.11.19-MariaDB-log,ro,nobinlog,GTID]"),
+            "{}",
+            lines[2]
+        );
         assert!(lines[3].contains("[0s,ok,"), "{}", lines[3]);
     }
 

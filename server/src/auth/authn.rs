@@ -34,7 +34,10 @@ pub fn refuse(status: StatusCode, message: &str) -> Response {
 fn unauthorized(security: &Security, message: &str) -> Response {
     let mut response = refuse(StatusCode::UNAUTHORIZED, message);
     if matches!(security.config.method, AuthMethod::Basic | AuthMethod::Multi) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"orchestrator\""));
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"orchestrator\""),
+        );
     }
     response
 }
@@ -70,18 +73,27 @@ fn authenticate_user(security: &Security, request: &Request) -> Result<Identity,
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .filter(|u| !u.is_empty())
-                .ok_or(Failure::Missing("no user: this node expects a front proxy to set AuthUserHeader"))?;
+                .ok_or(Failure::Missing(
+                    "no user: this node expects a front proxy to set AuthUserHeader",
+                ))?;
             if user.len() > MAX_USER_LEN || user.chars().any(char::is_control) {
                 return Err(Failure::Wrong("malformed user name in AuthUserHeader"));
             }
             let power = config.power_auth_users.iter().any(|p| p == "*" || p == user);
-            Ok(Identity { user: Some(user.to_string()), role: if power { Role::Writer } else { Role::Reader } })
+            Ok(Identity {
+                user: Some(user.to_string()),
+                role: if power { Role::Writer } else { Role::Reader },
+            })
         }
     }
 }
 
 /// Authenticates the request and attaches its [`Identity`]; refuses it with 401/403 otherwise.
-pub async fn authenticate(State(security): State<Arc<Security>>, mut request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(security): State<Arc<Security>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let peer = match (request.headers().get(PEER_SECRET_HEADER), &security.peer_secret) {
         (None, _) => false,
@@ -95,7 +107,10 @@ pub async fn authenticate(State(security): State<Arc<Security>>, mut request: Re
         Identity { user: None, role: Role::Peer }
     } else if path.starts_with("/internal/") || path == "/internal" {
         // Peers only; without a configured secret `authorize` decides (open only when nothing is).
-        Identity { user: None, role: if security.config.authenticates() { Role::Reader } else { Role::Writer } }
+        Identity {
+            user: None,
+            role: if security.config.authenticates() { Role::Reader } else { Role::Writer },
+        }
     } else if security.config.is_open(&path) {
         Identity::anonymous_reader()
     } else {
@@ -132,7 +147,11 @@ pub async fn authenticate(State(security): State<Arc<Security>>, mut request: Re
 
 /// Route layer of every write route: same-origin check, then [`authorize`] as a write.
 /// Runs before the follower → leader proxy, so a follower never forwards a refused write.
-pub async fn require_write(State(security): State<Arc<Security>>, request: Request, next: Next) -> Response {
+pub async fn require_write(
+    State(security): State<Arc<Security>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Err(reason) = csrf::check(request.headers(), &security.config) {
         tracing::warn!(path = %request.uri().path(), %reason, "refused a cross-site write");
         return refuse(StatusCode::FORBIDDEN, &reason);
@@ -148,7 +167,11 @@ pub async fn require_write(State(security): State<Arc<Security>>, request: Reque
 
 /// The raft port's guard: every RPC must carry the peer secret when one is configured
 /// (mutual TLS, when configured, has already checked the peer's certificate).
-pub async fn raft_guard(State(security): State<Arc<Security>>, mut request: Request, next: Next) -> Response {
+pub async fn raft_guard(
+    State(security): State<Arc<Security>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if let Some(secret) = &security.peer_secret {
         match request.headers().get(PEER_SECRET_HEADER) {
             Some(given) if secret.matches(given.as_bytes()) => {}

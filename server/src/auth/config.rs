@@ -15,7 +15,8 @@ use crate::config::reader::KeyReader;
 use crate::config::ConfigError;
 
 /// Health endpoints reachable without credentials unless `AuthOpenEndpoints` says otherwise.
-pub const DEFAULT_OPEN_ENDPOINTS: &[&str] = &["/api/leader-check", "/api/raft-health", "/api/health", "/api/status"];
+pub const DEFAULT_OPEN_ENDPOINTS: &[&str] =
+    &["/api/leader-check", "/api/raft-health", "/api/health", "/api/status"];
 
 /// `AuthenticationMethod`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +105,9 @@ impl SecurityConfig {
     /// Whether `path` is answered without credentials.
     pub fn is_open(&self, path: &str) -> bool {
         self.open_endpoints.iter().any(|open| {
-            path == open || (path.starts_with(open.as_str()) && path.as_bytes().get(open.len()) == Some(&b'/'))
+            path == open
+                || (path.starts_with(open.as_str())
+                    && path.as_bytes().get(open.len()) == Some(&b'/'))
         })
     }
 
@@ -155,18 +158,30 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
     let password = r.string("HTTPAuthPassword", "")?;
     if matches!(method, AuthMethod::Basic | AuthMethod::Multi) {
         if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
-            return Err(ConfigError::invalid("HTTPAuthUser", "must be a non-empty name without ':' for basic/multi"));
+            return Err(ConfigError::invalid(
+                "HTTPAuthUser",
+                "must be a non-empty name without ':' for basic/multi",
+            ));
         }
         if method == AuthMethod::Multi && user == "readonly" {
-            return Err(ConfigError::invalid("HTTPAuthUser", "\"readonly\" is the read-only user of multi; choose another"));
+            return Err(ConfigError::invalid(
+                "HTTPAuthUser",
+                "\"readonly\" is the read-only user of multi; choose another",
+            ));
         }
         if password.is_empty() {
-            return Err(ConfigError::invalid("HTTPAuthPassword", "must not be empty for basic/multi"));
+            return Err(ConfigError::invalid(
+                "HTTPAuthPassword",
+                "must not be empty for basic/multi",
+            ));
         }
     }
     let header = r.string("AuthUserHeader", "X-Forwarded-User")?.trim().to_ascii_lowercase();
     if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() || header.is_empty() {
-        return Err(ConfigError::invalid("AuthUserHeader", format!("{header:?} is not a valid HTTP header name")));
+        return Err(ConfigError::invalid(
+            "AuthUserHeader",
+            format!("{header:?} is not a valid HTTP header name"),
+        ));
     }
     let mut power_auth_users = r.strings("PowerAuthUsers")?;
     if power_auth_users.is_empty() {
@@ -190,8 +205,13 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
     }
     let trusted_origins = r.strings("AuthTrustedOrigins")?;
     for o in &trusted_origins {
-        if !(o.starts_with("http://") || o.starts_with("https://")) || o.trim_end_matches('/').matches('/').count() != 2 {
-            return Err(ConfigError::invalid("AuthTrustedOrigins", format!("{o:?} must be scheme://host[:port]")));
+        if !(o.starts_with("http://") || o.starts_with("https://"))
+            || o.trim_end_matches('/').matches('/').count() != 2
+        {
+            return Err(ConfigError::invalid(
+                "AuthTrustedOrigins",
+                format!("{o:?} must be scheme://host[:port]"),
+            ));
         }
     }
     let raft_secret_file = path(r, "RaftSecretFile")?;
@@ -209,7 +229,10 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
         power_auth_users,
         read_only,
         open_endpoints,
-        trusted_origins: trusted_origins.iter().map(|o| o.trim_end_matches('/').to_ascii_lowercase()).collect(),
+        trusted_origins: trusted_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+            .collect(),
         raft_secret_file,
         http_tls,
         raft_tls,

@@ -55,23 +55,36 @@ pub fn check(headers: &HeaderMap, config: &SecurityConfig) -> Result<(), String>
             return Err(format!("cross-site request refused (Sec-Fetch-Site: {site})"));
         }
     }
-    let (what, source) = match (text(headers, header::ORIGIN.as_str()), text(headers, header::REFERER.as_str())) {
-        (Some(origin), _) => ("Origin", origin),
-        (None, Some(referer)) => ("Referer", referer),
-        (None, None) => return Ok(()),
-    };
+    let (what, source) =
+        match (text(headers, header::ORIGIN.as_str()), text(headers, header::REFERER.as_str())) {
+            (Some(origin), _) => ("Origin", origin),
+            (None, Some(referer)) => ("Referer", referer),
+            (None, None) => return Ok(()),
+        };
     let Some((scheme, authority)) = origin_parts(source) else {
-        return Err(format!("cross-site request refused ({what}: {source:?} is not a same-origin page)"));
+        return Err(format!(
+            "cross-site request refused ({what}: {source:?} is not a same-origin page)"
+        ));
     };
     let normalized = format!("{}://{}", scheme.to_ascii_lowercase(), authority);
-    let trusted = config.trusted_origins.iter().filter_map(|t| origin_parts(t)).any(|(s, a)| {
-        format!("{}://{}", s.to_ascii_lowercase(), a) == normalized
-    });
+    let trusted = config
+        .trusted_origins
+        .iter()
+        .filter_map(|t| origin_parts(t))
+        .any(|(s, a)| format!("{}://{}", s.to_ascii_lowercase(), a) == normalized);
     if trusted {
         return Ok(());
     }
-    let hosts = [text(headers, header::HOST.as_str()), text(headers, "x-forwarded-host").and_then(|h| h.split(',').next())];
-    if hosts.into_iter().flatten().filter_map(|h| with_port(h.trim(), scheme)).any(|h| h == authority) {
+    let hosts = [
+        text(headers, header::HOST.as_str()),
+        text(headers, "x-forwarded-host").and_then(|h| h.split(',').next()),
+    ];
+    if hosts
+        .into_iter()
+        .flatten()
+        .filter_map(|h| with_port(h.trim(), scheme))
+        .any(|h| h == authority)
+    {
         return Ok(());
     }
     Err(format!("cross-site request refused ({what} {source:?} is not this orchestrator)"))
@@ -100,19 +113,37 @@ mod tests {
     #[test]
     fn same_origin_and_non_browsers_pass() {
         let c = config();
-        assert!(check(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]), &c).is_ok());
+        assert!(check(
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")]),
+            &c
+        )
+        .is_ok());
         assert!(check(&headers(&[("host", "127.0.0.1:3000")]), &c).is_ok());
         assert!(check(&headers(&[("host", "a:80"), ("referer", "http://a/page?x=1")]), &c).is_ok());
-        assert!(check(&headers(&[("host", "10.0.0.1:3000"), ("origin", "https://orc.example.com")]), &c).is_ok());
+        assert!(check(
+            &headers(&[("host", "10.0.0.1:3000"), ("origin", "https://orc.example.com")]),
+            &c
+        )
+        .is_ok());
     }
 
     #[test]
     fn other_sites_are_refused() {
         let c = config();
-        assert!(check(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]), &c).is_err());
+        assert!(check(
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]),
+            &c
+        )
+        .is_err());
         assert!(check(&headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]), &c).is_err());
-        assert!(check(&headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3001")]), &c).is_err());
-        assert!(check(&headers(&[("host", "h:3000"), ("referer", "http://evil/h:3000")]), &c).is_err());
+        assert!(check(
+            &headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3001")]),
+            &c
+        )
+        .is_err());
+        assert!(
+            check(&headers(&[("host", "h:3000"), ("referer", "http://evil/h:3000")]), &c).is_err()
+        );
         assert!(check(&headers(&[("host", "h"), ("sec-fetch-site", "cross-site")]), &c).is_err());
     }
 }

@@ -93,8 +93,10 @@ pub struct Security {
     raft_client: tls::ClientTls,
 }
 
-const HTTP_KEYS: tls::Keys = tls::Keys { cert: "SSLCertFile", key: "SSLPrivateKeyFile", ca: "SSLCAFile" };
-const RAFT_KEYS: tls::Keys = tls::Keys { cert: "RaftTLSCertFile", key: "RaftTLSKeyFile", ca: "RaftTLSCAFile" };
+const HTTP_KEYS: tls::Keys =
+    tls::Keys { cert: "SSLCertFile", key: "SSLPrivateKeyFile", ca: "SSLCAFile" };
+const RAFT_KEYS: tls::Keys =
+    tls::Keys { cert: "RaftTLSCertFile", key: "RaftTLSKeyFile", ca: "RaftTLSCAFile" };
 
 impl Security {
     /// Reads the secret, certificates and keys the config names.
@@ -112,7 +114,8 @@ impl Security {
         };
         let (raft_tls, raft_client) = match &sc.raft_tls {
             Some(t) => {
-                let server = tls::server_config(&RAFT_KEYS, &t.cert_file, &t.key_file, Some(&t.ca_file))?;
+                let server =
+                    tls::server_config(&RAFT_KEYS, &t.cert_file, &t.key_file, Some(&t.ca_file))?;
                 let identity = Some((t.cert_file.as_path(), t.key_file.as_path()));
                 (Some(server), tls::ClientTls::load(&RAFT_KEYS, Some(&t.ca_file), identity)?)
             }
@@ -146,7 +149,11 @@ impl Security {
 
 /// The one authorization decision. Every write — API write routes (on the follower that
 /// received the request and again on the leader), `/internal`, dashboard actions — calls it.
-pub fn authorize(identity: Option<&Identity>, action: Action, security: &Security) -> Result<(), ApiError> {
+pub fn authorize(
+    identity: Option<&Identity>,
+    action: Action,
+    security: &Security,
+) -> Result<(), ApiError> {
     let Some(identity) = identity else {
         // Fail closed: a request that did not go through `authenticate` has no rights.
         return Err(ApiError::Forbidden("request is not authenticated".into()));
@@ -154,15 +161,21 @@ pub fn authorize(identity: Option<&Identity>, action: Action, security: &Securit
     match action {
         Action::Read => Ok(()),
         Action::Internal => {
-            if identity.role == Role::Peer || (security.peer_secret.is_none() && !security.config.authenticates()) {
+            if identity.role == Role::Peer
+                || (security.peer_secret.is_none() && !security.config.authenticates())
+            {
                 Ok(())
             } else {
-                Err(ApiError::Forbidden("node-to-node endpoint: only configured raft members may call it".into()))
+                Err(ApiError::Forbidden(
+                    "node-to-node endpoint: only configured raft members may call it".into(),
+                ))
             }
         }
         Action::Write => {
             if security.config.read_only {
-                return Err(ApiError::Forbidden("this orchestrator is read-only (ReadOnly: true); no write is allowed".into()));
+                return Err(ApiError::Forbidden(
+                    "this orchestrator is read-only (ReadOnly: true); no write is allowed".into(),
+                ));
             }
             match identity.role {
                 Role::Writer => Ok(()),
@@ -170,7 +183,9 @@ pub fn authorize(identity: Option<&Identity>, action: Action, security: &Securit
                     "{} has read-only access; this operation needs write access",
                     identity.who()
                 ))),
-                Role::Peer => Err(ApiError::Forbidden("node-to-node credentials do not grant API writes".into())),
+                Role::Peer => Err(ApiError::Forbidden(
+                    "node-to-node credentials do not grant API writes".into(),
+                )),
             }
         }
     }

@@ -36,7 +36,12 @@ pub struct AuthorizedPlane {
 
 impl AuthorizedPlane {
     /// Binds `inner` to a caller.
-    pub fn new(inner: SharedControlPlane, identity: Option<Identity>, origin: Result<(), String>, security: Arc<Security>) -> Self {
+    pub fn new(
+        inner: SharedControlPlane,
+        identity: Option<Identity>,
+        origin: Result<(), String>,
+        security: Arc<Security>,
+    ) -> Self {
         AuthorizedPlane { inner, identity, origin, security }
     }
 

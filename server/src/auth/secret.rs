@@ -40,8 +40,9 @@ impl PeerSecret {
     /// Reads the secret file: its content trimmed of surrounding whitespace, at least
     /// [`MIN_SECRET_LEN`] bytes, printable ASCII (it travels in an HTTP header).
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::invalid("RaftSecretFile", format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::invalid("RaftSecretFile", format!("cannot read {}: {e}", path.display()))
+        })?;
         Self::from_text(&text)
     }
 
@@ -55,7 +56,10 @@ impl PeerSecret {
             ));
         }
         if !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ConfigError::invalid("RaftSecretFile", "the secret must be printable ASCII without spaces"));
+            return Err(ConfigError::invalid(
+                "RaftSecretFile",
+                "the secret must be printable ASCII without spaces",
+            ));
         }
         Ok(PeerSecret { value: value.to_string() })
     }

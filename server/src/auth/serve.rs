@@ -66,7 +66,9 @@ async fn accept_loop(listener: Listener, app: Router, mut shutdown: watch::Recei
                 tokio::spawn(async move {
                     match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
                         Ok(Ok(tls)) => serve_connection(tls, app, timeout, shutdown).await,
-                        Ok(Err(e)) => tracing::info!(%remote, server = what, error = %e, "TLS handshake refused"),
+                        Ok(Err(e)) => {
+                            tracing::info!(%remote, server = what, error = %e, "TLS handshake refused")
+                        }
                         Err(_) => tracing::info!(%remote, server = what, "TLS handshake timed out"),
                     }
                 });
@@ -75,8 +77,12 @@ async fn accept_loop(listener: Listener, app: Router, mut shutdown: watch::Recei
     }
 }
 
-async fn serve_connection<IO>(io: IO, app: Router, header_timeout: Duration, mut shutdown: watch::Receiver<bool>)
-where
+async fn serve_connection<IO>(
+    io: IO,
+    app: Router,
+    header_timeout: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = TowerToHyperService::new(app);

@@ -20,15 +20,20 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 fn read(key: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
-    std::fs::read(path).map_err(|e| ConfigError::invalid(key, format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| ConfigError::invalid(key, format!("cannot read {}: {e}", path.display())))
 }
 
 /// Certificates of a PEM file (at least one).
 fn certs(key: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     let pem = read(key, path)?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| ConfigError::invalid(key, format!("{} is not a PEM certificate file: {e}", path.display())))?;
+    let certs =
+        CertificateDer::pem_slice_iter(&pem).collect::<Result<Vec<_>, _>>().map_err(|e| {
+            ConfigError::invalid(
+                key,
+                format!("{} is not a PEM certificate file: {e}", path.display()),
+            )
+        })?;
     if certs.is_empty() {
         return Err(ConfigError::invalid(key, format!("{} holds no certificate", path.display())));
     }
@@ -38,14 +43,19 @@ fn certs(key: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, ConfigE
 fn private_key(key: &str, path: &Path) -> Result<PrivateKeyDer<'static>, ConfigError> {
     let pem = read(key, path)?;
     PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
-        ConfigError::invalid(key, format!("{} holds no unencrypted PEM private key: {e}", path.display()))
+        ConfigError::invalid(
+            key,
+            format!("{} holds no unencrypted PEM private key: {e}", path.display()),
+        )
     })
 }
 
 fn roots(key: &str, path: &Path) -> Result<RootCertStore, ConfigError> {
     let mut store = RootCertStore::empty();
     for cert in certs(key, path)? {
-        store.add(cert).map_err(|e| ConfigError::invalid(key, format!("unusable CA certificate: {e}")))?;
+        store
+            .add(cert)
+            .map_err(|e| ConfigError::invalid(key, format!("unusable CA certificate: {e}")))?;
     }
     Ok(store)
 }
@@ -75,16 +85,21 @@ pub fn server_config(
         .map_err(|e| ConfigError::invalid(keys.cert, format!("TLS setup failed: {e}")))?;
     let builder = match client_ca {
         Some(ca) => {
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots(keys.ca, ca)?), provider())
-                .build()
-                .map_err(|e| ConfigError::invalid(keys.ca, format!("cannot verify clients with this CA: {e}")))?;
+            let verifier = WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots(keys.ca, ca)?),
+                provider(),
+            )
+            .build()
+            .map_err(|e| {
+                ConfigError::invalid(keys.ca, format!("cannot verify clients with this CA: {e}"))
+            })?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
     };
-    let mut config = builder
-        .with_single_cert(chain, private)
-        .map_err(|e| ConfigError::invalid(keys.key, format!("the key does not fit the certificate: {e}")))?;
+    let mut config = builder.with_single_cert(chain, private).map_err(|e| {
+        ConfigError::invalid(keys.key, format!("the key does not fit the certificate: {e}"))
+    })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
@@ -105,12 +120,20 @@ impl std::fmt::Debug for ClientTls {
 
 impl ClientTls {
     /// Trust `ca` (only it) and, when `identity` is given, present that certificate and key.
-    pub fn load(keys: &Keys, ca: Option<&Path>, identity: Option<(&Path, &Path)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        keys: &Keys,
+        ca: Option<&Path>,
+        identity: Option<(&Path, &Path)>,
+    ) -> Result<Self, ConfigError> {
         let ca = match ca {
             Some(path) => {
                 let pem = read(keys.ca, path)?;
-                let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|e| ConfigError::invalid(keys.ca, format!("{} is not a PEM CA bundle: {e}", path.display())))?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                    ConfigError::invalid(
+                        keys.ca,
+                        format!("{} is not a PEM CA bundle: {e}", path.display()),
+                    )
+                })?;
                 Some(certs)
             }
             None => None,
@@ -123,10 +146,9 @@ impl ClientTls {
                 let mut pem = read(keys.cert, cert)?;
                 pem.push(b'\n');
                 pem.extend(read(keys.key, key)?);
-                Some(
-                    reqwest::Identity::from_pem(&pem)
-                        .map_err(|e| ConfigError::invalid(keys.cert, format!("unusable client identity: {e}")))?,
-                )
+                Some(reqwest::Identity::from_pem(&pem).map_err(|e| {
+                    ConfigError::invalid(keys.cert, format!("unusable client identity: {e}"))
+                })?)
             }
             None => None,
         };

@@ -114,7 +114,10 @@ impl fmt::Debug for DiscoveryConfig {
 impl DiscoveryConfig {
     /// `ClusterNameToAlias` applied to a cluster name: the alias of the first matching regex.
     pub fn mapped_cluster_alias(&self, cluster_name: &str) -> Option<&str> {
-        self.cluster_name_to_alias.iter().find(|(re, _)| re.is_match(cluster_name)).map(|(_, alias)| alias.as_str())
+        self.cluster_name_to_alias
+            .iter()
+            .find(|(re, _)| re.is_match(cluster_name))
+            .map(|(_, alias)| alias.as_str())
     }
 }
 
@@ -140,7 +143,9 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let forget_hours = r.uint("UnseenInstanceForgetHours", 240, 1_000_000)?;
     let tls = topology_tls::read(r, Duration::from_secs(poll_s.max(1)))?;
 
-    for (key, value) in [("MySQLConnectTimeoutSeconds", connect_s), ("MySQLDiscoveryReadTimeoutSeconds", read_s)] {
+    for (key, value) in
+        [("MySQLConnectTimeoutSeconds", connect_s), ("MySQLDiscoveryReadTimeoutSeconds", read_s)]
+    {
         if value == 0 {
             return Err(ConfigError::invalid(key, "must be at least 1"));
         }
@@ -169,13 +174,20 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let mut cluster_name_to_alias = Vec::with_capacity(aliases.len());
     for (name, alias) in aliases {
         let Value::String(alias) = alias else {
-            return Err(ConfigError::invalid("ClusterNameToAlias", format!("alias of {name:?} must be a string")));
+            return Err(ConfigError::invalid(
+                "ClusterNameToAlias",
+                format!("alias of {name:?} must be a string"),
+            ));
         };
         if name.is_empty() {
             continue; // orchestrator skips an empty pattern
         }
-        let re = Regex::new(&name)
-            .map_err(|e| ConfigError::invalid("ClusterNameToAlias", format!("{name:?} is not a valid regex: {e}")))?;
+        let re = Regex::new(&name).map_err(|e| {
+            ConfigError::invalid(
+                "ClusterNameToAlias",
+                format!("{name:?} is not a valid regex: {e}"),
+            )
+        })?;
         cluster_name_to_alias.push((re, alias));
     }
     Ok(DiscoveryConfig {
@@ -207,7 +219,9 @@ fn pattern(r: &mut KeyReader, key: &str) -> Result<Option<Regex>, ConfigError> {
     if text.is_empty() {
         return Ok(None);
     }
-    Regex::new(&text).map(Some).map_err(|e| ConfigError::invalid(key, format!("not a valid regex: {e}")))
+    Regex::new(&text)
+        .map(Some)
+        .map_err(|e| ConfigError::invalid(key, format!("not a valid regex: {e}")))
 }
 
 /// Reads `user` and `password` from the `[client]` section of a MySQL-style INI file.
@@ -219,7 +233,10 @@ fn read_credentials_file(path: &Path) -> Result<(String, String), ConfigError> {
     let user = section.get("user").cloned().unwrap_or_default();
     let password = section.get("password").cloned().unwrap_or_default();
     if user.is_empty() {
-        return Err(ConfigError::invalid(KEY, format!("{} has no user= in its [client] section", path.display())));
+        return Err(ConfigError::invalid(
+            KEY,
+            format!("{} has no user= in its [client] section", path.display()),
+        ));
     }
     Ok((user, password))
 }
@@ -283,7 +300,10 @@ mod tests {
         )
         .expect("parse");
         assert_eq!((d.user.as_str(), d.password.as_str()), ("orc", "secret"));
-        assert_eq!((d.connect_timeout.as_secs(), d.read_timeout.as_secs(), d.instance_poll.as_secs()), (1, 3, 1));
+        assert_eq!(
+            (d.connect_timeout.as_secs(), d.read_timeout.as_secs(), d.instance_poll.as_secs()),
+            (1, 3, 1)
+        );
         assert_eq!(d.max_concurrency, 7);
         let seeds: Vec<String> = d.seeds.iter().map(ToString::to_string).collect();
         assert_eq!(seeds, ["db1:3307", "db2:3306"]);
@@ -310,7 +330,10 @@ mod tests {
             (r#", "ClusterNameToAlias": {"(": "x"}"#, "ClusterNameToAlias"),
             (r#", "ClusterNameToAlias": {"a": 1}"#, "ClusterNameToAlias"),
             (r#", "ClusterNameToAlias": ["a"]"#, "ClusterNameToAlias"),
-            (r#", "MySQLTopologyCredentialsConfigFile": "/nonexistent/orc.cnf""#, "MySQLTopologyCredentialsConfigFile"),
+            (
+                r#", "MySQLTopologyCredentialsConfigFile": "/nonexistent/orc.cnf""#,
+                "MySQLTopologyCredentialsConfigFile",
+            ),
         ];
         for (extra, key) in cases {
             let err = parse(extra).err().map(|e| e.key);
@@ -322,8 +345,11 @@ mod tests {
     fn credentials_file_replaces_user_and_password() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("orc-topology.cnf");
-        std::fs::write(&path, "# topology\n[mysqld]\nuser=nope\n[client]\nuser = orc\npassword = \"p w\"\n; end\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "# topology\n[mysqld]\nuser=nope\n[client]\nuser = orc\npassword = \"p w\"\n; end\n",
+        )
+        .expect("write");
         let extra = format!(
             r#", "MySQLTopologyUser": "old", "MySQLTopologyCredentialsConfigFile": "{}""#,
             path.display()
@@ -332,7 +358,10 @@ mod tests {
         assert_eq!((d.user.as_str(), d.password.as_str()), ("orc", "p w"));
         assert_eq!(d.credentials_file.as_deref(), Some(path.as_path()));
         std::fs::write(&path, "[client]\npassword=x\n").expect("write");
-        assert_eq!(parse(&extra).err().map(|e| e.key).as_deref(), Some("MySQLTopologyCredentialsConfigFile"));
+        assert_eq!(
+            parse(&extra).err().map(|e| e.key).as_deref(),
+            Some("MySQLTopologyCredentialsConfigFile")
+        );
     }
 
     #[test]

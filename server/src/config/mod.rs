@@ -3,10 +3,10 @@
 //! Every error names the offending key. Keys we do not know (a real orchestrator.conf.json has
 //! many) are accepted and reported once, in one warning, by the caller.
 
-pub(crate) mod reader;
 pub mod discovery;
-pub mod recovery;
 pub mod raft_addr;
+pub(crate) mod reader;
+pub mod recovery;
 pub mod topology_tls;
 
 use std::net::SocketAddr;
@@ -17,9 +17,9 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use discovery::DiscoveryConfig;
-pub use recovery::RecoveryConfig;
 pub use raft_addr::RaftAddr;
 use reader::{type_name, KeyReader};
+pub use recovery::RecoveryConfig;
 
 /// A configuration problem; `key` is the config key at fault (or the file).
 #[derive(Debug, Error)]
@@ -144,8 +144,9 @@ impl NodeConfig {
 
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::invalid("config file", format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::invalid("config file", format!("cannot read {}: {e}", path.display()))
+        })?;
         Self::parse(&text)
     }
 
@@ -190,7 +191,8 @@ impl NodeConfig {
         if raft_enabled && bind_text.is_empty() {
             return Err(ConfigError::missing("RaftBind"));
         }
-        let bind_text = if bind_text.is_empty() { "127.0.0.1:10008".to_string() } else { bind_text };
+        let bind_text =
+            if bind_text.is_empty() { "127.0.0.1:10008".to_string() } else { bind_text };
         let raft_bind = RaftAddr::parse("RaftBind", &bind_text, default_port)?;
         let (advertise_key, raft_advertise) = if advertise_text.is_empty() {
             ("RaftBind", raft_bind.clone())
@@ -221,7 +223,10 @@ impl NodeConfig {
         ids.sort_unstable();
         ids.dedup();
         if ids.len() != raft_nodes.len() {
-            return Err(ConfigError::invalid("RaftNodes", "two entries hash to the same node id; rename one"));
+            return Err(ConfigError::invalid(
+                "RaftNodes",
+                "two entries hash to the same node id; rename one",
+            ));
         }
         security.validate_cluster(raft_nodes.len())?;
         if heartbeat_ms == 0 || election_ms < heartbeat_ms * 3 {
@@ -231,7 +236,10 @@ impl NodeConfig {
             ));
         }
         if exit_s < yield_s {
-            return Err(ConfigError::invalid("BackendHealthExitSeconds", "must not be below BackendHealthYieldSeconds"));
+            return Err(ConfigError::invalid(
+                "BackendHealthExitSeconds",
+                "must not be below BackendHealthYieldSeconds",
+            ));
         }
         let http_advertise = match http_advertise.trim() {
             "" => None,
@@ -255,7 +263,11 @@ impl NodeConfig {
             candidate_expire: Duration::from_secs(candidate_minutes * 60),
             backend_yield_after: Duration::from_secs(yield_s),
             backend_exit_after: Duration::from_secs(exit_s),
-            leptos_config_file: if leptos_file.is_empty() { None } else { Some(PathBuf::from(leptos_file)) },
+            leptos_config_file: if leptos_file.is_empty() {
+                None
+            } else {
+                Some(PathBuf::from(leptos_file))
+            },
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,
@@ -275,23 +287,40 @@ fn read_backend(r: &mut KeyReader) -> Result<BackendConfig, ConfigError> {
     match kind.as_str() {
         "sqlite" | "sqlite3" => {
             if sqlite_file.is_empty() {
-                return Err(ConfigError::invalid("SQLite3DataFile", "is required when BackendDB is \"sqlite\""));
+                return Err(ConfigError::invalid(
+                    "SQLite3DataFile",
+                    "is required when BackendDB is \"sqlite\"",
+                ));
             }
             Ok(BackendConfig::Sqlite { path: PathBuf::from(sqlite_file) })
         }
         "mysql" => {
             if user.is_empty() {
-                return Err(ConfigError::invalid("MySQLOrchestratorUser", "is required when BackendDB is \"mysql\""));
+                return Err(ConfigError::invalid(
+                    "MySQLOrchestratorUser",
+                    "is required when BackendDB is \"mysql\"",
+                ));
             }
-            if database.is_empty() || !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(ConfigError::invalid("MySQLOrchestratorDatabase", "must be a plain name ([A-Za-z0-9_])"));
+            if database.is_empty()
+                || !database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(ConfigError::invalid(
+                    "MySQLOrchestratorDatabase",
+                    "must be a plain name ([A-Za-z0-9_])",
+                ));
             }
             if port == 0 {
-                return Err(ConfigError::invalid("MySQLOrchestratorPort", "must be between 1 and 65535"));
+                return Err(ConfigError::invalid(
+                    "MySQLOrchestratorPort",
+                    "must be between 1 and 65535",
+                ));
             }
             Ok(BackendConfig::MySql { host, port, database, user, password })
         }
-        other => Err(ConfigError::invalid("BackendDB", format!("expected \"sqlite\" or \"mysql\", got {other:?}"))),
+        other => Err(ConfigError::invalid(
+            "BackendDB",
+            format!("expected \"sqlite\" or \"mysql\", got {other:?}"),
+        )),
     }
 }
 
@@ -305,12 +334,18 @@ fn parse_listen_address(text: &str) -> Result<SocketAddr, ConfigError> {
 }
 
 fn validate_http_advertise(uri: &str) -> Result<String, ConfigError> {
-    let rest = uri
-        .strip_prefix("http://")
-        .or_else(|| uri.strip_prefix("https://"))
-        .ok_or_else(|| ConfigError::invalid("HTTPAdvertise", format!("{uri:?} must start with http:// or https://")))?;
+    let rest =
+        uri.strip_prefix("http://").or_else(|| uri.strip_prefix("https://")).ok_or_else(|| {
+            ConfigError::invalid(
+                "HTTPAdvertise",
+                format!("{uri:?} must start with http:// or https://"),
+            )
+        })?;
     if rest.is_empty() || rest.contains('/') {
-        return Err(ConfigError::invalid("HTTPAdvertise", format!("{uri:?} must be scheme://host:port with no path")));
+        return Err(ConfigError::invalid(
+            "HTTPAdvertise",
+            format!("{uri:?} must be scheme://host:port with no path"),
+        ));
     }
     Ok(uri.to_string())
 }

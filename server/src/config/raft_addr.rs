@@ -26,11 +26,18 @@ impl RaftAddr {
             match after.strip_prefix(':') {
                 Some(p) => (host.to_string(), parse_port(key, text, p)?),
                 None if after.is_empty() => (host.to_string(), default_port),
-                None => return Err(ConfigError::invalid(key, format!("{text:?}: unexpected text after ']'"))),
+                None => {
+                    return Err(ConfigError::invalid(
+                        key,
+                        format!("{text:?}: unexpected text after ']'"),
+                    ))
+                }
             }
         } else {
             match text.rsplit_once(':') {
-                Some((host, p)) if !host.contains(':') => (host.to_string(), parse_port(key, text, p)?),
+                Some((host, p)) if !host.contains(':') => {
+                    (host.to_string(), parse_port(key, text, p)?)
+                }
                 Some(_) => (text.to_string(), default_port), // bare IPv6
                 None => (text.to_string(), default_port),
             }

@@ -44,7 +44,10 @@ impl KeyReader {
             None => Ok(default),
             Some(Value::Number(n)) => match n.as_u64() {
                 Some(v) if v <= max => Ok(v),
-                _ => Err(ConfigError::invalid(key, format!("must be an integer between 0 and {max}, got {n}"))),
+                _ => Err(ConfigError::invalid(
+                    key,
+                    format!("must be an integer between 0 and {max}, got {n}"),
+                )),
             },
             Some(other) => Err(ConfigError::wrong_type(key, "a non-negative integer", &other)),
         }

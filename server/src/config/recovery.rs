@@ -83,7 +83,11 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
     let ignore = r.strings("PromotionIgnoreHostnameFilters")?;
     let promotion_ignore_hostname_filters = ignore
         .iter()
-        .map(|p| Regex::new(p).map_err(|e| ConfigError::invalid("PromotionIgnoreHostnameFilters", format!("{p:?}: {e}"))))
+        .map(|p| {
+            Regex::new(p).map_err(|e| {
+                ConfigError::invalid("PromotionIgnoreHostnameFilters", format!("{p:?}: {e}"))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let shell = r.string("ProcessesShellCommand", "sh")?;
     let hook_timeout = r.uint("HookTimeoutSeconds", 60, 86_400)?;
@@ -91,7 +95,8 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         user: r.string("MySQLReplicaUser", "")?,
         password: r.string("MySQLReplicaPassword", "")?,
     };
-    let maintenance_lag = Duration::from_secs(r.uint("ReasonableMaintenanceReplicationLagSeconds", 20, 86_400)?);
+    let maintenance_lag =
+        Duration::from_secs(r.uint("ReasonableMaintenanceReplicationLagSeconds", 20, 86_400)?);
     let hooks = Hooks {
         on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
         pre_failover: r.strings("PreFailoverProcesses")?,
@@ -141,9 +146,18 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        assert_eq!(parse(r#"{"RecoverMasterClusterFilters": "*"}"#).unwrap_err().key, "RecoverMasterClusterFilters");
-        assert_eq!(parse(r#"{"PromotionIgnoreHostnameFilters": ["("]}"#).unwrap_err().key, "PromotionIgnoreHostnameFilters");
-        assert_eq!(parse(r#"{"PreFailoverProcesses": [1]}"#).unwrap_err().key, "PreFailoverProcesses");
+        assert_eq!(
+            parse(r#"{"RecoverMasterClusterFilters": "*"}"#).unwrap_err().key,
+            "RecoverMasterClusterFilters"
+        );
+        assert_eq!(
+            parse(r#"{"PromotionIgnoreHostnameFilters": ["("]}"#).unwrap_err().key,
+            "PromotionIgnoreHostnameFilters"
+        );
+        assert_eq!(
+            parse(r#"{"PreFailoverProcesses": [1]}"#).unwrap_err().key,
+            "PreFailoverProcesses"
+        );
         let c = parse(r#"{"RecoverMasterClusterFilters": ["alias~=^shop"], "PostFailoverProcesses": ["echo {failedHost}"]}"#).unwrap();
         assert!(c.master_filters.matches("x:1", "shop-1"));
         assert_eq!(c.hooks.post_failover.len(), 1);

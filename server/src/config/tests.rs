@@ -37,11 +37,15 @@ fn wrong_type_names_the_key() {
 
 #[test]
 fn missing_required_keys_in_raft_mode() {
-    let e = NodeConfig::parse(r#"{"RaftEnabled": true, "RaftBind": "a", "SQLite3DataFile": "x"}"#).unwrap_err();
+    let e = NodeConfig::parse(r#"{"RaftEnabled": true, "RaftBind": "a", "SQLite3DataFile": "x"}"#)
+        .unwrap_err();
     assert_eq!(e.key, "RaftDataDir");
-    let e = NodeConfig::parse(r#"{"RaftEnabled": true, "RaftDataDir": "d", "SQLite3DataFile": "x"}"#).unwrap_err();
+    let e =
+        NodeConfig::parse(r#"{"RaftEnabled": true, "RaftDataDir": "d", "SQLite3DataFile": "x"}"#)
+            .unwrap_err();
     assert_eq!(e.key, "RaftBind");
-    let e = NodeConfig::parse(r#"{"RaftEnabled": true, "RaftDataDir": "d", "RaftBind": "a"}"#).unwrap_err();
+    let e = NodeConfig::parse(r#"{"RaftEnabled": true, "RaftDataDir": "d", "RaftBind": "a"}"#)
+        .unwrap_err();
     assert_eq!(e.key, "SQLite3DataFile");
 }
 
@@ -55,7 +59,8 @@ fn bind_must_be_a_member() {
 
 #[test]
 fn advertise_is_the_identity_when_set() {
-    let json = raft_json(r#", "RaftAdvertise": "10.0.0.2""#).replace(r#""RaftBind": "10.0.0.1""#, r#""RaftBind": "0.0.0.0""#);
+    let json = raft_json(r#", "RaftAdvertise": "10.0.0.2""#)
+        .replace(r#""RaftBind": "10.0.0.1""#, r#""RaftBind": "0.0.0.0""#);
     let c = NodeConfig::parse(&json).unwrap();
     assert_eq!(c.raft_advertise.to_string(), "10.0.0.2:10008");
     assert_eq!(c.node_id(), RaftAddr::parse("k", "10.0.0.2:10008", 1).unwrap().node_id());
@@ -73,14 +78,23 @@ fn mysql_backend_keys() {
 
 #[test]
 fn timing_sanity() {
-    let e = NodeConfig::parse(&raft_json(r#", "RaftHeartbeatMillis": 500, "RaftElectionTimeoutMillis": 600"#)).unwrap_err();
+    let e = NodeConfig::parse(&raft_json(
+        r#", "RaftHeartbeatMillis": 500, "RaftElectionTimeoutMillis": 600"#,
+    ))
+    .unwrap_err();
     assert_eq!(e.key, "RaftElectionTimeoutMillis");
 }
 
 #[test]
 fn http_advertise_needs_scheme_and_no_path() {
-    assert_eq!(NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "node1:3000""#)).unwrap_err().key, "HTTPAdvertise");
-    assert_eq!(NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "http://n:3000/x""#)).unwrap_err().key, "HTTPAdvertise");
+    assert_eq!(
+        NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "node1:3000""#)).unwrap_err().key,
+        "HTTPAdvertise"
+    );
+    assert_eq!(
+        NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "http://n:3000/x""#)).unwrap_err().key,
+        "HTTPAdvertise"
+    );
     let c = NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "http://n:3000""#)).unwrap();
     assert_eq!(c.http_uri(), "http://n:3000");
 }

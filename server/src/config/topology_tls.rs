@@ -151,7 +151,10 @@ impl TlsRequiredCache {
 }
 
 /// Reads the topology TLS keys (consuming them from `r`); `None` when TLS is never used.
-pub(super) fn read(r: &mut KeyReader, instance_poll: Duration) -> Result<Option<TopologyTls>, ConfigError> {
+pub(super) fn read(
+    r: &mut KeyReader,
+    instance_poll: Duration,
+) -> Result<Option<TopologyTls>, ConfigError> {
     let always = r.bool("MySQLTopologyUseMutualTLS", false)?;
     let mixed = r.bool("MySQLTopologyUseMixedTLS", true)?;
     let ca = path(r, "MySQLTopologySSLCAFile")?;
@@ -173,25 +176,44 @@ pub(super) fn read(r: &mut KeyReader, instance_poll: Duration) -> Result<Option<
     let client = match (cert, key) {
         (None, None) => None,
         (Some(_), None) => {
-            return Err(ConfigError::invalid("MySQLTopologySSLPrivateKeyFile", "is required with MySQLTopologySSLCertFile"))
+            return Err(ConfigError::invalid(
+                "MySQLTopologySSLPrivateKeyFile",
+                "is required with MySQLTopologySSLCertFile",
+            ))
         }
         (None, Some(_)) => {
-            return Err(ConfigError::invalid("MySQLTopologySSLCertFile", "is required with MySQLTopologySSLPrivateKeyFile"))
+            return Err(ConfigError::invalid(
+                "MySQLTopologySSLCertFile",
+                "is required with MySQLTopologySSLPrivateKeyFile",
+            ))
         }
         (Some(cert_file), Some(key_file)) => {
             let cert_pem = certificates("MySQLTopologySSLCertFile", &cert_file)?;
             let key_pem = private_key("MySQLTopologySSLPrivateKeyFile", &key_file)?;
-            Some(ClientIdentity { cert_file, cert_pem: Arc::new(cert_pem), key_file, key_pem: KeyPem(Arc::new(key_pem)) })
+            Some(ClientIdentity {
+                cert_file,
+                cert_pem: Arc::new(cert_pem),
+                key_file,
+                key_pem: KeyPem(Arc::new(key_pem)),
+            })
         }
     };
-    let ca_pem = ca.as_deref().map(|p| certificates("MySQLTopologySSLCAFile", p)).transpose()?.map(Arc::new);
+    let ca_pem =
+        ca.as_deref().map(|p| certificates("MySQLTopologySSLCAFile", p)).transpose()?.map(Arc::new);
     let verify = match (skip_verify, verify_hostname) {
         (true, _) => Verify::Skip,
         (false, false) => Verify::Ca,
         (false, true) => Verify::Identity,
     };
     let ttl = instance_poll.saturating_mul(u32::try_from(ttl_factor).unwrap_or(u32::MAX));
-    Ok(Some(TopologyTls { usage, verify, ca_file: ca, ca_pem, client, required: TlsRequiredCache::new(ttl) }))
+    Ok(Some(TopologyTls {
+        usage,
+        verify,
+        ca_file: ca,
+        ca_pem,
+        client,
+        required: TlsRequiredCache::new(ttl),
+    }))
 }
 
 fn path(r: &mut KeyReader, key: &str) -> Result<Option<PathBuf>, ConfigError> {
@@ -200,7 +222,8 @@ fn path(r: &mut KeyReader, key: &str) -> Result<Option<PathBuf>, ConfigError> {
 }
 
 fn read_file(key: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
-    std::fs::read(path).map_err(|e| ConfigError::invalid(key, format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path)
+        .map_err(|e| ConfigError::invalid(key, format!("cannot read {}: {e}", path.display())))
 }
 
 /// A PEM file holding at least one certificate (returned as read).
@@ -208,7 +231,12 @@ fn certificates(key: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
     let pem = read_file(key, path)?;
     let count = CertificateDer::pem_slice_iter(&pem)
         .try_fold(0usize, |n, c| c.map(|_| n + 1))
-        .map_err(|e| ConfigError::invalid(key, format!("{} is not a PEM certificate file: {e}", path.display())))?;
+        .map_err(|e| {
+            ConfigError::invalid(
+                key,
+                format!("{} is not a PEM certificate file: {e}", path.display()),
+            )
+        })?;
     if count == 0 {
         return Err(ConfigError::invalid(key, format!("{} holds no certificate", path.display())));
     }
@@ -219,7 +247,10 @@ fn certificates(key: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
 fn private_key(key: &str, path: &Path) -> Result<Vec<u8>, ConfigError> {
     let pem = read_file(key, path)?;
     PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
-        ConfigError::invalid(key, format!("{} holds no unencrypted PEM private key: {e}", path.display()))
+        ConfigError::invalid(
+            key,
+            format!("{} holds no unencrypted PEM private key: {e}", path.display()),
+        )
     })?;
     Ok(pem)
 }
@@ -248,7 +279,9 @@ mod tests {
     #[test]
     fn no_tls_key_means_plain() {
         assert!(parse("").expect("parse").is_none());
-        assert!(parse(r#", "MySQLTopologyUseMixedTLS": true, "TLSCacheTTLFactor": 3"#).expect("parse").is_none());
+        assert!(parse(r#", "MySQLTopologyUseMixedTLS": true, "TLSCacheTTLFactor": 3"#)
+            .expect("parse")
+            .is_none());
     }
 
     #[test]
@@ -257,10 +290,17 @@ mod tests {
         let (cert, key) = self_signed(dir.path());
         let (cert, key) = (cert.display(), key.display());
 
-        let t = parse(&format!(r#", "MySQLTopologySSLCAFile": "{cert}", "InstancePollSeconds": 2"#)).expect("parse").expect("tls");
+        let t =
+            parse(&format!(r#", "MySQLTopologySSLCAFile": "{cert}", "InstancePollSeconds": 2"#))
+                .expect("parse")
+                .expect("tls");
         assert_eq!((t.usage, t.verify), (TlsUse::Mixed, Verify::Identity));
         assert!(t.ca_pem.is_some() && t.client.is_none());
-        assert_eq!(t.required.ttl(), Duration::from_secs(200), "TLSCacheTTLFactor (100) x InstancePollSeconds");
+        assert_eq!(
+            t.required.ttl(),
+            Duration::from_secs(200),
+            "TLSCacheTTLFactor (100) x InstancePollSeconds"
+        );
 
         let t = parse(&format!(
             r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{cert}",
@@ -274,12 +314,15 @@ mod tests {
         assert!(client.key_pem.bytes().starts_with(b"-----BEGIN"));
         assert!(!format!("{t:?}").contains("PRIVATE KEY"), "the key is never printed");
 
-        let t = parse(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLSkipVerify": true"#).expect("parse").expect("tls");
+        let t = parse(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLSkipVerify": true"#)
+            .expect("parse")
+            .expect("tls");
         assert_eq!((t.usage, t.verify), (TlsUse::Always, Verify::Skip));
         let t = parse(r#", "MySQLTopologySSLSkipVerify": true"#).expect("parse").expect("tls");
         assert_eq!(t.usage, TlsUse::Mixed);
         // Mixed detection off and not forced: the TLS keys are not used (orchestrator's rule).
-        let off = format!(r#", "MySQLTopologyUseMixedTLS": false, "MySQLTopologySSLCAFile": "{cert}""#);
+        let off =
+            format!(r#", "MySQLTopologyUseMixedTLS": false, "MySQLTopologySSLCAFile": "{cert}""#);
         assert!(parse(&off).expect("parse").is_none());
     }
 

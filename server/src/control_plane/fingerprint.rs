@@ -23,9 +23,11 @@ fn topology_hash(snapshot: &AnalysisSnapshot) -> u64 {
     for i in snapshot.topology.instances() {
         i.key.hash(&mut h);
         i.master_key.hash(&mut h);
-        (i.read_only, i.is_last_check_valid, i.replication_lag_seconds, i.seconds_behind_master).hash(&mut h);
+        (i.read_only, i.is_last_check_valid, i.replication_lag_seconds, i.seconds_behind_master)
+            .hash(&mut h);
         (i.slave_io_running, i.slave_sql_running, i.using_gtid, i.promotion_rule).hash(&mut h);
-        (&i.version, &i.data_center, &i.gtid_mode, &i.last_io_error, &i.last_sql_error).hash(&mut h);
+        (&i.version, &i.data_center, &i.gtid_mode, &i.last_io_error, &i.last_sql_error)
+            .hash(&mut h);
     }
     for a in &snapshot.analyses {
         a.analyzed_instance_key.hash(&mut h);
@@ -42,7 +44,9 @@ pub fn version(node_id: u64, snapshot: &Arc<AnalysisSnapshot>, raft: impl Hash) 
     let topology = {
         let mut cache = cache().lock().unwrap_or_else(|e| e.into_inner());
         match cache.get(&node_id) {
-            Some((weak, hash)) if weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot)) => *hash,
+            Some((weak, hash)) if weak.upgrade().is_some_and(|s| Arc::ptr_eq(&s, snapshot)) => {
+                *hash
+            }
             _ => {
                 let hash = topology_hash(snapshot);
                 cache.insert(node_id, (Arc::downgrade(snapshot), hash));

@@ -48,9 +48,13 @@ impl Node {
             members.push(MemberView {
                 id: member.id,
                 raft_addr: member.raft_addr.clone(),
-                http_uri: self.store.leader_uri(member.id).await.ok().flatten().or_else(|| {
-                    (member.id == self.id).then(|| self.http_uri())
-                }),
+                http_uri: self
+                    .store
+                    .leader_uri(member.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .or_else(|| (member.id == self.id).then(|| self.http_uri())),
                 role: role.to_string(),
                 matched_index: matched.get(&member.id).and_then(|v| v.map(|l| l.index)),
             });
@@ -189,6 +193,11 @@ pub async fn raft_page(node: &Node) -> RaftPageView {
 }
 
 async fn ask(node: &Node, uri: &str) -> Option<PeerStatus> {
-    let response = node.peer_get(&format!("{uri}/api/raft-status")).timeout(MEMBER_TIMEOUT).send().await.ok()?;
+    let response = node
+        .peer_get(&format!("{uri}/api/raft-status"))
+        .timeout(MEMBER_TIMEOUT)
+        .send()
+        .await
+        .ok()?;
     response.json::<PeerStatus>().await.ok()
 }

@@ -33,9 +33,16 @@ fn recovery_view(r: StoredRecovery) -> RecoveryView {
         ended_at_ms: res.as_ref().map(|x| x.ended_at_ms),
         is_successful: res.as_ref().map(|x| x.is_successful),
         successor: res.as_ref().and_then(|x| x.successor.as_ref().map(|k| k.to_string())),
-        lost_replicas: res.as_ref().map(|x| x.lost_replicas.iter().map(|k| k.to_string()).collect()).unwrap_or_default(),
+        lost_replicas: res
+            .as_ref()
+            .map(|x| x.lost_replicas.iter().map(|k| k.to_string()).collect())
+            .unwrap_or_default(),
         error: res.and_then(|x| x.error),
-        steps: r.steps.into_iter().map(|s| StepView { at_ms: s.at_ms, message: s.message }).collect(),
+        steps: r
+            .steps
+            .into_iter()
+            .map(|s| StepView { at_ms: s.at_ms, message: s.message })
+            .collect(),
         ack: ack_view(r.ack),
     }
 }
@@ -78,8 +85,15 @@ pub async fn recover(node: Arc<Node>, key: InstanceKey) -> Result<String, ApiErr
         ));
     }
     let snapshot = node.analysis.get();
-    let Some(analysis) = snapshot.analyses.iter().find(|a| a.analyzed_instance_key == key && a.analysis.is_actionable()).cloned() else {
-        return Err(ApiError::Validation(format!("no actionable failure is detected on {key}; nothing to recover")));
+    let Some(analysis) = snapshot
+        .analyses
+        .iter()
+        .find(|a| a.analyzed_instance_key == key && a.analysis.is_actionable())
+        .cloned()
+    else {
+        return Err(ApiError::Validation(format!(
+            "no actionable failure is detected on {key}; nothing to recover"
+        )));
     };
     let trigger = Trigger { manual: true, candidate: None, operation: "recover" };
     match run_recovery(node, analysis, trigger).await {
@@ -87,9 +101,16 @@ pub async fn recover(node: Arc<Node>, key: InstanceKey) -> Result<String, ApiErr
             Some(s) => format!("Recovery of {key} done: {s} is the new master"),
             None => format!("Recovery of {key} done"),
         }),
-        Ok(r) => Err(ApiError::Internal(format!("recovery of {key} failed: {}", r.error.unwrap_or_default()))),
-        Err(RecoveryError::Blocked(m)) => Err(ApiError::Validation(format!("recovery blocked: {m}"))),
-        Err(e @ (RecoveryError::NotRegistered(_) | RecoveryError::LostLeadership)) => Err(ApiError::Unavailable(e.to_string())),
+        Ok(r) => Err(ApiError::Internal(format!(
+            "recovery of {key} failed: {}",
+            r.error.unwrap_or_default()
+        ))),
+        Err(RecoveryError::Blocked(m)) => {
+            Err(ApiError::Validation(format!("recovery blocked: {m}")))
+        }
+        Err(e @ (RecoveryError::NotRegistered(_) | RecoveryError::LostLeadership)) => {
+            Err(ApiError::Unavailable(e.to_string()))
+        }
         Err(e) => Err(ApiError::Internal(e.to_string())),
     }
 }

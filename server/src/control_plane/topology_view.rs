@@ -29,11 +29,15 @@ async fn marks(node: &Node) -> Result<Marks, ApiError> {
         downtimes: downtimes
             .into_iter()
             .map(|d| {
-                let badge = DowntimeBadge { owner: d.owner, reason: d.reason, ends_at_ms: d.ends_at_ms };
+                let badge =
+                    DowntimeBadge { owner: d.owner, reason: d.reason, ends_at_ms: d.ends_at_ms };
                 (format!("{}:{}", d.hostname, d.port), badge)
             })
             .collect(),
-        rules: candidates.into_iter().map(|c| (format!("{}:{}", c.hostname, c.port), c.promotion_rule)).collect(),
+        rules: candidates
+            .into_iter()
+            .map(|c| (format!("{}:{}", c.hostname, c.port), c.promotion_rule))
+            .collect(),
     })
 }
 
@@ -64,7 +68,12 @@ fn gtid_words(i: &Instance) -> String {
     }
 }
 
-fn instance_box(topology: &Topology, analyses: &HashMap<&InstanceKey, &ReplicationAnalysis>, marks: &Marks, i: &Instance) -> InstanceBoxView {
+fn instance_box(
+    topology: &Topology,
+    analyses: &HashMap<&InstanceKey, &ReplicationAnalysis>,
+    marks: &Marks,
+    i: &Instance,
+) -> InstanceBoxView {
     let key = i.key.to_string();
     let analysis = analyses.get(&i.key);
     let mut problems = Vec::new();
@@ -79,7 +88,11 @@ fn instance_box(topology: &Topology, analyses: &HashMap<&InstanceKey, &Replicati
         master_key: i.master_key.as_ref().map(|k| k.to_string()),
         version: i.version.clone(),
         read_only: i.read_only,
-        lag_seconds: if is_replica { i.replication_lag_seconds.or(i.seconds_behind_master) } else { None },
+        lag_seconds: if is_replica {
+            i.replication_lag_seconds.or(i.seconds_behind_master)
+        } else {
+            None
+        },
         gtid: gtid_words(i),
         is_replica,
         io_thread: format!("{:?}", i.slave_io_running),
@@ -101,7 +114,9 @@ fn analyses_by_key(snapshot: &AnalysisSnapshot) -> HashMap<&InstanceKey, &Replic
 }
 
 /// Active (unresolved) recovery uid and unacknowledged count per cluster name or alias.
-async fn recovery_marks(node: &Node) -> Result<Vec<(String, String, Option<String>, bool)>, ApiError> {
+async fn recovery_marks(
+    node: &Node,
+) -> Result<Vec<(String, String, Option<String>, bool)>, ApiError> {
     let recoveries = node.store.all_recoveries().await.map_err(internal)?;
     Ok(recoveries
         .into_iter()
@@ -130,8 +145,11 @@ pub async fn clusters(node: &Node) -> Result<ClustersView, ApiError> {
             let alias = snapshot.alias(&c.name);
             let analyses = by_cluster.get(c.name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
             let worst = analyses.iter().filter(|a| severity(a) > 0).max_by_key(|a| severity(a));
-            let problem_keys: BTreeSet<&InstanceKey> =
-                analyses.iter().filter(|a| severity(a) > 0).map(|a| &a.analyzed_instance_key).collect();
+            let problem_keys: BTreeSet<&InstanceKey> = analyses
+                .iter()
+                .filter(|a| severity(a) > 0)
+                .map(|a| &a.analyzed_instance_key)
+                .collect();
             let member_keys: Vec<String> = c.members.iter().map(|k| k.to_string()).collect();
             let ours = |name: &str, a: &str| name == c.name || (!alias.is_empty() && a == alias);
             ClusterCardView {
@@ -139,14 +157,21 @@ pub async fn clusters(node: &Node) -> Result<ClustersView, ApiError> {
                 master: c.master.as_ref().map(|k| k.to_string()),
                 worst_analysis: worst.map(|a| {
                     if a.analysis == app::core::AnalysisCode::NoProblem {
-                        a.structure_analysis.first().map(|c| c.as_str()).unwrap_or_default().to_string()
+                        a.structure_analysis
+                            .first()
+                            .map(|c| c.as_str())
+                            .unwrap_or_default()
+                            .to_string()
                     } else {
                         a.analysis.as_str().to_string()
                     }
                 }),
                 worst_is_actionable: worst.is_some_and(|a| a.analysis.is_actionable()),
                 problem_count: problem_keys.len(),
-                downtimed_count: member_keys.iter().filter(|k| marks.downtimes.contains_key(*k)).count(),
+                downtimed_count: member_keys
+                    .iter()
+                    .filter(|k| marks.downtimes.contains_key(*k))
+                    .count(),
                 max_lag_seconds: c
                     .members
                     .iter()
@@ -155,19 +180,35 @@ pub async fn clusters(node: &Node) -> Result<ClustersView, ApiError> {
                     .filter_map(|i| i.replication_lag_seconds.or(i.seconds_behind_master))
                     .max(),
                 automated_recovery: node.config.recovery.master_filters.matches(&c.name, &alias),
-                active_recovery: recoveries.iter().filter(|r| ours(&r.0, &r.1)).find_map(|r| r.2.clone()),
-                unacknowledged_recoveries: recoveries.iter().filter(|r| ours(&r.0, &r.1) && r.3).count(),
+                active_recovery: recoveries
+                    .iter()
+                    .filter(|r| ours(&r.0, &r.1))
+                    .find_map(|r| r.2.clone()),
+                unacknowledged_recoveries: recoveries
+                    .iter()
+                    .filter(|r| ours(&r.0, &r.1) && r.3)
+                    .count(),
                 name: c.name,
                 alias,
             }
         })
         .collect();
     cards.sort_by(|a, b| a.alias.cmp(&b.alias).then_with(|| a.name.cmp(&b.name)));
-    Ok(ClustersView { instance_count: topology.len(), clusters: cards, global_recoveries_enabled: !disabled })
+    Ok(ClustersView {
+        instance_count: topology.len(),
+        clusters: cards,
+        global_recoveries_enabled: !disabled,
+    })
 }
 
 /// Depth-first tree of one cluster from its master; loops and orphans become extra roots.
-fn tree(topology: &Topology, analyses: &HashMap<&InstanceKey, &ReplicationAnalysis>, marks: &Marks, members: &[InstanceKey], master: Option<&InstanceKey>) -> (Vec<TopologyNodeView>, Vec<u32>) {
+fn tree(
+    topology: &Topology,
+    analyses: &HashMap<&InstanceKey, &ReplicationAnalysis>,
+    marks: &Marks,
+    members: &[InstanceKey],
+    master: Option<&InstanceKey>,
+) -> (Vec<TopologyNodeView>, Vec<u32>) {
     let mut nodes: Vec<TopologyNodeView> = Vec::with_capacity(members.len());
     let mut seen: BTreeSet<InstanceKey> = BTreeSet::new();
     let mut roots = Vec::new();
@@ -215,14 +256,17 @@ fn resolve(snapshot: &AnalysisSnapshot, hint: &str) -> Option<app::core::Cluster
     if let Some(c) = topology.cluster(hint) {
         return Some(c);
     }
-    let by_alias = topology
-        .clusters()
-        .into_iter()
-        .filter(|c| snapshot.alias(&c.name) == hint)
-        .max_by_key(|c| {
-            let valid = c.master.as_ref().and_then(|m| topology.instance(m)).is_some_and(|m| m.is_last_check_valid);
-            (valid, c.members.len(), std::cmp::Reverse(c.name.clone()))
-        });
+    let by_alias =
+        topology.clusters().into_iter().filter(|c| snapshot.alias(&c.name) == hint).max_by_key(
+            |c| {
+                let valid = c
+                    .master
+                    .as_ref()
+                    .and_then(|m| topology.instance(m))
+                    .is_some_and(|m| m.is_last_check_valid);
+                (valid, c.members.len(), std::cmp::Reverse(c.name.clone()))
+            },
+        );
     by_alias.or_else(|| snapshot.resolve_cluster(hint).and_then(|name| topology.cluster(&name)))
 }
 
@@ -234,7 +278,8 @@ pub async fn topology(node: &Node, hint: &str) -> Result<TopologyView, ApiError>
     let name = cluster.name.clone();
     let marks = marks(node).await?;
     let analyses = analyses_by_key(&snapshot);
-    let (nodes, roots) = tree(&snapshot.topology, &analyses, &marks, &cluster.members, cluster.master.as_ref());
+    let (nodes, roots) =
+        tree(&snapshot.topology, &analyses, &marks, &cluster.members, cluster.master.as_ref());
     let alias = snapshot.alias(&name);
     let recoveries = recovery_marks(node).await?;
     Ok(TopologyView {
@@ -242,7 +287,10 @@ pub async fn topology(node: &Node, hint: &str) -> Result<TopologyView, ApiError>
         nodes,
         roots,
         automated_recovery: node.config.recovery.master_filters.matches(&name, &alias),
-        active_recovery: recoveries.iter().filter(|r| r.0 == name || r.1 == alias).find_map(|r| r.2.clone()),
+        active_recovery: recoveries
+            .iter()
+            .filter(|r| r.0 == name || r.1 == alias)
+            .find_map(|r| r.2.clone()),
         name,
         alias,
     })
@@ -294,10 +342,17 @@ pub async fn instance(node: &Node, key: &InstanceKey) -> Result<InstanceDetailVi
         last_seen_ms: i.last_seen_ms,
         last_checked_ms: i.last_checked_ms,
         analysis_description: analysis
-            .map(|a| if a.description.is_empty() { a.analysis_string() } else { format!("{}: {}", a.analysis_string(), a.description) })
+            .map(|a| {
+                if a.description.is_empty() {
+                    a.analysis_string()
+                } else {
+                    format!("{}: {}", a.analysis_string(), a.description)
+                }
+            })
             .unwrap_or_else(|| "NoProblem".into()),
         replicas: topology.replicas_of(key).iter().map(|k| k.to_string()).collect(),
-        recover_here: analysis.is_some_and(|a| a.analysis.is_actionable()) && node.is_leader_with_quorum(),
+        recover_here: analysis.is_some_and(|a| a.analysis.is_actionable())
+            && node.is_leader_with_quorum(),
     })
 }
 

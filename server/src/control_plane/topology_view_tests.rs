@@ -20,7 +20,8 @@ fn snapshot(rows: &[(&str, Option<&str>, bool)], aliases: &[(&str, &str)]) -> An
         i.is_last_check_valid = valid;
         i
     }));
-    let aliases: BTreeMap<String, String> = aliases.iter().map(|(c, a)| (c.to_string(), a.to_string())).collect();
+    let aliases: BTreeMap<String, String> =
+        aliases.iter().map(|(c, a)| (c.to_string(), a.to_string())).collect();
     AnalysisSnapshot { at_ms: 0, topology, analyses: Vec::new(), aliases }
 }
 
@@ -30,9 +31,18 @@ fn no_marks() -> Marks {
 
 #[test]
 fn tree_holds_every_member_once_depth_first() {
-    let s = snapshot(&[("m", None, true), ("i", Some("m"), true), ("r1", Some("i"), true), ("r2", Some("m"), true)], &[]);
+    let s = snapshot(
+        &[
+            ("m", None, true),
+            ("i", Some("m"), true),
+            ("r1", Some("i"), true),
+            ("r2", Some("m"), true),
+        ],
+        &[],
+    );
     let cluster = s.topology.cluster("m:3306").expect("cluster");
-    let (nodes, roots) = tree(&s.topology, &HashMap::new(), &no_marks(), &cluster.members, cluster.master.as_ref());
+    let (nodes, roots) =
+        tree(&s.topology, &HashMap::new(), &no_marks(), &cluster.members, cluster.master.as_ref());
     let keys: Vec<&str> = nodes.iter().map(|n| n.instance.key.as_str()).collect();
     assert_eq!(keys, ["m:3306", "i:3306", "r1:3306", "r2:3306"]);
     assert_eq!(roots, [0]);
@@ -44,9 +54,11 @@ fn tree_holds_every_member_once_depth_first() {
 
 #[test]
 fn co_master_loop_is_cut() {
-    let s = snapshot(&[("a", Some("b"), true), ("b", Some("a"), true), ("r", Some("b"), true)], &[]);
+    let s =
+        snapshot(&[("a", Some("b"), true), ("b", Some("a"), true), ("r", Some("b"), true)], &[]);
     let cluster = s.topology.clusters().pop().expect("one cluster");
-    let (nodes, roots) = tree(&s.topology, &HashMap::new(), &no_marks(), &cluster.members, cluster.master.as_ref());
+    let (nodes, roots) =
+        tree(&s.topology, &HashMap::new(), &no_marks(), &cluster.members, cluster.master.as_ref());
     assert_eq!(nodes.len(), 3, "each instance once: {nodes:?}");
     assert_eq!(roots.len(), 1);
     assert!(nodes.iter().filter(|n| n.instance.is_co_master).count() == 2);

@@ -40,7 +40,11 @@ pub struct ClusterInfoJson {
 }
 
 /// The `ClusterInfo` of `cluster` in `snapshot`.
-pub fn cluster_info_json(snapshot: &AnalysisSnapshot, cluster: &ClusterInfo, recovery: &RecoveryConfig) -> ClusterInfoJson {
+pub fn cluster_info_json(
+    snapshot: &AnalysisSnapshot,
+    cluster: &ClusterInfo,
+    recovery: &RecoveryConfig,
+) -> ClusterInfoJson {
     let alias = snapshot.alias(&cluster.name);
     let heuristic_lag = cluster
         .members
@@ -52,7 +56,9 @@ pub fn cluster_info_json(snapshot: &AnalysisSnapshot, cluster: &ClusterInfo, rec
         .unwrap_or(0);
     ClusterInfoJson {
         has_automated_master_recovery: recovery.master_filters.matches(&cluster.name, &alias),
-        has_automated_intermediate_master_recovery: recovery.intermediate_master_filters.matches(&cluster.name, &alias),
+        has_automated_intermediate_master_recovery: recovery
+            .intermediate_master_filters
+            .matches(&cluster.name, &alias),
         cluster_name: cluster.name.clone(),
         cluster_alias: alias,
         cluster_domain: String::new(),
@@ -135,7 +141,12 @@ pub struct AnalysisJson {
 impl AnalysisJson {
     /// An entry knowing only the instance, its cluster and the code (recovery audits keep no
     /// more); every count is zero.
-    pub fn bare(key: InstanceKey, cluster_details: ClusterInfoJson, code: AnalysisCode, count_replicas: u32) -> Self {
+    pub fn bare(
+        key: InstanceKey,
+        cluster_details: ClusterInfoJson,
+        code: AnalysisCode,
+        count_replicas: u32,
+    ) -> Self {
         AnalysisJson {
             analyzed_instance_key: key,
             analyzed_instance_master_key: empty_key(),
@@ -205,20 +216,31 @@ impl AnalysisJson {
         now_ms: i64,
     ) -> Self {
         let instance = topology.instance(&a.analyzed_instance_key);
-        let replicas: Vec<&Instance> = a.replicas.iter().filter_map(|k| topology.instance(k)).collect();
-        let valid: Vec<&Instance> = replicas.iter().copied().filter(|r| r.is_last_check_valid).collect();
-        let logging: Vec<&Instance> = valid.iter().copied().filter(|r| r.is_logging_replica_updates()).collect();
-        let count = |f: &dyn Fn(&Instance) -> bool| u32::try_from(logging.iter().filter(|r| f(r)).count()).unwrap_or(u32::MAX);
+        let replicas: Vec<&Instance> =
+            a.replicas.iter().filter_map(|k| topology.instance(k)).collect();
+        let valid: Vec<&Instance> =
+            replicas.iter().copied().filter(|r| r.is_last_check_valid).collect();
+        let logging: Vec<&Instance> =
+            valid.iter().copied().filter(|r| r.is_logging_replica_updates()).collect();
+        let count = |f: &dyn Fn(&Instance) -> bool| {
+            u32::try_from(logging.iter().filter(|r| f(r)).count()).unwrap_or(u32::MAX)
+        };
         let versions: BTreeSet<(u32, u32)> = logging.iter().map(|r| r.major_version()).collect();
         let gtid_modes: BTreeSet<&str> = valid.iter().map(|r| r.gtid_mode.as_str()).collect();
         let semi_sync_replicas = valid.iter().filter(|r| r.semi_sync.replica_enabled).count();
         let semi = instance.map(|i| i.semi_sync.clone()).unwrap_or_default();
-        let structure: Vec<String> = a.structure_analysis.iter().map(|c| c.as_str().to_string()).collect();
+        let structure: Vec<String> =
+            a.structure_analysis.iter().map(|c| c.as_str().to_string()).collect();
         AnalysisJson {
-            analyzed_instance_master_key: a.analyzed_instance_master_key.clone().unwrap_or_else(empty_key),
+            analyzed_instance_master_key: a
+                .analyzed_instance_master_key
+                .clone()
+                .unwrap_or_else(empty_key),
             analyzed_instance_data_center: a.analyzed_instance_data_center.clone(),
             analyzed_instance_region: a.analyzed_instance_region.clone(),
-            analyzed_instance_physical_environment: instance.map(|i| i.physical_environment.clone()).unwrap_or_default(),
+            analyzed_instance_physical_environment: instance
+                .map(|i| i.physical_environment.clone())
+                .unwrap_or_default(),
             analyzed_instance_binlog_coordinates: CoordinatesJson::binlog(
                 instance.and_then(|i| i.self_binlog_coordinates.as_ref()),
             ),
@@ -228,7 +250,8 @@ impl AnalysisJson {
             last_check_partial_success: a.last_check_partial_success,
             count_valid_replicas: a.count_valid_replicas,
             count_valid_replicating_replicas: a.count_valid_replicating_replicas,
-            count_replicas_failing_to_connect_to_master: a.count_replicas_failing_to_connect_to_master,
+            count_replicas_failing_to_connect_to_master: a
+                .count_replicas_failing_to_connect_to_master,
             count_downtimed_replicas: a.count_downtimed_replicas,
             replication_depth: a.replication_depth,
             replicas: a.replicas.clone(),
@@ -239,7 +262,9 @@ impl AnalysisJson {
             is_downtimed: a.is_downtimed,
             is_replicas_downtimed: a.is_replicas_downtimed,
             downtime_end_timestamp: a.downtime_end_ms.map(format_utc).unwrap_or_default(),
-            downtime_remaining_seconds: a.downtime_end_ms.map_or(0, |end| (end - now_ms).max(0) / 1000),
+            downtime_remaining_seconds: a
+                .downtime_end_ms
+                .map_or(0, |end| (end - now_ms).max(0) / 1000),
             oracle_gtid_immediate_topology: a.oracle_gtid_immediate_topology,
             mariadb_gtid_immediate_topology: a.mariadb_gtid_immediate_topology,
             semi_sync_master_enabled: semi.master_enabled,
@@ -248,10 +273,13 @@ impl AnalysisJson {
             semi_sync_master_clients: semi.master_clients,
             count_semi_sync_replicas_enabled: u32::try_from(semi_sync_replicas).unwrap_or(u32::MAX),
             count_logging_replicas: a.count_logging_replicas,
-            count_statement_based_logging_replicas: count(&|r| r.binlog_format == BinlogFormat::Statement),
+            count_statement_based_logging_replicas: count(&|r| {
+                r.binlog_format == BinlogFormat::Statement
+            }),
             count_mixed_based_logging_replicas: count(&|r| r.binlog_format == BinlogFormat::Mixed),
             count_row_based_logging_replicas: count(&|r| r.binlog_format == BinlogFormat::Row),
-            count_distinct_major_versions_logging_replicas: u32::try_from(versions.len()).unwrap_or(u32::MAX),
+            count_distinct_major_versions_logging_replicas: u32::try_from(versions.len())
+                .unwrap_or(u32::MAX),
             count_delayed_replicas: a.count_delayed_replicas,
             count_lagging_replicas: a.count_lagging_replicas,
             processing_node_hostname: processing_node_hostname.to_string(),
@@ -259,9 +287,19 @@ impl AnalysisJson {
             gtid_mode: instance.map(|i| i.gtid_mode.clone()).unwrap_or_default(),
             min_replica_gtid_mode: gtid_modes.first().map(|m| m.to_string()).unwrap_or_default(),
             max_replica_gtid_mode: gtid_modes.last().map(|m| m.to_string()).unwrap_or_default(),
-            max_replica_gtid_errant: valid.iter().map(|r| r.gtid_errant.as_str()).max().unwrap_or_default().to_string(),
+            max_replica_gtid_errant: valid
+                .iter()
+                .map(|r| r.gtid_errant.as_str())
+                .max()
+                .unwrap_or_default()
+                .to_string(),
             is_read_only: a.is_read_only,
-            ..AnalysisJson::bare(a.analyzed_instance_key.clone(), cluster_details, a.analysis, a.count_replicas)
+            ..AnalysisJson::bare(
+                a.analyzed_instance_key.clone(),
+                cluster_details,
+                a.analysis,
+                a.count_replicas,
+            )
         }
     }
 }
@@ -296,7 +334,9 @@ mod tests {
         let analyses = analyze(&topology, &[], now, &AnalysisConfig::default());
         let a = analyses.iter().find(|a| a.analyzed_instance_key == key(1)).unwrap();
         let details = ClusterInfoJson { cluster_name: "h:1".into(), ..ClusterInfoJson::default() };
-        let v = serde_json::to_value(AnalysisJson::from_analysis(a, &topology, details, "orc1", now)).unwrap();
+        let v =
+            serde_json::to_value(AnalysisJson::from_analysis(a, &topology, details, "orc1", now))
+                .unwrap();
         assert_eq!(v["Analysis"], "DeadMaster");
         assert_eq!(v["AnalyzedInstanceMasterKey"], serde_json::json!({"Hostname": "", "Port": 0}));
         assert_eq!(v["ClusterDetails"]["ClusterName"], "h:1");

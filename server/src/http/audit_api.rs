@@ -35,45 +35,92 @@ const PAGE_SIZE: usize = 20;
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
         .route("/api/audit-failure-detection", get(|s: St| detections(s, Sel::All, 0)))
-        .route("/api/audit-failure-detection/{page}", get(|s: St, Path(p): Path<String>| paged_detections(s, Sel::All, p)))
-        .route("/api/audit-failure-detection/id/{id}", get(|s: St, Path(id): Path<String>| detection_by_id(s, id)))
-        .route("/api/audit-failure-detection/uid/{uid}", get(|s: St, Path(u): Path<String>| detections(s, Sel::Uid(u), 0)))
-        .route("/api/audit-failure-detection/alias/{alias}", get(|s: St, Path(a): Path<String>| detections(s, Sel::Alias(a), 0)))
+        .route(
+            "/api/audit-failure-detection/{page}",
+            get(|s: St, Path(p): Path<String>| paged_detections(s, Sel::All, p)),
+        )
+        .route(
+            "/api/audit-failure-detection/id/{id}",
+            get(|s: St, Path(id): Path<String>| detection_by_id(s, id)),
+        )
+        .route(
+            "/api/audit-failure-detection/uid/{uid}",
+            get(|s: St, Path(u): Path<String>| detections(s, Sel::Uid(u), 0)),
+        )
+        .route(
+            "/api/audit-failure-detection/alias/{alias}",
+            get(|s: St, Path(a): Path<String>| detections(s, Sel::Alias(a), 0)),
+        )
         .route(
             "/api/audit-failure-detection/alias/{alias}/{page}",
-            get(|s: St, Path((a, p)): Path<(String, String)>| paged_detections(s, Sel::Alias(a), p)),
+            get(|s: St, Path((a, p)): Path<(String, String)>| {
+                paged_detections(s, Sel::Alias(a), p)
+            }),
         )
         .route("/api/audit-recovery", get(|s: St| recoveries(s, Sel::All, 0)))
-        .route("/api/audit-recovery/{page}", get(|s: St, Path(p): Path<String>| paged_recoveries(s, Sel::All, p)))
-        .route("/api/audit-recovery/id/{id}", get(|s: St, Path(id): Path<String>| recovery_by_id(s, id)))
-        .route("/api/audit-recovery/uid/{uid}", get(|s: St, Path(u): Path<String>| recoveries(s, Sel::Uid(u), 0)))
-        .route("/api/audit-recovery/cluster/{name}", get(|s: St, Path(c): Path<String>| recoveries(s, Sel::Cluster(c), 0)))
+        .route(
+            "/api/audit-recovery/{page}",
+            get(|s: St, Path(p): Path<String>| paged_recoveries(s, Sel::All, p)),
+        )
+        .route(
+            "/api/audit-recovery/id/{id}",
+            get(|s: St, Path(id): Path<String>| recovery_by_id(s, id)),
+        )
+        .route(
+            "/api/audit-recovery/uid/{uid}",
+            get(|s: St, Path(u): Path<String>| recoveries(s, Sel::Uid(u), 0)),
+        )
+        .route(
+            "/api/audit-recovery/cluster/{name}",
+            get(|s: St, Path(c): Path<String>| recoveries(s, Sel::Cluster(c), 0)),
+        )
         .route(
             "/api/audit-recovery/cluster/{name}/{page}",
-            get(|s: St, Path((c, p)): Path<(String, String)>| paged_recoveries(s, Sel::Cluster(c), p)),
+            get(|s: St, Path((c, p)): Path<(String, String)>| {
+                paged_recoveries(s, Sel::Cluster(c), p)
+            }),
         )
-        .route("/api/audit-recovery/alias/{alias}", get(|s: St, Path(a): Path<String>| recoveries(s, Sel::Alias(a), 0)))
+        .route(
+            "/api/audit-recovery/alias/{alias}",
+            get(|s: St, Path(a): Path<String>| recoveries(s, Sel::Alias(a), 0)),
+        )
         .route(
             "/api/audit-recovery/alias/{alias}/{page}",
-            get(|s: St, Path((a, p)): Path<(String, String)>| paged_recoveries(s, Sel::Alias(a), p)),
+            get(|s: St, Path((a, p)): Path<(String, String)>| {
+                paged_recoveries(s, Sel::Alias(a), p)
+            }),
         )
         .route("/api/audit-recovery-steps/{uid}", get(steps))
-        .route("/api/active-cluster-recovery/{name}", get(|s: St, Path(c): Path<String>| recoveries(s, Sel::Active(c), 0)))
+        .route(
+            "/api/active-cluster-recovery/{name}",
+            get(|s: St, Path(c): Path<String>| recoveries(s, Sel::Active(c), 0)),
+        )
         .route(
             "/api/recently-active-cluster-recovery/{name}",
             get(|s: St, Path(c): Path<String>| recoveries(s, Sel::RecentCluster(c), 0)),
         )
-        .route("/api/recently-active-instance-recovery/{host}/{port}", get(recently_active_instance))
+        .route(
+            "/api/recently-active-instance-recovery/{host}/{port}",
+            get(recently_active_instance),
+        )
         .route("/api/blocked-recoveries", get(|s: St| blocked(s, None)))
-        .route("/api/blocked-recoveries/cluster/{name}", get(|s: St, Path(c): Path<String>| blocked(s, Some(c))))
+        .route(
+            "/api/blocked-recoveries/cluster/{name}",
+            get(|s: St, Path(c): Path<String>| blocked(s, Some(c))),
+        )
 }
 
 fn page_number(text: &str) -> Result<usize, ApiError> {
-    text.parse().map_err(|_| ApiError::Validation(format!("page must be a non-negative number, got {text:?}")))
+    text.parse().map_err(|_| {
+        ApiError::Validation(format!("page must be a non-negative number, got {text:?}"))
+    })
 }
 
 fn id_number(text: &str) -> Result<usize, ApiError> {
-    text.parse().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::Validation(format!("id must be a positive number, got {text:?}")))
+    text.parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::Validation(format!("id must be a positive number, got {text:?}")))
 }
 
 /// Newest first, one page.
@@ -82,7 +129,11 @@ fn page<T>(mut items: Vec<T>, page: usize) -> Vec<T> {
     items.into_iter().skip(page.saturating_mul(PAGE_SIZE)).take(PAGE_SIZE).collect()
 }
 
-async fn recovery_list(node: Arc<Node>, sel: Sel, page_no: usize) -> Result<Vec<RecoveryJson>, ApiError> {
+async fn recovery_list(
+    node: Arc<Node>,
+    sel: Sel,
+    page_no: usize,
+) -> Result<Vec<RecoveryJson>, ApiError> {
     let audit = Audit::load(node).await?;
     let all: Vec<RecoveryJson> = audit
         .recoveries
@@ -95,7 +146,11 @@ async fn recovery_list(node: Arc<Node>, sel: Sel, page_no: usize) -> Result<Vec<
     Ok(page(all, page_no))
 }
 
-async fn detection_list(node: Arc<Node>, sel: Sel, page_no: usize) -> Result<Vec<RecoveryJson>, ApiError> {
+async fn detection_list(
+    node: Arc<Node>,
+    sel: Sel,
+    page_no: usize,
+) -> Result<Vec<RecoveryJson>, ApiError> {
     let audit = Audit::load(node).await?;
     let all: Vec<RecoveryJson> = audit
         .detections
@@ -145,7 +200,10 @@ async fn detection_by_id(state: State<Arc<Node>>, id_text: String) -> Response {
 }
 
 /// `GET /api/recently-active-instance-recovery/:host/:port`.
-async fn recently_active_instance(state: State<Arc<Node>>, Path((host, port)): KeyPath) -> Response {
+async fn recently_active_instance(
+    state: State<Arc<Node>>,
+    Path((host, port)): KeyPath,
+) -> Response {
     match parse_key(&host, &port) {
         Ok(key) => recoveries(state, Sel::RecentInstance(key), 0).await,
         Err(e) => reply::<()>(Err(e)),
@@ -161,7 +219,12 @@ async fn steps(State(node): State<Arc<Node>>, Path(uid): Path<String>) -> Respon
             .filter(|r| r.record.uid == uid)
             .flat_map(|r| r.steps.iter())
             .enumerate()
-            .map(|(i, s)| StepJson { id: i + 1, recovery_uid: s.uid.clone(), audit_at: format_utc(s.at_ms), message: s.message.clone() })
+            .map(|(i, s)| StepJson {
+                id: i + 1,
+                recovery_uid: s.uid.clone(),
+                audit_at: format_utc(s.at_ms),
+                message: s.message.clone(),
+            })
             .collect::<Vec<_>>()
     });
     reply(result)
@@ -183,7 +246,11 @@ async fn blocked(State(node): State<Arc<Node>>, cluster: Option<String>) -> Resp
             .recoveries
             .iter()
             .map(|r| RecentRecovery {
-                successor: r.resolution.as_ref().and_then(|x| x.successor.as_ref()).map(|k| k.to_string()),
+                successor: r
+                    .resolution
+                    .as_ref()
+                    .and_then(|x| x.successor.as_ref())
+                    .map(|k| k.to_string()),
                 uid: r.record.uid.clone(),
                 cluster_name: r.record.cluster_name.clone(),
                 started_at_ms: r.record.started_at_ms,
@@ -203,7 +270,11 @@ async fn blocked(State(node): State<Arc<Node>>, cluster: Option<String>) -> Resp
                     cluster_name: a.cluster_name.clone(),
                     analysis: a.analysis.as_str().to_string(),
                     last_blocked_timestamp: format_utc(audit.view.snapshot.at_ms),
-                    blocking_recovery_id: audit.recoveries.iter().position(|r| r.record.uid == by_uid).map_or(0, |i| i + 1),
+                    blocking_recovery_id: audit
+                        .recoveries
+                        .iter()
+                        .position(|r| r.record.uid == by_uid)
+                        .map_or(0, |i| i + 1),
                     blocking_recovery_uid: by_uid,
                 }),
                 _ => None,

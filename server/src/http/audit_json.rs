@@ -93,7 +93,9 @@ pub(super) fn recovery_type(code: AnalysisCode) -> &'static str {
     let name = code.as_str();
     if name.starts_with("DeadCoMaster") {
         "CoMasterRecovery"
-    } else if name.starts_with("DeadMaster") || code == AnalysisCode::NoWriteableMasterStructureWarning {
+    } else if name.starts_with("DeadMaster")
+        || code == AnalysisCode::NoWriteableMasterStructureWarning
+    {
         "MasterRecovery"
     } else if name.contains("IntermediateMaster") {
         "IntermediateMasterRecovery"
@@ -119,16 +121,16 @@ impl Audit {
     }
 
     pub(super) fn block_ms(&self) -> i64 {
-        i64::try_from(self.node.config.recovery.recovery_period_block.as_millis()).unwrap_or(i64::MAX)
+        i64::try_from(self.node.config.recovery.recovery_period_block.as_millis())
+            .unwrap_or(i64::MAX)
     }
 
     /// (hostname, token) of a raft member id.
     fn processing_node(&self, id: u64) -> (String, String) {
-        self.node
-            .members
-            .iter()
-            .find(|m| m.id == id)
-            .map_or_else(|| (id.to_string(), String::new()), |m| (m.host.clone(), m.raft_addr.clone()))
+        self.node.members.iter().find(|m| m.id == id).map_or_else(
+            || (id.to_string(), String::new()),
+            |m| (m.host.clone(), m.raft_addr.clone()),
+        )
     }
 
     fn details(&self, cluster_name: &str, cluster_alias: &str) -> ClusterInfoJson {
@@ -136,8 +138,12 @@ impl Audit {
         ClusterInfoJson {
             cluster_name: cluster_name.to_string(),
             cluster_alias: cluster_alias.to_string(),
-            has_automated_master_recovery: filters.master_filters.matches(cluster_name, cluster_alias),
-            has_automated_intermediate_master_recovery: filters.intermediate_master_filters.matches(cluster_name, cluster_alias),
+            has_automated_master_recovery: filters
+                .master_filters
+                .matches(cluster_name, cluster_alias),
+            has_automated_intermediate_master_recovery: filters
+                .intermediate_master_filters
+                .matches(cluster_name, cluster_alias),
             ..ClusterInfoJson::default()
         }
     }
@@ -154,11 +160,18 @@ impl Audit {
             .detections
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.detection.key == rec.key && d.detection.detected_at_ms <= rec.started_at_ms)
+            .filter(|(_, d)| {
+                d.detection.key == rec.key && d.detection.detected_at_ms <= rec.started_at_ms
+            })
             .map(|(i, _)| i + 1)
             .next_back()
             .unwrap_or(0);
-        let mut entry = AnalysisJson::bare(rec.key.clone(), self.details(&rec.cluster_name, &rec.cluster_alias), rec.analysis, 0);
+        let mut entry = AnalysisJson::bare(
+            rec.key.clone(),
+            self.details(&rec.cluster_name, &rec.cluster_alias),
+            rec.analysis,
+            0,
+        );
         entry.processing_node_hostname = host.clone();
         entry.start_active_period = format_utc(rec.started_at_ms);
         RecoveryJson {
@@ -173,11 +186,23 @@ impl Audit {
             successor_key: successor,
             is_active: self.recovery_is_active(r),
             is_successful: r.resolution.as_ref().is_some_and(|x| x.is_successful),
-            lost_replicas: r.resolution.as_ref().map(|x| x.lost_replicas.clone()).unwrap_or_default(),
-            participating_instance_keys: r.resolution.as_ref().map(|x| x.participating.clone()).unwrap_or_default(),
+            lost_replicas: r
+                .resolution
+                .as_ref()
+                .map(|x| x.lost_replicas.clone())
+                .unwrap_or_default(),
+            participating_instance_keys: r
+                .resolution
+                .as_ref()
+                .map(|x| x.participating.clone())
+                .unwrap_or_default(),
             all_errors: r.resolution.as_ref().and_then(|x| x.error.clone()).into_iter().collect(),
             recovery_start_timestamp: format_utc(rec.started_at_ms),
-            recovery_end_timestamp: r.resolution.as_ref().map(|x| format_utc(x.ended_at_ms)).unwrap_or_default(),
+            recovery_end_timestamp: r
+                .resolution
+                .as_ref()
+                .map(|x| format_utc(x.ended_at_ms))
+                .unwrap_or_default(),
             processing_node_hostname: host,
             processing_node_token: token,
             last_detection_id,
@@ -192,13 +217,20 @@ impl Audit {
     pub(super) fn detection_json(&self, id: usize, d: &StoredDetection) -> RecoveryJson {
         let det: &FailureDetection = &d.detection;
         let (host, token) = self.processing_node(det.processing_node);
-        let window = i64::try_from(self.node.config.recovery.failure_detection_period_block.as_millis()).unwrap_or(i64::MAX);
+        let window =
+            i64::try_from(self.node.config.recovery.failure_detection_period_block.as_millis())
+                .unwrap_or(i64::MAX);
         let related = self
             .recoveries
             .iter()
             .position(|r| r.record.key == det.key && r.record.started_at_ms >= det.detected_at_ms)
             .map_or(0, |i| i + 1);
-        let mut entry = AnalysisJson::bare(det.key.clone(), self.details(&det.cluster_name, &det.cluster_alias), det.analysis, det.count_replicas);
+        let mut entry = AnalysisJson::bare(
+            det.key.clone(),
+            self.details(&det.cluster_name, &det.cluster_alias),
+            det.analysis,
+            det.count_replicas,
+        );
         entry.is_actionable_recovery = det.is_actionable;
         entry.processing_node_hostname = host.clone();
         entry.start_active_period = format_utc(det.detected_at_ms);
@@ -223,7 +255,9 @@ impl Audit {
             Sel::Id(wanted) => *wanted == id,
             Sel::Alias(alias) => &rec.cluster_alias == alias,
             Sel::Cluster(name) => &rec.cluster_name == name,
-            Sel::Active(name) => &rec.cluster_name == name && r.resolution.is_none() && self.recovery_is_active(r),
+            Sel::Active(name) => {
+                &rec.cluster_name == name && r.resolution.is_none() && self.recovery_is_active(r)
+            }
             Sel::RecentCluster(name) => &rec.cluster_name == name && self.ended_recently(r),
             Sel::RecentInstance(key) => &rec.key == key && self.ended_recently(r),
         }
@@ -249,7 +283,12 @@ fn ack_fields(ack: Option<&RecoveryAck>) -> RecoveryJson {
     RecoveryJson {
         id: 0,
         uid: String::new(),
-        analysis_entry: AnalysisJson::bare(InstanceKey { hostname: String::new(), port: 0 }, ClusterInfoJson::default(), AnalysisCode::NoProblem, 0),
+        analysis_entry: AnalysisJson::bare(
+            InstanceKey { hostname: String::new(), port: 0 },
+            ClusterInfoJson::default(),
+            AnalysisCode::NoProblem,
+            0,
+        ),
         successor_key: None,
         successor_alias: String::new(),
         is_active: false,
@@ -282,7 +321,10 @@ mod tests {
         assert_eq!(recovery_type(AnalysisCode::DeadMaster), "MasterRecovery");
         assert_eq!(recovery_type(AnalysisCode::DeadMasterAndSomeReplicas), "MasterRecovery");
         assert_eq!(recovery_type(AnalysisCode::DeadCoMaster), "CoMasterRecovery");
-        assert_eq!(recovery_type(AnalysisCode::DeadIntermediateMaster), "IntermediateMasterRecovery");
+        assert_eq!(
+            recovery_type(AnalysisCode::DeadIntermediateMaster),
+            "IntermediateMasterRecovery"
+        );
         assert_eq!(recovery_type(AnalysisCode::UnreachableMaster), "");
     }
 }

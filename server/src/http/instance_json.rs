@@ -17,7 +17,9 @@
 //! `AncestryUUID`, `GtidPurged`, `RelaylogCoordinates`, `UnresolvedHostname`, `AllowTLS`,
 //! `CountMySQLSnapshots`, `LastDiscoveryLatency`, semi-sync timeout/priority.
 
-use app::core::instance::{supports_oracle_gtid, BinlogCoordinates, Flavor, ThreadState, UsingGtid};
+use app::core::instance::{
+    supports_oracle_gtid, BinlogCoordinates, Flavor, ThreadState, UsingGtid,
+};
 use app::core::time_fmt::format_utc;
 use app::core::{Downtime, Instance, InstanceKey, PromotionRule, Topology};
 use serde::Serialize;
@@ -55,7 +57,11 @@ pub struct CoordinatesJson {
 impl CoordinatesJson {
     /// Binary-log coordinates, empty when `None`.
     pub fn binlog(c: Option<&BinlogCoordinates>) -> Self {
-        CoordinatesJson { log_file: c.map(|c| c.file.clone()).unwrap_or_default(), log_pos: c.map_or(0, |c| c.pos), kind: 0 }
+        CoordinatesJson {
+            log_file: c.map(|c| c.file.clone()).unwrap_or_default(),
+            log_pos: c.map_or(0, |c| c.pos),
+            kind: 0,
+        }
     }
 }
 
@@ -89,7 +95,10 @@ impl ReadContext<'_> {
 
     /// The downtime in force on `key`, if any (the latest ending one).
     pub fn downtime(&self, key: &InstanceKey) -> Option<&Downtime> {
-        self.downtimes.iter().filter(|d| &d.key == key && d.is_active(self.now_ms)).max_by_key(|d| d.ends_at_ms)
+        self.downtimes
+            .iter()
+            .filter(|d| &d.key == key && d.is_active(self.now_ms))
+            .max_by_key(|d| d.ends_at_ms)
     }
 }
 
@@ -256,21 +265,28 @@ pub struct InstanceJson {
 fn flavor_name(instance: &Instance) -> &'static str {
     match instance.flavor {
         Flavor::MariaDB => "MariaDB",
-        Flavor::MySQL if instance.version_comment.to_ascii_lowercase().contains("percona") => "Percona",
+        Flavor::MySQL if instance.version_comment.to_ascii_lowercase().contains("percona") => {
+            "Percona"
+        }
         Flavor::MySQL => "MySQL",
     }
 }
 
 /// Builds the JSON of `instance` as placed in `topology` at the time of `ctx`.
-pub fn instance_json(topology: &Topology, instance: &Instance, ctx: &ReadContext<'_>) -> InstanceJson {
+pub fn instance_json(
+    topology: &Topology,
+    instance: &Instance,
+    ctx: &ReadContext<'_>,
+) -> InstanceJson {
     let replica = instance.is_replica();
     let sql_running = replica && instance.slave_sql_running.is_running();
     let io_running = replica && instance.slave_io_running.is_running();
     let since_checked = ctx.seconds_since_checked(instance);
     let seen = instance.last_seen_ms > 0;
     let downtime = ctx.downtime(&instance.key);
-    let cluster_name =
-        topology.cluster_of(&instance.key).map_or_else(|| instance.cluster_name.clone(), String::from);
+    let cluster_name = topology
+        .cluster_of(&instance.key)
+        .map_or_else(|| instance.cluster_name.clone(), String::from);
     let lag = NullInt64::from(instance.replication_lag_seconds);
     InstanceJson {
         key: instance.key.clone(),
@@ -343,7 +359,10 @@ pub fn instance_json(topology: &Topology, instance: &Instance, ctx: &ReadContext
         is_last_check_valid: instance.is_last_check_valid,
         is_up_to_date: since_checked <= ctx.poll_seconds,
         is_recently_checked: ctx.is_recently_checked(instance),
-        seconds_since_last_seen: NullInt64 { int64: (ctx.now_ms - instance.last_seen_ms).max(0) / 1000, valid: seen },
+        seconds_since_last_seen: NullInt64 {
+            int64: (ctx.now_ms - instance.last_seen_ms).max(0) / 1000,
+            valid: seen,
+        },
         count_mysql_snapshots: 0,
         is_candidate: instance.promotion_rule == PromotionRule::Prefer,
         promotion_rule: instance.promotion_rule.as_str().to_string(),
@@ -351,7 +370,8 @@ pub fn instance_json(topology: &Topology, instance: &Instance, ctx: &ReadContext
         downtime_reason: downtime.map(|d| d.reason.clone()).unwrap_or_default(),
         downtime_owner: downtime.map(|d| d.owner.clone()).unwrap_or_default(),
         downtime_end_timestamp: downtime.map(|d| format_utc(d.ends_at_ms)).unwrap_or_default(),
-        elapsed_downtime: downtime.map_or(0, |d| (ctx.now_ms - d.begins_at_ms).max(0).saturating_mul(1_000_000)),
+        elapsed_downtime: downtime
+            .map_or(0, |d| (ctx.now_ms - d.begins_at_ms).max(0).saturating_mul(1_000_000)),
         unresolved_hostname: String::new(),
         allow_tls: false,
         problems: problems(instance, ctx),
@@ -395,7 +415,10 @@ mod tests {
         assert_eq!(v["MasterKey"]["Port"], 1);
         assert_eq!(v["Slave_IO_Running"], false);
         assert_eq!(v["Slave_SQL_Running"], true);
-        assert_eq!((v["ReplicationSQLThreadRuning"].clone(), v["ReplicationIOThreadRuning"].clone()), (true.into(), false.into()));
+        assert_eq!(
+            (v["ReplicationSQLThreadRuning"].clone(), v["ReplicationIOThreadRuning"].clone()),
+            (true.into(), false.into())
+        );
         assert_eq!(v["ReplicationIOThreadState"], 2);
         assert_eq!(v["ReplicationSQLThreadState"], 1);
         assert_eq!(v["SecondsBehindMaster"], serde_json::json!({"Int64": 0, "Valid": false}));
@@ -424,7 +447,13 @@ mod tests {
         r.gtid_errant = "0-9-1".into();
         r.last_checked_ms = NOW - 60_000;
         assert_eq!(problems(&r, &ctx(&[])), ["not_recently_checked", "errant_gtid"]);
-        let down = [Downtime { key: key(2), owner: "o".into(), reason: "r".into(), begins_at_ms: NOW - 2_000, ends_at_ms: NOW + 1 }];
+        let down = [Downtime {
+            key: key(2),
+            owner: "o".into(),
+            reason: "r".into(),
+            begins_at_ms: NOW - 2_000,
+            ends_at_ms: NOW + 1,
+        }];
         assert!(!is_problem(&r, &ctx(&down)));
         let t = Topology::build([r.clone()]);
         let v = serde_json::to_value(instance_json(&t, &r, &ctx(&down))).unwrap();

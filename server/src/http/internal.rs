@@ -15,17 +15,26 @@ use crate::node::Node;
 const MAX_HOLD: Duration = Duration::from_secs(60);
 
 /// `POST /internal/propose`: commit a command a follower forwarded (one hop only).
-pub async fn propose(State(node): State<Arc<Node>>, Json(env): Json<CommandEnvelope>) -> Json<Result<CommandOutcome, ApiError>> {
+pub async fn propose(
+    State(node): State<Arc<Node>>,
+    Json(env): Json<CommandEnvelope>,
+) -> Json<Result<CommandOutcome, ApiError>> {
     Json(node.propose(env, true).await.map_err(ApiError::from))
 }
 
 /// `POST /internal/yield`: the leader hands leadership over.
-pub async fn yield_leadership(State(node): State<Arc<Node>>, Json(req): Json<YieldRequest>) -> Json<Result<String, ApiError>> {
+pub async fn yield_leadership(
+    State(node): State<Arc<Node>>,
+    Json(req): Json<YieldRequest>,
+) -> Json<Result<String, ApiError>> {
     Json(node.yield_leadership(req.target).await)
 }
 
 /// `POST /internal/hold-elections`: do not stand for election for a while (leadership transfer).
-pub async fn hold_elections(State(node): State<Arc<Node>>, Json(req): Json<HoldElections>) -> Json<Result<String, ApiError>> {
+pub async fn hold_elections(
+    State(node): State<Arc<Node>>,
+    Json(req): Json<HoldElections>,
+) -> Json<Result<String, ApiError>> {
     let window = Duration::from_millis(req.millis).min(MAX_HOLD);
     node.hold_elections(window);
     Json(Ok(format!("holding elections for {window:?}")))

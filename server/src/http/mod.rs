@@ -39,12 +39,18 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
     let write = || from_fn_with_state(security.clone(), crate::auth::require_write);
     // Writes go to the leader: the proxy layer forwards them from a follower.
     let proxied = Router::new()
-        .route("/api/begin-downtime/{host}/{port}/{owner}/{reason}", get(writes::begin_downtime).post(writes::begin_downtime))
+        .route(
+            "/api/begin-downtime/{host}/{port}/{owner}/{reason}",
+            get(writes::begin_downtime).post(writes::begin_downtime),
+        )
         .route(
             "/api/begin-downtime/{host}/{port}/{owner}/{reason}/{duration}",
             get(writes::begin_downtime_for).post(writes::begin_downtime_for),
         )
-        .route("/api/end-downtime/{host}/{port}", get(writes::end_downtime).post(writes::end_downtime))
+        .route(
+            "/api/end-downtime/{host}/{port}",
+            get(writes::end_downtime).post(writes::end_downtime),
+        )
         .route(
             "/api/register-candidate/{host}/{port}/{rule}",
             get(writes::register_candidate).post(writes::register_candidate),
@@ -97,6 +103,9 @@ pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
         .layer(axum::middleware::from_fn(path_guard::guard))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .layer(TraceLayer::new_for_http())
 }

@@ -18,7 +18,9 @@ pub fn refusal(raw_path: &str) -> Option<String> {
         let decoded = percent_decode(segment);
         match decoded.as_str() {
             "" => return Some(format!("empty path segment in {raw_path:?}")),
-            "." | ".." => return Some(format!("path segment {segment:?} is not allowed in {raw_path:?}")),
+            "." | ".." => {
+                return Some(format!("path segment {segment:?} is not allowed in {raw_path:?}"))
+            }
             _ => {}
         }
     }

@@ -31,8 +31,16 @@ const MAX_FORWARD_BODY: usize = 1024 * 1024;
 fn hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "connection" | "keep-alive" | "proxy-connection" | "transfer-encoding" | "upgrade" | "te" | "trailer"
-            | "host" | "content-length" | "accept-encoding"
+        "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "transfer-encoding"
+            | "upgrade"
+            | "te"
+            | "trailer"
+            | "host"
+            | "content-length"
+            | "accept-encoding"
     )
 }
 
@@ -89,18 +97,25 @@ fn too_large() -> Response {
 /// relayed as a different one.
 pub fn leader_url(leader_uri: &str, path_and_query: &str) -> Result<reqwest::Url, String> {
     let text = format!("{leader_uri}{path_and_query}");
-    let url = reqwest::Url::parse(&text).map_err(|e| format!("cannot forward {path_and_query:?}: {e}"))?;
+    let url = reqwest::Url::parse(&text)
+        .map_err(|e| format!("cannot forward {path_and_query:?}: {e}"))?;
     let relayed = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
     };
     if relayed != path_and_query {
-        return Err(format!("the path {path_and_query:?} cannot be forwarded to the leader unchanged; encode it"));
+        return Err(format!(
+            "the path {path_and_query:?} cannot be forwarded to the leader unchanged; encode it"
+        ));
     }
     Ok(url)
 }
 
-async fn forward(node: &Node, leader_uri: &str, request: Request) -> Result<Response, ForwardError> {
+async fn forward(
+    node: &Node,
+    leader_uri: &str,
+    request: Request,
+) -> Result<Response, ForwardError> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let url = leader_url(leader_uri, path).map_err(ForwardError::Refused)?;
@@ -121,7 +136,9 @@ async fn forward(node: &Node, leader_uri: &str, request: Request) -> Result<Resp
         outgoing = outgoing.header(name, value);
     }
     // The host the caller addressed, for the leader's same-origin (CSRF) check.
-    if let (Some(host), false) = (parts.headers.get(HOST), parts.headers.contains_key(FORWARDED_HOST)) {
+    if let (Some(host), false) =
+        (parts.headers.get(HOST), parts.headers.contains_key(FORWARDED_HOST))
+    {
         outgoing = outgoing.header(FORWARDED_HOST, host);
     }
     let unreachable = |e: reqwest::Error| ForwardError::Unreachable(e.to_string());

@@ -18,11 +18,21 @@ pub async fn leader_check(State(node): State<Arc<Node>>) -> Response {
 }
 
 /// `GET /api/leader-check/:code`: as above, answering `code` instead of 404.
-pub async fn leader_check_code(State(node): State<Arc<Node>>, Path(code): Path<String>) -> Response {
+pub async fn leader_check_code(
+    State(node): State<Arc<Node>>,
+    Path(code): Path<String>,
+) -> Response {
     // Informational codes (1xx) cannot carry the answer's body; only final statuses are accepted.
-    match code.parse::<u16>().ok().filter(|c| (200..=599).contains(c)).and_then(|c| StatusCode::from_u16(c).ok()) {
+    match code
+        .parse::<u16>()
+        .ok()
+        .filter(|c| (200..=599).contains(c))
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    {
         Some(status) => leader_check_with(&node, status),
-        None => error(ApiError::Validation(format!("invalid HTTP status code {code:?}: expected 200 to 599"))),
+        None => error(ApiError::Validation(format!(
+            "invalid HTTP status code {code:?}: expected 200 to 599"
+        ))),
     }
 }
 
@@ -40,7 +50,11 @@ pub async fn raft_health(State(node): State<Arc<Node>>) -> Response {
     if status.healthy {
         json_with(StatusCode::OK, "healthy")
     } else {
-        let body = super::reply::Envelope { code: "ERROR", message: "unhealthy".into(), details: status.state };
+        let body = super::reply::Envelope {
+            code: "ERROR",
+            message: "unhealthy".into(),
+            details: status.state,
+        };
         json_with(StatusCode::INTERNAL_SERVER_ERROR, body)
     }
 }
@@ -164,10 +178,15 @@ async fn health_reply(node: &Node, strict: bool) -> Response {
         backend_healthy,
     };
     if strict && !healthy {
-        let body = super::reply::Envelope { code: "ERROR", message: "Application node is unhealthy".into(), details };
+        let body = super::reply::Envelope {
+            code: "ERROR",
+            message: "Application node is unhealthy".into(),
+            details,
+        };
         return json_with(StatusCode::INTERNAL_SERVER_ERROR, body);
     }
-    let message = if healthy { "Application node is healthy" } else { "Application node is unhealthy" };
+    let message =
+        if healthy { "Application node is healthy" } else { "Application node is unhealthy" };
     ok(message, details)
 }
 
@@ -180,7 +199,9 @@ pub async fn raft_yield(State(node): State<Arc<Node>>, Path(target): Path<String
         .find(|m| m.raft_addr == wanted || m.id.to_string() == wanted || m.host == wanted);
     match member {
         Some(m) => yield_to(&node, m.id).await,
-        None => error(ApiError::Validation(format!("{target:?} is not a raft member (use host:port as in RaftNodes)"))),
+        None => error(ApiError::Validation(format!(
+            "{target:?} is not a raft member (use host:port as in RaftNodes)"
+        ))),
     }
 }
 

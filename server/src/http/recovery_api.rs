@@ -9,7 +9,9 @@ use std::sync::Arc;
 use app::api::ApiError;
 use app::core::downtime::validate_text;
 use app::core::recovery::AckSelector;
-use app::core::{AnalysisCode, Command, CommandEnvelope, InstanceKey, Proposal, ReplicationAnalysis};
+use app::core::{
+    AnalysisCode, Command, CommandEnvelope, InstanceKey, Proposal, ReplicationAnalysis,
+};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -33,7 +35,10 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/api/graceful-master-takeover/{host}/{port}", get(graceful_key))
         .route("/api/graceful-master-takeover/{hint}/{dhost}/{dport}", get(graceful_designated))
         .route("/api/graceful-master-takeover-auto/{hint}", get(graceful_auto))
-        .route("/api/graceful-master-takeover-auto/{hint}/{dhost}/{dport}", get(graceful_designated))
+        .route(
+            "/api/graceful-master-takeover-auto/{hint}/{dhost}/{dport}",
+            get(graceful_designated),
+        )
         .route("/api/ack-recovery/cluster/{hint}", get(ack_cluster))
         .route("/api/ack-recovery/cluster/alias/{alias}", get(ack_cluster))
         .route("/api/ack-recovery/instance/{host}/{port}", get(ack_instance))
@@ -53,14 +58,19 @@ fn leader_only(node: &Node) -> Result<(), ApiError> {
     if node.is_leader_with_quorum() {
         Ok(())
     } else {
-        Err(ApiError::Unavailable("this operation runs on the raft leader, and no leader with a quorum was reached".into()))
+        Err(ApiError::Unavailable(
+            "this operation runs on the raft leader, and no leader with a quorum was reached"
+                .into(),
+        ))
     }
 }
 
 fn recovery_error(e: RecoveryError) -> ApiError {
     match e {
         RecoveryError::Blocked(m) => ApiError::Validation(format!("recovery blocked: {m}")),
-        RecoveryError::NotRegistered(m) => ApiError::Unavailable(format!("recovery not registered through raft: {m}")),
+        RecoveryError::NotRegistered(m) => {
+            ApiError::Unavailable(format!("recovery not registered through raft: {m}"))
+        }
         RecoveryError::LostLeadership => ApiError::Unavailable(e.to_string()),
         other => ApiError::Internal(other.to_string()),
     }
@@ -76,30 +86,55 @@ struct TakeoverDetails {
     is_successful: bool,
 }
 
-async fn run_recovery(node: Arc<Node>, analysis: ReplicationAnalysis, trigger: Trigger) -> Response {
+async fn run_recovery(
+    node: Arc<Node>,
+    analysis: ReplicationAnalysis,
+    trigger: Trigger,
+) -> Response {
     let key = analysis.analyzed_instance_key.clone();
     match recover(node, analysis, trigger).await {
         Ok(r) if r.is_successful => match r.successor {
             Some(successor) => ok(format!("Recovery executed on {key}"), successor),
             None => ok(format!("Recovery executed on {key}"), serde_json::Value::Null),
         },
-        Ok(r) => error(ApiError::Internal(format!("recovery of {key} failed: {}", r.error.unwrap_or_default()))),
+        Ok(r) => error(ApiError::Internal(format!(
+            "recovery of {key} failed: {}",
+            r.error.unwrap_or_default()
+        ))),
         Err(e) => error(recovery_error(e)),
     }
 }
 
-async fn manual_recover(node: Arc<Node>, key: InstanceKey, candidate: Option<InstanceKey>) -> Response {
+async fn manual_recover(
+    node: Arc<Node>,
+    key: InstanceKey,
+    candidate: Option<InstanceKey>,
+) -> Response {
     if let Err(e) = leader_only(&node) {
         return error(e);
     }
     let snapshot = node.analysis.get();
-    let Some(analysis) = snapshot.analyses.iter().find(|a| a.analyzed_instance_key == key && a.analysis.is_actionable()) else {
-        return error(ApiError::Validation(format!("no actionable failure is detected on {key}; nothing to recover")));
+    let Some(analysis) = snapshot
+        .analyses
+        .iter()
+        .find(|a| a.analyzed_instance_key == key && a.analysis.is_actionable())
+    else {
+        return error(ApiError::Validation(format!(
+            "no actionable failure is detected on {key}; nothing to recover"
+        )));
     };
-    run_recovery(node.clone(), analysis.clone(), Trigger { manual: true, candidate, operation: "recover" }).await
+    run_recovery(
+        node.clone(),
+        analysis.clone(),
+        Trigger { manual: true, candidate, operation: "recover" },
+    )
+    .await
 }
 
-async fn recover_instance(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+async fn recover_instance(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     match key(&host, &port) {
         Ok(k) => manual_recover(node, k, None).await,
         Err(e) => error(e),
@@ -117,7 +152,10 @@ async fn recover_with_candidate(
 }
 
 fn resolve_cluster(node: &Node, hint: &str) -> Result<String, ApiError> {
-    node.analysis.get().resolve_cluster(hint).ok_or_else(|| ApiError::NotFound(format!("unknown cluster {hint:?}")))
+    node.analysis
+        .get()
+        .resolve_cluster(hint)
+        .ok_or_else(|| ApiError::NotFound(format!("unknown cluster {hint:?}")))
 }
 
 async fn force(node: Arc<Node>, cluster: Result<String, ApiError>) -> Response {
@@ -129,24 +167,41 @@ async fn force(node: Arc<Node>, cluster: Result<String, ApiError>) -> Response {
         Err(e) => return error(e),
     };
     let snapshot = node.analysis.get();
-    let Some(mut analysis) = snapshot.master_of_cluster(&cluster).and_then(|m| snapshot.analysis_of(&m)) else {
+    let Some(mut analysis) =
+        snapshot.master_of_cluster(&cluster).and_then(|m| snapshot.analysis_of(&m))
+    else {
         return error(ApiError::NotFound(format!("cluster {cluster} has no known master")));
     };
     analysis.analysis = AnalysisCode::DeadMaster;
-    run_recovery(node, analysis, Trigger { manual: true, candidate: None, operation: "force-master-failover" }).await
+    run_recovery(
+        node,
+        analysis,
+        Trigger { manual: true, candidate: None, operation: "force-master-failover" },
+    )
+    .await
 }
 
-async fn force_master_failover(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn force_master_failover(
+    State(node): State<Arc<Node>>,
+    Path(hint): Path<String>,
+) -> Response {
     let cluster = resolve_cluster(&node, &hint);
     force(node, cluster).await
 }
 
-async fn force_master_failover_key(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+async fn force_master_failover_key(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
     force(node, cluster).await
 }
 
-async fn takeover(node: Arc<Node>, cluster: Result<String, ApiError>, designated: Result<Option<InstanceKey>, ApiError>) -> Response {
+async fn takeover(
+    node: Arc<Node>,
+    cluster: Result<String, ApiError>,
+    designated: Result<Option<InstanceKey>, ApiError>,
+) -> Response {
     if let Err(e) = leader_only(&node) {
         return error(e);
     }
@@ -156,8 +211,19 @@ async fn takeover(node: Arc<Node>, cluster: Result<String, ApiError>, designated
     };
     match graceful::takeover(node, &cluster, designated).await {
         Ok(r) => {
-            let message = format!("graceful-master-takeover: {} is the new master of {cluster}", fmt_key(&r.successor));
-            ok(message, TakeoverDetails { uid: r.uid, successor_key: r.successor, lost_replicas: r.lost_replicas, is_successful: r.is_successful })
+            let message = format!(
+                "graceful-master-takeover: {} is the new master of {cluster}",
+                fmt_key(&r.successor)
+            );
+            ok(
+                message,
+                TakeoverDetails {
+                    uid: r.uid,
+                    successor_key: r.successor,
+                    lost_replicas: r.lost_replicas,
+                    is_successful: r.is_successful,
+                },
+            )
         }
         Err(e) => error(recovery_error(e)),
     }
@@ -172,7 +238,10 @@ async fn graceful_auto(State(node): State<Arc<Node>>, Path(hint): Path<String>) 
     takeover(node, cluster, Ok(None)).await
 }
 
-async fn graceful_key(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+async fn graceful_key(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
     takeover(node, cluster, Ok(None)).await
 }
@@ -195,16 +264,29 @@ fn owner(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| "api".into())
 }
 
-async fn ack(node: &Node, headers: &HeaderMap, query: &HashMap<String, String>, selector: AckSelector) -> Response {
-    let comment = match validate_text("comment", query.get("comment").map(String::as_str).unwrap_or("")) {
-        Ok(c) => c,
-        Err(e) => return error(ApiError::Validation(format!("{e} (acknowledging needs ?comment=...)"))),
-    };
+async fn ack(
+    node: &Node,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    selector: AckSelector,
+) -> Response {
+    let comment =
+        match validate_text("comment", query.get("comment").map(String::as_str).unwrap_or("")) {
+            Ok(c) => c,
+            Err(e) => {
+                return error(ApiError::Validation(format!(
+                    "{e} (acknowledging needs ?comment=...)"
+                )))
+            }
+        };
     match node.submit(Proposal::AckRecovery { selector, owner: owner(headers), comment }).await {
-        Ok(app::core::CommandOutcome::Applied) => ok("Recoveries acknowledged", serde_json::Value::Null),
-        Ok(app::core::CommandOutcome::Unchanged { reason } | app::core::CommandOutcome::Skipped { reason }) => {
-            ok(reason, serde_json::Value::Null)
+        Ok(app::core::CommandOutcome::Applied) => {
+            ok("Recoveries acknowledged", serde_json::Value::Null)
         }
+        Ok(
+            app::core::CommandOutcome::Unchanged { reason }
+            | app::core::CommandOutcome::Skipped { reason },
+        ) => ok(reason, serde_json::Value::Null),
         Err(e) => error(e),
     }
 }
@@ -237,17 +319,27 @@ async fn ack_uid(
     Path(uid): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if uid.is_empty() || uid.len() > 64 || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if uid.is_empty()
+        || uid.len() > 64
+        || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
         return error(ApiError::Validation(format!("invalid recovery uid {uid:?}")));
     }
     ack(&node, &headers, &q, AckSelector::Uid(uid)).await
 }
 
-async fn ack_all(State(node): State<Arc<Node>>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn ack_all(
+    State(node): State<Arc<Node>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     ack(&node, &headers, &q, AckSelector::All).await
 }
 
-async fn discover(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+async fn discover(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     let key = match key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
@@ -271,7 +363,13 @@ async fn forget_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>)
         Ok(cluster) => match node
             .submit(Proposal::ForgetCluster {
                 cluster_name: cluster.clone(),
-                keys: node.analysis.get().topology.cluster(&cluster).map(|c| c.members).unwrap_or_default(),
+                keys: node
+                    .analysis
+                    .get()
+                    .topology
+                    .cluster(&cluster)
+                    .map(|c| c.members)
+                    .unwrap_or_default(),
             })
             .await
         {
@@ -294,7 +392,10 @@ async fn set_cluster_alias(
     if cluster.is_empty() || cluster.len() > 255 {
         return error(ApiError::Validation("invalid cluster name".into()));
     }
-    match node.submit(Proposal::SetClusterAlias { cluster_name: cluster.clone(), alias: alias.clone() }).await {
+    match node
+        .submit(Proposal::SetClusterAlias { cluster_name: cluster.clone(), alias: alias.clone() })
+        .await
+    {
         Ok(_) => ok(format!("Cluster {cluster} alias set to {alias:?}"), alias),
         Err(e) => error(e),
     }

@@ -26,7 +26,11 @@ pub fn ok<T: Serialize>(message: impl Into<String>, details: T) -> Response {
 /// An error reply with the error's own status (400, 403, 404, 503, 500) and `Code: ERROR`.
 pub fn error(e: ApiError) -> Response {
     let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(Envelope { code: "ERROR", message: e.to_string(), details: serde_json::Value::Null })).into_response()
+    (
+        status,
+        Json(Envelope { code: "ERROR", message: e.to_string(), details: serde_json::Value::Null }),
+    )
+        .into_response()
 }
 
 /// A JSON value with a status (orchestrator answers some checks with a bare JSON string).

@@ -27,7 +27,9 @@ pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
     let server_fns = move |request: Request| {
         let plane = sfn_plane.clone();
         let security = sfn_security.clone();
-        async move { handle_server_fns_with_context(move || authorized(&plane, &security), request).await }
+        async move {
+            handle_server_fns_with_context(move || authorized(&plane, &security), request).await
+        }
     };
     let render_options = options.clone();
     Router::new()
@@ -41,4 +43,3 @@ pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
 }
-

@@ -45,9 +45,18 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/api/all-instances", get(all_instances))
         .route("/api/master/{hint}", get(master))
         .route("/api/masters", get(masters))
-        .route("/api/topology/{hint}", get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, false)))
-        .route("/api/topology/{host}/{port}", get(|s: State<Arc<Node>>, p: KeyPath| topology_of_instance(s, p, false)))
-        .route("/api/topology-tabulated/{hint}", get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, true)))
+        .route(
+            "/api/topology/{hint}",
+            get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, false)),
+        )
+        .route(
+            "/api/topology/{host}/{port}",
+            get(|s: State<Arc<Node>>, p: KeyPath| topology_of_instance(s, p, false)),
+        )
+        .route(
+            "/api/topology-tabulated/{hint}",
+            get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, true)),
+        )
         .route(
             "/api/topology-tabulated/{host}/{port}",
             get(|s: State<Arc<Node>>, p: KeyPath| topology_of_instance(s, p, true)),
@@ -78,7 +87,8 @@ impl View {
     pub async fn load(node: &Node) -> Result<View, ApiError> {
         let now_ms = node.clock.now_ms();
         let downtimes = node.store.active_downtime_records(now_ms).await.map_err(internal)?;
-        let poll_seconds = i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
+        let poll_seconds =
+            i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
         Ok(View { snapshot: node.analysis.get(), downtimes, now_ms, poll_seconds })
     }
 
@@ -104,8 +114,14 @@ impl View {
         let snapshot = &self.snapshot;
         snapshot
             .resolve_cluster(hint)
-            .or_else(|| (!hint.contains(':')).then(|| snapshot.resolve_cluster(&format!("{hint}:{DEFAULT_MYSQL_PORT}"))).flatten())
-            .ok_or_else(|| ApiError::NotFound(format!("Unable to determine cluster name. clusterHint={hint}")))
+            .or_else(|| {
+                (!hint.contains(':'))
+                    .then(|| snapshot.resolve_cluster(&format!("{hint}:{DEFAULT_MYSQL_PORT}")))
+                    .flatten()
+            })
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("Unable to determine cluster name. clusterHint={hint}"))
+            })
     }
 
     fn cluster_by_alias(&self, alias: &str) -> Result<String, ApiError> {
@@ -116,19 +132,22 @@ impl View {
             .into_iter()
             .map(|c| c.name)
             .find(|name| snapshot.alias(name) == alias)
-            .ok_or_else(|| ApiError::NotFound(format!("Unable to determine cluster name by alias {alias}")))
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("Unable to determine cluster name by alias {alias}"))
+            })
     }
 
     fn cluster_of_key(&self, key: &InstanceKey) -> Result<String, ApiError> {
-        self.snapshot
-            .topology
-            .cluster_of(key)
-            .map(String::from)
-            .ok_or_else(|| ApiError::NotFound(format!("Unable to determine cluster name of instance {key}")))
+        self.snapshot.topology.cluster_of(key).map(String::from).ok_or_else(|| {
+            ApiError::NotFound(format!("Unable to determine cluster name of instance {key}"))
+        })
     }
 
     fn cluster(&self, name: &str) -> Result<ClusterInfo, ApiError> {
-        self.snapshot.topology.cluster(name).ok_or_else(|| ApiError::NotFound(format!("Cluster not found: {name}")))
+        self.snapshot
+            .topology
+            .cluster(name)
+            .ok_or_else(|| ApiError::NotFound(format!("Cluster not found: {name}")))
     }
 
     fn members(&self, name: &str) -> Vec<InstanceJson> {
@@ -173,7 +192,11 @@ pub(super) fn info(node: &Node, view: &View, cluster: &ClusterInfo) -> ClusterIn
 
 /// `GET /api/clusters`: cluster names.
 async fn clusters(State(node): State<Arc<Node>>) -> Response {
-    reply(View::load(&node).await.map(|v| v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect::<Vec<_>>()))
+    reply(
+        View::load(&node).await.map(|v| {
+            v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect::<Vec<_>>()
+        }),
+    )
 }
 
 /// `GET /api/clusters-info`: ClusterInfo of every cluster.
@@ -194,7 +217,10 @@ async fn cluster_by_alias(State(node): State<Arc<Node>>, Path(alias): Path<Strin
 }
 
 /// `GET /api/cluster/instance/:host/:port`.
-async fn cluster_by_instance(State(node): State<Arc<Node>>, Path((host, port)): KeyPath) -> Response {
+async fn cluster_by_instance(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): KeyPath,
+) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
@@ -204,12 +230,23 @@ async fn cluster_by_instance(State(node): State<Arc<Node>>, Path((host, port)): 
 
 /// `GET /api/cluster-info/:clusterHint`.
 async fn cluster_info(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
-    reply(View::load(&node).await.and_then(|v| Ok(info(&node, &v, &v.cluster(&v.cluster_name(&hint)?)?))))
+    reply(
+        View::load(&node)
+            .await
+            .and_then(|v| Ok(info(&node, &v, &v.cluster(&v.cluster_name(&hint)?)?))),
+    )
 }
 
 /// `GET /api/cluster-info/alias/:alias`.
-async fn cluster_info_by_alias(State(node): State<Arc<Node>>, Path(alias): Path<String>) -> Response {
-    reply(View::load(&node).await.and_then(|v| Ok(info(&node, &v, &v.cluster(&v.cluster_by_alias(&alias)?)?))))
+async fn cluster_info_by_alias(
+    State(node): State<Arc<Node>>,
+    Path(alias): Path<String>,
+) -> Response {
+    reply(
+        View::load(&node)
+            .await
+            .and_then(|v| Ok(info(&node, &v, &v.cluster(&v.cluster_by_alias(&alias)?)?))),
+    )
 }
 
 /// `GET /api/instance/:host/:port`: one instance, 404 when this node does not know it.
@@ -249,7 +286,9 @@ async fn master(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Resp
     reply(View::load(&node).await.and_then(|v| {
         let name = v.cluster_name(&hint)?;
         let masters = v.masters_of(&name);
-        let first = masters.first().ok_or_else(|| ApiError::NotFound(format!("No masters found for cluster {name}")))?;
+        let first = masters
+            .first()
+            .ok_or_else(|| ApiError::NotFound(format!("No masters found for cluster {name}")))?;
         Ok(v.json(first))
     }))
 }
@@ -257,7 +296,8 @@ async fn master(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Resp
 /// `GET /api/masters`: the writable master(s) of every cluster.
 async fn masters(State(node): State<Arc<Node>>) -> Response {
     reply(View::load(&node).await.map(|v| {
-        let names: Vec<String> = v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect();
+        let names: Vec<String> =
+            v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect();
         let writable: Vec<&Instance> =
             names.iter().flat_map(|n| v.masters_of(n)).filter(|i| !i.read_only).collect();
         v.jsons(writable.into_iter())
@@ -267,8 +307,10 @@ async fn masters(State(node): State<Arc<Node>>) -> Response {
 fn ascii(node: &Node, view: &View, name: &str, tabulated: bool) -> Response {
     let options = AsciiOptions {
         instance_poll_seconds: view.poll_seconds,
-        reasonable_maintenance_replication_lag_seconds: i64::try_from(node.config.recovery.maintenance_lag.as_secs())
-            .unwrap_or(i64::MAX),
+        reasonable_maintenance_replication_lag_seconds: i64::try_from(
+            node.config.recovery.maintenance_lag.as_secs(),
+        )
+        .unwrap_or(i64::MAX),
         tabulated,
     };
     match view.snapshot.topology.render_ascii(name, &view.downtimes, view.now_ms, &options) {
@@ -278,7 +320,11 @@ fn ascii(node: &Node, view: &View, name: &str, tabulated: bool) -> Response {
 }
 
 /// `GET /api/topology/:clusterHint` (and `-tabulated`): the ASCII tree in `Details`.
-async fn topology(State(node): State<Arc<Node>>, Path(hint): Path<String>, tabulated: bool) -> Response {
+async fn topology(
+    State(node): State<Arc<Node>>,
+    Path(hint): Path<String>,
+    tabulated: bool,
+) -> Response {
     match View::load(&node).await.and_then(|v| v.cluster_name(&hint).map(|name| (v, name))) {
         Ok((v, name)) => ascii(&node, &v, &name, tabulated),
         Err(e) => error(e),
@@ -286,7 +332,11 @@ async fn topology(State(node): State<Arc<Node>>, Path(hint): Path<String>, tabul
 }
 
 /// `GET /api/topology/:host/:port` (and `-tabulated`): the tree of the instance's cluster.
-async fn topology_of_instance(State(node): State<Arc<Node>>, Path((host, port)): KeyPath, tabulated: bool) -> Response {
+async fn topology_of_instance(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): KeyPath,
+    tabulated: bool,
+) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
@@ -316,7 +366,10 @@ fn search(view: &View, text: &str) -> Vec<InstanceJson> {
 }
 
 /// `GET /api/search?s=`.
-async fn search_query(State(node): State<Arc<Node>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn search_query(
+    State(node): State<Arc<Node>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let text = query.get("s").cloned().unwrap_or_default();
     reply(View::load(&node).await.map(|v| search(&v, &text)))
 }
@@ -344,10 +397,18 @@ async fn problems(State(node): State<Arc<Node>>) -> Response {
 
 /// `GET /api/problems/:clusterName`.
 async fn problems_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
-    reply(View::load(&node).await.and_then(|v| Ok(problem_instances(&v, Some(&v.cluster_name(&hint)?)))))
+    reply(
+        View::load(&node)
+            .await
+            .and_then(|v| Ok(problem_instances(&v, Some(&v.cluster_name(&hint)?)))),
+    )
 }
 
-fn analysis_reply(node: &Node, view: &View, keep: impl Fn(&app::core::ReplicationAnalysis) -> bool) -> Response {
+fn analysis_reply(
+    node: &Node,
+    view: &View,
+    keep: impl Fn(&app::core::ReplicationAnalysis) -> bool,
+) -> Response {
     let snapshot = &view.snapshot;
     let host = node.config.raft_advertise.host().to_string();
     let entries: Vec<AnalysisJson> = snapshot
@@ -359,7 +420,11 @@ fn analysis_reply(node: &Node, view: &View, keep: impl Fn(&app::core::Replicatio
                 .topology
                 .cluster(&a.cluster_name)
                 .map(|c| info(node, view, &c))
-                .unwrap_or_else(|| ClusterInfoJson { cluster_name: a.cluster_name.clone(), cluster_alias: a.cluster_alias.clone(), ..Default::default() });
+                .unwrap_or_else(|| ClusterInfoJson {
+                    cluster_name: a.cluster_name.clone(),
+                    cluster_alias: a.cluster_alias.clone(),
+                    ..Default::default()
+                });
             AnalysisJson::from_analysis(a, &snapshot.topology, details, &host, view.now_ms)
         })
         .collect();
@@ -383,7 +448,10 @@ async fn analysis_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<Str
 }
 
 /// `GET /api/replication-analysis/instance/:host/:port`.
-async fn analysis_of_instance(State(node): State<Arc<Node>>, Path((host, port)): KeyPath) -> Response {
+async fn analysis_of_instance(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): KeyPath,
+) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),

@@ -13,10 +13,17 @@ use axum::response::Response;
 use super::reply::{error, json_with, ok};
 use crate::node::Node;
 
-async fn submit<D: serde::Serialize>(node: &Node, proposal: Proposal, done: String, details: D) -> Response {
+async fn submit<D: serde::Serialize>(
+    node: &Node,
+    proposal: Proposal,
+    done: String,
+    details: D,
+) -> Response {
     match node.submit(proposal).await {
         Ok(CommandOutcome::Applied) => ok(done, details),
-        Ok(CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason }) => ok(reason, details),
+        Ok(CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason }) => {
+            ok(reason, details)
+        }
         Err(e) => error(e),
     }
 }
@@ -41,21 +48,41 @@ pub async fn begin_downtime_for(
     begin(&node, &host, &port, &owner, &reason, &duration).await
 }
 
-async fn begin(node: &Node, host: &str, port: &str, owner: &str, reason: &str, duration: &str) -> Response {
-    let request = parse_key(host, port).and_then(|key| Ok(DowntimeRequest::parse(key, owner, reason, duration)?));
+async fn begin(
+    node: &Node,
+    host: &str,
+    port: &str,
+    owner: &str,
+    reason: &str,
+    duration: &str,
+) -> Response {
+    let request = parse_key(host, port)
+        .and_then(|key| Ok(DowntimeRequest::parse(key, owner, reason, duration)?));
     match request {
         Ok(req) => {
             let key = req.key.clone();
-            submit(node, Proposal::BeginDowntime(req), format!("Downtime begun: {key}"), Some(key)).await
+            submit(node, Proposal::BeginDowntime(req), format!("Downtime begun: {key}"), Some(key))
+                .await
         }
         Err(e) => error(e),
     }
 }
 
 /// `/api/end-downtime/:host/:port`.
-pub async fn end_downtime(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+pub async fn end_downtime(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     match parse_key(&host, &port) {
-        Ok(key) => submit(&node, Proposal::EndDowntime(key.clone()), format!("Downtime ended: {key}"), Some(key)).await,
+        Ok(key) => {
+            submit(
+                &node,
+                Proposal::EndDowntime(key.clone()),
+                format!("Downtime ended: {key}"),
+                Some(key),
+            )
+            .await
+        }
         Err(e) => error(e),
     }
 }
@@ -69,14 +96,23 @@ pub async fn register_candidate(
     match parsed {
         Ok((key, promotion_rule)) => {
             let done = format!("Registered candidate: {key} ({promotion_rule})");
-            submit(&node, Proposal::RegisterCandidate { key: key.clone(), promotion_rule }, done, Some(key)).await
+            submit(
+                &node,
+                Proposal::RegisterCandidate { key: key.clone(), promotion_rule },
+                done,
+                Some(key),
+            )
+            .await
         }
         Err(e) => error(e),
     }
 }
 
 /// `/api/deregister-candidate/:host/:port` (not in orchestrator, which only lets rules expire).
-pub async fn deregister_candidate(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+pub async fn deregister_candidate(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     match parse_key(&host, &port) {
         Ok(key) => {
             let done = format!("Candidate deregistered: {key}");
@@ -87,9 +123,20 @@ pub async fn deregister_candidate(State(node): State<Arc<Node>>, Path((host, por
 }
 
 /// `/api/forget/:host/:port`.
-pub async fn forget(State(node): State<Arc<Node>>, Path((host, port)): Path<(String, String)>) -> Response {
+pub async fn forget(
+    State(node): State<Arc<Node>>,
+    Path((host, port)): Path<(String, String)>,
+) -> Response {
     match parse_key(&host, &port) {
-        Ok(key) => submit(&node, Proposal::Forget(key.clone()), format!("Instance forgotten: {key}"), Some(key)).await,
+        Ok(key) => {
+            submit(
+                &node,
+                Proposal::Forget(key.clone()),
+                format!("Instance forgotten: {key}"),
+                Some(key),
+            )
+            .await
+        }
         Err(e) => error(e),
     }
 }

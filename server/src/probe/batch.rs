@@ -129,7 +129,8 @@ impl Writer {
                 } else {
                     tracing::debug!(instance = %key, %error, "probe failed");
                 }
-                let is_a_master = || self.view.values().any(|i| i.master_key.as_ref() == Some(&key));
+                let is_a_master =
+                    || self.view.values().any(|i| i.master_key.as_ref() == Some(&key));
                 if previous.is_none() && !is_a_master() {
                     return None;
                 }
@@ -197,8 +198,10 @@ impl Writer {
                 dirty.insert(key.clone());
             }
         }
-        let attempts: Vec<(InstanceKey, i64)> =
-            std::mem::take(&mut self.attempts).into_iter().filter(|(k, _)| !dirty.contains(k)).collect();
+        let attempts: Vec<(InstanceKey, i64)> = std::mem::take(&mut self.attempts)
+            .into_iter()
+            .filter(|(k, _)| !dirty.contains(k))
+            .collect();
         let rows: Vec<Instance> = dirty.iter().filter_map(|k| self.view.get(k).cloned()).collect();
         if let Err(e) = self.store.write_probe_batch(&attempts, &rows, &forget).await {
             tracing::warn!(error = %e, rows = rows.len(), "cannot write probe results; the next probes will retry");
@@ -216,7 +219,11 @@ impl Writer {
 }
 
 /// Runs until shutdown (or until every sender is gone), writing what is pending before it stops.
-pub async fn run(mut writer: Writer, mut rx: mpsc::UnboundedReceiver<WriterMsg>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    mut writer: Writer,
+    mut rx: mpsc::UnboundedReceiver<WriterMsg>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         let deadline = writer.oldest.map(|t| t + FLUSH_INTERVAL);
         tokio::select! {
@@ -265,7 +272,12 @@ mod tests {
         let mut i = Instance::new(key(name));
         i.master_key = master.map(key);
         i.self_binlog_coordinates = Some(BinlogCoordinates::new("bin.000001", pos));
-        Probed { key: key(name), started_ms: at - 5, ended_ms: at, observation: Observation::Seen(Box::new(i)) }
+        Probed {
+            key: key(name),
+            started_ms: at - 5,
+            ended_ms: at,
+            observation: Observation::Seen(Box::new(i)),
+        }
     }
 
     fn failed(name: &str, at: i64) -> Probed {
@@ -297,16 +309,25 @@ mod tests {
         // The replica first: its master is unknown, so it names its own cluster.
         write(&mut w, vec![seen("r", Some("m"), 1_000, 7), failed("typo", 1_000)]).await;
         let r = w.store.instance(&key("r")).await.expect("read").expect("row");
-        assert_eq!((r.cluster_name.as_str(), r.last_seen_ms, r.last_attempted_check_ms), ("r:3306", 1_000, 995));
+        assert_eq!(
+            (r.cluster_name.as_str(), r.last_seen_ms, r.last_attempted_check_ms),
+            ("r:3306", 1_000, 995)
+        );
         assert!(r.is_last_check_valid && r.last_check_partial_success);
-        assert!(w.store.instance(&key("typo")).await.expect("read").is_none(), "a never-seen failure leaves no row");
+        assert!(
+            w.store.instance(&key("typo")).await.expect("read").is_none(),
+            "a never-seen failure leaves no row"
+        );
 
         // The master is dead: a placeholder row, and the replica is renamed in the same flush.
         write(&mut w, vec![failed("m", 2_000)]).await;
         let m = w.store.instance(&key("m")).await.expect("read").expect("placeholder");
         assert!(!m.is_last_check_valid && m.last_seen_ms == 0);
         let r = w.store.instance(&key("r")).await.expect("read").expect("row");
-        assert_eq!((r.cluster_name.as_str(), r.suggested_cluster_alias.as_str()), ("m:3306", "shop"));
+        assert_eq!(
+            (r.cluster_name.as_str(), r.suggested_cluster_alias.as_str()),
+            ("m:3306", "shop")
+        );
 
         // Binlog position unchanged since the first probe, then moved.
         write(&mut w, vec![seen("r", Some("m"), 3_000, 7)]).await;

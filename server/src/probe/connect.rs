@@ -20,7 +20,9 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError, MySq
 use sqlx::{ConnectOptions, Connection};
 
 use super::ProbeError;
-use crate::config::topology_tls::{TlsUse, TopologyTls, Verify, ER_ACCESS_DENIED, ER_SECURE_TRANSPORT_REQUIRED};
+use crate::config::topology_tls::{
+    TlsUse, TopologyTls, Verify, ER_ACCESS_DENIED, ER_SECURE_TRANSPORT_REQUIRED,
+};
 use crate::config::DiscoveryConfig;
 
 /// Plain (no TLS) connection options for probing `key` with the configured credentials.
@@ -39,13 +41,19 @@ pub fn options(key: &InstanceKey, config: &DiscoveryConfig) -> MySqlConnectOptio
 }
 
 /// [`options`] with TLS as `tls` says: its verification mode, CA and client certificate.
-pub fn tls_options(key: &InstanceKey, config: &DiscoveryConfig, tls: &TopologyTls) -> MySqlConnectOptions {
+pub fn tls_options(
+    key: &InstanceKey,
+    config: &DiscoveryConfig,
+    tls: &TopologyTls,
+) -> MySqlConnectOptions {
     let mut options = options(key, config).ssl_mode(ssl_mode(tls.verify));
     if let Some(ca) = &tls.ca_pem {
         options = options.ssl_ca_from_pem(ca.to_vec());
     }
     if let Some(client) = &tls.client {
-        options = options.ssl_client_cert_from_pem(client.cert_pem.as_slice()).ssl_client_key_from_pem(client.key_pem.bytes());
+        options = options
+            .ssl_client_cert_from_pem(client.cert_pem.as_slice())
+            .ssl_client_key_from_pem(client.key_pem.bytes());
     }
     options
 }
@@ -69,7 +77,10 @@ pub fn refuses_plain(error: &sqlx::Error) -> bool {
 }
 
 /// Opens a connection to `key`, giving up after `MySQLConnectTimeoutSeconds`.
-pub async fn connect(key: &InstanceKey, config: &DiscoveryConfig) -> Result<MySqlConnection, ProbeError> {
+pub async fn connect(
+    key: &InstanceKey,
+    config: &DiscoveryConfig,
+) -> Result<MySqlConnection, ProbeError> {
     match tokio::time::timeout(config.connect_timeout, open(key, config)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(source)) => Err(ProbeError::Connect { source }),
@@ -114,7 +125,10 @@ mod tests {
 
     fn pem_files(dir: &std::path::Path) -> (String, String) {
         let key = rcgen::KeyPair::generate().expect("key");
-        let cert = rcgen::CertificateParams::new(vec!["db1".to_string()]).expect("params").self_signed(&key).expect("cert");
+        let cert = rcgen::CertificateParams::new(vec!["db1".to_string()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("cert");
         let (c, k) = (dir.join("c.pem"), dir.join("k.pem"));
         std::fs::write(&c, cert.pem()).expect("write");
         std::fs::write(&k, key.serialize_pem()).expect("write");
@@ -135,14 +149,27 @@ mod tests {
         let (cert, private) = pem_files(dir.path());
         let key = InstanceKey::new("db1", 3306).expect("key");
         let cases = [
-            (format!(r#", "MySQLTopologySSLCAFile": "{cert}""#), MySqlSslMode::VerifyIdentity, true, false),
             (
-                format!(r#", "MySQLTopologySSLCAFile": "{cert}", "MySQLTopologySSLVerifyHostname": false"#),
+                format!(r#", "MySQLTopologySSLCAFile": "{cert}""#),
+                MySqlSslMode::VerifyIdentity,
+                true,
+                false,
+            ),
+            (
+                format!(
+                    r#", "MySQLTopologySSLCAFile": "{cert}", "MySQLTopologySSLVerifyHostname": false"#
+                ),
                 MySqlSslMode::VerifyCa,
                 true,
                 false,
             ),
-            (r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLSkipVerify": true"#.to_string(), MySqlSslMode::Required, false, false),
+            (
+                r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLSkipVerify": true"#
+                    .to_string(),
+                MySqlSslMode::Required,
+                false,
+                false,
+            ),
             (
                 format!(
                     r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{cert}",

@@ -113,7 +113,10 @@ impl Prober {
             probes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         };
-        Prober { shared: Arc::new(shared), receivers: Arc::new(Mutex::new(Some((sched_rx, writer_rx)))) }
+        Prober {
+            shared: Arc::new(shared),
+            receivers: Arc::new(Mutex::new(Some((sched_rx, writer_rx)))),
+        }
     }
 
     /// The discovery settings.

@@ -38,7 +38,11 @@ pub enum Observation {
 }
 
 /// Probes `key`; returns the record for the writer and the caller's result.
-pub async fn probe(key: &InstanceKey, config: &DiscoveryConfig, clock: &dyn Clock) -> (Probed, Result<Instance, ProbeError>) {
+pub async fn probe(
+    key: &InstanceKey,
+    config: &DiscoveryConfig,
+    clock: &dyn Clock,
+) -> (Probed, Result<Instance, ProbeError>) {
     let started_ms = clock.now_ms();
     let mut partial = false;
     let result = run(key, config, &mut partial).await;
@@ -50,15 +54,20 @@ pub async fn probe(key: &InstanceKey, config: &DiscoveryConfig, clock: &dyn Cloc
     (probed, result)
 }
 
-async fn run(key: &InstanceKey, config: &DiscoveryConfig, partial: &mut bool) -> Result<Instance, ProbeError> {
+async fn run(
+    key: &InstanceKey,
+    config: &DiscoveryConfig,
+    partial: &mut bool,
+) -> Result<Instance, ProbeError> {
     let mut conn = connect(key, config).await?;
-    let raw = match tokio::time::timeout(config.read_timeout, read(&mut conn, config, partial)).await {
-        Ok(result) => {
-            close(conn).await;
-            result?
-        }
-        Err(_) => return Err(ProbeError::ReadTimeout { after: config.read_timeout }),
-    };
+    let raw =
+        match tokio::time::timeout(config.read_timeout, read(&mut conn, config, partial)).await {
+            Ok(result) => {
+                close(conn).await;
+                result?
+            }
+            Err(_) => return Err(ProbeError::ReadTimeout { after: config.read_timeout }),
+        };
     let mut instance = to_instance(key, &raw)?;
     locate(&mut instance, &raw.detected, config);
     Ok(instance)
@@ -76,5 +85,6 @@ fn locate(instance: &mut Instance, detected: &Detected, config: &DiscoveryConfig
     };
     instance.data_center = pick(&detected.data_center, config.data_center_pattern.as_ref());
     instance.region = pick(&detected.region, config.region_pattern.as_ref());
-    instance.physical_environment = pick(&detected.physical_environment, config.physical_environment_pattern.as_ref());
+    instance.physical_environment =
+        pick(&detected.physical_environment, config.physical_environment_pattern.as_ref());
 }

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use app::core::gtid::MysqlGtidSet;
-use app::core::instance::{BinlogCoordinates, BinlogFormat, Flavor, SemiSyncState, ThreadState, UsingGtid};
+use app::core::instance::{
+    BinlogCoordinates, BinlogFormat, Flavor, SemiSyncState, ThreadState, UsingGtid,
+};
 use app::core::{Instance, InstanceKey};
 use thiserror::Error;
 
@@ -69,7 +71,9 @@ pub enum ParseError {
 /// `Seconds_Behind_Source` → `seconds_behind_master`, `Source_Id` → `master_id`).
 pub fn canonical(name: &str) -> String {
     let lower = name.to_ascii_lowercase().replace("source", "master");
-    let lower = lower.replace("rpl_semi_sync_replica", "rpl_semi_sync_slave").replace("replica_count", "slave_count");
+    let lower = lower
+        .replace("rpl_semi_sync_replica", "rpl_semi_sync_slave")
+        .replace("replica_count", "slave_count");
     match lower.strip_prefix("replica_") {
         Some(rest) => format!("slave_{rest}"),
         None => lower,
@@ -135,9 +139,10 @@ pub fn to_instance(key: &InstanceKey, raw: &RawProbe) -> Result<Instance, ParseE
     if server_id_text.is_empty() {
         return Err(ParseError::Missing("@@server_id"));
     }
-    let server_id = server_id_text
-        .parse()
-        .map_err(|_| ParseError::NotNumber { what: "@@server_id", value: server_id_text.to_string() })?;
+    let server_id = server_id_text.parse().map_err(|_| ParseError::NotNumber {
+        what: "@@server_id",
+        value: server_id_text.to_string(),
+    })?;
     let version = text(vars, "version");
     if version.is_empty() {
         return Err(ParseError::Missing("@@version"));
@@ -163,7 +168,8 @@ pub fn to_instance(key: &InstanceKey, raw: &RawProbe) -> Result<Instance, ParseE
         }
     }
     if i.log_bin {
-        i.self_binlog_coordinates = raw.master_status.as_ref().and_then(|r| coordinates(r, "file", "position"));
+        i.self_binlog_coordinates =
+            raw.master_status.as_ref().and_then(|r| coordinates(r, "file", "position"));
     }
     if let Some(status) = &raw.replica_status {
         apply_replica_status(&mut i, status);
@@ -213,8 +219,11 @@ fn apply_replica_status(i: &mut Instance, s: &Row) {
 /// server's port (orchestrator's processlist rule; a replica reporting a name while connecting
 /// from an address may then appear twice). Never the server itself; sorted, no duplicates.
 fn replica_hosts(me: &InstanceKey, raw: &RawProbe) -> Vec<InstanceKey> {
-    let mut keys: Vec<InstanceKey> =
-        raw.replica_hosts.iter().filter_map(|row| key_of(text(row, "host"), number(row, "port"))).collect();
+    let mut keys: Vec<InstanceKey> = raw
+        .replica_hosts
+        .iter()
+        .filter_map(|row| key_of(text(row, "host"), number(row, "port")))
+        .collect();
     let unnamed = raw.replica_hosts.iter().any(|row| text(row, "host").is_empty());
     if unnamed || keys.len() < raw.dump_thread_hosts.len() {
         for host in &raw.dump_thread_hosts {
@@ -260,12 +269,16 @@ pub fn pattern_value(pattern: Option<&regex::Regex>, hostname: &str) -> String {
 /// master observation older than the replica's does not make replicated work look errant.
 /// Empty for MariaDB, unparsable sets or no master.
 pub fn errant_gtids(replica: &Instance, master: &Instance, ancestor_uuids: &[&str]) -> String {
-    if replica.flavor != Flavor::MySQL || master.flavor != Flavor::MySQL || replica.executed_gtid_set.is_empty() {
+    if replica.flavor != Flavor::MySQL
+        || master.flavor != Flavor::MySQL
+        || replica.executed_gtid_set.is_empty()
+    {
         return String::new();
     }
-    let (Ok(mine), Ok(theirs)) =
-        (MysqlGtidSet::parse(&replica.executed_gtid_set), MysqlGtidSet::parse(&master.executed_gtid_set))
-    else {
+    let (Ok(mine), Ok(theirs)) = (
+        MysqlGtidSet::parse(&replica.executed_gtid_set),
+        MysqlGtidSet::parse(&master.executed_gtid_set),
+    ) else {
         return String::new();
     };
     let mut errant = mine.subtract(&theirs);

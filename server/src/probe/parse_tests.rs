@@ -39,7 +39,10 @@ fn load(text: &str) -> RawProbe {
         master_status: take("master_status").into_iter().next(),
         replica_status: take("replica_status").into_iter().next(),
         replica_hosts: take("replica_hosts"),
-        dump_thread_hosts: take("dump_threads").iter().filter_map(|r| r.get("host").cloned().flatten()).collect(),
+        dump_thread_hosts: take("dump_threads")
+            .iter()
+            .filter_map(|r| r.get("host").cloned().flatten())
+            .collect(),
         semi_sync_variables: pairs(take("semi_sync_variables")),
         semi_sync_status: pairs(take("semi_sync_status")),
         detected: Detected::default(),
@@ -68,7 +71,12 @@ fn mariadb_master() {
     assert_eq!(i.slave_io_running, ThreadState::No);
     assert_eq!(i.replica_hosts, vec![key("127.0.0.1", 24307), key("127.0.0.1", 24308)]);
     let semi = &i.semi_sync;
-    assert!(!semi.master_enabled && !semi.master_status && !semi.replica_enabled && !semi.replica_status);
+    assert!(
+        !semi.master_enabled
+            && !semi.master_status
+            && !semi.replica_enabled
+            && !semi.replica_status
+    );
     assert_eq!((semi.master_wait_for_replica_count, semi.master_clients), (1, 0));
     assert!(i.server_uuid.is_empty() && i.gtid_mode.is_empty());
 }
@@ -93,8 +101,14 @@ fn mariadb_replica() {
 
 #[test]
 fn mariadb_replica_of_a_dead_master() {
-    let i = parse(include_str!("fixtures/mariadb_10_11_replica_dead_master.txt"), key("127.0.0.1", 24307));
-    assert_eq!((i.slave_io_running, i.slave_sql_running), (ThreadState::Connecting, ThreadState::Yes));
+    let i = parse(
+        include_str!("fixtures/mariadb_10_11_replica_dead_master.txt"),
+        key("127.0.0.1", 24307),
+    );
+    assert_eq!(
+        (i.slave_io_running, i.slave_sql_running),
+        (ThreadState::Connecting, ThreadState::Yes)
+    );
     assert_eq!(i.last_io_errno, 2003);
     assert!(i.last_io_error.contains("Connection refused"), "{}", i.last_io_error);
     assert_eq!(i.seconds_behind_master, None);
@@ -171,7 +185,10 @@ fn canonical_names_map_new_spellings() {
         ("Source_Id", "master_id"),
         ("Rpl_semi_sync_source_clients", "rpl_semi_sync_master_clients"),
         ("rpl_semi_sync_replica_enabled", "rpl_semi_sync_slave_enabled"),
-        ("rpl_semi_sync_source_wait_for_replica_count", "rpl_semi_sync_master_wait_for_slave_count"),
+        (
+            "rpl_semi_sync_source_wait_for_replica_count",
+            "rpl_semi_sync_master_wait_for_slave_count",
+        ),
         ("Server_id", "server_id"),
     ];
     for (name, want) in cases {
@@ -210,7 +227,10 @@ fn errant_gtids_ignore_the_masters_own_transactions() {
     // An older observation of the master than the replica's: 1-1000 only.
     master.executed_gtid_set = "8a94f357-aab4-11df-86ab-c80aa9429563:1-1000".into();
     let uuid = master.server_uuid.clone();
-    assert_eq!(errant_gtids(&replica, &master, &[uuid.as_str()]), "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5");
+    assert_eq!(
+        errant_gtids(&replica, &master, &[uuid.as_str()]),
+        "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5"
+    );
     master.executed_gtid_set.push_str(",3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5");
     assert_eq!(errant_gtids(&replica, &master, &[uuid.as_str()]), "");
     let mariadb = parse(include_str!("fixtures/mariadb_10_11_replica.txt"), key("r", 1));

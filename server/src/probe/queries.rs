@@ -73,7 +73,9 @@ pub fn version_triplet(version: &str) -> (u32, u32, u32) {
 /// The statements after the identity query, for a server of this flavor and version.
 pub fn statements(flavor: Flavor, version: &str) -> Vec<(Part, &'static str)> {
     let (variables, master_status, replica_status, replica_hosts) = match flavor {
-        Flavor::MariaDB => (MARIADB_VARIABLES, "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS"),
+        Flavor::MariaDB => {
+            (MARIADB_VARIABLES, "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS")
+        }
         Flavor::MySQL => {
             let v = version_triplet(version);
             (
@@ -99,7 +101,12 @@ pub fn statements(flavor: Flavor, version: &str) -> Vec<(Part, &'static str)> {
 fn to_row(row: &MySqlRow) -> Row {
     row.columns()
         .iter()
-        .map(|c| (canonical(c.name()), row.try_get_unchecked::<Option<String>, _>(c.ordinal()).ok().flatten()))
+        .map(|c| {
+            (
+                canonical(c.name()),
+                row.try_get_unchecked::<Option<String>, _>(c.ordinal()).ok().flatten(),
+            )
+        })
         .collect()
 }
 
@@ -123,15 +130,21 @@ pub async fn read(
     config: &DiscoveryConfig,
     partial: &mut bool,
 ) -> Result<RawProbe, ProbeError> {
-    let rows = sqlx::raw_sql(IDENTITY).fetch_all(&mut *conn).await.map_err(|e| query_error("identity", e))?;
-    let mut raw = RawProbe { variables: rows.first().map(to_row).unwrap_or_default(), ..RawProbe::default() };
+    let rows = sqlx::raw_sql(IDENTITY)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| query_error("identity", e))?;
+    let mut raw =
+        RawProbe { variables: rows.first().map(to_row).unwrap_or_default(), ..RawProbe::default() };
     *partial = true;
     let version = raw.variables.get("version").cloned().flatten().unwrap_or_default();
     let statements = statements(flavor_of(&version), &version);
     let bundle = statements.iter().map(|(_, sql)| *sql).collect::<Vec<_>>().join(";\n");
     let mut results: Vec<Vec<Row>> = vec![Vec::new()];
     let mut stream = sqlx::raw_sql(sqlx::AssertSqlSafe(bundle)).fetch_many(&mut *conn);
-    while let Some(item) = stream.try_next().await.map_err(|e| query_error("replication status", e))? {
+    while let Some(item) =
+        stream.try_next().await.map_err(|e| query_error("replication status", e))?
+    {
         match item {
             Either::Left(_) => results.push(Vec::new()),
             Either::Right(row) => {
@@ -149,7 +162,8 @@ pub async fn read(
             Part::ReplicaStatus => raw.replica_status = rows.into_iter().next(),
             Part::ReplicaHosts => raw.replica_hosts = rows,
             Part::DumpThreads => {
-                raw.dump_thread_hosts = rows.into_iter().filter_map(|mut r| r.remove("host").flatten()).collect();
+                raw.dump_thread_hosts =
+                    rows.into_iter().filter_map(|mut r| r.remove("host").flatten()).collect();
             }
             Part::SemiSyncVariables => raw.semi_sync_variables = pairs(rows),
             Part::SemiSyncStatus => raw.semi_sync_status = pairs(rows),
@@ -175,7 +189,11 @@ async fn detect(conn: &mut MySqlConnection, config: &DiscoveryConfig) -> Detecte
         }
         match sqlx::raw_sql(sqlx::AssertSqlSafe(query.clone())).fetch_optional(&mut *conn).await {
             Ok(Some(row)) => {
-                *slot = row.try_get_unchecked::<Option<String>, _>(0).ok().flatten().unwrap_or_default();
+                *slot = row
+                    .try_get_unchecked::<Option<String>, _>(0)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
             }
             Ok(None) => {}
             Err(e) => tracing::debug!(query = %query, error = %e, "detection query failed"),
@@ -189,19 +207,53 @@ mod tests {
     use super::*;
 
     fn sql_for(flavor: Flavor, version: &str, part: Part) -> &'static str {
-        statements(flavor, version).into_iter().find(|(p, _)| *p == part).map(|(_, s)| s).unwrap_or("")
+        statements(flavor, version)
+            .into_iter()
+            .find(|(p, _)| *p == part)
+            .map(|(_, s)| s)
+            .unwrap_or("")
     }
 
     #[test]
     fn picks_statements_by_dialect_and_version() {
         let cases = [
-            (Flavor::MariaDB, "10.11.19-MariaDB-log", "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS"),
-            (Flavor::MySQL, "5.7.44-log", "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS"),
-            (Flavor::MySQL, "8.0.21", "SHOW MASTER STATUS", "SHOW SLAVE STATUS", "SHOW SLAVE HOSTS"),
+            (
+                Flavor::MariaDB,
+                "10.11.19-MariaDB-log",
+                "SHOW MASTER STATUS",
+                "SHOW SLAVE STATUS",
+                "SHOW SLAVE HOSTS",
+            ),
+            (
+                Flavor::MySQL,
+                "5.7.44-log",
+                "SHOW MASTER STATUS",
+                "SHOW SLAVE STATUS",
+                "SHOW SLAVE HOSTS",
+            ),
+            (
+                Flavor::MySQL,
+                "8.0.21",
+                "SHOW MASTER STATUS",
+                "SHOW SLAVE STATUS",
+                "SHOW SLAVE HOSTS",
+            ),
             (Flavor::MySQL, "8.0.22", "SHOW MASTER STATUS", "SHOW REPLICA STATUS", "SHOW REPLICAS"),
             (Flavor::MySQL, "8.0.35", "SHOW MASTER STATUS", "SHOW REPLICA STATUS", "SHOW REPLICAS"),
-            (Flavor::MySQL, "8.4.3", "SHOW BINARY LOG STATUS", "SHOW REPLICA STATUS", "SHOW REPLICAS"),
-            (Flavor::MySQL, "9.1.0", "SHOW BINARY LOG STATUS", "SHOW REPLICA STATUS", "SHOW REPLICAS"),
+            (
+                Flavor::MySQL,
+                "8.4.3",
+                "SHOW BINARY LOG STATUS",
+                "SHOW REPLICA STATUS",
+                "SHOW REPLICAS",
+            ),
+            (
+                Flavor::MySQL,
+                "9.1.0",
+                "SHOW BINARY LOG STATUS",
+                "SHOW REPLICA STATUS",
+                "SHOW REPLICAS",
+            ),
         ];
         for (flavor, version, master, status, hosts) in cases {
             assert_eq!(sql_for(flavor, version, Part::MasterStatus), master, "{version}");
@@ -222,7 +274,12 @@ mod tests {
 
     #[test]
     fn parses_version_triplets() {
-        let cases = [("8.0.22-log", (8, 0, 22)), ("10.11.19-MariaDB", (10, 11, 19)), ("5.7", (5, 7, 0)), ("8.4.3", (8, 4, 3))];
+        let cases = [
+            ("8.0.22-log", (8, 0, 22)),
+            ("10.11.19-MariaDB", (10, 11, 19)),
+            ("5.7", (5, 7, 0)),
+            ("8.4.3", (8, 4, 3)),
+        ];
         for (text, want) in cases {
             assert_eq!(version_triplet(text), want, "{text}");
         }

@@ -119,8 +119,10 @@ impl Queue {
             self.tasks.spawn(async move {
                 let Ok(_permit) = semaphore.acquire_owned().await else { return };
                 let started = Instant::now();
-                let _ = shared.writer_tx.send(WriterMsg::Attempt(key.clone(), shared.clock.now_ms()));
-                let (probed, outcome) = one::probe(&key, &shared.config, shared.clock.as_ref()).await;
+                let _ =
+                    shared.writer_tx.send(WriterMsg::Attempt(key.clone(), shared.clock.now_ms()));
+                let (probed, outcome) =
+                    one::probe(&key, &shared.config, shared.clock.as_ref()).await;
                 shared.count(outcome.is_ok());
                 let neighbours = outcome.as_ref().map(neighbours).unwrap_or_default();
                 let _ = shared.writer_tx.send(WriterMsg::Probed(probed, None));
@@ -135,7 +137,8 @@ impl Queue {
         match self.shared.store.forgotten_since(now_ms - FORGET_WINDOW_MS).await {
             Ok(keys) => {
                 self.forgotten = keys.into_iter().collect();
-                let drop: Vec<InstanceKey> = self.slots.keys().filter(|k| self.forgotten.contains(*k)).cloned().collect();
+                let drop: Vec<InstanceKey> =
+                    self.slots.keys().filter(|k| self.forgotten.contains(*k)).cloned().collect();
                 for key in drop {
                     tracing::info!(instance = %key, "forgotten through raft; dropped from discovery");
                     self.forget(key);
@@ -156,7 +159,8 @@ impl Queue {
 
     /// Forgets instances not seen for `UnseenInstanceForgetHours`.
     async fn forget_unseen(&mut self) {
-        let older_than = self.shared.clock.now_ms() - self.shared.config.unseen_instance_forget.as_millis() as i64;
+        let older_than = self.shared.clock.now_ms()
+            - self.shared.config.unseen_instance_forget.as_millis() as i64;
         match self.shared.store.forget_unseen(older_than).await {
             Ok(keys) => {
                 for key in keys {

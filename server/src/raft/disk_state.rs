@@ -97,7 +97,9 @@ fn show(id: &Option<LogId<u64>>) -> String {
 /// Decides what to do with the state found at start.
 pub fn check(f: &DiskFacts) -> Verdict {
     match (f.files.log, f.files.vote) {
-        (false, false) => return Verdict::StartFresh { backend_had_state: f.backend_applied.is_some() },
+        (false, false) => {
+            return Verdict::StartFresh { backend_had_state: f.backend_applied.is_some() }
+        }
         (false, true) => return Verdict::Refuse(DiskError::LogMissing),
         // A crash during the very first start can leave the initial membership entry (term 0)
         // without a vote; anything an elected leader wrote needs the vote that came with it.
@@ -114,7 +116,10 @@ pub fn check(f: &DiskFacts) -> Verdict {
         if f.snapshot_last == applied {
             return Verdict::Start;
         }
-        return Verdict::Refuse(DiskError::BackendAhead { applied: show(&applied), log: show(&f.log_last) });
+        return Verdict::Refuse(DiskError::BackendAhead {
+            applied: show(&applied),
+            log: show(&f.log_last),
+        });
     }
     if f.log_purged.is_some() && applied < f.log_purged {
         return Verdict::RejoinBySnapshot;
@@ -154,7 +159,12 @@ impl DirLock {
     pub fn acquire(dir: &Path) -> Result<Self, DirError> {
         let io_err = |source| DirError::Io { dir: dir.to_path_buf(), source };
         std::fs::create_dir_all(dir).map_err(io_err)?;
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE)).map_err(io_err)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(LOCK_FILE))
+            .map_err(io_err)?;
         match file.try_lock() {
             Ok(()) => Ok(DirLock { _file: file }),
             Err(TryLockError::WouldBlock) => Err(DirError::InUse(dir.to_path_buf())),
@@ -240,10 +250,17 @@ mod tests {
 
     #[test]
     fn a_vote_without_its_log_is_refused() {
-        let f = DiskFacts { files: RaftFiles { log: false, vote: true }, backend_applied: id(2, 9), ..Default::default() };
+        let f = DiskFacts {
+            files: RaftFiles { log: false, vote: true },
+            backend_applied: id(2, 9),
+            ..Default::default()
+        };
         let Verdict::Refuse(e) = check(&f) else { panic!("expected a refusal") };
         assert_eq!(e, DiskError::LogMissing);
-        assert!(e.to_string().contains("raft-log.bin is missing") && e.to_string().contains("reset-raft-state"));
+        assert!(
+            e.to_string().contains("raft-log.bin is missing")
+                && e.to_string().contains("reset-raft-state")
+        );
     }
 
     #[test]
@@ -263,7 +280,13 @@ mod tests {
 
     #[test]
     fn a_backend_ahead_of_the_log_is_refused_unless_a_snapshot_install_was_interrupted() {
-        let mut f = DiskFacts { files: both(), log_last: id(2, 50), log_max_term: 2, backend_applied: id(3, 90), ..Default::default() };
+        let mut f = DiskFacts {
+            files: both(),
+            log_last: id(2, 50),
+            log_max_term: 2,
+            backend_applied: id(3, 90),
+            ..Default::default()
+        };
         assert!(matches!(check(&f), Verdict::Refuse(DiskError::BackendAhead { .. })));
         f.snapshot_last = id(3, 90);
         assert_eq!(check(&f), Verdict::Start);
@@ -300,7 +323,11 @@ mod tests {
     fn reset_sets_the_log_aside_and_keeps_a_readable_vote() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(LOG_FILE), b"x").unwrap();
-        std::fs::write(dir.path().join(VOTE_FILE), serde_json::to_vec(&openraft::Vote::new(3u64, 9u64)).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(VOTE_FILE),
+            serde_json::to_vec(&openraft::Vote::new(3u64, 9u64)).unwrap(),
+        )
+        .unwrap();
         let out = reset(dir.path(), 7).unwrap();
         assert!(out.vote_kept);
         let aside = out.aside.unwrap();

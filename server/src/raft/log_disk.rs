@@ -44,7 +44,8 @@ impl OsDisk {
     }
 
     fn with_log<T>(&self, f: impl FnOnce(&mut File) -> io::Result<T>) -> io::Result<T> {
-        let mut guard = self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
+        let mut guard =
+            self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
         match guard.as_mut() {
             Some(file) => f(file),
             None => Err(io::Error::other("raft log file is not open")),
@@ -80,7 +81,8 @@ impl LogDisk for OsDisk {
         if !existed {
             sync_dir(&path)?;
         }
-        let mut guard = self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
+        let mut guard =
+            self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
         *guard = Some(file);
         Ok(())
     }
@@ -104,7 +106,8 @@ impl LogDisk for OsDisk {
         std::fs::rename(&tmp, &path)?;
         sync_dir(&path)?;
         let file = OpenOptions::new().append(true).open(&path)?;
-        let mut guard = self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
+        let mut guard =
+            self.log.lock().map_err(|_| io::Error::other("raft log file handle poisoned"))?;
         *guard = Some(file);
         Ok(())
     }

@@ -137,12 +137,16 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
                 if let Some(next) = next_valid_record(bytes, pos + 1) {
                     return Err(LogFileError::Corrupt {
                         offset: pos,
-                        reason: format!("{reason}, but a valid record follows at byte offset {next}"),
+                        reason: format!(
+                            "{reason}, but a valid record follows at byte offset {next}"
+                        ),
                     });
                 }
                 break; // the torn final record of a crash
             }
-            Err(Damage::Bad(reason)) => return Err(LogFileError::Corrupt { offset: pos, reason: reason.into() }),
+            Err(Damage::Bad(reason)) => {
+                return Err(LogFileError::Corrupt { offset: pos, reason: reason.into() })
+            }
         };
         match decode(body) {
             Ok(Record::Entry(entry)) => contents.insert(*entry),
@@ -178,7 +182,9 @@ fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], Damage> {
     if len > MAX_RECORD {
         return Err(Damage::Incomplete("record length runs past the end of the file"));
     }
-    let body = rest.get(HEADER..HEADER + len).ok_or(Damage::Incomplete("record runs past the end of the file"))?;
+    let body = rest
+        .get(HEADER..HEADER + len)
+        .ok_or(Damage::Incomplete("record runs past the end of the file"))?;
     if !matches!(body[0], KIND_ENTRY | KIND_TRUNCATE | KIND_PURGE) {
         return Err(Damage::Bad("unknown record kind"));
     }
@@ -228,7 +234,10 @@ mod tests {
     use openraft::{CommittedLeaderId, EntryPayload};
 
     fn entry(term: u64, index: u64) -> Entry<TypeConfig> {
-        Entry { log_id: LogId::new(CommittedLeaderId::new(term, 1), index), payload: EntryPayload::Blank }
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(term, 1), index),
+            payload: EntryPayload::Blank,
+        }
     }
 
     fn image(ops: &[Record]) -> Vec<u8> {
@@ -263,14 +272,16 @@ mod tests {
 
     #[test]
     fn cuts_a_torn_tail() {
-        let mut bytes = image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
+        let mut bytes =
+            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
         let full = bytes.len();
         bytes.truncate(full - 3);
         let r = replay(&bytes).unwrap();
         assert_eq!(r.contents.entries.len(), 1);
         assert!(r.valid_len < bytes.len());
         // A complete last record with a flipped byte is not what a crash leaves: corruption.
-        let mut flipped = image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
+        let mut flipped =
+            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
         let last = flipped.len() - 1;
         flipped[last] ^= 0xff;
         assert!(matches!(replay(&flipped), Err(LogFileError::Corrupt { .. })));
@@ -278,7 +289,8 @@ mod tests {
 
     #[test]
     fn refuses_corruption_in_the_middle() {
-        let mut bytes = image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
+        let mut bytes =
+            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
         bytes[HEADER + 2] ^= 0xff;
         assert!(matches!(replay(&bytes), Err(LogFileError::Corrupt { offset: 0, .. })));
     }
@@ -309,7 +321,9 @@ mod tests {
         // A length that still fits the file but is wrong is caught the same way.
         let mut bytes = ten_entries();
         bytes[pos..pos + 4].copy_from_slice(&40u32.to_le_bytes());
-        assert!(matches!(replay(&bytes), Err(LogFileError::Corrupt { offset, .. }) if offset == pos));
+        assert!(
+            matches!(replay(&bytes), Err(LogFileError::Corrupt { offset, .. }) if offset == pos)
+        );
     }
 
     #[test]

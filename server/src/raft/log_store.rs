@@ -15,8 +15,10 @@ use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, OptionalSend, RaftLogReader, StorageError, StorageIOError, Vote};
 use thiserror::Error;
 
-use super::log_file::{encode_entry, encode_purge, encode_truncate, replay, LogContents, LogFileError};
 use super::log_disk::{LogDisk, OsDisk};
+use super::log_file::{
+    encode_entry, encode_purge, encode_truncate, replay, LogContents, LogFileError,
+};
 use super::log_writer::{self, Done, WriteOp, WriterStats};
 use super::TypeConfig;
 
@@ -64,7 +66,8 @@ pub struct LogStore {
 impl LogStore {
     /// Opens (or creates) the log in `dir`, replaying it and cutting a torn tail.
     pub fn open(dir: &Path) -> Result<Self, LogOpenError> {
-        let disk = OsDisk::new(dir).map_err(|source| LogOpenError::Io { dir: dir.to_path_buf(), source })?;
+        let disk = OsDisk::new(dir)
+            .map_err(|source| LogOpenError::Io { dir: dir.to_path_buf(), source })?;
         Self::open_on(Arc::new(disk), dir)
     }
 
@@ -72,7 +75,8 @@ impl LogStore {
     pub fn open_on(disk: Arc<dyn LogDisk>, dir: &Path) -> Result<Self, LogOpenError> {
         let io_err = |source| LogOpenError::Io { dir: dir.to_path_buf(), source };
         let bytes = disk.read_log().map_err(io_err)?.unwrap_or_default();
-        let replayed = replay(&bytes).map_err(|source| LogOpenError::Corrupt { dir: dir.to_path_buf(), source })?;
+        let replayed = replay(&bytes)
+            .map_err(|source| LogOpenError::Corrupt { dir: dir.to_path_buf(), source })?;
         if replayed.valid_len < bytes.len() {
             tracing::warn!(
                 at = replayed.valid_len,
@@ -82,15 +86,15 @@ impl LogStore {
         }
         disk.open_log(replayed.valid_len as u64).map_err(io_err)?;
         let vote = match disk.read_vote().map_err(io_err)? {
-            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| LogOpenError::BadVote {
-                path: dir.join(VOTE_FILE),
-                reason: e.to_string(),
+            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
+                LogOpenError::BadVote { path: dir.join(VOTE_FILE), reason: e.to_string() }
             })?),
             None => None,
         };
         let contents = Arc::new(Mutex::new(replayed.contents));
         let stats = Arc::new(WriterStats::default());
-        let writer = log_writer::spawn(disk.clone(), contents.clone(), stats.clone()).map_err(io_err)?;
+        let writer =
+            log_writer::spawn(disk.clone(), contents.clone(), stats.clone()).map_err(io_err)?;
         Ok(LogStore { contents, writer, disk, vote: Arc::new(Mutex::new(vote)), stats })
     }
 
@@ -109,7 +113,9 @@ impl LogStore {
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, LogContents>, StorageError<u64>> {
-        self.contents.lock().map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")).into())
+        self.contents
+            .lock()
+            .map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")).into())
     }
 
     async fn marker(&self, bytes: Vec<u8>, purge: bool) -> io::Result<()> {
@@ -121,7 +127,11 @@ impl LogStore {
     }
 
     /// Makes entries readable at once and queues them for the writer; `done` fires once durable.
-    fn enqueue(&self, entries: impl IntoIterator<Item = Entry<TypeConfig>>, done: Done) -> Result<(), StorageError<u64>> {
+    fn enqueue(
+        &self,
+        entries: impl IntoIterator<Item = Entry<TypeConfig>>,
+        done: Done,
+    ) -> Result<(), StorageError<u64>> {
         let mut bytes = Vec::new();
         {
             let mut guard = self.lock()?;
@@ -130,9 +140,9 @@ impl LogStore {
                 guard.insert(entry);
             }
         }
-        self.writer
-            .send(WriteOp { bytes, is_append: true, purge: false, done })
-            .map_err(|_| StorageIOError::write_logs(&io::Error::other("raft log writer has stopped")).into())
+        self.writer.send(WriteOp { bytes, is_append: true, purge: false, done }).map_err(|_| {
+            StorageIOError::write_logs(&io::Error::other("raft log writer has stopped")).into()
+        })
     }
 
     /// Appends without openraft's callback type, returning a receiver that completes when the
@@ -153,10 +163,16 @@ fn read_range(
     contents: &Mutex<LogContents>,
     range: impl RangeBounds<u64>,
 ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
-    let guard = contents.lock().map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")))?;
-    let entries: Vec<Entry<TypeConfig>> = guard.entries.range(range).map(|(_, e)| e.clone()).collect();
+    let guard = contents
+        .lock()
+        .map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")))?;
+    let entries: Vec<Entry<TypeConfig>> =
+        guard.entries.range(range).map(|(_, e)| e.clone()).collect();
     if let Some(gap) = entries.windows(2).find(|w| w[1].log_id.index != w[0].log_id.index + 1) {
-        let reason = format!("raft log has a gap between {} and {}", gap[0].log_id.index, gap[1].log_id.index);
+        let reason = format!(
+            "raft log has a gap between {} and {}",
+            gap[0].log_id.index, gap[1].log_id.index
+        );
         return Err(StorageIOError::read_logs(&io::Error::other(reason)).into());
     }
     Ok(entries)
@@ -165,7 +181,11 @@ fn read_range(
 /// Entries `[start, end)` for replication: the whole range (up to openraft's size hint) or an
 /// error. A range that begins inside the purged part is an error, so that a lagging follower can
 /// never be sent a shorter range than the one its `prev_log_id` describes.
-fn read_exact(contents: &Mutex<LogContents>, start: u64, end: u64) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+fn read_exact(
+    contents: &Mutex<LogContents>,
+    start: u64,
+    end: u64,
+) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
     let entries = read_range(contents, start..end)?;
     let first = entries.first().map(|e| e.log_id.index);
     if start < end && first != Some(start) {
@@ -186,7 +206,11 @@ impl RaftLogReader<TypeConfig> for LogStore {
         read_range(&self.contents, range)
     }
 
-    async fn limited_get_log_entries(&mut self, start: u64, end: u64) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+    async fn limited_get_log_entries(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
         read_exact(&self.contents, start, end)
     }
 }
@@ -197,7 +221,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<u64>> {
         let guard = self.lock()?;
         let last_purged_log_id = guard.last_purged;
-        let last_log_id = guard.entries.values().next_back().map(|e| e.log_id).or(last_purged_log_id);
+        let last_log_id =
+            guard.entries.values().next_back().map(|e| e.log_id).or(last_purged_log_id);
         Ok(LogState { last_purged_log_id, last_log_id })
     }
 
@@ -225,7 +250,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             .map_err(|_| StorageIOError::read_vote(&io::Error::other("vote state poisoned")).into())
     }
 
-    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError<u64>>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -255,7 +284,10 @@ mod tests {
     use super::*;
 
     fn entry(index: u64) -> Entry<TypeConfig> {
-        Entry { log_id: LogId::new(CommittedLeaderId::new(1, 1), index), payload: EntryPayload::Blank }
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Blank,
+        }
     }
 
     #[tokio::test]
@@ -263,7 +295,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LogStore::open(dir.path()).unwrap();
         // openraft issues appends without waiting for the previous flush; do the same.
-        let waiters: Vec<_> = (1..=200).map(|i| store.append_detached(vec![entry(i)]).unwrap()).collect();
+        let waiters: Vec<_> =
+            (1..=200).map(|i| store.append_detached(vec![entry(i)]).unwrap()).collect();
         for w in waiters {
             w.await.unwrap().unwrap();
         }

@@ -7,8 +7,8 @@
 //! raft must stop rather than acknowledge on top of it.
 
 use std::io;
-use std::sync::mpsc::{Receiver, Sender};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 
 use openraft::storage::LogFlushed;
@@ -63,7 +63,11 @@ pub struct WriterStats {
 }
 
 /// Starts the writer thread on `disk`, whose log file is open.
-pub fn spawn(disk: Arc<dyn LogDisk>, contents: Arc<Mutex<LogContents>>, stats: Arc<WriterStats>) -> io::Result<Sender<WriteOp>> {
+pub fn spawn(
+    disk: Arc<dyn LogDisk>,
+    contents: Arc<Mutex<LogContents>>,
+    stats: Arc<WriterStats>,
+) -> io::Result<Sender<WriteOp>> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("raft-log-writer".into())
@@ -92,7 +96,10 @@ impl Writer {
             let mut purged = false;
             for op in batch {
                 purged |= op.purge;
-                let r = result.as_ref().map(|_| ()).map_err(|e| io::Error::new(e.kind(), e.to_string()));
+                let r = result
+                    .as_ref()
+                    .map(|_| ())
+                    .map_err(|e| io::Error::new(e.kind(), e.to_string()));
                 op.done.complete(r);
             }
             if purged && result.is_ok() {
@@ -105,7 +112,10 @@ impl Writer {
 
     fn write_batch(&mut self, batch: &[WriteOp]) -> io::Result<()> {
         if let Some((kind, msg)) = &self.failed {
-            return Err(io::Error::new(*kind, format!("raft log writer stopped after an earlier error: {msg}")));
+            return Err(io::Error::new(
+                *kind,
+                format!("raft log writer stopped after an earlier error: {msg}"),
+            ));
         }
         let mut buf = Vec::new();
         for op in batch {
@@ -132,7 +142,8 @@ impl Writer {
             return Ok(());
         }
         let image = {
-            let contents = self.contents.lock().map_err(|_| io::Error::other("raft log state poisoned"))?;
+            let contents =
+                self.contents.lock().map_err(|_| io::Error::other("raft log state poisoned"))?;
             encode_all(&contents).map_err(io::Error::other)?
         };
         if (image.len() as u64) * 2 > size {

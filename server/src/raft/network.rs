@@ -8,11 +8,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
-    VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use openraft::BasicNode;
 use serde::de::DeserializeOwned;
@@ -95,8 +97,18 @@ pub struct Network {
 
 impl Network {
     /// A network with a shared HTTP client (keep-alive pool, TCP_NODELAY), no TLS, no secret.
-    pub fn new(faults: Arc<NetworkFaults>, connect_timeout: Duration) -> Result<Self, reqwest::Error> {
-        Self::build(faults, connect_timeout, reqwest::Client::builder(), "http", None, Duration::from_secs(10))
+    pub fn new(
+        faults: Arc<NetworkFaults>,
+        connect_timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        Self::build(
+            faults,
+            connect_timeout,
+            reqwest::Client::builder(),
+            "http",
+            None,
+            Duration::from_secs(10),
+        )
     }
 
     /// A network that authenticates to peers as the node's security settings say
@@ -108,7 +120,14 @@ impl Network {
     ) -> Result<Self, reqwest::Error> {
         let builder = security.raft_client(reqwest::Client::builder());
         let idle = security.config.header_read_timeout;
-        Self::build(faults, connect_timeout, builder, security.raft_scheme(), security.peer_secret.clone(), idle)
+        Self::build(
+            faults,
+            connect_timeout,
+            builder,
+            security.raft_scheme(),
+            security.peer_secret.clone(),
+            idle,
+        )
     }
 
     fn build(
@@ -133,7 +152,11 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Connection;
 
     async fn new_client(&mut self, target: u64, node: &BasicNode) -> Self::Network {
-        Connection { net: self.clone(), target, base: format!("{}://{}/raft", self.scheme, node.addr) }
+        Connection {
+            net: self.clone(),
+            target,
+            base: format!("{}://{}/raft", self.scheme, node.addr),
+        }
     }
 }
 
@@ -159,21 +182,18 @@ impl Connection {
         if self.net.faults.blocks_send_to(self.target) {
             return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
         }
-        let mut request = self.net.client.post(format!("{}/{}", self.base, path)).timeout(option.hard_ttl());
+        let mut request =
+            self.net.client.post(format!("{}/{}", self.base, path)).timeout(option.hard_ttl());
         if let Some(secret) = &self.net.secret {
             request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
         }
-        let response = request
-            .json(req)
-            .send()
-            .await
-            .map_err(|e| {
-                if e.is_connect() {
-                    RPCError::Unreachable(Unreachable::new(&e))
-                } else {
-                    RPCError::Network(NetworkError::new(&e))
-                }
-            })?;
+        let response = request.json(req).send().await.map_err(|e| {
+            if e.is_connect() {
+                RPCError::Unreachable(Unreachable::new(&e))
+            } else {
+                RPCError::Network(NetworkError::new(&e))
+            }
+        })?;
         if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
             // The peer's fault layer dropped us: behave like a lost packet.
             return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
@@ -204,7 +224,10 @@ impl RaftNetwork<TypeConfig> for Connection {
         &mut self,
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>> {
+    ) -> Result<
+        InstallSnapshotResponse<u64>,
+        RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
+    > {
         self.call("snapshot", &rpc, &option).await
     }
 

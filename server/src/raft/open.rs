@@ -26,7 +26,11 @@ fn unix_secs() -> u64 {
 }
 
 /// Opens (and if needed repairs, or refuses) the raft state in `dir` over `store`.
-pub async fn open(dir: &Path, store: &Store, retry_for: Duration) -> Result<RaftStorage, StartError> {
+pub async fn open(
+    dir: &Path,
+    store: &Store,
+    retry_for: Duration,
+) -> Result<RaftStorage, StartError> {
     let lock = DirLock::acquire(dir)?;
     let files = disk_state::inspect(dir);
     let log = LogStore::open(dir)?;
@@ -38,7 +42,8 @@ pub async fn open(dir: &Path, store: &Store, retry_for: Duration) -> Result<Raft
     let backend_applied = StateMachine::backend_applied(store)
         .await
         .map_err(|e| StartError::Raft(format!("unreadable state machine bookkeeping: {e}")))?;
-    let facts = DiskFacts { files, log_last, log_purged, log_max_term, snapshot_last, backend_applied };
+    let facts =
+        DiskFacts { files, log_last, log_purged, log_max_term, snapshot_last, backend_applied };
     let verdict = disk_state::check(&facts);
     tracing::info!(?facts, ?verdict, "raft state at start");
     let log = match verdict {

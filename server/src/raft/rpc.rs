@@ -35,7 +35,10 @@ fn dropped() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "link cut by fault layer").into_response()
 }
 
-async fn append(State(s): State<RpcState>, Json(req): Json<AppendEntriesRequest<TypeConfig>>) -> Response {
+async fn append(
+    State(s): State<RpcState>,
+    Json(req): Json<AppendEntriesRequest<TypeConfig>>,
+) -> Response {
     if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
         return dropped();
     }
@@ -49,7 +52,10 @@ async fn vote(State(s): State<RpcState>, Json(req): Json<VoteRequest<u64>>) -> R
     Json(s.raft.vote(req).await).into_response()
 }
 
-async fn snapshot(State(s): State<RpcState>, Json(req): Json<InstallSnapshotRequest<TypeConfig>>) -> Response {
+async fn snapshot(
+    State(s): State<RpcState>,
+    Json(req): Json<InstallSnapshotRequest<TypeConfig>>,
+) -> Response {
     if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
         return dropped();
     }

@@ -64,7 +64,10 @@ impl SnapshotFiles {
 pub fn decode_payload(bytes: &[u8]) -> io::Result<SnapshotPayload> {
     let payload: SnapshotPayload = serde_json::from_slice(bytes).map_err(io::Error::other)?;
     if payload.v > SNAPSHOT_VERSION {
-        return Err(io::Error::other(format!("snapshot format v{} is newer than this build (v{SNAPSHOT_VERSION})", payload.v)));
+        return Err(io::Error::other(format!(
+            "snapshot format v{} is newer than this build (v{SNAPSHOT_VERSION})",
+            payload.v
+        )));
     }
     Ok(payload)
 }

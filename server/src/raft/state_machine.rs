@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 use app::core::{Command, CommandOutcome, COMMAND_VERSION};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
-    BasicNode, Entry, EntryPayload, LogId, OptionalSend, RaftSnapshotBuilder, SnapshotMeta, StorageError,
-    StorageIOError, StoredMembership,
+    BasicNode, Entry, EntryPayload, LogId, OptionalSend, RaftSnapshotBuilder, SnapshotMeta,
+    StorageError, StorageIOError, StoredMembership,
 };
 
-use super::snapshot_file::{decode_payload, SnapshotFiles, SnapshotPayload, StoredSnapshot, SNAPSHOT_VERSION};
+use super::snapshot_file::{
+    decode_payload, SnapshotFiles, SnapshotPayload, StoredSnapshot, SNAPSHOT_VERSION,
+};
 use super::{EntryOutcome, TypeConfig};
 use crate::store::local::{read_meta, write_meta};
 use crate::store::replicated::{self, ReplicatedTables};
@@ -52,16 +54,34 @@ fn read_err(e: impl std::error::Error + 'static) -> StorageError<u64> {
 impl StateMachine {
     /// Opens the state machine. If the snapshot on disk is ahead of the DB (the DB lost its last
     /// commits in a crash, or a snapshot install was interrupted), the snapshot is restored first.
-    pub async fn open(store: Store, raft_dir: &Path, retry_for: Duration) -> Result<Self, StorageError<u64>> {
-        let snapshots = SnapshotFiles::open(raft_dir).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
+    pub async fn open(
+        store: Store,
+        raft_dir: &Path,
+        retry_for: Duration,
+    ) -> Result<Self, StorageError<u64>> {
+        let snapshots =
+            SnapshotFiles::open(raft_dir).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
         let mut conn = store.pool().acquire().await.map_err(read_err)?;
-        let applied = decode_meta::<Option<LogId<u64>>>(read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?)?
-            .flatten();
-        let membership = decode_meta::<Membership>(read_meta(&mut conn, META_MEMBERSHIP).await.map_err(read_err)?)?
-            .unwrap_or_default();
+        let applied = decode_meta::<Option<LogId<u64>>>(
+            read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?,
+        )?
+        .flatten();
+        let membership = decode_meta::<Membership>(
+            read_meta(&mut conn, META_MEMBERSHIP).await.map_err(read_err)?,
+        )?
+        .unwrap_or_default();
         drop(conn);
-        let mut sm = StateMachine { store, conn: tokio::sync::Mutex::new(None), snapshots, applied, membership, retry_for };
-        if let Some(snap) = sm.snapshots.read().map_err(|e| StorageIOError::read_snapshot(None, &e))? {
+        let mut sm = StateMachine {
+            store,
+            conn: tokio::sync::Mutex::new(None),
+            snapshots,
+            applied,
+            membership,
+            retry_for,
+        };
+        if let Some(snap) =
+            sm.snapshots.read().map_err(|e| StorageIOError::read_snapshot(None, &e))?
+        {
             if snap.meta.last_log_id > sm.applied {
                 tracing::warn!(
                     snapshot = ?snap.meta.last_log_id, db = ?sm.applied,
@@ -76,7 +96,10 @@ impl StateMachine {
     /// The last applied log id recorded in the backend (before the state machine is opened).
     pub async fn backend_applied(store: &Store) -> Result<Option<LogId<u64>>, StorageError<u64>> {
         let mut conn = store.pool().acquire().await.map_err(read_err)?;
-        Ok(decode_meta::<Option<LogId<u64>>>(read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?)?.flatten())
+        Ok(decode_meta::<Option<LogId<u64>>>(
+            read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?,
+        )?
+        .flatten())
     }
 
     /// Clears every replicated table and the applied/membership bookkeeping, in one
@@ -89,15 +112,24 @@ impl StateMachine {
         Ok(())
     }
 
-    async fn restore(&mut self, meta: &SnapshotMeta<u64, BasicNode>, data: &[u8]) -> Result<(), StorageError<u64>> {
-        let payload = decode_payload(data).map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
+    async fn restore(
+        &mut self,
+        meta: &SnapshotMeta<u64, BasicNode>,
+        data: &[u8],
+    ) -> Result<(), StorageError<u64>> {
+        let payload = decode_payload(data)
+            .map_err(|e| StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
         let write_err = |e: StoreError| -> StorageError<u64> {
             StorageIOError::write_snapshot(Some(meta.signature()), &e).into()
         };
         let mut tx = self.store.pool().begin().await.map_err(|e| write_err(e.into()))?;
         replicated::restore(&mut tx, &payload.tables).await.map_err(write_err)?;
-        write_meta(&mut tx, META_APPLIED, &encode_meta(&meta.last_log_id)?).await.map_err(write_err)?;
-        write_meta(&mut tx, META_MEMBERSHIP, &encode_meta(&meta.last_membership)?).await.map_err(write_err)?;
+        write_meta(&mut tx, META_APPLIED, &encode_meta(&meta.last_log_id)?)
+            .await
+            .map_err(write_err)?;
+        write_meta(&mut tx, META_MEMBERSHIP, &encode_meta(&meta.last_membership)?)
+            .await
+            .map_err(write_err)?;
         tx.commit().await.map_err(|e| write_err(e.into()))?;
         self.applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
@@ -172,15 +204,22 @@ fn encode_meta<T: serde::Serialize>(value: &T) -> Result<String, StorageError<u6
     serde_json::to_string(value).map_err(|e| sm_err(io::Error::other(e)))
 }
 
-fn decode_meta<T: serde::de::DeserializeOwned>(text: Option<String>) -> Result<Option<T>, StorageError<u64>> {
-    text.map(|t| serde_json::from_str(&t).map_err(|e| read_err(io::Error::other(format!("bad raft_sm_meta: {e}")))))
-        .transpose()
+fn decode_meta<T: serde::de::DeserializeOwned>(
+    text: Option<String>,
+) -> Result<Option<T>, StorageError<u64>> {
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| read_err(io::Error::other(format!("bad raft_sm_meta: {e}"))))
+    })
+    .transpose()
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotBuilder = SnapshotBuilder;
 
-    async fn applied_state(&mut self) -> Result<(Option<LogId<u64>>, Membership), StorageError<u64>> {
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId<u64>>, Membership), StorageError<u64>> {
         Ok((self.applied, self.membership.clone()))
     }
 
@@ -228,7 +267,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         SnapshotBuilder { store: self.store.clone(), snapshots: self.snapshots.clone() }
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
         Ok(Box::new(Cursor::new(Vec::new())))
     }
 
@@ -240,13 +281,17 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let data = snapshot.into_inner();
         // Keep the file first: if we crash before the DB commit, `open` restores it.
         let stored = StoredSnapshot { meta: meta.clone(), data };
-        self.snapshots.write(&stored).map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
+        self.snapshots
+            .write(&stored)
+            .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
         self.restore(meta, &stored.data).await?;
         tracing::info!(last = ?meta.last_log_id, "installed snapshot from leader");
         Ok(())
     }
 
-    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
         let stored = self.snapshots.read().map_err(|e| StorageIOError::read_snapshot(None, &e))?;
         Ok(stored.map(|s| Snapshot { meta: s.meta, snapshot: Box::new(Cursor::new(s.data)) }))
     }
@@ -259,7 +304,9 @@ pub struct SnapshotBuilder {
 }
 
 impl SnapshotBuilder {
-    async fn read_consistent(&self) -> Result<(ReplicatedTables, Option<LogId<u64>>, Membership), StoreError> {
+    async fn read_consistent(
+        &self,
+    ) -> Result<(ReplicatedTables, Option<LogId<u64>>, Membership), StoreError> {
         let mut tx = self.store.pool().begin().await?;
         // Read bookkeeping and tables in one transaction so they describe the same point.
         let applied: Option<Option<LogId<u64>>> = read_meta(&mut tx, META_APPLIED)
@@ -278,7 +325,8 @@ impl SnapshotBuilder {
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
-        let (tables, last_log_id, last_membership) = self.read_consistent().await.map_err(read_err)?;
+        let (tables, last_log_id, last_membership) =
+            self.read_consistent().await.map_err(read_err)?;
         let data = serde_json::to_vec(&SnapshotPayload { v: SNAPSHOT_VERSION, tables })
             .map_err(|e| StorageIOError::write_snapshot(None, &io::Error::other(e)))?;
         let snapshot_id = match &last_log_id {
@@ -287,7 +335,9 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         };
         let meta = SnapshotMeta { last_log_id, last_membership, snapshot_id };
         let stored = StoredSnapshot { meta: meta.clone(), data };
-        self.snapshots.write(&stored).map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
+        self.snapshots
+            .write(&stored)
+            .map_err(|e| StorageIOError::write_snapshot(Some(meta.signature()), &e))?;
         tracing::info!(last = ?meta.last_log_id, bytes = stored.data.len(), "built snapshot");
         Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(stored.data)) })
     }

@@ -8,8 +8,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::core::recovery::{decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy};
-use app::core::{analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey, ReplicationAnalysis, Topology};
+use app::core::recovery::{
+    decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy,
+};
+use app::core::{
+    analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey,
+    ReplicationAnalysis, Topology,
+};
 use tokio::sync::watch;
 
 use super::hooks::{run_all, HookContext};
@@ -29,7 +34,9 @@ pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot
         .map(|c| ((c.hostname, c.port), c.promotion_rule))
         .collect();
     for i in &mut instances {
-        if let Some(rule) = rules.get(&(i.key.hostname.clone(), i.key.port)).and_then(|r| r.parse().ok()) {
+        if let Some(rule) =
+            rules.get(&(i.key.hostname.clone(), i.key.port)).and_then(|r| r.parse().ok())
+        {
             i.promotion_rule = rule;
         }
     }
@@ -40,7 +47,8 @@ pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot
         ..AnalysisConfig::default()
     };
     let mut analyses = analyze(&topology, &downtimes, now_ms, &config);
-    let overrides: BTreeMap<String, String> = node.store.alias_overrides().await?.into_iter().collect();
+    let overrides: BTreeMap<String, String> =
+        node.store.alias_overrides().await?.into_iter().collect();
     let mut aliases = BTreeMap::new();
     for cluster in topology.clusters() {
         let alias = overrides
@@ -112,7 +120,11 @@ async fn act(
         .await?
         .into_iter()
         .map(|r| RecentRecovery {
-            successor: r.resolution.as_ref().and_then(|x| x.successor.as_ref()).map(|k| k.to_string()),
+            successor: r
+                .resolution
+                .as_ref()
+                .and_then(|x| x.successor.as_ref())
+                .map(|k| k.to_string()),
             uid: r.record.uid,
             cluster_name: r.record.cluster_name,
             started_at_ms: r.record.started_at_ms,
@@ -145,8 +157,12 @@ async fn act(
                 tokio::spawn(async move {
                     let key = a.analyzed_instance_key.clone();
                     match recover(node, a, Trigger::automated()).await {
-                        Ok(r) => tracing::info!(%key, successor = ?r.successor, "automated recovery finished"),
-                        Err(e) => tracing::warn!(%key, error = %e, "automated recovery did not complete"),
+                        Ok(r) => {
+                            tracing::info!(%key, successor = ?r.successor, "automated recovery finished")
+                        }
+                        Err(e) => {
+                            tracing::warn!(%key, error = %e, "automated recovery did not complete")
+                        }
                     }
                     if let Ok(mut s) = running.lock() {
                         s.remove(&cluster);

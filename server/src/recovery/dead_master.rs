@@ -46,7 +46,12 @@ pub async fn promotion_rules(node: &crate::node::Node) -> Result<Rules, Recovery
         .await
         .map_err(|e| RecoveryError::Failed(format!("cannot read promotion rules: {e}")))?
         .into_iter()
-        .filter_map(|c| Some((InstanceKey { hostname: c.hostname, port: c.port }, c.promotion_rule.parse().ok()?)))
+        .filter_map(|c| {
+            Some((
+                InstanceKey { hostname: c.hostname, port: c.port },
+                c.promotion_rule.parse().ok()?,
+            ))
+        })
         .collect();
     Ok(Rules { registered, ignore: node.config.recovery.promotion_ignore_hostname_filters.clone() })
 }
@@ -54,7 +59,8 @@ pub async fn promotion_rules(node: &crate::node::Node) -> Result<Rules, Recovery
 fn drained(i: &Instance) -> bool {
     i.sql_delay > 0
         || !i.slave_sql_running.is_running()
-        || (i.read_master_coordinates.is_some() && i.read_master_coordinates == i.exec_master_coordinates)
+        || (i.read_master_coordinates.is_some()
+            && i.read_master_coordinates == i.exec_master_coordinates)
 }
 
 /// Runs the failover; returns the resolution (successful or not) or an error that aborts it.
@@ -74,16 +80,23 @@ pub async fn run(
 
     // 1. Only replicas that (freshly probed) still replicate from the failed master take part:
     //    an analysis a second old may predate an earlier recovery that moved them away.
-    let fresh: Vec<Instance> =
-        reprobe(rec, &replica_keys).await.into_iter().filter(|i| i.master_key.as_ref() == Some(&failed)).collect();
+    let fresh: Vec<Instance> = reprobe(rec, &replica_keys)
+        .await
+        .into_iter()
+        .filter(|i| i.master_key.as_ref() == Some(&failed))
+        .collect();
     if fresh.is_empty() {
-        return Err(RecoveryError::Failed(format!("no reachable replica still replicates from {failed}; nothing to do")));
+        return Err(RecoveryError::Failed(format!(
+            "no reachable replica still replicates from {failed}; nothing to do"
+        )));
     }
     let replica_keys: Vec<InstanceKey> = fresh.iter().map(|i| i.key.clone()).collect();
     // Stop IO threads so every replica applies what it received and positions stop moving.
     rec.ensure_leader()?;
     rec.step(format!("stopping IO threads on {} replicas", replica_keys.len())).await?;
-    let stops = fresh.iter().map(|i| async move { (i.key.clone(), Server::new(i, discovery).stop_io_thread().await) });
+    let stops = fresh
+        .iter()
+        .map(|i| async move { (i.key.clone(), Server::new(i, discovery).stop_io_thread().await) });
     for (key, result) in join_all(stops).await {
         if let Err(e) = result {
             rec.step(format!("{key}: could not stop IO thread: {e}")).await?;
@@ -99,7 +112,11 @@ pub async fn run(
     // 2. Choose.
     let registered = promotion_rules(node).await?;
     let rules = |k: &InstanceKey| registered.rule(k);
-    let failed_dc = snapshot.topology.instance(&failed).map(|i| i.data_center.clone()).filter(|d| !d.is_empty());
+    let failed_dc = snapshot
+        .topology
+        .instance(&failed)
+        .map(|i| i.data_center.clone())
+        .filter(|d| !d.is_empty());
     let mut choice = match choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -109,7 +126,9 @@ pub async fn run(
                     tracing::warn!(key = %replica.key, error = %err, "could not restart replication");
                 }
             }
-            return Err(RecoveryError::Failed(format!("no candidate to promote: {e}; replication restarted")));
+            return Err(RecoveryError::Failed(format!(
+                "no candidate to promote: {e}; replication restarted"
+            )));
         }
     };
     if let Some(w) = wanted {
@@ -131,7 +150,11 @@ pub async fn run(
         .ok_or_else(|| RecoveryError::Failed("chosen replica vanished".into()))?;
     rec.step(format!(
         "chose {} (by {:?}); equal {:?}, later {:?}, lost {:?}",
-        chosen.key, choice.basis, keys(&choice.equal), keys(&choice.later), keys(&choice.lost)
+        chosen.key,
+        choice.basis,
+        keys(&choice.equal),
+        keys(&choice.later),
+        keys(&choice.lost)
     ))
     .await?;
 
@@ -171,9 +194,19 @@ pub async fn run(
 
     // 5. Fence the old master, best effort, and keep automation away from it and the lost ones.
     if let Some(old) = snapshot.topology.instance(&failed) {
-        match tokio::time::timeout(Duration::from_secs(3), Server::new(old, discovery).set_read_only(true)).await {
+        match tokio::time::timeout(
+            Duration::from_secs(3),
+            Server::new(old, discovery).set_read_only(true),
+        )
+        .await
+        {
             Ok(Ok(())) => rec.step(format!("fenced {failed}: read_only=1")).await?,
-            _ => rec.step(format!("{failed} unreachable; could not set read_only (expected when dead)")).await?,
+            _ => {
+                rec.step(format!(
+                    "{failed} unreachable; could not set read_only (expected when dead)"
+                ))
+                .await?
+            }
         }
     }
     rec.downtime(&failed, "lost-in-recovery").await;

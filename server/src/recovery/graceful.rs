@@ -32,29 +32,44 @@ pub async fn takeover(
         )));
     }
     analysis.analysis = AnalysisCode::NoProblem;
-    let trigger = Trigger { manual: true, candidate: designated.clone(), operation: "graceful-master-takeover" };
+    let trigger = Trigger {
+        manual: true,
+        candidate: designated.clone(),
+        operation: "graceful-master-takeover",
+    };
     let rec = register(node.clone(), &analysis, &trigger).await?;
     let cfg = &node.config.recovery;
-    let result = match run_gate(&rec, &cfg.hooks.pre_graceful_takeover, "PreGracefulTakeoverProcesses").await {
+    let result = match run_gate(
+        &rec,
+        &cfg.hooks.pre_graceful_takeover,
+        "PreGracefulTakeoverProcesses",
+    )
+    .await
+    {
         Err(e) => Err(e),
         Ok(()) => run(&rec, &master, designated).await,
     };
     finish(&rec, result, &[&cfg.hooks.post_graceful_takeover]).await
 }
 
-async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<InstanceKey>) -> Result<RecoveryResolution, RecoveryError> {
+async fn run(
+    rec: &Recovery,
+    master_key: &InstanceKey,
+    designated: Option<InstanceKey>,
+) -> Result<RecoveryResolution, RecoveryError> {
     let node = &rec.node;
     let discovery = &node.config.discovery;
     let snapshot = node.analysis.get();
     let replica_keys = snapshot.topology.replicas_of(master_key).to_vec();
     let mut fresh = reprobe(rec, std::slice::from_ref(master_key)).await;
-    let master = fresh.pop().ok_or_else(|| RecoveryError::Failed(format!("master {master_key} is unreachable")))?;
+    let master = fresh
+        .pop()
+        .ok_or_else(|| RecoveryError::Failed(format!("master {master_key} is unreachable")))?;
     let replicas = reprobe(rec, &replica_keys).await;
     let target = match designated {
-        Some(d) => replicas
-            .iter()
-            .find(|r| r.key == d)
-            .ok_or_else(|| RecoveryError::Failed(format!("{d} is not a reachable direct replica of {master_key}")))?,
+        Some(d) => replicas.iter().find(|r| r.key == d).ok_or_else(|| {
+            RecoveryError::Failed(format!("{d} is not a reachable direct replica of {master_key}"))
+        })?,
         None => {
             let registered = promotion_rules(node).await?;
             let rules = |k: &InstanceKey| registered.rule(k);
@@ -68,7 +83,10 @@ async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<Instan
         }
     };
     if !target.log_bin || !target.has_gtid() {
-        return Err(RecoveryError::Failed(format!("{} needs binary logs and GTID to take over", target.key)));
+        return Err(RecoveryError::Failed(format!(
+            "{} needs binary logs and GTID to take over",
+            target.key
+        )));
     }
     let old = Server::new(&master, discovery);
     let new = Server::new(target, discovery);
@@ -122,7 +140,8 @@ async fn run(rec: &Recovery, master_key: &InstanceKey, designated: Option<Instan
     match demote.await {
         Ok(()) => rec.step(format!("{master_key} now replicates from {}", target.key)).await?,
         Err(e) => {
-            rec.step(format!("{master_key} could not be made a replica (left read-only): {e}")).await?;
+            rec.step(format!("{master_key} could not be made a replica (left read-only): {e}"))
+                .await?;
             lost.push(master_key.clone());
         }
     }

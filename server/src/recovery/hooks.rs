@@ -60,7 +60,8 @@ impl HookContext {
 
     /// Every `ORC_*` variable, unset ones empty.
     fn env(&self) -> Vec<(&'static str, String)> {
-        let mut out: Vec<(&'static str, String)> = VARS.iter().map(|(_, e)| (*e, String::new())).collect();
+        let mut out: Vec<(&'static str, String)> =
+            VARS.iter().map(|(_, e)| (*e, String::new())).collect();
         out.dedup_by_key(|(e, _)| *e);
         for (env, value) in &self.values {
             for slot in out.iter_mut().filter(|(e, _)| e == env) {
@@ -87,7 +88,10 @@ pub fn render(command: &str) -> String {
     let mut rest = command;
     while let Some(c) = rest.chars().next() {
         if c == '{' {
-            if let Some((placeholder, env)) = VARS.iter().find(|(p, _)| rest[1..].starts_with(p) && rest[1 + p.len()..].starts_with('}')) {
+            if let Some((placeholder, env)) = VARS
+                .iter()
+                .find(|(p, _)| rest[1..].starts_with(p) && rest[1 + p.len()..].starts_with('}'))
+            {
                 out.push_str(&match quote {
                     Quote::None => format!("\"${{{env}}}\""),
                     Quote::Double => format!("${{{env}}}"),
@@ -139,7 +143,12 @@ impl HookResult {
 }
 
 /// Runs `commands` in order with `shell -c`, each bounded by `timeout`.
-pub async fn run_all(commands: &[String], ctx: &HookContext, shell: &str, timeout: Duration) -> Vec<HookResult> {
+pub async fn run_all(
+    commands: &[String],
+    ctx: &HookContext,
+    shell: &str,
+    timeout: Duration,
+) -> Vec<HookResult> {
     let mut results = Vec::with_capacity(commands.len());
     for command in commands {
         results.push(run_one(command, ctx, shell, timeout).await);
@@ -149,13 +158,24 @@ pub async fn run_all(commands: &[String], ctx: &HookContext, shell: &str, timeou
 
 async fn run_one(command: &str, ctx: &HookContext, shell: &str, timeout: Duration) -> HookResult {
     let mut cmd = Command::new(shell);
-    cmd.arg("-c").arg(render(command)).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd.arg("-c")
+        .arg(render(command))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
     for (env, value) in ctx.env() {
         cmd.env(env, value);
     }
     let child = match cmd.spawn() {
         Ok(c) => c,
-        Err(e) => return HookResult { command: command.into(), code: None, output: format!("cannot start {shell}: {e}") },
+        Err(e) => {
+            return HookResult {
+                command: command.into(),
+                code: None,
+                output: format!("cannot start {shell}: {e}"),
+            }
+        }
     };
     match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(Ok(out)) => {
@@ -165,7 +185,11 @@ async fn run_one(command: &str, ctx: &HookContext, shell: &str, timeout: Duratio
             HookResult { command: command.into(), code: out.status.code(), output: text }
         }
         Ok(Err(e)) => HookResult { command: command.into(), code: None, output: e.to_string() },
-        Err(_) => HookResult { command: command.into(), code: None, output: format!("killed after {timeout:?}") },
+        Err(_) => HookResult {
+            command: command.into(),
+            code: None,
+            output: format!("killed after {timeout:?}"),
+        },
     }
 }
 

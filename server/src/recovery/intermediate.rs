@@ -9,28 +9,36 @@ use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
 
 /// Runs the recovery; returns its resolution.
-pub async fn run(rec: &Recovery, analysis: &ReplicationAnalysis) -> Result<RecoveryResolution, RecoveryError> {
+pub async fn run(
+    rec: &Recovery,
+    analysis: &ReplicationAnalysis,
+) -> Result<RecoveryResolution, RecoveryError> {
     let node = &rec.node;
     let failed = analysis.analyzed_instance_key.clone();
     let snapshot = node.analysis.get();
     let orphans: Vec<InstanceKey> = snapshot.topology.replicas_of(&failed).to_vec();
-    let grandparent = snapshot
-        .topology
-        .master_of(&failed)
-        .cloned()
-        .ok_or_else(|| RecoveryError::Failed(format!("{failed} has no master to move its replicas under")))?;
+    let grandparent = snapshot.topology.master_of(&failed).cloned().ok_or_else(|| {
+        RecoveryError::Failed(format!("{failed} has no master to move its replicas under"))
+    })?;
     let parent = reprobe(rec, std::slice::from_ref(&grandparent)).await;
     let new_parent = match parent.first() {
         Some(p) => p.key.clone(),
         None => {
-            let siblings: Vec<InstanceKey> =
-                snapshot.topology.replicas_of(&grandparent).iter().filter(|k| **k != failed).cloned().collect();
+            let siblings: Vec<InstanceKey> = snapshot
+                .topology
+                .replicas_of(&grandparent)
+                .iter()
+                .filter(|k| **k != failed)
+                .cloned()
+                .collect();
             let alive = reprobe(rec, &siblings).await;
             alive
                 .into_iter()
                 .find(|i| i.is_last_check_valid && i.log_bin && i.log_slave_updates)
                 .map(|i| i.key)
-                .ok_or_else(|| RecoveryError::Failed("neither the master nor a sibling is reachable".into()))?
+                .ok_or_else(|| {
+                    RecoveryError::Failed("neither the master nor a sibling is reachable".into())
+                })?
         }
     };
     rec.step(format!("moving {} replicas of {failed} under {new_parent}", orphans.len())).await?;

@@ -53,15 +53,19 @@ impl<'a> Server<'a> {
     pub fn new(instance: &'a Instance, config: &'a DiscoveryConfig) -> Self {
         let (major, minor) = instance.major_version();
         // MySQL 8.0.22+ speaks REPLICA/SOURCE (8.4 no longer accepts SLAVE/MASTER).
-        let patch: u32 = instance.version.split(['.', '-']).nth(2).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let patch: u32 =
+            instance.version.split(['.', '-']).nth(2).and_then(|p| p.parse().ok()).unwrap_or(0);
         let modern = instance.flavor == Flavor::MySQL && (major, minor, patch) >= (8, 0, 22);
         Server { key: &instance.key, flavor: instance.flavor, modern, config }
     }
 
     async fn run(&self, what: &str, sql: String) -> Result<(), OpError> {
-        let fail = |reason: String| OpError { key: self.key.clone(), what: what.to_string(), reason };
-        let mut conn = connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
-        let result = tokio::time::timeout(STATEMENT_TIMEOUT, conn.execute(sqlx::AssertSqlSafe(sql))).await;
+        let fail =
+            |reason: String| OpError { key: self.key.clone(), what: what.to_string(), reason };
+        let mut conn =
+            connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
+        let result =
+            tokio::time::timeout(STATEMENT_TIMEOUT, conn.execute(sqlx::AssertSqlSafe(sql))).await;
         connect::close(conn).await;
         match result {
             Ok(Ok(_)) => Ok(()),
@@ -72,7 +76,8 @@ impl<'a> Server<'a> {
 
     /// `STOP SLAVE` / `STOP REPLICA`.
     pub async fn stop_replication(&self) -> Result<(), OpError> {
-        self.run("stop replication", if self.modern { "STOP REPLICA" } else { "STOP SLAVE" }.into()).await
+        self.run("stop replication", if self.modern { "STOP REPLICA" } else { "STOP SLAVE" }.into())
+            .await
     }
 
     /// `STOP SLAVE IO_THREAD` (lets the SQL thread drain the relay log).
@@ -83,12 +88,20 @@ impl<'a> Server<'a> {
 
     /// `START SLAVE` / `START REPLICA`.
     pub async fn start_replication(&self) -> Result<(), OpError> {
-        self.run("start replication", if self.modern { "START REPLICA" } else { "START SLAVE" }.into()).await
+        self.run(
+            "start replication",
+            if self.modern { "START REPLICA" } else { "START SLAVE" }.into(),
+        )
+        .await
     }
 
     /// `RESET SLAVE ALL` / `RESET REPLICA ALL`: forget the old master.
     pub async fn reset_replication_all(&self) -> Result<(), OpError> {
-        self.run("reset replication", if self.modern { "RESET REPLICA ALL" } else { "RESET SLAVE ALL" }.into()).await
+        self.run(
+            "reset replication",
+            if self.modern { "RESET REPLICA ALL" } else { "RESET SLAVE ALL" }.into(),
+        )
+        .await
     }
 
     /// `SET GLOBAL read_only`.
@@ -105,7 +118,8 @@ impl<'a> Server<'a> {
         credentials: Option<&ReplicaCredentials>,
         former_master: bool,
     ) -> Result<(), OpError> {
-        let creds = |user_kw: &str, pass_kw: &str| match credentials.filter(|c| !c.user.is_empty()) {
+        let creds = |user_kw: &str, pass_kw: &str| match credentials.filter(|c| !c.user.is_empty())
+        {
             Some(c) => format!(", {user_kw}={}, {pass_kw}={}", lit(&c.user), lit(&c.password)),
             None => String::new(),
         };
@@ -139,8 +153,13 @@ impl<'a> Server<'a> {
             Flavor::MariaDB => "SELECT @@GLOBAL.gtid_binlog_pos",
             Flavor::MySQL => "SELECT @@GLOBAL.gtid_executed",
         };
-        let fail = |reason: String| OpError { key: self.key.clone(), what: "read GTID position".into(), reason };
-        let mut conn = connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
+        let fail = |reason: String| OpError {
+            key: self.key.clone(),
+            what: "read GTID position".into(),
+            reason,
+        };
+        let mut conn =
+            connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
         let row = tokio::time::timeout(STATEMENT_TIMEOUT, conn.fetch_one(sql)).await;
         connect::close(conn).await;
         let row = row.map_err(|_| fail("timed out".into()))?.map_err(|e| fail(e.to_string()))?;
@@ -156,9 +175,18 @@ impl<'a> Server<'a> {
             Flavor::MariaDB => format!("SELECT MASTER_GTID_WAIT({}, {secs})", lit(gtid)),
             Flavor::MySQL => format!("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {secs})", lit(gtid)),
         };
-        let fail = |reason: String| OpError { key: self.key.clone(), what: format!("wait for GTID {gtid}"), reason };
-        let mut conn = connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
-        let row = tokio::time::timeout(timeout + Duration::from_secs(2), conn.fetch_one(sqlx::AssertSqlSafe(sql))).await;
+        let fail = |reason: String| OpError {
+            key: self.key.clone(),
+            what: format!("wait for GTID {gtid}"),
+            reason,
+        };
+        let mut conn =
+            connect::connect(self.key, self.config).await.map_err(|e| fail(e.to_string()))?;
+        let row = tokio::time::timeout(
+            timeout + Duration::from_secs(2),
+            conn.fetch_one(sqlx::AssertSqlSafe(sql)),
+        )
+        .await;
         connect::close(conn).await;
         let row = row.map_err(|_| fail("timed out".into()))?.map_err(|e| fail(e.to_string()))?;
         let result: Option<i64> = row.try_get(0).map_err(|e| fail(e.to_string()))?;

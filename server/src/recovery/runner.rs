@@ -8,7 +8,10 @@
 use std::sync::Arc;
 
 use app::core::recovery::{RecoveryRecord, RecoveryResolution, RecoveryStep};
-use app::core::{AnalysisCode, Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey, ReplicationAnalysis};
+use app::core::{
+    AnalysisCode, Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey,
+    ReplicationAnalysis,
+};
 use thiserror::Error;
 
 use super::hooks::{run_all, HookContext};
@@ -70,13 +73,18 @@ impl Recovery {
     pub async fn step(&self, message: impl Into<String>) -> Result<(), RecoveryError> {
         let message = message.into();
         tracing::info!(uid = %self.record.uid, %message, "recovery step");
-        let step = RecoveryStep { uid: self.record.uid.clone(), at_ms: self.node.clock.now_ms(), message };
+        let step =
+            RecoveryStep { uid: self.record.uid.clone(), at_ms: self.node.clock.now_ms(), message };
         self.propose(Command::WriteRecoveryStep(step)).await.map(|_| ())
     }
 
     /// Fails unless this node still leads with a quorum (call before every server change).
     pub fn ensure_leader(&self) -> Result<(), RecoveryError> {
-        if self.node.is_leader_with_quorum() { Ok(()) } else { Err(RecoveryError::LostLeadership) }
+        if self.node.is_leader_with_quorum() {
+            Ok(())
+        } else {
+            Err(RecoveryError::LostLeadership)
+        }
     }
 
     async fn propose(&self, command: Command) -> Result<CommandOutcome, RecoveryError> {
@@ -112,7 +120,10 @@ fn hook_context(analysis: &ReplicationAnalysis, uid: &str, node: &Node) -> HookC
         .set("failureClusterAlias", analysis.cluster_alias.clone())
         .set("countReplicas", analysis.count_replicas.to_string())
         .set("isDowntimed", analysis.is_downtimed.to_string())
-        .set("replicaHosts", analysis.replicas.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","))
+        .set(
+            "replicaHosts",
+            analysis.replicas.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
+        )
         .set("orchestratorHost", node.config.raft_advertise.host().to_string())
         .set("recoveryUID", uid);
     ctx
@@ -142,10 +153,16 @@ pub async fn register(
         operation: trigger.operation.to_string(),
     };
     let block_ms = node.config.recovery.recovery_period_block.as_millis() as i64;
-    let env = CommandEnvelope::new(Command::WriteRecovery { recovery: record.clone(), block_ms }, node.clock.now_ms(), node.id);
+    let env = CommandEnvelope::new(
+        Command::WriteRecovery { recovery: record.clone(), block_ms },
+        node.clock.now_ms(),
+        node.id,
+    );
     match node.propose(env, false).await {
         Ok(CommandOutcome::Applied) => {}
-        Ok(CommandOutcome::Skipped { reason } | CommandOutcome::Unchanged { reason }) => return Err(RecoveryError::Blocked(reason)),
+        Ok(CommandOutcome::Skipped { reason } | CommandOutcome::Unchanged { reason }) => {
+            return Err(RecoveryError::Blocked(reason))
+        }
         Err(e) => return Err(RecoveryError::NotRegistered(e.to_string())),
     }
     let hooks = hook_context(analysis, &uid, &node);
@@ -186,7 +203,9 @@ pub async fn recover(
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
         Ok(()) => match analysis.analysis {
-            AnalysisCode::DeadMaster | AnalysisCode::DeadMasterAndSomeReplicas | AnalysisCode::DeadMasterAndReplicas => {
+            AnalysisCode::DeadMaster
+            | AnalysisCode::DeadMasterAndSomeReplicas
+            | AnalysisCode::DeadMasterAndReplicas => {
                 super::dead_master::run(&rec, &analysis, trigger.candidate.as_ref()).await
             }
             AnalysisCode::DeadIntermediateMaster

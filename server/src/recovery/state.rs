@@ -26,7 +26,10 @@ impl AnalysisSnapshot {
     }
 
     /// A full analysis entry for `key` even when it has no problem (manual operations need one).
-    pub fn analysis_of(&self, key: &app::core::InstanceKey) -> Option<app::core::ReplicationAnalysis> {
+    pub fn analysis_of(
+        &self,
+        key: &app::core::InstanceKey,
+    ) -> Option<app::core::ReplicationAnalysis> {
         if let Some(a) = self.analyses.iter().find(|a| &a.analyzed_instance_key == key) {
             return Some(a.clone());
         }

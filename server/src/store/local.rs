@@ -13,7 +13,11 @@ pub async fn read_meta(conn: &mut AnyConnection, key: &str) -> Result<Option<Str
 }
 
 /// Writes a state-machine bookkeeping value (inside the apply transaction).
-pub async fn write_meta(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), StoreError> {
+pub async fn write_meta(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+) -> Result<(), StoreError> {
     sqlx::query("REPLACE INTO raft_sm_meta (meta_key, meta_value) VALUES (?, ?)")
         .bind(key)
         .bind(value)

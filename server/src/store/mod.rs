@@ -12,7 +12,7 @@ mod schema;
 
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, AnyConnectOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
@@ -102,7 +102,10 @@ pub struct Store {
 
 impl Store {
     /// Connects to the backend described by `config`, creates the schema, and checks it works.
-    pub async fn open(config: &BackendConfig, connect_timeout: Duration) -> Result<Self, StoreError> {
+    pub async fn open(
+        config: &BackendConfig,
+        connect_timeout: Duration,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let (url, what, dialect) = match config {
             BackendConfig::Sqlite { path } => {
@@ -112,7 +115,11 @@ impl Store {
                         source: sqlx::Error::Io(e),
                     })?;
                 }
-                (format!("sqlite://{}?mode=rwc", path.display()), format!("sqlite {}", path.display()), Dialect::Sqlite)
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    format!("sqlite {}", path.display()),
+                    Dialect::Sqlite,
+                )
             }
             BackendConfig::MySql { host, port, database, user, password } => (
                 mysql_url(host, *port, database, user, password),
@@ -131,7 +138,9 @@ impl Store {
         if dialect == Dialect::Sqlite {
             // One plain connection first: a damaged file fails here with SQLite's own error (the
             // pool would only retry until its acquire timeout and report that instead).
-            let mut probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options).await.map_err(open_err)?;
+            let mut probe = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options)
+                .await
+                .map_err(open_err)?;
             let checked = quick_check(&mut probe).await;
             let _ = sqlx::Connection::close(probe).await;
             checked.map_err(|detail| match detail {
@@ -167,8 +176,12 @@ impl Store {
         let store = Store { pool, dialect, what: what.clone() };
         store.integrity_check().await?;
         schema::create(&store).await.map_err(|e| match e {
-            StoreError::Query(source) if !is_corruption(&source) => StoreError::Open { what: what.clone(), source },
-            StoreError::Query(source) => StoreError::Corrupt { what: what.clone(), detail: source.to_string() },
+            StoreError::Query(source) if !is_corruption(&source) => {
+                StoreError::Open { what: what.clone(), source }
+            }
+            StoreError::Query(source) => {
+                StoreError::Corrupt { what: what.clone(), detail: source.to_string() }
+            }
             other => other,
         })?;
         Ok(store)
@@ -234,7 +247,14 @@ async fn quick_check(conn: &mut sqlx::AnyConnection) -> Result<(), Result<String
 /// it so now that sqlx is built with TLS (for topology connections), where sqlx's default would
 /// be PREFERRED (TLS whenever the server offers it). `MySQLOrchestratorSSL*` is not implemented.
 fn mysql_url(host: &str, port: u16, database: &str, user: &str, password: &str) -> String {
-    format!("mysql://{}:{}@{}:{}/{}?ssl-mode=DISABLED", encode(user), encode(password), host, port, database)
+    format!(
+        "mysql://{}:{}@{}:{}/{}?ssl-mode=DISABLED",
+        encode(user),
+        encode(password),
+        host,
+        port,
+        database
+    )
 }
 
 fn encode(text: &str) -> String {

@@ -42,17 +42,24 @@ const ON_SUCCESS: [&str; 7] = [
     "instance_json",
 ];
 /// Updated when a failed probe hits an existing row: the last good observation stays.
-const ON_FAILURE: [&str; 5] =
-    ["cluster_name", "last_checked_ms", "last_attempted_check_ms", "is_last_check_valid", "last_check_partial_success"];
+const ON_FAILURE: [&str; 5] = [
+    "cluster_name",
+    "last_checked_ms",
+    "last_attempted_check_ms",
+    "is_last_check_valid",
+    "last_check_partial_success",
+];
 
 type Row = (String, i32, String, i64, i64, i64, i32, i32, String);
-const SELECT: &str = "SELECT hostname, port, cluster_name, last_checked_ms, last_seen_ms, last_attempted_check_ms,
+const SELECT: &str =
+    "SELECT hostname, port, cluster_name, last_checked_ms, last_seen_ms, last_attempted_check_ms,
     is_last_check_valid, last_check_partial_success, instance_json FROM database_instance";
 
 /// `INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE` of every column, updating only `update`.
 fn upsert_sql(dialect: Dialect, update: &[&str]) -> String {
     let placeholders = vec!["?"; COLUMNS.len()].join(", ");
-    let head = format!("INSERT INTO database_instance ({}) VALUES ({placeholders})", COLUMNS.join(", "));
+    let head =
+        format!("INSERT INTO database_instance ({}) VALUES ({placeholders})", COLUMNS.join(", "));
     match dialect {
         Dialect::Sqlite => {
             let set: Vec<String> = update.iter().map(|c| format!("{c} = excluded.{c}")).collect();
@@ -71,8 +78,17 @@ fn port_of(port: i32) -> Result<u16, StoreError> {
 
 /// Decodes a row; the columns override what the JSON says. `None` (logged) if the JSON is bad.
 fn decode(row: Row) -> Result<Option<Instance>, StoreError> {
-    let (hostname, port, cluster_name, last_checked_ms, last_seen_ms, last_attempted_check_ms, valid, partial, json) =
-        row;
+    let (
+        hostname,
+        port,
+        cluster_name,
+        last_checked_ms,
+        last_seen_ms,
+        last_attempted_check_ms,
+        valid,
+        partial,
+        json,
+    ) = row;
     let key = InstanceKey { hostname, port: port_of(port)? };
     let mut instance: Instance = match serde_json::from_str(&json) {
         Ok(instance) => instance,
@@ -91,10 +107,16 @@ fn decode(row: Row) -> Result<Option<Instance>, StoreError> {
     Ok(Some(instance))
 }
 
-async fn upsert(conn: &mut AnyConnection, dialect: Dialect, instances: &[Instance]) -> Result<(), StoreError> {
-    let (on_success, on_failure) = (upsert_sql(dialect, &ON_SUCCESS), upsert_sql(dialect, &ON_FAILURE));
+async fn upsert(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    instances: &[Instance],
+) -> Result<(), StoreError> {
+    let (on_success, on_failure) =
+        (upsert_sql(dialect, &ON_SUCCESS), upsert_sql(dialect, &ON_FAILURE));
     for instance in instances {
-        let json = serde_json::to_string(instance).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let json =
+            serde_json::to_string(instance).map_err(|e| StoreError::Malformed(e.to_string()))?;
         let sql = if instance.is_last_check_valid { &on_success } else { &on_failure };
         let first_seen = instance.last_checked_ms.max(instance.last_attempted_check_ms);
         sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
@@ -114,7 +136,10 @@ async fn upsert(conn: &mut AnyConnection, dialect: Dialect, instances: &[Instanc
     Ok(())
 }
 
-async fn attempts(conn: &mut AnyConnection, attempts: &[(InstanceKey, i64)]) -> Result<(), StoreError> {
+async fn attempts(
+    conn: &mut AnyConnection,
+    attempts: &[(InstanceKey, i64)],
+) -> Result<(), StoreError> {
     for (key, at) in attempts {
         sqlx::query("UPDATE database_instance SET last_attempted_check_ms = ? WHERE hostname = ? AND port = ?")
             .bind(*at)
@@ -163,7 +188,8 @@ impl Store {
     /// Every observed instance, in key order, with its stored cluster name.
     pub async fn all_instances(&self) -> Result<Vec<Instance>, StoreError> {
         let sql = format!("{SELECT} ORDER BY hostname, port");
-        let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        let rows =
+            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.extend(decode(row)?);
@@ -209,7 +235,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        rows.into_iter().map(|(hostname, port)| Ok(InstanceKey { hostname, port: port_of(port)? })).collect()
+        rows.into_iter()
+            .map(|(hostname, port)| Ok(InstanceKey { hostname, port: port_of(port)? }))
+            .collect()
     }
 
     /// Keys in the replicated `forgotten_instance` table forgotten after `since_ms`: the prober
@@ -221,19 +249,26 @@ impl Store {
         .bind(since_ms)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(|(hostname, port)| Ok(InstanceKey { hostname, port: port_of(port)? })).collect()
+        rows.into_iter()
+            .map(|(hostname, port)| Ok(InstanceKey { hostname, port: port_of(port)? }))
+            .collect()
     }
 
     /// Keys of the replicated `discovered_instance` table (the leader's `discover` commands)
     /// stamped at or after `since_ms`, with their stamps: every node adds them to its discovery.
-    pub async fn discovered_since(&self, since_ms: i64) -> Result<Vec<(InstanceKey, i64)>, StoreError> {
+    pub async fn discovered_since(
+        &self,
+        since_ms: i64,
+    ) -> Result<Vec<(InstanceKey, i64)>, StoreError> {
         let rows = sqlx::query_as::<_, (String, i32, i64)>(
             "SELECT hostname, port, discovered_at_ms FROM discovered_instance WHERE discovered_at_ms >= ?",
         )
         .bind(since_ms)
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter().map(|(hostname, port, at)| Ok((InstanceKey { hostname, port: port_of(port)? }, at))).collect()
+        rows.into_iter()
+            .map(|(hostname, port, at)| Ok((InstanceKey { hostname, port: port_of(port)? }, at)))
+            .collect()
     }
 }
 
@@ -276,11 +311,18 @@ mod tests {
     async fn success_then_failure_keeps_last_good_observation() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(&dir).await;
-        store.write_batch(&[observed("a", 1_000, true), observed("b", 1_000, false)]).await.expect("write");
+        store
+            .write_batch(&[observed("a", 1_000, true), observed("b", 1_000, false)])
+            .await
+            .expect("write");
         let mut failed = observed("a", 2_000, false);
         failed.server_id = 0;
         store.write_batch(&[failed]).await.expect("write failure");
-        let a = store.instance(&InstanceKey::new("a", 3306).expect("key")).await.expect("read").expect("row");
+        let a = store
+            .instance(&InstanceKey::new("a", 3306).expect("key"))
+            .await
+            .expect("read")
+            .expect("row");
         assert_eq!((a.server_id, a.last_seen_ms, a.last_checked_ms), (7, 1_000, 2_000));
         assert!(!a.is_last_check_valid);
         let all = store.all_instances().await.expect("all");
@@ -298,7 +340,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = store(&dir).await;
         store
-            .write_batch(&[observed("old", 1_000, true), observed("never", 1_500, false), observed("new", 9_000, true)])
+            .write_batch(&[
+                observed("old", 1_000, true),
+                observed("never", 1_500, false),
+                observed("new", 9_000, true),
+            ])
             .await
             .expect("write");
         let gone = store.forget_unseen(5_000).await.expect("forget unseen");
@@ -312,7 +358,8 @@ mod tests {
 
     #[test]
     fn upserts_per_dialect() {
-        assert!(upsert_sql(Dialect::Sqlite, &ON_FAILURE).contains("DO UPDATE SET cluster_name = excluded.cluster_name"));
+        assert!(upsert_sql(Dialect::Sqlite, &ON_FAILURE)
+            .contains("DO UPDATE SET cluster_name = excluded.cluster_name"));
         let mysql = upsert_sql(Dialect::MySql, &ON_SUCCESS);
         assert!(mysql.contains("ON DUPLICATE KEY UPDATE cluster_name = VALUES(cluster_name)"));
         assert!(!mysql.contains("first_seen_ms = "));

@@ -6,7 +6,9 @@
 //! already has a recovery in progress or, for automated recoveries, an unacknowledged one within
 //! the block period.
 
-use app::core::recovery::{AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep};
+use app::core::recovery::{
+    AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
+};
 use app::core::{CommandOutcome, InstanceKey};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -22,13 +24,19 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, StoreError> {
 }
 
 /// `register-failure-detection`: insert unless the uid is known.
-pub async fn register_detection(conn: &mut AnyConnection, d: &FailureDetection) -> Result<CommandOutcome, StoreError> {
-    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM topology_failure_detection WHERE uid = ?")
-        .bind(&d.uid)
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn register_detection(
+    conn: &mut AnyConnection,
+    d: &FailureDetection,
+) -> Result<CommandOutcome, StoreError> {
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM topology_failure_detection WHERE uid = ?")
+            .bind(&d.uid)
+            .fetch_one(&mut *conn)
+            .await?;
     if exists > 0 {
-        return Ok(CommandOutcome::Unchanged { reason: format!("detection {} already registered", d.uid) });
+        return Ok(CommandOutcome::Unchanged {
+            reason: format!("detection {} already registered", d.uid),
+        });
     }
     sqlx::query(
         "INSERT INTO topology_failure_detection
@@ -69,7 +77,10 @@ pub async fn write_recovery(
     .await?;
     if let Some(uid) = in_progress {
         return Ok(CommandOutcome::Skipped {
-            reason: format!("cluster {} already has recovery {uid} in progress (unresolved, unacknowledged)", r.cluster_name),
+            reason: format!(
+                "cluster {} already has recovery {uid} in progress (unresolved, unacknowledged)",
+                r.cluster_name
+            ),
         });
     }
     if !r.is_manual {
@@ -97,7 +108,9 @@ pub async fn write_recovery(
         .fetch_one(&mut *conn)
         .await?;
     if exists > 0 {
-        return Ok(CommandOutcome::Unchanged { reason: format!("recovery {} already registered", r.uid) });
+        return Ok(CommandOutcome::Unchanged {
+            reason: format!("recovery {} already registered", r.uid),
+        });
     }
     insert_recovery(conn, r, 0, "", false, "").await?;
     Ok(CommandOutcome::Applied)
@@ -113,7 +126,9 @@ async fn insert_recovery(
 ) -> Result<(), StoreError> {
     let successor = match resolution_json {
         "" => String::new(),
-        text => parse::<RecoveryResolution>(text)?.successor.map(|k| k.to_string()).unwrap_or_default(),
+        text => {
+            parse::<RecoveryResolution>(text)?.successor.map(|k| k.to_string()).unwrap_or_default()
+        }
     };
     sqlx::query(
         "INSERT INTO topology_recovery (uid, recovery_json, cluster_name, cluster_alias, hostname, port,
@@ -138,23 +153,31 @@ async fn insert_recovery(
 }
 
 /// `write-recovery-step`: appended with the next step number of its recovery.
-pub async fn write_step(conn: &mut AnyConnection, s: &RecoveryStep) -> Result<CommandOutcome, StoreError> {
+pub async fn write_step(
+    conn: &mut AnyConnection,
+    s: &RecoveryStep,
+) -> Result<CommandOutcome, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM topology_recovery_steps WHERE uid = ?")
         .bind(&s.uid)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO topology_recovery_steps (uid, step_no, at_ms, message) VALUES (?, ?, ?, ?)")
-        .bind(&s.uid)
-        .bind(n as i32)
-        .bind(s.at_ms)
-        .bind(&s.message)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO topology_recovery_steps (uid, step_no, at_ms, message) VALUES (?, ?, ?, ?)",
+    )
+    .bind(&s.uid)
+    .bind(n as i32)
+    .bind(s.at_ms)
+    .bind(&s.message)
+    .execute(&mut *conn)
+    .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `resolve-recovery`.
-pub async fn resolve(conn: &mut AnyConnection, r: &RecoveryResolution) -> Result<CommandOutcome, StoreError> {
+pub async fn resolve(
+    conn: &mut AnyConnection,
+    r: &RecoveryResolution,
+) -> Result<CommandOutcome, StoreError> {
     let successor = r.successor.as_ref().map(|k| k.to_string()).unwrap_or_default();
     let n = sqlx::query(
         "UPDATE topology_recovery SET ended_at_ms = ?, resolution_json = ?, successor_key = ? WHERE uid = ? AND ended_at_ms = 0",
@@ -167,7 +190,9 @@ pub async fn resolve(conn: &mut AnyConnection, r: &RecoveryResolution) -> Result
         .await?
         .rows_affected();
     Ok(if n == 0 {
-        CommandOutcome::Unchanged { reason: format!("recovery {} unknown or already resolved", r.uid) }
+        CommandOutcome::Unchanged {
+            reason: format!("recovery {} unknown or already resolved", r.uid),
+        }
     } else {
         CommandOutcome::Applied
     })
@@ -175,12 +200,19 @@ pub async fn resolve(conn: &mut AnyConnection, r: &RecoveryResolution) -> Result
 
 /// `ack-recovery`: marks matching unacknowledged recoveries (and, for cluster/instance/all,
 /// their detections) acknowledged.
-pub async fn acknowledge(conn: &mut AnyConnection, ack: &RecoveryAck) -> Result<CommandOutcome, StoreError> {
+pub async fn acknowledge(
+    conn: &mut AnyConnection,
+    ack: &RecoveryAck,
+) -> Result<CommandOutcome, StoreError> {
     let ack_json = json(ack)?;
     let (filter, args): (&str, Vec<String>) = match &ack.selector {
         AckSelector::All => ("1 = 1", vec![]),
-        AckSelector::Cluster(c) => ("(cluster_name = ? OR cluster_alias = ?)", vec![c.clone(), c.clone()]),
-        AckSelector::Instance(k) => ("(hostname = ? AND port = ?)", vec![k.hostname.clone(), k.port.to_string()]),
+        AckSelector::Cluster(c) => {
+            ("(cluster_name = ? OR cluster_alias = ?)", vec![c.clone(), c.clone()])
+        }
+        AckSelector::Instance(k) => {
+            ("(hostname = ? AND port = ?)", vec![k.hostname.clone(), k.port.to_string()])
+        }
         AckSelector::Uid(u) => ("uid = ?", vec![u.clone()]),
     };
     let mut total = 0;
@@ -189,7 +221,9 @@ pub async fn acknowledge(conn: &mut AnyConnection, ack: &RecoveryAck) -> Result<
         _ => &["topology_recovery", "topology_failure_detection"],
     };
     for table in tables {
-        let sql = format!("UPDATE {table} SET acknowledged = 1, ack_json = ? WHERE acknowledged = 0 AND {filter}");
+        let sql = format!(
+            "UPDATE {table} SET acknowledged = 1, ack_json = ? WHERE acknowledged = 0 AND {filter}"
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ack_json.clone());
         for (i, a) in args.iter().enumerate() {
             q = match (&ack.selector, i) {
@@ -211,7 +245,10 @@ pub async fn acknowledge(conn: &mut AnyConnection, ack: &RecoveryAck) -> Result<
 
 /// `prune-history`: drops detections and finished or acknowledged recoveries older than `before_ms`.
 pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<CommandOutcome, StoreError> {
-    sqlx::query("DELETE FROM topology_failure_detection WHERE detected_at_ms < ?").bind(before_ms).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM topology_failure_detection WHERE detected_at_ms < ?")
+        .bind(before_ms)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "DELETE FROM topology_recovery WHERE started_at_ms < ? AND ((ended_at_ms > 0 AND ended_at_ms < ?) OR acknowledged = 1)",
     )
@@ -219,28 +256,46 @@ pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<CommandOu
     .bind(before_ms)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM topology_recovery_steps WHERE uid NOT IN (SELECT uid FROM topology_recovery)")
+    sqlx::query(
+        "DELETE FROM topology_recovery_steps WHERE uid NOT IN (SELECT uid FROM topology_recovery)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM discovered_instance WHERE discovered_at_ms < ?")
+        .bind(before_ms)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM discovered_instance WHERE discovered_at_ms < ?").bind(before_ms).execute(&mut *conn).await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `discover`: remembers the key for every node's prober.
-pub async fn discovered(conn: &mut AnyConnection, key: &InstanceKey, now_ms: i64) -> Result<CommandOutcome, StoreError> {
-    sqlx::query("REPLACE INTO discovered_instance (hostname, port, discovered_at_ms) VALUES (?, ?, ?)")
-        .bind(&key.hostname)
-        .bind(key.port as i32)
-        .bind(now_ms)
-        .execute(&mut *conn)
-        .await?;
+pub async fn discovered(
+    conn: &mut AnyConnection,
+    key: &InstanceKey,
+    now_ms: i64,
+) -> Result<CommandOutcome, StoreError> {
+    sqlx::query(
+        "REPLACE INTO discovered_instance (hostname, port, discovered_at_ms) VALUES (?, ?, ?)",
+    )
+    .bind(&key.hostname)
+    .bind(key.port as i32)
+    .bind(now_ms)
+    .execute(&mut *conn)
+    .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `set-cluster-alias-manual-override`.
-pub async fn set_alias(conn: &mut AnyConnection, cluster: &str, alias: &str) -> Result<CommandOutcome, StoreError> {
+pub async fn set_alias(
+    conn: &mut AnyConnection,
+    cluster: &str,
+    alias: &str,
+) -> Result<CommandOutcome, StoreError> {
     if alias.is_empty() {
-        sqlx::query("DELETE FROM cluster_alias_override WHERE cluster_name = ?").bind(cluster).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM cluster_alias_override WHERE cluster_name = ?")
+            .bind(cluster)
+            .execute(&mut *conn)
+            .await?;
     } else {
         sqlx::query("REPLACE INTO cluster_alias_override (cluster_name, alias) VALUES (?, ?)")
             .bind(cluster)
@@ -287,15 +342,24 @@ pub struct RecoveryTables {
 }
 
 fn opt<T: for<'de> Deserialize<'de>>(text: &str) -> Result<Option<T>, StoreError> {
-    if text.is_empty() { Ok(None) } else { parse(text).map(Some) }
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse(text).map(Some)
+    }
 }
 
 /// Reads recoveries matching an optional SQL filter (`WHERE` clause body) in uid order.
-pub async fn read_recoveries(conn: &mut AnyConnection, filter: &str) -> Result<Vec<StoredRecovery>, StoreError> {
+pub async fn read_recoveries(
+    conn: &mut AnyConnection,
+    filter: &str,
+) -> Result<Vec<StoredRecovery>, StoreError> {
     let sql = format!(
         "SELECT recovery_json, resolution_json, ack_json FROM topology_recovery WHERE {filter} ORDER BY started_at_ms, uid"
     );
-    let rows = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query_as::<_, (String, String, String)>(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for (r, res, ack) in rows {
         let record: RecoveryRecord = parse(&r)?;
@@ -314,12 +378,19 @@ pub async fn read_recoveries(conn: &mut AnyConnection, filter: &str) -> Result<V
 }
 
 /// Reads detections matching an optional SQL filter in detection order.
-pub async fn read_detections(conn: &mut AnyConnection, filter: &str) -> Result<Vec<StoredDetection>, StoreError> {
+pub async fn read_detections(
+    conn: &mut AnyConnection,
+    filter: &str,
+) -> Result<Vec<StoredDetection>, StoreError> {
     let sql = format!(
         "SELECT detection_json, ack_json FROM topology_failure_detection WHERE {filter} ORDER BY detected_at_ms, uid"
     );
-    let rows = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *conn).await?;
-    rows.into_iter().map(|(d, a)| Ok(StoredDetection { detection: parse(&d)?, ack: opt(&a)? })).collect()
+    let rows = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.into_iter()
+        .map(|(d, a)| Ok(StoredDetection { detection: parse(&d)?, ack: opt(&a)? }))
+        .collect()
 }
 
 /// Dumps every recovery-related table.
@@ -334,7 +405,15 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<RecoveryTables, StoreError
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|(h, p, at)| Ok((InstanceKey { hostname: h, port: u16::try_from(p).map_err(|_| StoreError::Malformed("port".into()))? }, at)))
+    .map(|(h, p, at)| {
+        Ok((
+            InstanceKey {
+                hostname: h,
+                port: u16::try_from(p).map_err(|_| StoreError::Malformed("port".into()))?,
+            },
+            at,
+        ))
+    })
     .collect::<Result<Vec<_>, StoreError>>()?;
     let alias_overrides = sqlx::query_as::<_, (String, String)>(
         "SELECT cluster_name, alias FROM cluster_alias_override ORDER BY cluster_name",
@@ -346,8 +425,16 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<RecoveryTables, StoreError
 
 /// Replaces every recovery-related table with `t`.
 pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(), StoreError> {
-    for table in ["topology_failure_detection", "topology_recovery", "topology_recovery_steps", "discovered_instance", "cluster_alias_override"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+    for table in [
+        "topology_failure_detection",
+        "topology_recovery",
+        "topology_recovery_steps",
+        "discovered_instance",
+        "cluster_alias_override",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *conn)
+            .await?;
     }
     for d in &t.detections {
         register_detection(conn, &d.detection).await?;
@@ -360,8 +447,14 @@ pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(),
         }
     }
     for r in &t.recoveries {
-        let res = match &r.resolution { Some(x) => json(x)?, None => String::new() };
-        let ack = match &r.ack { Some(x) => json(x)?, None => String::new() };
+        let res = match &r.resolution {
+            Some(x) => json(x)?,
+            None => String::new(),
+        };
+        let ack = match &r.ack {
+            Some(x) => json(x)?,
+            None => String::new(),
+        };
         let ended = r.resolution.as_ref().map(|x| x.ended_at_ms.max(1)).unwrap_or(0);
         insert_recovery(conn, &r.record, ended, &res, r.ack.is_some(), &ack).await?;
         for s in &r.steps {
@@ -422,8 +515,10 @@ impl super::Store {
 
     /// Manual cluster aliases (cluster name, alias).
     pub async fn alias_overrides(&self) -> Result<Vec<(String, String)>, StoreError> {
-        Ok(sqlx::query_as::<_, (String, String)>("SELECT cluster_name, alias FROM cluster_alias_override ORDER BY cluster_name")
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_as::<_, (String, String)>(
+            "SELECT cluster_name, alias FROM cluster_alias_override ORDER BY cluster_name",
+        )
+        .fetch_all(self.pool())
+        .await?)
     }
 }

@@ -4,7 +4,10 @@
 //! Everything here is deterministic: times come from the command envelope, never from a clock.
 
 use app::api::dto::{CandidateView, DowntimeView};
-use app::core::{CandidateRegistration, Command, CommandEnvelope, CommandOutcome, Downtime, InstanceKey, PromotionRule};
+use app::core::{
+    CandidateRegistration, Command, CommandEnvelope, CommandOutcome, Downtime, InstanceKey,
+    PromotionRule,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -12,25 +15,32 @@ use super::{recovery_tables, Store, StoreError};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
-pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<CommandOutcome, StoreError> {
+pub async fn apply(
+    conn: &mut AnyConnection,
+    env: &CommandEnvelope,
+) -> Result<CommandOutcome, StoreError> {
     let now = env.issued_at_ms;
     Ok(match &env.command {
         Command::Batch(_) => return Err(StoreError::Malformed("a batch inside a batch".into())),
         Command::BeginDowntime(d) => {
             if d.ends_at_ms <= now {
-                CommandOutcome::Skipped { reason: format!("downtime for {} had already ended", d.key) }
+                CommandOutcome::Skipped {
+                    reason: format!("downtime for {} had already ended", d.key),
+                }
             } else {
                 upsert_downtime(conn, d).await?;
                 CommandOutcome::Applied
             }
         }
         Command::EndDowntime(key) => {
-            let n = sqlx::query("DELETE FROM database_instance_downtime WHERE hostname = ? AND port = ?")
-                .bind(&key.hostname)
-                .bind(key.port as i32)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
+            let n = sqlx::query(
+                "DELETE FROM database_instance_downtime WHERE hostname = ? AND port = ?",
+            )
+            .bind(&key.hostname)
+            .bind(key.port as i32)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
             if n == 0 {
                 CommandOutcome::Unchanged { reason: format!("{key} is not downtimed") }
             } else {
@@ -42,14 +52,18 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
             CommandOutcome::Applied
         }
         Command::DeregisterCandidate(key) => {
-            let n = sqlx::query("DELETE FROM candidate_database_instance WHERE hostname = ? AND port = ?")
-                .bind(&key.hostname)
-                .bind(key.port as i32)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
+            let n = sqlx::query(
+                "DELETE FROM candidate_database_instance WHERE hostname = ? AND port = ?",
+            )
+            .bind(&key.hostname)
+            .bind(key.port as i32)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
             if n == 0 {
-                CommandOutcome::Unchanged { reason: format!("{key} has no registered promotion rule") }
+                CommandOutcome::Unchanged {
+                    reason: format!("{key} has no registered promotion rule"),
+                }
             } else {
                 CommandOutcome::Applied
             }
@@ -70,10 +84,12 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
             CommandOutcome::Applied
         }
         Command::DisableGlobalRecoveries => {
-            sqlx::query("REPLACE INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, ?)")
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "REPLACE INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, ?)",
+            )
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
             CommandOutcome::Applied
         }
         Command::EnableGlobalRecoveries => {
@@ -109,8 +125,12 @@ pub async fn apply(conn: &mut AnyConnection, env: &CommandEnvelope) -> Result<Co
                 .await?;
             CommandOutcome::Applied
         }
-        Command::SetClusterAlias { cluster_name, alias } => recovery_tables::set_alias(conn, cluster_name, alias).await?,
-        Command::RegisterFailureDetection(d) => recovery_tables::register_detection(conn, d).await?,
+        Command::SetClusterAlias { cluster_name, alias } => {
+            recovery_tables::set_alias(conn, cluster_name, alias).await?
+        }
+        Command::RegisterFailureDetection(d) => {
+            recovery_tables::register_detection(conn, d).await?
+        }
         Command::WriteRecovery { recovery, block_ms } => {
             recovery_tables::write_recovery(conn, recovery, *block_ms, now).await?
         }
@@ -127,7 +147,10 @@ pub const FORGET_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Drops rows that ended before `now` (run on the leader's heartbeat command, so every node
 /// drops the same rows at the same point of the log).
 async fn expire(conn: &mut AnyConnection, now: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM database_instance_downtime WHERE ends_at_ms <= ?").bind(now).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM database_instance_downtime WHERE ends_at_ms <= ?")
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("DELETE FROM candidate_database_instance WHERE expires_at_ms <= ?")
         .bind(now)
         .execute(&mut *conn)
@@ -155,7 +178,10 @@ async fn upsert_downtime(conn: &mut AnyConnection, d: &Downtime) -> Result<(), S
     Ok(())
 }
 
-async fn upsert_candidate(conn: &mut AnyConnection, c: &CandidateRegistration) -> Result<(), StoreError> {
+async fn upsert_candidate(
+    conn: &mut AnyConnection,
+    c: &CandidateRegistration,
+) -> Result<(), StoreError> {
     sqlx::query(
         "REPLACE INTO candidate_database_instance (hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)
          VALUES (?, ?, ?, ?, ?)",
@@ -193,7 +219,8 @@ type DowntimeRow = (String, i32, String, String, i64, i64);
 type CandidateRow = (String, i32, String, i64, i64);
 
 fn key(hostname: String, port: i32) -> Result<InstanceKey, StoreError> {
-    let port = u16::try_from(port).map_err(|_| StoreError::Malformed(format!("port {port} out of range")))?;
+    let port = u16::try_from(port)
+        .map_err(|_| StoreError::Malformed(format!("port {port} out of range")))?;
     Ok(InstanceKey { hostname, port })
 }
 
@@ -225,13 +252,17 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         Ok(CandidateRegistration { key: key(h, p)?, promotion_rule: rule(&r)?, last_suggested_ms, expires_at_ms })
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
-    let disabled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable").fetch_one(&mut *conn).await?;
-    let leader_uris = sqlx::query_as::<_, (i64, String)>("SELECT node_id, uri FROM raft_leader_uri ORDER BY node_id")
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(id, uri)| (id as u64, uri))
-        .collect();
+    let disabled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable")
+        .fetch_one(&mut *conn)
+        .await?;
+    let leader_uris = sqlx::query_as::<_, (i64, String)>(
+        "SELECT node_id, uri FROM raft_leader_uri ORDER BY node_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, uri)| (id as u64, uri))
+    .collect();
     let forgotten = sqlx::query_as::<_, (String, i32, i64)>(
         "SELECT hostname, port, forgotten_at_ms FROM forgotten_instance ORDER BY hostname, port",
     )
@@ -241,15 +272,31 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     .map(|(h, p, at)| Ok((key(h, p)?, at)))
     .collect::<Result<Vec<_>, StoreError>>()?;
     let recovery = recovery_tables::dump(conn).await?;
-    Ok(ReplicatedTables { downtimes, candidates, global_recoveries_disabled: disabled > 0, leader_uris, forgotten, recovery })
+    Ok(ReplicatedTables {
+        downtimes,
+        candidates,
+        global_recoveries_disabled: disabled > 0,
+        leader_uris,
+        forgotten,
+        recovery,
+    })
 }
 
 /// Replaces every replicated table's content with `tables` (snapshot install).
-pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Result<(), StoreError> {
-    for table in
-        ["database_instance_downtime", "candidate_database_instance", "global_recovery_disable", "raft_leader_uri", "forgotten_instance"]
-    {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *conn).await?;
+pub async fn restore(
+    conn: &mut AnyConnection,
+    tables: &ReplicatedTables,
+) -> Result<(), StoreError> {
+    for table in [
+        "database_instance_downtime",
+        "candidate_database_instance",
+        "global_recovery_disable",
+        "raft_leader_uri",
+        "forgotten_instance",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *conn)
+            .await?;
     }
     for d in &tables.downtimes {
         upsert_downtime(conn, d).await?;
@@ -258,9 +305,11 @@ pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Res
         upsert_candidate(conn, c).await?;
     }
     if tables.global_recoveries_disabled {
-        sqlx::query("INSERT INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, 0)")
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, 0)",
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     for (id, uri) in &tables.leader_uris {
         sqlx::query("INSERT INTO raft_leader_uri (node_id, uri) VALUES (?, ?)")
@@ -271,12 +320,14 @@ pub async fn restore(conn: &mut AnyConnection, tables: &ReplicatedTables) -> Res
     }
     recovery_tables::restore(conn, &tables.recovery).await?;
     for (k, at) in &tables.forgotten {
-        sqlx::query("INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
-            .bind(&k.hostname)
-            .bind(k.port as i32)
-            .bind(*at)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",
+        )
+        .bind(&k.hostname)
+        .bind(k.port as i32)
+        .bind(*at)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -327,14 +378,22 @@ impl Store {
         rows.into_iter()
             .map(|(hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)| {
                 let port = key(String::new(), port)?.port;
-                Ok(CandidateView { hostname, port, promotion_rule, last_suggested_ms, expires_at_ms })
+                Ok(CandidateView {
+                    hostname,
+                    port,
+                    promotion_rule,
+                    last_suggested_ms,
+                    expires_at_ms,
+                })
             })
             .collect()
     }
 
     /// Whether global recoveries are disabled.
     pub async fn global_recoveries_disabled(&self) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable").fetch_one(self.pool()).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM global_recovery_disable")
+            .fetch_one(self.pool())
+            .await?;
         Ok(n > 0)
     }
 
@@ -353,7 +412,8 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         let tables = dump(&mut tx).await?;
         tx.commit().await?;
-        let bytes = serde_json::to_vec(&tables).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(&tables).map_err(|e| StoreError::Malformed(e.to_string()))?;
         Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
     }
 }

@@ -20,7 +20,11 @@ async fn raft_address(c: &ProcCluster, i: usize) -> String {
 }
 
 fn assert_ok(run: &Run, stdout: &str, what: &str) {
-    assert_eq!((run.code, run.stderr.as_str(), run.stdout.as_str()), (0, "", stdout), "{what}: {run:?}");
+    assert_eq!(
+        (run.code, run.stderr.as_str(), run.stdout.as_str()),
+        (0, "", stdout),
+        "{what}: {run:?}"
+    );
 }
 
 /// Waits until the client, talking to node `i` only, prints `stdout` for `args`.
@@ -42,14 +46,27 @@ async fn client_follows_the_leader_of_three_real_nodes() {
     let every = format!("{} {}/api {}/", urls[0], urls[1], urls[2]);
     let env = [("ORCHESTRATOR_API", every.as_str())];
 
-    assert_ok(&client(&["-c", "which-api"], &env).await, &format!("{}/api\n", urls[leader]), "which-api");
+    assert_ok(
+        &client(&["-c", "which-api"], &env).await,
+        &format!("{}/api\n", urls[leader]),
+        "which-api",
+    );
     let leader_raft = raft_address(&c, leader).await;
-    assert_ok(&client(&["-c", "raft-leader"], &env).await, &format!("{leader_raft}\n"), "raft-leader");
-    assert_ok(&client(&["-c", "raft-leader-hostname"], &env).await, "127.0.0.1\n", "raft-leader-hostname");
+    assert_ok(
+        &client(&["-c", "raft-leader"], &env).await,
+        &format!("{leader_raft}\n"),
+        "raft-leader",
+    );
+    assert_ok(
+        &client(&["-c", "raft-leader-hostname"], &env).await,
+        "127.0.0.1\n",
+        "raft-leader-hostname",
+    );
     assert_ok(&client(&["-c", "raft-health"], &env).await, "healthy\n", "raft-health");
 
     // A downtime begun through the client is replicated to every node.
-    let begin = ["-c", "begin-downtime", "-i", "db:3306", "-o", "owner", "-r", "reason", "-u", "10m"];
+    let begin =
+        ["-c", "begin-downtime", "-i", "db:3306", "-o", "owner", "-r", "reason", "-u", "10m"];
     assert_ok(&client(&begin, &env).await, "db:3306\n", "begin-downtime");
     for i in all {
         wait_for_output(&c, i, &["-c", "downtimed"], "db:3306\n").await;
@@ -58,8 +75,16 @@ async fn client_follows_the_leader_of_three_real_nodes() {
     // One follower URL only: writes still work (the follower proxies them to the leader).
     let follower = all.into_iter().find(|i| *i != leader).unwrap();
     let one = [("ORCHESTRATOR_API", urls[follower].as_str())];
-    assert_ok(&client(&["-c", "register-candidate", "-i", "db2", "-R", "prefer"], &one).await, "db2:3306\n", "candidate");
-    assert_ok(&client(&["-c", "end-downtime", "-i", "db"], &one).await, "db:3306\n", "end-downtime");
+    assert_ok(
+        &client(&["-c", "register-candidate", "-i", "db2", "-R", "prefer"], &one).await,
+        "db2:3306\n",
+        "candidate",
+    );
+    assert_ok(
+        &client(&["-c", "end-downtime", "-i", "db"], &one).await,
+        "db:3306\n",
+        "end-downtime",
+    );
     assert_eq!(client(&["-c", "disable-global-recoveries"], &one).await.code, 0);
     for i in all {
         wait_for_output(&c, i, &["-c", "downtimed"], "").await;
@@ -72,18 +97,31 @@ async fn client_follows_the_leader_of_three_real_nodes() {
     let target_raft = raft_address(&c, follower).await;
     let run = client(&["-c", "raft-elect-leader", "-H", &target_raft], &env).await;
     assert_eq!(run.code, 0, "raft-elect-leader: {run:?}");
-    wait_until(DEADLINE, "the hinted node leads", || async { c.leaders(&all).await == [follower] }).await;
+    wait_until(DEADLINE, "the hinted node leads", || async { c.leaders(&all).await == [follower] })
+        .await;
     let leader = c.wait_for_leader(&all).await;
     assert_eq!(leader, follower);
-    assert_ok(&client(&["-c", "raft-leader"], &env).await, &format!("{target_raft}\n"), "raft-leader after yield");
+    assert_ok(
+        &client(&["-c", "raft-leader"], &env).await,
+        &format!("{target_raft}\n"),
+        "raft-leader after yield",
+    );
 
     // Kill the leader: the next command finds the new one, same environment.
     c.kill9(leader);
     let rest: Vec<usize> = all.into_iter().filter(|i| *i != leader).collect();
     let new_leader = c.wait_for_leader(&rest).await;
-    assert_ok(&client(&["-c", "which-api"], &env).await, &format!("{}/api\n", urls[new_leader]), "which-api");
+    assert_ok(
+        &client(&["-c", "which-api"], &env).await,
+        &format!("{}/api\n", urls[new_leader]),
+        "which-api",
+    );
     let new_raft = raft_address(&c, new_leader).await;
-    assert_ok(&client(&["-c", "raft-leader"], &env).await, &format!("{new_raft}\n"), "raft-leader after kill");
+    assert_ok(
+        &client(&["-c", "raft-leader"], &env).await,
+        &format!("{new_raft}\n"),
+        "raft-leader after kill",
+    );
     let begin = ["-c", "begin-downtime", "-i", "db3", "-o", "owner", "-r", "after kill"];
     assert_ok(&client(&begin, &env).await, "db3:3306\n", "write after kill");
     for i in &rest {
@@ -98,7 +136,10 @@ async fn client_follows_the_leader_of_three_real_nodes() {
     let run = client(&["-c", "raft-leader"], &env).await;
     let took = started.elapsed();
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
-    assert!(run.stderr.starts_with("orchestrator-client: Cannot determine leader from "), "{run:?}");
+    assert!(
+        run.stderr.starts_with("orchestrator-client: Cannot determine leader from "),
+        "{run:?}"
+    );
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
     assert!(took < Duration::from_secs(15), "giving up took {took:?}");
 }

@@ -81,8 +81,13 @@ impl Drop for FakeApi {
 
 async fn answer(State(shared): State<Shared>, request: Request) -> Response {
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
-    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
-    let seen = Seen { authorization: header("authorization"), forwarded_user: header("x-forwarded-user"), path };
+    let header =
+        |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    let seen = Seen {
+        authorization: header("authorization"),
+        forwarded_user: header("x-forwarded-user"),
+        path,
+    };
     shared.seen.lock().expect("seen lock").push(seen.clone());
     match shared.routes.get(&seen.path) {
         Some((status, body)) => Response::builder()
@@ -116,7 +121,9 @@ pub fn command(args: &[&str], env: &[(&str, &str)]) -> tokio::process::Command {
 pub async fn client(args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = tokio::time::timeout(CLIENT_DEADLINE, command(args, env).output())
         .await
-        .unwrap_or_else(|_| panic!("orchestrator-client {args:?} did not finish within {CLIENT_DEADLINE:?}"))
+        .unwrap_or_else(|_| {
+            panic!("orchestrator-client {args:?} did not finish within {CLIENT_DEADLINE:?}")
+        })
         .expect("run orchestrator-client");
     Run {
         code: output.status.code().unwrap_or(-1),

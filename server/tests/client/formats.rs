@@ -37,14 +37,22 @@ async fn recorded_api() -> FakeApi {
         ("/api/replication-analysis", 200, fixture!("replication-analysis")),
         ("/api/discover/db2.example.com/3306", 200, fixture!("discover")),
         ("/api/forget/db2.example.com/3306", 200, FORGOTTEN),
-        ("/api/begin-downtime/db2.example.com/3306/ops/disk%20swap/2h", 200, fixture!("begin-downtime")),
+        (
+            "/api/begin-downtime/db2.example.com/3306/ops/disk%20swap/2h",
+            200,
+            fixture!("begin-downtime"),
+        ),
         ("/api/end-downtime/db2.example.com/3306", 200, fixture!("begin-downtime")),
         ("/api/register-candidate/db2.example.com/3306/prefer", 200, fixture!("begin-downtime")),
         ("/api/relocate/db3.example.com/3306/db2.example.com/3306", 200, fixture!("relocate")),
         ("/api/start-replica/db2.example.com/3306", 200, fixture!("discover")),
         ("/api/recover/db1.example.com/3306", 200, fixture!("recover")),
         ("/api/recover/db1.example.com/3306/db2.example.com/3307", 200, fixture!("recover")),
-        ("/api/graceful-master-takeover/main/db2.example.com/3306", 200, fixture!("graceful-master-takeover")),
+        (
+            "/api/graceful-master-takeover/main/db2.example.com/3306",
+            200,
+            fixture!("graceful-master-takeover"),
+        ),
         ("/api/graceful-master-takeover-auto/main", 200, fixture!("graceful-master-takeover")),
         ("/api/force-master-failover/db1.example.com:3306", 200, fixture!("force-master-failover")),
         (ack_cluster.as_str(), 200, fixture!("ack-cluster-recoveries")),
@@ -67,21 +75,49 @@ async fn views_print_keys_names_and_trees() {
     let api = recorded_api().await;
     let url = api.url.as_str();
     expect_output(url, &["-c", "clusters"], "db1.example.com:3306\ndb9.example.com:3307\n").await;
-    expect_output(url, &["-c", "clusters-alias"], "db1.example.com:3306,main\ndb9.example.com:3307,billing\n").await;
-    expect_output(url, &["-c", "all-clusters-masters"], "db1.example.com:3306\ndb9.example.com:3307\n").await;
+    expect_output(
+        url,
+        &["-c", "clusters-alias"],
+        "db1.example.com:3306,main\ndb9.example.com:3307,billing\n",
+    )
+    .await;
+    expect_output(
+        url,
+        &["-c", "all-clusters-masters"],
+        "db1.example.com:3306\ndb9.example.com:3307\n",
+    )
+    .await;
     expect_output(url, &["-c", "all-instances"], MAIN_INSTANCES).await;
     expect_output(url, &["-c", "search", "-i", "example"], MAIN_INSTANCES).await;
-    expect_output(url, &["-c", "instance", "-i", "db1.example.com"], "db1.example.com:3306\n").await;
-    expect_output(url, &["-c", "which-master", "-i", "db2.example.com:3306"], "db1.example.com:3306\n").await;
+    expect_output(url, &["-c", "instance", "-i", "db1.example.com"], "db1.example.com:3306\n")
+        .await;
+    expect_output(
+        url,
+        &["-c", "which-master", "-i", "db2.example.com:3306"],
+        "db1.example.com:3306\n",
+    )
+    .await;
     expect_output(url, &["-c", "which-master", "-i", "db1.example.com"], ":0\n").await;
     let replicas = "db2.example.com:3306\ndb3.example.com:3306\n";
     expect_output(url, &["-c", "which-replicas", "-i", "db1.example.com"], replicas).await;
     expect_output(url, &["-c", "which-slaves", "--instance", "db1.example.com"], replicas).await;
-    expect_output(url, &["-c", "which-cluster", "-i", "db2.example.com:3306"], "db1.example.com:3306\n").await;
-    expect_output(url, &["-c", "which-cluster-alias", "-i", "db2.example.com:3306"], "main\n").await;
-    expect_output(url, &["-c", "which-cluster-master", "-a", "main"], "db1.example.com:3306\n").await;
+    expect_output(
+        url,
+        &["-c", "which-cluster", "-i", "db2.example.com:3306"],
+        "db1.example.com:3306\n",
+    )
+    .await;
+    expect_output(url, &["-c", "which-cluster-alias", "-i", "db2.example.com:3306"], "main\n")
+        .await;
+    expect_output(url, &["-c", "which-cluster-master", "-a", "main"], "db1.example.com:3306\n")
+        .await;
     expect_output(url, &["-c", "which-cluster-instances", "--alias=main"], MAIN_INSTANCES).await;
-    expect_output(url, &["-c", "which-cluster-instances", "-i", "db1.example.com:3306"], MAIN_INSTANCES).await;
+    expect_output(
+        url,
+        &["-c", "which-cluster-instances", "-i", "db1.example.com:3306"],
+        MAIN_INSTANCES,
+    )
+    .await;
     expect_output(url, &["-c", "downtimed"], "db2.example.com:3306\ndb9.example.com:3307\n").await;
     let tree = "db1.example.com:3306   [0s,ok,10.11.6-MariaDB-log,rw,ROW,>>,GTID]\n\
                 + db2.example.com:3306 [0s,ok,10.11.6-MariaDB-log,ro,ROW,>>,GTID]\n\
@@ -101,14 +137,28 @@ async fn discovery_control_and_replication_print_the_instance() {
     let db2 = "db2.example.com:3306\n";
     expect_output(url, &["-c", "discover", "-i", "db2.example.com"], db2).await;
     expect_output(url, &["-c", "forget", "-i", "db2.example.com:3306"], "").await;
-    let downtime = ["-c", "begin-downtime", "-i", "db2.example.com", "-o", "ops", "-r", "disk swap", "-u", "2h"];
+    let downtime = [
+        "-c",
+        "begin-downtime",
+        "-i",
+        "db2.example.com",
+        "-o",
+        "ops",
+        "-r",
+        "disk swap",
+        "-u",
+        "2h",
+    ];
     expect_output(url, &downtime, db2).await;
     expect_output(url, &["-c", "end-downtime", "-i", "db2.example.com"], db2).await;
-    expect_output(url, &["-c", "register-candidate", "-i", "db2.example.com", "-R", "prefer"], db2).await;
+    expect_output(url, &["-c", "register-candidate", "-i", "db2.example.com", "-R", "prefer"], db2)
+        .await;
     expect_output(url, &["-c", "start-slave", "-i", "db2.example.com"], db2).await;
     let relocate = ["-c", "relocate", "-i", "db3.example.com", "-d", "db2.example.com"];
     expect_output(url, &relocate, "db3.example.com:3306<db2.example.com:3306\n").await;
-    assert!(api.paths().contains(&"/api/begin-downtime/db2.example.com/3306/ops/disk%20swap/2h".to_string()));
+    assert!(api
+        .paths()
+        .contains(&"/api/begin-downtime/db2.example.com/3306/ops/disk%20swap/2h".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,13 +174,23 @@ async fn recovery_commands_print_successors_and_details() {
     expect_output(url, &with_candidate, "db2.example.com:3306\n").await;
     let takeover = ["-c", "graceful-master-takeover", "-a", "main", "-d", "db2.example.com"];
     expect_output(url, &takeover, "db2.example.com:3306\n").await;
-    expect_output(url, &["-c", "graceful-master-takeover-auto", "-a", "main"], "db2.example.com:3306\n").await;
+    expect_output(
+        url,
+        &["-c", "graceful-master-takeover-auto", "-a", "main"],
+        "db2.example.com:3306\n",
+    )
+    .await;
     let failover = ["-c", "force-master-failover", "-i", "db1.example.com:3306"];
     expect_output(url, &failover, "db3.example.com:3306\n").await;
     let comment = "reviewed after incident 42";
     let ack = ["-c", "ack-cluster-recoveries", "-a", "main", "-r", comment];
     expect_output(url, &ack, "db1.example.com:3306\n").await;
-    expect_output(url, &["-c", "ack-all-recoveries", "--reason", comment], "reviewed after incident 42\n").await;
+    expect_output(
+        url,
+        &["-c", "ack-all-recoveries", "--reason", comment],
+        "reviewed after incident 42\n",
+    )
+    .await;
     expect_output(url, &["-c", "disable-global-recoveries"], "Global recoveries disabled\n").await;
     expect_output(url, &["-c", "enable-global-recoveries"], "enabled\n").await;
     expect_output(url, &["-c", "check-global-recoveries"], "disabled\n").await;
@@ -143,13 +203,19 @@ async fn raft_and_meta_commands() {
     expect_output(url, &["-c", "raft-leader"], "10.0.0.2:10008\n").await;
     expect_output(url, &["-c", "raft-leader-hostname"], "10.0.0.2\n").await;
     expect_output(url, &["-c", "raft-health"], "healthy\n").await;
-    expect_output(url, &["-c", "raft-elect-leader", "-H", "orc3"], "leadership transfer to node 3 requested\n").await;
+    expect_output(
+        url,
+        &["-c", "raft-elect-leader", "-H", "orc3"],
+        "leadership transfer to node 3 requested\n",
+    )
+    .await;
     expect_output(url, &["-c", "which-api"], &format!("{url}/api\n")).await;
     let pretty = |text: &str| {
         let value: serde_json::Value = serde_json::from_str(text).unwrap();
         format!("{}\n", serde_json::to_string_pretty(&value).unwrap())
     };
-    expect_output(url, &["-c", "api", "-P", "clusters-info"], &pretty(fixture!("clusters-info"))).await;
+    expect_output(url, &["-c", "api", "-P", "clusters-info"], &pretty(fixture!("clusters-info")))
+        .await;
     expect_output(url, &["-c", "api", "-path", "/masters"], &pretty(fixture!("masters"))).await;
 }
 
@@ -169,7 +235,9 @@ async fn api_errors_print_the_message_and_exit_1() {
     // An endpoint this server does not serve yet: a clear one-line error.
     let run = client(&["-c", "topology", "-a", "unknown"], &env).await;
     assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{run:?}");
-    let expected =
-        format!("HTTP 404 from {}/api/topology/unknown: this API path is not served by the endpoint\n", api.url);
+    let expected = format!(
+        "HTTP 404 from {}/api/topology/unknown: this API path is not served by the endpoint\n",
+        api.url
+    );
     assert_eq!(run.stderr, expected);
 }

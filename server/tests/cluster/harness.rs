@@ -70,13 +70,20 @@ impl TestCluster {
             raft_listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("bind raft"));
             http_listeners.push(TcpListener::bind("127.0.0.1:0").await.expect("bind http"));
         }
-        let raft_addrs: Vec<SocketAddr> = raft_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
-        let http_addrs: Vec<SocketAddr> = http_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
-        let nodes_json = raft_addrs.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
+        let raft_addrs: Vec<SocketAddr> =
+            raft_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        let http_addrs: Vec<SocketAddr> =
+            http_listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        let nodes_json =
+            raft_addrs.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
         let mut configs = Vec::new();
         for i in 0..options.nodes {
             let d = dir.path().join(format!("n{i}"));
-            let extra = if options.extra.is_empty() { String::new() } else { format!(", {}", options.extra) };
+            let extra = if options.extra.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", options.extra)
+            };
             let text = format!(
                 r#"{{ "RaftEnabled": true, "RaftDataDir": "{raft}", "RaftBind": "{bind}", "RaftNodes": [{nodes_json}],
                      "ListenAddress": "{http}", "HTTPAdvertise": "http://{http}",
@@ -137,7 +144,13 @@ impl TestCluster {
 
     /// GET `path` on node `i`: (status, body text).
     pub async fn get(&self, i: usize, path: &str) -> (u16, String) {
-        match self.http.get(format!("{}{path}", self.url(i))).timeout(Duration::from_secs(10)).send().await {
+        match self
+            .http
+            .get(format!("{}{path}", self.url(i)))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+        {
             Ok(r) => {
                 let status = r.status().as_u16();
                 (status, r.text().await.unwrap_or_default())
@@ -148,7 +161,8 @@ impl TestCluster {
 
     /// Index of the node that leads with a quorum, if exactly one does among running nodes.
     pub fn leader(&self) -> Option<usize> {
-        let leaders: Vec<usize> = self.running().into_iter().filter(|i| self.node(*i).is_leader_with_quorum()).collect();
+        let leaders: Vec<usize> =
+            self.running().into_iter().filter(|i| self.node(*i).is_leader_with_quorum()).collect();
         (leaders.len() == 1).then(|| leaders[0])
     }
 
@@ -173,7 +187,10 @@ impl TestCluster {
     pub async fn wait_for_new_leader(&self, old: usize) -> usize {
         let mut found = None;
         wait_until(DEADLINE, "a new leader known to the others", || {
-            let candidate = self.running().into_iter().find(|i| *i != old && self.node(*i).is_leader_with_quorum());
+            let candidate = self
+                .running()
+                .into_iter()
+                .find(|i| *i != old && self.node(*i).is_leader_with_quorum());
             found = candidate;
             async move {
                 candidate.is_some_and(|l| {
@@ -221,7 +238,12 @@ impl TestCluster {
             match (raft, http) {
                 (Ok(raft), Ok(http)) => break Listeners { raft, http },
                 (r, h) => {
-                    assert!(Instant::now() < deadline, "cannot rebind node {i}: {:?} {:?}", r.err(), h.err());
+                    assert!(
+                        Instant::now() < deadline,
+                        "cannot rebind node {i}: {:?} {:?}",
+                        r.err(),
+                        h.err()
+                    );
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
@@ -242,18 +264,22 @@ impl TestCluster {
 
     /// Waits until every running node has applied at least what node `i` has.
     pub async fn wait_converged(&self) {
-        wait_until(DEADLINE, "every running node applied the same index and has the same digest", || async {
-            let running = self.running();
-            let top = running.iter().map(|i| self.applied(*i)).max().unwrap_or(0);
-            if !running.iter().all(|i| self.applied(*i) == top) {
-                return false;
-            }
-            let mut digests = Vec::new();
-            for i in &running {
-                digests.push(self.node(*i).store.replicated_digest().await.expect("digest"));
-            }
-            digests.windows(2).all(|w| w[0] == w[1])
-        })
+        wait_until(
+            DEADLINE,
+            "every running node applied the same index and has the same digest",
+            || async {
+                let running = self.running();
+                let top = running.iter().map(|i| self.applied(*i)).max().unwrap_or(0);
+                if !running.iter().all(|i| self.applied(*i) == top) {
+                    return false;
+                }
+                let mut digests = Vec::new();
+                for i in &running {
+                    digests.push(self.node(*i).store.replicated_digest().await.expect("digest"));
+                }
+                digests.windows(2).all(|w| w[0] == w[1])
+            },
+        )
         .await;
     }
 

@@ -15,7 +15,10 @@ async fn follower_command_reaches_every_store() {
     assert_eq!(outcome, app::core::CommandOutcome::Applied);
 
     for i in 0..3 {
-        wait_until(DEADLINE, "downtime on every node", || async { cluster.downtimed_hosts(i).await == ["db-a"] }).await;
+        wait_until(DEADLINE, "downtime on every node", || async {
+            cluster.downtimed_hosts(i).await == ["db-a"]
+        })
+        .await;
     }
     cluster.wait_converged().await;
 

@@ -33,7 +33,10 @@ async fn proxy_relays_requests_unchanged() {
     let cluster = TestCluster::start(Options::default()).await;
     let leader = cluster.wait_for_leader().await;
     let f = (0..3).find(|i| *i != leader).unwrap();
-    wait_until(DEADLINE, "leader URI known", || async { cluster.node(f).raft_status().await.leader_uri.is_some() }).await;
+    wait_until(DEADLINE, "leader URI known", || async {
+        cluster.node(f).raft_status().await.leader_uri.is_some()
+    })
+    .await;
     let addr = cluster.url(f).trim_start_matches("http://").to_string();
 
     for path in [
@@ -50,7 +53,8 @@ async fn proxy_relays_requests_unchanged() {
     }
 
     for code in ["101", "100", "199", "600", "abc"] {
-        let (status, body) = raw(&addr, &format!("GET /api/leader-check/{code} HTTP/1.1"), b"").await;
+        let (status, body) =
+            raw(&addr, &format!("GET /api/leader-check/{code} HTTP/1.1"), b"").await;
         assert_eq!(status, 400, "leader-check/{code}: {body}");
     }
     let (status, _) = raw(&addr, "GET /api/leader-check/299 HTTP/1.1", b"").await;

@@ -28,7 +28,11 @@ async fn isolated_leader_is_replaced() {
     let started = Instant::now();
     let refused = cluster.submit(old, downtime("from-isolated")).await;
     assert!(refused.is_err(), "isolated old leader must not commit: {refused:?}");
-    assert!(started.elapsed() < Duration::from_secs(7), "refusal is bounded, took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(7),
+        "refusal is bounded, took {:?}",
+        started.elapsed()
+    );
 
     let new = cluster.wait_for_new_leader(old).await;
     assert_ne!(new, old);

@@ -7,7 +7,10 @@ use crate::harness::{downtime, wait_until, Options, TestCluster, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn lagging_node_catches_up_by_snapshot() {
-    let options = Options { extra: r#""RaftSnapshotThreshold": 20, "RaftLogsToKeep": 5"#.into(), ..Options::default() };
+    let options = Options {
+        extra: r#""RaftSnapshotThreshold": 20, "RaftLogsToKeep": 5"#.into(),
+        ..Options::default()
+    };
     let mut cluster = TestCluster::start(options).await;
     let leader = cluster.wait_for_leader().await;
     let away = (0..3).find(|i| *i != leader).unwrap();

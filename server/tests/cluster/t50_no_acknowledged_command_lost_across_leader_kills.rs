@@ -21,26 +21,38 @@ async fn no_acknowledged_command_lost_across_leader_kills() {
         let mut writers = Vec::new();
         for i in cluster.running() {
             for _ in 0..3 {
-                let (node, acked, seq, stop) = (cluster.node(i).clone(), acked.clone(), seq.clone(), stop.clone());
+                let (node, acked, seq, stop) =
+                    (cluster.node(i).clone(), acked.clone(), seq.clone(), stop.clone());
                 writers.push(tokio::spawn(async move {
                     while !stop.load(Ordering::Relaxed) {
                         let host = format!("c{:05}", seq.fetch_add(1, Ordering::Relaxed));
                         let key = InstanceKey::new(&host, 3306).unwrap();
-                        let p = Proposal::RegisterCandidate { key, promotion_rule: PromotionRule::Prefer };
+                        let p = Proposal::RegisterCandidate {
+                            key,
+                            promotion_rule: PromotionRule::Prefer,
+                        };
                         match node.submit(p).await {
                             Ok(_) => acked.lock().unwrap().push(host),
-                            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+                            Err(_) => {
+                                tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                            }
                         }
                     }
                 }));
             }
         }
         let before = acked.lock().unwrap().len();
-        wait_until(DEADLINE, "writes flowing", || async { acked.lock().unwrap().len() >= before + 20 }).await;
+        wait_until(DEADLINE, "writes flowing", || async {
+            acked.lock().unwrap().len() >= before + 20
+        })
+        .await;
         cluster.stop(leader).await; // in the middle of the load
         cluster.wait_for_new_leader(leader).await;
         let mid = acked.lock().unwrap().len();
-        wait_until(DEADLINE, "writes flowing again", || async { acked.lock().unwrap().len() >= mid + 20 }).await;
+        wait_until(DEADLINE, "writes flowing again", || async {
+            acked.lock().unwrap().len() >= mid + 20
+        })
+        .await;
         stop.store(true, Ordering::Relaxed);
         for w in writers {
             let _ = w.await;

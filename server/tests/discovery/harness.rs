@@ -80,7 +80,12 @@ impl Discovery {
     }
 
     /// Waits until `check` holds on the stored instance of `key`; returns it.
-    pub async fn wait_instance(&self, key: &InstanceKey, what: &str, check: impl Fn(&Instance) -> bool) -> Instance {
+    pub async fn wait_instance(
+        &self,
+        key: &InstanceKey,
+        what: &str,
+        check: impl Fn(&Instance) -> bool,
+    ) -> Instance {
         wait_for(what, DEADLINE, || async { self.instance(key).await.filter(|i| check(i)) }).await
     }
 
@@ -89,8 +94,10 @@ impl Discovery {
         let what = format!("{} instances discovered and valid", keys.len());
         wait_for(&what, DEADLINE, || async {
             let all = self.store.all_instances().await.expect("all instances");
-            let found: Vec<Instance> =
-                keys.iter().filter_map(|k| all.iter().find(|i| &i.key == k && i.is_last_check_valid).cloned()).collect();
+            let found: Vec<Instance> = keys
+                .iter()
+                .filter_map(|k| all.iter().find(|i| &i.key == k && i.is_last_check_valid).cloned())
+                .collect();
             (found.len() == keys.len()).then_some(found)
         })
         .await

@@ -18,9 +18,14 @@ async fn dead_master_is_an_invalid_check() {
 
     let killed_at = now_ms();
     master.kill9();
-    let m = d.wait_instance(&key(master), "master's check invalid", |i| !i.is_last_check_valid).await;
+    let m =
+        d.wait_instance(&key(master), "master's check invalid", |i| !i.is_last_check_valid).await;
     assert!(m.last_checked_ms > m.last_seen_ms, "{} vs {}", m.last_checked_ms, m.last_seen_ms);
-    assert!(m.last_seen_ms <= killed_at + 1_000, "seen {} ms after the kill", m.last_seen_ms - killed_at);
+    assert!(
+        m.last_seen_ms <= killed_at + 1_000,
+        "seen {} ms after the kill",
+        m.last_seen_ms - killed_at
+    );
     assert!(m.last_attempted_check_ms > m.last_seen_ms);
     assert_eq!(m.server_id, u64::from(master.id()), "the last good observation is kept");
 
@@ -35,7 +40,11 @@ async fn dead_master_is_an_invalid_check() {
         assert!(matches!(i.last_io_errno, 2003 | 2013), "{}: {}", i.last_io_errno, i.last_io_error);
         assert!(i.is_failing_to_connect_to_master(), "{}", i.last_io_error);
         assert_eq!(i.seconds_behind_master, None);
-        assert_eq!(i.cluster_name, key(master).to_string(), "the cluster keeps its dead master's name");
+        assert_eq!(
+            i.cluster_name,
+            key(master).to_string(),
+            "the cluster keeps its dead master's name"
+        );
     }
 
     // Two more failed checks later, last_seen has still not moved.

@@ -16,15 +16,19 @@ async fn forgotten_instance_is_not_rediscovered() {
     d.wait_all_valid(&[master.clone(), replica.clone()]).await;
 
     // What the state machine writes when it applies `Command::Forget`.
-    sqlx::query("INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
-        .bind(&replica.hostname)
-        .bind(i32::from(replica.port))
-        .bind(now_ms())
-        .execute(d.store.pool())
-        .await
-        .expect("record the forget");
-    wait_for("the forgotten replica's row to go", DEADLINE, || async { d.instance(&replica).await.is_none().then_some(()) })
-        .await;
+    sqlx::query(
+        "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",
+    )
+    .bind(&replica.hostname)
+    .bind(i32::from(replica.port))
+    .bind(now_ms())
+    .execute(d.store.pool())
+    .await
+    .expect("record the forget");
+    wait_for("the forgotten replica's row to go", DEADLINE, || async {
+        d.instance(&replica).await.is_none().then_some(())
+    })
+    .await;
 
     // The master keeps listing it as a replica; three more master probes must not bring it back.
     let m = d.instance(&master).await.expect("master stored");

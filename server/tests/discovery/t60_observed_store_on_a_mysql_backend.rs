@@ -31,12 +31,18 @@ async fn observed_store_on_a_mysql_backend() {
         password: db.password.clone(),
     };
     let store = Store::open(&backend, Duration::from_secs(5)).await.expect("open MySQL store");
-    store.write_batch(&[observed("m", 1_000, true), observed("gone", 500, false)]).await.expect("write");
+    store
+        .write_batch(&[observed("m", 1_000, true), observed("gone", 500, false)])
+        .await
+        .expect("write");
     store.write_batch(&[observed("m", 2_000, false)]).await.expect("write failure");
     let key = InstanceKey::new("m", 3306).expect("key");
     store.mark_attempt(std::slice::from_ref(&key), 3_000).await.expect("mark attempt");
     let m = store.instance(&key).await.expect("read").expect("row");
-    assert_eq!((m.server_id, m.last_seen_ms, m.last_checked_ms, m.last_attempted_check_ms), (9, 1_000, 2_000, 3_000));
+    assert_eq!(
+        (m.server_id, m.last_seen_ms, m.last_checked_ms, m.last_attempted_check_ms),
+        (9, 1_000, 2_000, 3_000)
+    );
     assert!(!m.is_last_check_valid);
     assert_eq!(m.cluster_name, "m:3306");
     let forgotten = store.forget_unseen(800).await.expect("forget unseen");

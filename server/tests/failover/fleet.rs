@@ -60,7 +60,8 @@ impl Fleet {
     /// Starts orchestrator for already-running servers, seeded with `db[seed]`.
     pub fn manage(sandbox: Sandbox, db: Vec<Server>, seed: usize, extra: &str) -> Fleet {
         let hook_file = sandbox.dir().join("hooks.log");
-        let orc = ProcCluster::start(vec![Backend::Sqlite; 3], &config(&db[seed], &hook_file, extra));
+        let orc =
+            ProcCluster::start(vec![Backend::Sqlite; 3], &config(&db[seed], &hook_file, extra));
         Fleet { db, orc, _sandbox: sandbox, hook_file }
     }
 
@@ -92,7 +93,10 @@ impl Fleet {
                     .iter()
                     .map(|e| {
                         let k = &e["AnalyzedInstanceKey"];
-                        (format!("{}:{}", k["Hostname"].as_str().unwrap_or(""), k["Port"]), e["Analysis"].as_str().unwrap_or("").to_string())
+                        (
+                            format!("{}:{}", k["Hostname"].as_str().unwrap_or(""), k["Port"]),
+                            e["Analysis"].as_str().unwrap_or("").to_string(),
+                        )
                     })
                     .collect()
             })
@@ -115,13 +119,19 @@ impl Fleet {
         let start = std::time::Instant::now();
         loop {
             let rs = self.recoveries(i).await;
-            if let Some(r) = rs.iter().find(|r| r["IsActive"] == Value::Bool(false) || r["RecoveryEndTimestamp"].as_str().is_some_and(|t| !t.is_empty())) {
+            if let Some(r) = rs.iter().find(|r| {
+                r["IsActive"] == Value::Bool(false)
+                    || r["RecoveryEndTimestamp"].as_str().is_some_and(|t| !t.is_empty())
+            }) {
                 found = r.clone();
             }
             if !found.is_null() {
                 return found;
             }
-            assert!(start.elapsed() < DEADLINE, "node {i}: no resolved recovery after {DEADLINE:?}: {rs:?}");
+            assert!(
+                start.elapsed() < DEADLINE,
+                "node {i}: no resolved recovery after {DEADLINE:?}: {rs:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

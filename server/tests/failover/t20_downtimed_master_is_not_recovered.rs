@@ -13,7 +13,13 @@ async fn downtimed_master_is_not_recovered() {
     let Some(f) = Fleet::star("downtimed_master_is_not_recovered", 3, "") else { return };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
-    let (s, b) = f.orc.get(leader, &format!("/api/begin-downtime/127.0.0.1/{}/test/maintenance/1h", f.db[0].port())).await;
+    let (s, b) = f
+        .orc
+        .get(
+            leader,
+            &format!("/api/begin-downtime/127.0.0.1/{}/test/maintenance/1h", f.db[0].port()),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     f.db[0].kill9();
     for i in 0..3 {

@@ -30,7 +30,10 @@ async fn second_failure_blocked_until_acknowledged() {
 
     f.db[s1].kill9();
     wait_until(DEADLINE, "second failure detected", || async {
-        f.analysis(leader).await.iter().any(|(k, code)| k == &successor && code.starts_with("DeadMaster"))
+        f.analysis(leader)
+            .await
+            .iter()
+            .any(|(k, code)| k == &successor && code.starts_with("DeadMaster"))
     })
     .await;
     let until = Instant::now() + Duration::from_secs(5);
@@ -43,5 +46,8 @@ async fn second_failure_blocked_until_acknowledged() {
     let follower = (0..3).find(|i| *i != leader).unwrap();
     let (s, b) = f.orc.get(follower, "/api/ack-all-recoveries?comment=checked").await;
     assert_eq!(s, 200, "{b}");
-    wait_until(DEADLINE, "second recovery after acknowledgement", || async { f.recoveries(leader).await.len() == 2 }).await;
+    wait_until(DEADLINE, "second recovery after acknowledgement", || async {
+        f.recoveries(leader).await.len() == 2
+    })
+    .await;
 }

@@ -11,7 +11,13 @@ use crate::harness::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hung_master_is_unreachable_not_dead() {
-    let Some(f) = Fleet::star("hung_master_is_unreachable_not_dead", 3, r#", "MySQLConnectTimeoutSeconds": 1"#) else { return };
+    let Some(f) = Fleet::star(
+        "hung_master_is_unreachable_not_dead",
+        3,
+        r#", "MySQLConnectTimeoutSeconds": 1"#,
+    ) else {
+        return;
+    };
     for r in &f.db[1..] {
         r.sql("STOP SLAVE; SET GLOBAL slave_net_timeout = 60; CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD = 30; START SLAVE").unwrap();
     }

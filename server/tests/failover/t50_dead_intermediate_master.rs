@@ -30,7 +30,10 @@ async fn dead_intermediate_master() {
     let recovery = f.wait_resolved_recovery(leader).await;
     assert_eq!(recovery["IsSuccessful"], true, "{recovery}");
     for r in [&f.db[2], &f.db[3]] {
-        wait_until(DEADLINE, "orphan moved under the master", || async { master_port(r) == Some(f.db[0].port()) }).await;
+        wait_until(DEADLINE, "orphan moved under the master", || async {
+            master_port(r) == Some(f.db[0].port())
+        })
+        .await;
     }
     f.db[0].sql("INSERT INTO app.t VALUES (1)").unwrap();
     wait_replicated(&f.db[0], [&f.db[2], &f.db[3], &f.db[4]]).unwrap();

@@ -14,13 +14,17 @@ async fn graceful_takeover() {
     f.wait_discovered(0, 3).await;
     f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)").unwrap();
     let follower = (0..3).find(|i| *i != leader).unwrap();
-    let path = format!("/api/graceful-master-takeover/{}/127.0.0.1/{}", key(&f.db[0]), f.db[2].port());
+    let path =
+        format!("/api/graceful-master-takeover/{}/127.0.0.1/{}", key(&f.db[0]), f.db[2].port());
     let (s, b) = f.orc.get(follower, &path).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(f.db[2].sql("SELECT @@read_only").unwrap().trim(), "0");
     assert_eq!(f.db[0].sql("SELECT @@read_only").unwrap().trim(), "1");
     for r in [&f.db[0], &f.db[1]] {
-        wait_until(DEADLINE, "replicates from the new master", || async { master_port(r) == Some(f.db[2].port()) }).await;
+        wait_until(DEADLINE, "replicates from the new master", || async {
+            master_port(r) == Some(f.db[2].port())
+        })
+        .await;
     }
     f.db[2].sql("INSERT INTO app.t VALUES (2)").unwrap();
     wait_replicated(&f.db[2], [&f.db[0], &f.db[1]]).unwrap();

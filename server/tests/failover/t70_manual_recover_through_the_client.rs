@@ -10,7 +10,13 @@ use crate::fleet::{key, master_port, Fleet, DEADLINE};
 use crate::harness::wait_until;
 
 fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
-    let apis = f.orc.http_ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect::<Vec<_>>().join(" ");
+    let apis = f
+        .orc
+        .http_ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     let out = Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
         .args(args)
         .env("ORCHESTRATOR_API", apis)
@@ -25,7 +31,8 @@ fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn manual_recover_through_the_client() {
-    let extra = r#", "RecoverMasterClusterFilters": [], "RecoverIntermediateMasterClusterFilters": []"#;
+    let extra =
+        r#", "RecoverMasterClusterFilters": [], "RecoverIntermediateMasterClusterFilters": []"#;
     let Some(f) = Fleet::star("manual_recover_through_the_client", 3, extra) else { return };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
@@ -37,7 +44,8 @@ async fn manual_recover_through_the_client() {
     .await;
     assert!(f.recoveries(leader).await.is_empty(), "automated recovery is off");
 
-    let (code, promoted, err) = tokio::task::block_in_place(|| client(&f, &["-c", "recover", "-i", &master]));
+    let (code, promoted, err) =
+        tokio::task::block_in_place(|| client(&f, &["-c", "recover", "-i", &master]));
     assert_eq!(code, 0, "recover failed: {err}");
     let p = f.index_of(&promoted);
     assert!(p == 1 || p == 2, "promoted one of the replicas, got {promoted}");
@@ -48,7 +56,9 @@ async fn manual_recover_through_the_client() {
     })
     .await;
     wait_until(DEADLINE, "which-master names the new master", || async {
-        let (code, out, _) = tokio::task::block_in_place(|| client(&f, &["-c", "which-master", "-i", &key(&f.db[other])]));
+        let (code, out, _) = tokio::task::block_in_place(|| {
+            client(&f, &["-c", "which-master", "-i", &key(&f.db[other])])
+        });
         code == 0 && out == promoted
     })
     .await;

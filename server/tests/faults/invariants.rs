@@ -54,14 +54,18 @@ impl Sampler {
                 tick.tick().await;
                 let at = Instant::now();
                 let answers = join_all(urls.iter().map(|u| {
-                    let req = http.get(format!("{u}/api/leader-check")).timeout(Duration::from_millis(500)).send();
+                    let req = http
+                        .get(format!("{u}/api/leader-check"))
+                        .timeout(Duration::from_millis(500))
+                        .send();
                     async move {
                         let ok = req.await.is_ok_and(|r| r.status().as_u16() == 200);
                         (ok, at.elapsed())
                     }
                 }))
                 .await;
-                let leaders = answers.iter().enumerate().filter(|(_, a)| a.0).map(|(i, _)| i).collect();
+                let leaders =
+                    answers.iter().enumerate().filter(|(_, a)| a.0).map(|(i, _)| i).collect();
                 let took = answers.iter().map(|a| a.1).collect();
                 out.lock().unwrap_or_else(|e| e.into_inner()).push(Sample { at, leaders, took });
             }
@@ -92,7 +96,12 @@ pub fn describe_duals(samples: &[Sample], t0: Instant) -> Vec<String> {
         .iter()
         .filter(|s| s.leaders.len() >= 2)
         .map(|s| {
-            let nodes = s.leaders.iter().map(|n| format!("node {n} in {} ms", s.took[*n].as_millis())).collect::<Vec<_>>().join(", ");
+            let nodes = s
+                .leaders
+                .iter()
+                .map(|n| format!("node {n} in {} ms", s.took[*n].as_millis()))
+                .collect::<Vec<_>>()
+                .join(", ");
             format!("+{:.2} s: {nodes}", (s.at - t0).as_secs_f64())
         })
         .collect()
@@ -101,7 +110,8 @@ pub fn describe_duals(samples: &[Sample], t0: Instant) -> Vec<String> {
 /// The longest stretch of consecutive samples in which two or more nodes answered 200
 /// (first to last such sample), and how many samples showed two leaders.
 pub fn dual_leader(samples: &[Sample]) -> (Duration, usize) {
-    let (mut worst, mut count, mut run_start): (Duration, usize, Option<Instant>) = (Duration::ZERO, 0, None);
+    let (mut worst, mut count, mut run_start): (Duration, usize, Option<Instant>) =
+        (Duration::ZERO, 0, None);
     for s in samples {
         if s.leaders.len() >= 2 {
             count += 1;
@@ -159,7 +169,13 @@ pub fn leaderless(samples: &[Sample], from: Instant) -> Duration {
 /// Hostnames a JSON array lists under `field`.
 fn hosts(v: &Value, field: &str) -> BTreeSet<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|e| e[field]["Hostname"].as_str().or(e["Hostname"].as_str()).map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| {
+                    e[field]["Hostname"].as_str().or(e["Hostname"].as_str()).map(String::from)
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -182,8 +198,20 @@ pub async fn lost_commands(nodes: &Nodes, log: &Log) -> (usize, Vec<String>) {
             .iter()
             .filter(|h| !candidates.contains(*h))
             .map(|h| format!("candidate {h}"))
-            .chain(expected.downtimed.iter().filter(|h| !downtimed.contains(*h)).map(|h| format!("downtime {h}")))
-            .chain(expected.not_downtimed.iter().filter(|h| downtimed.contains(*h)).map(|h| format!("ended downtime {h}")));
+            .chain(
+                expected
+                    .downtimed
+                    .iter()
+                    .filter(|h| !downtimed.contains(*h))
+                    .map(|h| format!("downtime {h}")),
+            )
+            .chain(
+                expected
+                    .not_downtimed
+                    .iter()
+                    .filter(|h| downtimed.contains(*h))
+                    .map(|h| format!("ended downtime {h}")),
+            );
         for m in missing {
             if examples.len() < 5 {
                 examples.push(format!("node {i}: {m}"));
@@ -221,7 +249,11 @@ pub async fn recoveries(nodes: &Nodes, i: usize) -> Vec<Value> {
 /// Reads every node's recovery audit and checks the failover invariants: the same recoveries
 /// on every node, at most `max_per_key` failovers per failed instance, none processed by a node
 /// in `no_quorum`, and no failover hook output on those nodes.
-pub async fn check_failovers(nodes: &Nodes, no_quorum: &[usize], max_per_key: usize) -> Result<FailoverAudit, String> {
+pub async fn check_failovers(
+    nodes: &Nodes,
+    no_quorum: &[usize],
+    max_per_key: usize,
+) -> Result<FailoverAudit, String> {
     let mut audit = FailoverAudit::default();
     let per_node = join_all(nodes.all().into_iter().map(|i| recoveries(nodes, i))).await;
     for (i, list) in per_node.iter().enumerate() {
@@ -235,19 +267,27 @@ pub async fn check_failovers(nodes: &Nodes, no_quorum: &[usize], max_per_key: us
         if i == 0 {
             audit.recoveries = mine;
         } else if mine != audit.recoveries {
-            return Err(format!("node {i}'s recovery audit differs from node 0's: {mine:?} vs {:?}", audit.recoveries));
+            return Err(format!(
+                "node {i}'s recovery audit differs from node 0's: {mine:?} vs {:?}",
+                audit.recoveries
+            ));
         }
     }
     for (uid, (key, by, successor)) in &audit.recoveries {
         if let Some(n) = by.filter(|n| no_quorum.contains(n)) {
-            return Err(format!("recovery {uid} of {key} was processed by node {n}, which had no quorum"));
+            return Err(format!(
+                "recovery {uid} of {key} was processed by node {n}, which had no quorum"
+            ));
         }
         if successor.is_some() {
             *audit.failovers.entry(key.clone()).or_default() += 1;
         }
     }
     if let Some((key, n)) = audit.failovers.iter().find(|(_, n)| **n > max_per_key) {
-        return Err(format!("{n} failovers of {key} (at most {max_per_key} allowed): {:?}", audit.recoveries));
+        return Err(format!(
+            "{n} failovers of {key} (at most {max_per_key} allowed): {:?}",
+            audit.recoveries
+        ));
     }
     for n in no_quorum {
         let hooks = std::fs::read_to_string(nodes.hook_log(*n)).unwrap_or_default();

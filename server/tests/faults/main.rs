@@ -58,7 +58,9 @@ type Scenario = fn(Arc<FaultNet>) -> Pin<Box<dyn Future<Output = Row> + Send>>;
 
 /// (id and name, in the fast set, scenario).
 const SCENARIOS: &[(&str, bool, Scenario)] = &[
-    ("t10_killed_leader_is_replaced_and_rejoins", true, |n| Box::pin(t10_killed_leader_is_replaced_and_rejoins::run(n))),
+    ("t10_killed_leader_is_replaced_and_rejoins", true, |n| {
+        Box::pin(t10_killed_leader_is_replaced_and_rejoins::run(n))
+    }),
     ("t20_isolated_leader_steps_down_and_follows_after_heal", true, |n| {
         Box::pin(t20_isolated_leader_steps_down_and_follows_after_heal::run(n))
     }),
@@ -74,12 +76,22 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     ("t40_leader_killed_mid_failover_no_second_failover", true, |n| {
         Box::pin(t40_leader_killed_mid_failover_no_second_failover::run(n))
     }),
-    ("t50_away_node_rejoins_by_snapshot", true, |n| Box::pin(t50_away_node_rejoins_by_snapshot::run(n))),
+    ("t50_away_node_rejoins_by_snapshot", true, |n| {
+        Box::pin(t50_away_node_rejoins_by_snapshot::run(n))
+    }),
     ("t60_rolling_restart_under_load", true, |n| Box::pin(t60_rolling_restart_under_load::run(n))),
-    ("t70_backend_loss_node_yields_then_exits", true, |n| Box::pin(t70_backend_loss_node_yields_then_exits::run(n))),
-    ("t80_flapping_link_no_split_brain", true, |n| Box::pin(t80_flapping_link_no_split_brain::run(n))),
-    ("t90_replaced_disk_during_writes", true, |n| Box::pin(t90_replaced_disk_during_writes::run(n))),
-    ("t91_two_nodes_with_a_torn_tail_at_once", true, |n| Box::pin(t91_two_nodes_with_a_torn_tail_at_once::run(n))),
+    ("t70_backend_loss_node_yields_then_exits", true, |n| {
+        Box::pin(t70_backend_loss_node_yields_then_exits::run(n))
+    }),
+    ("t80_flapping_link_no_split_brain", true, |n| {
+        Box::pin(t80_flapping_link_no_split_brain::run(n))
+    }),
+    ("t90_replaced_disk_during_writes", true, |n| {
+        Box::pin(t90_replaced_disk_during_writes::run(n))
+    }),
+    ("t91_two_nodes_with_a_torn_tail_at_once", true, |n| {
+        Box::pin(t91_two_nodes_with_a_torn_tail_at_once::run(n))
+    }),
 ];
 
 fn selected() -> (Vec<&'static (&'static str, bool, Scenario)>, bool) {
@@ -92,7 +104,13 @@ fn selected() -> (Vec<&'static (&'static str, bool, Scenario)>, bool) {
         .collect();
     let picked = SCENARIOS
         .iter()
-        .filter(|(name, fast, _)| if only.is_empty() { full || *fast } else { only.iter().any(|o| name.starts_with(o.as_str())) })
+        .filter(|(name, fast, _)| {
+            if only.is_empty() {
+                full || *fast
+            } else {
+                only.iter().any(|o| name.starts_with(o.as_str()))
+            }
+        })
         .collect();
     (picked, only.is_empty())
 }
@@ -117,8 +135,18 @@ fn fault_suite() {
             return;
         }
     };
-    eprintln!("--- faultnet: DCs at {}, {}, {}; test process at {}", net.ip(0), net.ip(1), net.ip(2), net.root_ip());
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("runtime");
+    eprintln!(
+        "--- faultnet: DCs at {}, {}, {}; test process at {}",
+        net.ip(0),
+        net.ip(1),
+        net.ip(2),
+        net.root_ip()
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let (scenarios, whole_set) = selected();
     let suite_start = Instant::now();
     let mut rows = Vec::new();
@@ -128,7 +156,10 @@ fn fault_suite() {
         let mut row = rt.block_on(async move {
             match tokio::spawn(fut).await {
                 Ok(row) => row,
-                Err(e) => Row { failures: vec![format!("panicked: {}", panic_message(e))], ..Row::default() },
+                Err(e) => Row {
+                    failures: vec![format!("panicked: {}", panic_message(e))],
+                    ..Row::default()
+                },
             }
         });
         net.heal_all();
@@ -141,7 +172,11 @@ fn fault_suite() {
     }
     rt.shutdown_timeout(Duration::from_secs(5));
     let took = suite_start.elapsed();
-    let mode = if std::env::var("ORC_FAULTS").is_ok_and(|v| v == "full") { "full set" } else { "default set" };
+    let mode = if std::env::var("ORC_FAULTS").is_ok_and(|v| v == "full") {
+        "full set"
+    } else {
+        "default set"
+    };
     let table = report::table(&rows);
     println!("\nFault suite summary ({mode}, {:.0} s):\n\n{table}", took.as_secs_f64());
     // Tests do not rewrite tracked files unless asked (`ORC_FAULTS_RECORD=1` records the results).
@@ -155,6 +190,7 @@ fn fault_suite() {
             eprintln!("could not update docs/fault-tests.md: {e}");
         }
     }
-    let failed: Vec<&str> = rows.iter().filter(|r| r.verdict() == "FAIL").map(|r| r.scenario.as_str()).collect();
+    let failed: Vec<&str> =
+        rows.iter().filter(|r| r.verdict() == "FAIL").map(|r| r.scenario.as_str()).collect();
     assert!(failed.is_empty(), "failed scenarios: {failed:?}");
 }

@@ -59,7 +59,11 @@ fn sh(program: &str, args: &[&str]) -> Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!("{program} {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+        Err(format!(
+            "{program} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
     }
 }
 
@@ -91,7 +95,9 @@ fn sweep_stale() {
     }
     let links = sh("ip", &["-o", "link", "show"]).unwrap_or_default();
     for line in links.lines() {
-        let Some(name) = line.split(':').nth(1).map(|n| n.trim().split('@').next().unwrap_or("").to_string()) else {
+        let Some(name) =
+            line.split(':').nth(1).map(|n| n.trim().split('@').next().unwrap_or("").to_string())
+        else {
             continue;
         };
         if let Some(pid) = name.strip_prefix(PREFIX) {
@@ -123,7 +129,8 @@ impl FaultNet {
         let iptables = sh("ip", &["netns", "exec", &probe, "iptables", "-S"]);
         let _ = sh("ip", &["netns", "del", &probe]);
         iptables.map_err(|e| format!("iptables unusable in a namespace: {e}"))?;
-        let net = FaultNet { pid, subnet: free_subnet(pid)?, dcs, rules: Mutex::new(BTreeSet::new()) };
+        let net =
+            FaultNet { pid, subnet: free_subnet(pid)?, dcs, rules: Mutex::new(BTreeSet::new()) };
         net.build().map_err(|e| format!("building the namespaces failed: {e}"))?;
         Ok(net)
     }
@@ -139,12 +146,22 @@ impl FaultNet {
             let port = format!("d{dc}");
             sh("ip", &["netns", "add", &ns])?;
             sh("ip", &["-n", &ns, "link", "set", "lo", "up"])?;
-            sh("ip", &["-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", &ns])?;
+            sh(
+                "ip",
+                &[
+                    "-n", &br, "link", "add", &port, "type", "veth", "peer", "name", "eth0",
+                    "netns", &ns,
+                ],
+            )?;
             sh("ip", &["-n", &br, "link", "set", &port, "master", "br0"])?;
             sh("ip", &["-n", &br, "link", "set", &port, "up"])?;
             sh("ip", &["-n", &ns, "addr", "add", &format!("{}/24", self.ip(dc)), "dev", "eth0"])?;
             sh("ip", &["-n", &ns, "link", "set", "eth0", "up"])?;
-            for chain_cmd in [&["-N", "ORCFT"][..], &["-I", "INPUT", "-j", "ORCFT"], &["-I", "OUTPUT", "-j", "ORCFT"]] {
+            for chain_cmd in [
+                &["-N", "ORCFT"][..],
+                &["-I", "INPUT", "-j", "ORCFT"],
+                &["-I", "OUTPUT", "-j", "ORCFT"],
+            ] {
                 let mut args = vec!["netns", "exec", &ns, "iptables", "-w"];
                 args.extend_from_slice(chain_cmd);
                 sh("ip", &args)?;
@@ -204,11 +221,26 @@ impl FaultNet {
 
     fn rule_spec(&self, rule: Rule) -> (usize, Vec<String>) {
         match rule {
-            Rule::DropTo { dc, peer } => (dc, vec!["-d".into(), self.ip(peer), "-j".into(), "DROP".into()]),
-            Rule::DropFrom { dc, peer } => (dc, vec!["-s".into(), self.ip(peer), "-j".into(), "DROP".into()]),
+            Rule::DropTo { dc, peer } => {
+                (dc, vec!["-d".into(), self.ip(peer), "-j".into(), "DROP".into()])
+            }
+            Rule::DropFrom { dc, peer } => {
+                (dc, vec!["-s".into(), self.ip(peer), "-j".into(), "DROP".into()])
+            }
             Rule::Loss { dc, peer, pct } => {
                 let p = format!("{:.2}", f64::from(pct) / 100.0);
-                let spec = ["-d", &self.ip(peer), "-m", "statistic", "--mode", "random", "--probability", &p, "-j", "DROP"];
+                let spec = [
+                    "-d",
+                    &self.ip(peer),
+                    "-m",
+                    "statistic",
+                    "--mode",
+                    "random",
+                    "--probability",
+                    &p,
+                    "-j",
+                    "DROP",
+                ];
                 (dc, spec.iter().map(|s| s.to_string()).collect())
             }
         }
@@ -291,7 +323,9 @@ impl FaultNet {
             .map(|r| match r {
                 Rule::DropTo { dc, peer } => format!("DC{}->DC{} dropped", dc + 1, peer + 1),
                 Rule::DropFrom { dc, peer } => format!("DC{}<-DC{} dropped", dc + 1, peer + 1),
-                Rule::Loss { dc, peer, pct } => format!("DC{}->DC{} loses {pct}%", dc + 1, peer + 1),
+                Rule::Loss { dc, peer, pct } => {
+                    format!("DC{}->DC{} loses {pct}%", dc + 1, peer + 1)
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")

@@ -99,11 +99,14 @@ impl Nodes {
         let dir = tempfile::Builder::new().prefix("orc-faults-").tempdir().expect("tempdir");
         let n = backends.len();
         assert!(n <= net.dcs(), "one node per DC");
-        let nodes = (0..n).map(|i| format!("\"{}:{RAFT_PORT}\"", net.ip(i))).collect::<Vec<_>>().join(", ");
+        let nodes =
+            (0..n).map(|i| format!("\"{}:{RAFT_PORT}\"", net.ip(i))).collect::<Vec<_>>().join(", ");
         let lease_ms = extra
             .split("\"RaftElectionTimeoutMillis\":")
             .nth(1)
-            .and_then(|r| r.trim().split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok()))
+            .and_then(|r| {
+                r.trim().split(|c: char| !c.is_ascii_digit()).next().and_then(|d| d.parse().ok())
+            })
             .unwrap_or(300u64);
         let mut configs = Vec::new();
         for (i, backend) in backends.iter().enumerate() {
@@ -111,7 +114,10 @@ impl Nodes {
             fs::create_dir_all(&node_dir).expect("node dir");
             let backend_json = match backend {
                 Backend::Sqlite => {
-                    format!(r#""BackendDB": "sqlite", "SQLite3DataFile": "{}""#, node_dir.join("orchestrator.db").display())
+                    format!(
+                        r#""BackendDB": "sqlite", "SQLite3DataFile": "{}""#,
+                        node_dir.join("orchestrator.db").display()
+                    )
                 }
                 Backend::MySql(port, db, user, password) => format!(
                     r#""BackendDB": "mysql", "MySQLOrchestratorHost": "127.0.0.1", "MySQLOrchestratorPort": {port},
@@ -136,8 +142,19 @@ impl Nodes {
             fs::write(&path, text).expect("write config");
             configs.push(path);
         }
-        let http = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(8).build().expect("client");
-        let mut c = Nodes { dir, net, configs, children: (0..n).map(|_| None).collect(), http, lease: Duration::from_millis(lease_ms) };
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .pool_max_idle_per_host(8)
+            .build()
+            .expect("client");
+        let mut c = Nodes {
+            dir,
+            net,
+            configs,
+            children: (0..n).map(|_| None).collect(),
+            http,
+            lease: Duration::from_millis(lease_ms),
+        };
         for i in 0..n {
             c.spawn(i);
         }
@@ -270,7 +287,10 @@ impl Nodes {
 
     /// Which of `nodes` answer 200 on `/api/leader-check` (asked concurrently).
     pub async fn leaders(&self, nodes: &[usize]) -> Vec<usize> {
-        let answers = join_all(nodes.iter().map(|i| self.get_within(*i, "/api/leader-check", Duration::from_secs(2)))).await;
+        let answers = join_all(
+            nodes.iter().map(|i| self.get_within(*i, "/api/leader-check", Duration::from_secs(2))),
+        )
+        .await;
         nodes.iter().zip(answers).filter(|(_, (s, _))| *s == 200).map(|(i, _)| *i).collect()
     }
 
@@ -281,12 +301,20 @@ impl Nodes {
         loop {
             let leaders = self.leaders(nodes).await;
             if leaders.len() == 1 {
-                let health = join_all(nodes.iter().map(|i| self.get_within(*i, "/api/raft-health", Duration::from_secs(2)))).await;
+                let health = join_all(
+                    nodes
+                        .iter()
+                        .map(|i| self.get_within(*i, "/api/raft-health", Duration::from_secs(2))),
+                )
+                .await;
                 if health.iter().all(|(s, _)| *s == 200) {
                     return leaders[0];
                 }
             }
-            assert!(start.elapsed() < DEADLINE, "no single healthy leader among {nodes:?} after {DEADLINE:?}");
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no single healthy leader among {nodes:?} after {DEADLINE:?}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -305,19 +333,32 @@ impl Nodes {
     }
 
     /// Waits until `nodes` report the same `ReplicatedDigest` and the same applied index.
-    pub async fn wait_converged(&self, nodes: &[usize], timeout: Duration) -> Result<String, String> {
+    pub async fn wait_converged(
+        &self,
+        nodes: &[usize],
+        timeout: Duration,
+    ) -> Result<String, String> {
         let start = Instant::now();
         loop {
             let statuses = join_all(nodes.iter().map(|i| self.raft_status(*i))).await;
             let last = statuses
                 .iter()
-                .map(|s| s.as_ref().map(|v| (v["ReplicatedDigest"].as_str().unwrap_or("").to_string(), v["AppliedIndex"].as_u64())))
+                .map(|s| {
+                    s.as_ref().map(|v| {
+                        (
+                            v["ReplicatedDigest"].as_str().unwrap_or("").to_string(),
+                            v["AppliedIndex"].as_u64(),
+                        )
+                    })
+                })
                 .collect::<Vec<_>>();
             if last.iter().all(|d| d.is_some()) && last.windows(2).all(|w| w[0] == w[1]) {
                 return Ok(last[0].clone().map(|d| d.0).unwrap_or_default());
             }
             if start.elapsed() > timeout {
-                return Err(format!("digests/applied indexes still differ after {timeout:?}: {last:?}"));
+                return Err(format!(
+                    "digests/applied indexes still differ after {timeout:?}: {last:?}"
+                ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

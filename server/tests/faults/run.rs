@@ -8,7 +8,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::invariants::{check_failovers, describe_duals, dual_leader, leader_changes, leaderless, lost_commands, Sample, Sampler};
+use crate::invariants::{
+    check_failovers, describe_duals, dual_leader, leader_changes, leaderless, lost_commands,
+    Sample, Sampler,
+};
 use crate::netns::FaultNet;
 use crate::nodes::{Backend, Nodes, DEADLINE};
 use crate::report::Row;
@@ -43,7 +46,12 @@ pub struct Run {
 impl Run {
     /// Starts the nodes (one per DC, `backends` in DC order, `extra` config keys), waits for a
     /// healthy leader and starts sampling leader-check.
-    pub async fn start(scenario: &str, net: Arc<FaultNet>, backends: Vec<Backend>, extra: &str) -> Run {
+    pub async fn start(
+        scenario: &str,
+        net: Arc<FaultNet>,
+        backends: Vec<Backend>,
+        extra: &str,
+    ) -> Run {
         let t0 = Instant::now();
         eprintln!("=== scenario {scenario}");
         let nodes = Nodes::start(net, backends, extra);
@@ -95,7 +103,14 @@ impl Run {
     pub fn start_workload(&mut self, clients: usize, pace: Duration) {
         let all = self.nodes.all();
         let urls = all.iter().map(|i| self.nodes.url(*i)).collect();
-        self.workload = Some(Workload::start(Spec { urls, nodes: all, clients, pace, limit: None, tag: "w".into() }));
+        self.workload = Some(Workload::start(Spec {
+            urls,
+            nodes: all,
+            clients,
+            pace,
+            limit: None,
+            tag: "w".into(),
+        }));
     }
 
     /// The leader-check samples so far.
@@ -106,9 +121,21 @@ impl Run {
     /// Sends commands with `clients` concurrent clients through `through` (no pause) until
     /// `total` are acknowledged; (acknowledged, refused or failed, wall time). Checked for loss
     /// by [`Run::finish`] as well.
-    pub async fn blast(&mut self, through: Vec<usize>, total: usize, clients: usize) -> (usize, usize, Duration) {
+    pub async fn blast(
+        &mut self,
+        through: Vec<usize>,
+        total: usize,
+        clients: usize,
+    ) -> (usize, usize, Duration) {
         let urls = self.nodes.all().iter().map(|i| self.nodes.url(*i)).collect();
-        let spec = Spec { urls, nodes: through, clients, pace: Duration::ZERO, limit: Some(total), tag: "b".into() };
+        let spec = Spec {
+            urls,
+            nodes: through,
+            clients,
+            pace: Duration::ZERO,
+            limit: Some(total),
+            tag: "b".into(),
+        };
         let start = Instant::now();
         let log = Workload::start(spec).join().await;
         let (acked, failed) = (log.acked(), log.ops.len() - log.acked());
@@ -162,11 +189,14 @@ impl Run {
             None => None,
         };
         match self.nodes.wait_converged(&all, DEADLINE).await {
-            Ok(digest) => self.step(&format!("all nodes converged, digest {}", &digest[..digest.len().min(16)])),
+            Ok(digest) => self
+                .step(&format!("all nodes converged, digest {}", &digest[..digest.len().min(16)])),
             Err(e) => self.check(false, e),
         }
         let logs: Vec<Log> = log.into_iter().chain(std::mem::take(&mut self.logs)).collect();
-        if let (Some(from), Some(to)) = (logs.iter().map(|l| l.started).min(), logs.iter().map(|l| l.stopped).max()) {
+        if let (Some(from), Some(to)) =
+            (logs.iter().map(|l| l.started).min(), logs.iter().map(|l| l.stopped).max())
+        {
             let acks = logs.iter().flat_map(|l| l.ops.iter().filter(|o| o.acked()).map(|o| o.done));
             self.row.unavailable = crate::workload::gap(acks, from, to);
         }
@@ -175,15 +205,27 @@ impl Run {
             self.row.acked += log.acked();
             let (lost, examples) = lost_commands(&self.nodes, log).await;
             self.row.lost += lost;
-            self.check(lost == 0, format!("{lost} acknowledged commands missing after the heal: {examples:?}"));
+            self.check(
+                lost == 0,
+                format!("{lost} acknowledged commands missing after the heal: {examples:?}"),
+            );
         }
         if let Some(f) = failovers {
             match check_failovers(&self.nodes, f.no_quorum, f.max_per_key).await {
                 Ok(audit) => {
                     let total: usize = audit.failovers.values().sum();
-                    self.note(format!("recovery audit identical on all nodes: {} recoveries, {total} failovers", audit.recoveries.len()));
+                    self.note(format!(
+                        "recovery audit identical on all nodes: {} recoveries, {total} failovers",
+                        audit.recoveries.len()
+                    ));
                     if let Some(want) = f.expected {
-                        self.check(total == want, format!("expected {want} failovers, audit shows {total}: {:?}", audit.recoveries));
+                        self.check(
+                            total == want,
+                            format!(
+                                "expected {want} failovers, audit shows {total}: {:?}",
+                                audit.recoveries
+                            ),
+                        );
                     }
                 }
                 Err(e) => self.check(false, e),
@@ -204,7 +246,11 @@ impl Run {
         );
         if dual_samples > 0 {
             let which = describe_duals(&samples, self.t0);
-            let more = if which.len() > 5 { format!("; … {} more", which.len() - 5) } else { String::new() };
+            let more = if which.len() > 5 {
+                format!("; … {} more", which.len() - 5)
+            } else {
+                String::new()
+            };
             self.note(format!(
                 "{dual_samples} samples with two leader-check 200s, longest stretch {dual:?} (lease {lease:?}): {}{more}",
                 which[..which.len().min(5)].join("; ")

@@ -28,8 +28,15 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let acked = run.wait_for_acks(1, DEADLINE).await;
     let first_write = killed.elapsed();
     run.check(acked, "no write acknowledged after the leader was killed");
-    run.note(format!("kill -> new leader node {new_leader}: {:.2} s; kill -> first acknowledged write: {:.2} s", elected.as_secs_f64(), first_write.as_secs_f64()));
-    run.check(first_write < Duration::from_secs(5), format!("writes unavailable for {first_write:?} after a leader kill"));
+    run.note(format!(
+        "kill -> new leader node {new_leader}: {:.2} s; kill -> first acknowledged write: {:.2} s",
+        elected.as_secs_f64(),
+        first_write.as_secs_f64()
+    ));
+    run.check(
+        first_write < Duration::from_secs(5),
+        format!("writes unavailable for {first_write:?} after a leader kill"),
+    );
     assert!(run.wait_for_acks(50, DEADLINE).await, "workload stalls with two nodes");
 
     run.nodes.spawn(leader);

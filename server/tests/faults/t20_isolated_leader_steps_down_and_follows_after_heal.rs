@@ -35,7 +35,11 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let stopped = last_leader_sample(&run.samples(), old, cut).map_or(Duration::ZERO, |t| t - cut);
     let bound = run.nodes.step_down_bound();
     // The new leader's first sampled 200: the old one must have stopped before it.
-    let first_new = run.samples().iter().find(|x| x.at >= cut && x.leaders.contains(&new_leader)).map_or(elected, |x| x.at - cut);
+    let first_new = run
+        .samples()
+        .iter()
+        .find(|x| x.at >= cut && x.leaders.contains(&new_leader))
+        .map_or(elected, |x| x.at - cut);
     run.note(format!(
         "cut -> new leader node {new_leader}: {:.2} s (first sampled 200 at {:.2} s); isolated node's last sampled leader-check 200 {:.0} ms after the cut (0: none after it; lease {} ms, bound {} ms)",
         elected.as_secs_f64(),
@@ -45,7 +49,10 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         bound.as_millis()
     ));
     // One sample period of slack: a sample is stamped when its requests are sent.
-    run.check(stopped <= bound + SAMPLE_EVERY, format!("isolated node kept answering 200 on leader-check {stopped:?} after the cut"));
+    run.check(
+        stopped <= bound + SAMPLE_EVERY,
+        format!("isolated node kept answering 200 on leader-check {stopped:?} after the cut"),
+    );
     run.check(stopped < first_new, format!("isolated node still answered 200 ({stopped:?}) when the new leader did ({first_new:?})"));
 
     let nodes = &run.nodes;
@@ -55,7 +62,8 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     .await;
     let unhealthy = cut.elapsed(); // polled only after the election above
     let write_start = Instant::now();
-    let (status, body) = run.nodes.get(old, "/api/begin-downtime/isolated-write/3306/faults/t20/1h").await;
+    let (status, body) =
+        run.nodes.get(old, "/api/begin-downtime/isolated-write/3306/faults/t20/1h").await;
     let write_took = write_start.elapsed();
     run.note(format!(
         "isolated node: raft-health non-200 when asked {:.2} s after the cut; a write sent to it answered {status} in {:.0} ms",
@@ -68,9 +76,16 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     net.rejoin(old);
     run.step("healed");
     run.nodes.wait_for_leader(&all).await;
-    let state = run.nodes.raft_status(old).await.map(|v| v["State"].as_str().unwrap_or("").to_string());
-    run.check(state.as_deref() == Some("Follower"), format!("old leader after the heal: {state:?}, expected Follower"));
+    let state =
+        run.nodes.raft_status(old).await.map(|v| v["State"].as_str().unwrap_or("").to_string());
+    run.check(
+        state.as_deref() == Some("Follower"),
+        format!("old leader after the heal: {state:?}, expected Follower"),
+    );
     let row_before = run.nodes.json(old, "/api/downtimed").await.1.to_string();
-    run.check(!row_before.contains("isolated-write"), "the refused write is visible after the heal");
+    run.check(
+        !row_before.contains("isolated-write"),
+        "the refused write is visible after the heal",
+    );
     run.finish(None).await
 }

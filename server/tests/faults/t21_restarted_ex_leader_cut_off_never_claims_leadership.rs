@@ -34,24 +34,31 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let start = Instant::now();
     let (mut answered, mut claims, mut healthy) = (0, 0, 0);
     while start.elapsed() < Duration::from_secs(3) {
-        let (status, _) = run.nodes.get_within(old, "/api/leader-check", Duration::from_millis(200)).await;
+        let (status, _) =
+            run.nodes.get_within(old, "/api/leader-check", Duration::from_millis(200)).await;
         if status != 0 {
             answered += 1;
         }
         if status == 200 {
             claims += 1;
-            if run.nodes.get_within(old, "/api/raft-health", Duration::from_millis(200)).await.0 == 200 {
+            if run.nodes.get_within(old, "/api/raft-health", Duration::from_millis(200)).await.0
+                == 200
+            {
                 healthy += 1;
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let write = run.nodes.get(old, "/api/begin-downtime/restarted-cut-off/3306/faults/t21/1h").await.0;
+    let write =
+        run.nodes.get(old, "/api/begin-downtime/restarted-cut-off/3306/faults/t21/1h").await.0;
     run.note(format!(
         "restarted ex-leader, cut off, while node {new_leader} leads: {claims} of {answered} leader-check answers were 200 ({healthy} with raft-health 200); a write sent to it answered {write}"
     ));
     run.check(answered > 0, "the restarted node never answered");
-    run.check(claims == 0, format!("the cut-off restarted ex-leader answered 200 on leader-check {claims} times"));
+    run.check(
+        claims == 0,
+        format!("the cut-off restarted ex-leader answered 200 on leader-check {claims} times"),
+    );
     run.check(write != 200, "the cut-off restarted ex-leader acknowledged a write");
 
     net.rejoin(old);

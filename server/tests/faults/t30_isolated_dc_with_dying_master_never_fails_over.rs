@@ -19,7 +19,8 @@ use crate::run::{Failovers, Run};
 use crate::topology::{key, successor, wait_recovery, Topology, DEADLINE as FAILOVER_DEADLINE};
 
 pub async fn run(net: Arc<FaultNet>) -> Row {
-    let mut run = Run::start("t30", net.clone(), vec![Backend::Sqlite; 3], Topology::config()).await;
+    let mut run =
+        Run::start("t30", net.clone(), vec![Backend::Sqlite; 3], Topology::config()).await;
     let all = run.nodes.all();
     // The master goes into a DC whose node does not lead (DC2 unless that node leads).
     let leader = run.nodes.wait_for_leader(&all).await;
@@ -46,16 +47,29 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let s = topo.index_of(&succ);
     run.check(s.is_some_and(|s| s != 0), format!("successor {succ} is not a surviving replica"));
     let s = s.unwrap_or(1);
-    run.note(format!("cut -> failover to {succ} (DC{}) by node {leader}: {:.2} s", topo.dc[s] + 1, recovered.as_secs_f64()));
+    run.note(format!(
+        "cut -> failover to {succ} (DC{}) by node {leader}: {:.2} s",
+        topo.dc[s] + 1,
+        recovered.as_secs_f64()
+    ));
     run.check(topo.writable(s), "promoted replica is not writable");
     let other = 3 - s; // the other replica (db[1] and db[2])
     let port = topo.db[s].port();
-    wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async { topo.master_port(other) == Some(port) }).await;
+    wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async {
+        topo.master_port(other) == Some(port)
+    })
+    .await;
 
     // While cut off, the master's DC's node never led.
-    run.check(!was_leader_between(&run.samples(), minority, cut, Instant::now()), "the isolated node answered 200 on leader-check");
+    run.check(
+        !was_leader_between(&run.samples(), minority, cut, Instant::now()),
+        "the isolated node answered 200 on leader-check",
+    );
     let minority_view = recoveries(&run.nodes, minority).await;
-    run.check(minority_view.is_empty(), format!("the isolated node registered or saw a recovery while cut off: {minority_view:?}"));
+    run.check(
+        minority_view.is_empty(),
+        format!("the isolated node registered or saw a recovery while cut off: {minority_view:?}"),
+    );
 
     net.rejoin(minority);
     run.step("healed");

@@ -19,7 +19,8 @@ use crate::run::{Failovers, Run};
 use crate::topology::{key, successor, wait_recovery, Topology, DEADLINE as FAILOVER_DEADLINE};
 
 pub async fn run(net: Arc<FaultNet>) -> Row {
-    let mut run = Run::start("t31", net.clone(), vec![Backend::Sqlite; 3], Topology::config()).await;
+    let mut run =
+        Run::start("t31", net.clone(), vec![Backend::Sqlite; 3], Topology::config()).await;
     let all = run.nodes.all();
     let dc1 = run.nodes.wait_for_leader(&all).await; // the master goes into the leader's DC
     let topo = match Topology::start(&net, dc1) {
@@ -32,7 +33,11 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
 
     let cut = Instant::now();
     net.isolate(dc1);
-    run.fault(format!("DC{} (leader node {dc1} + master {}) cut from the other DCs", dc1 + 1, key(&topo.db[0])));
+    run.fault(format!(
+        "DC{} (leader node {dc1} + master {}) cut from the other DCs",
+        dc1 + 1,
+        key(&topo.db[0])
+    ));
     let rest: Vec<usize> = all.iter().copied().filter(|i| *i != dc1).collect();
     let leader = run.nodes.wait_for_leader(&rest).await;
     let elected = cut.elapsed();
@@ -40,7 +45,10 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let recovered = cut.elapsed();
     let succ = successor(&done).unwrap_or_default();
     let s = topo.index_of(&succ);
-    run.check(s.is_some_and(|s| s != 0), format!("successor {succ} is not a replica outside the cut-off DC"));
+    run.check(
+        s.is_some_and(|s| s != 0),
+        format!("successor {succ} is not a replica outside the cut-off DC"),
+    );
     let s = s.unwrap_or(1);
     let stopped = last_leader_sample(&run.samples(), dc1, cut).map_or(Duration::ZERO, |t| t - cut);
     run.note(format!(
@@ -50,13 +58,22 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         recovered.as_secs_f64(),
         stopped.as_secs_f64() * 1000.0
     ));
-    run.check(stopped <= run.nodes.step_down_bound() + SAMPLE_EVERY, format!("old leader answered 200 on leader-check {stopped:?} after the cut"));
+    run.check(
+        stopped <= run.nodes.step_down_bound() + SAMPLE_EVERY,
+        format!("old leader answered 200 on leader-check {stopped:?} after the cut"),
+    );
     run.check(topo.writable(s), "promoted replica is not writable");
     let other = 3 - s; // the other replica (db[1] and db[2])
     let port = topo.db[s].port();
-    wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async { topo.master_port(other) == Some(port) }).await;
+    wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async {
+        topo.master_port(other) == Some(port)
+    })
+    .await;
     let old_view = recoveries(&run.nodes, dc1).await;
-    run.check(old_view.is_empty(), format!("the old leader registered or saw a recovery while cut off: {old_view:?}"));
+    run.check(
+        old_view.is_empty(),
+        format!("the old leader registered or saw a recovery while cut off: {old_view:?}"),
+    );
     if topo.writable(0) {
         run.note("the old master is still writable inside its cut-off DC: fencing it needs a hook, orchestrator cannot reach it");
     }

@@ -38,7 +38,11 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let first = wait_recovery(&run.nodes, follower, "is registered", |_| true).await;
     run.nodes.kill9(leader);
     run.fault(format!("kill -9 leader node {leader} while recovery {} is registered, {:.2} s after the master died", first["UID"], t.elapsed().as_secs_f64()));
-    run.check(first["IsSuccessful"] != true && first["RecoveryEndTimestamp"].as_str().unwrap_or("").is_empty(), format!("recovery already resolved when seen: {first}"));
+    run.check(
+        first["IsSuccessful"] != true
+            && first["RecoveryEndTimestamp"].as_str().unwrap_or("").is_empty(),
+        format!("recovery already resolved when seen: {first}"),
+    );
 
     let rest: Vec<usize> = all.iter().copied().filter(|i| *i != leader).collect();
     let new_leader = run.nodes.wait_for_leader(&rest).await;
@@ -47,16 +51,28 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let watch = Instant::now();
     while watch.elapsed() < Duration::from_secs(6) {
         let rs = recoveries(&run.nodes, new_leader).await;
-        run.check(rs.len() == 1, format!("second recovery started while the first is unresolved: {rs:?}"));
+        run.check(
+            rs.len() == 1,
+            format!("second recovery started while the first is unresolved: {rs:?}"),
+        );
         let promoted: Vec<usize> = (1..topo.db.len()).filter(|i| topo.writable(*i)).collect();
-        run.check(promoted.is_empty(), format!("a replica was promoted by a second failover: {promoted:?}"));
+        run.check(
+            promoted.is_empty(),
+            format!("a replica was promoted by a second failover: {promoted:?}"),
+        );
         if rs.len() != 1 || !promoted.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let (_, blocked) = run.nodes.json(new_leader, "/api/blocked-recoveries").await;
-    let (_, audit) = run.nodes.json(new_leader, &format!("/api/audit-recovery/uid/{}", first["UID"].as_str().unwrap_or(""))).await;
+    let (_, audit) = run
+        .nodes
+        .json(
+            new_leader,
+            &format!("/api/audit-recovery/uid/{}", first["UID"].as_str().unwrap_or("")),
+        )
+        .await;
     let entry = audit.as_array().and_then(|a| a.first()).cloned().unwrap_or_default();
     run.note(format!(
         "after the kill: the registered recovery is reported IsActive={} IsSuccessful={} Acknowledged={}; blocked-recoveries lists {} entries; no replica promoted",
@@ -66,20 +82,33 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         blocked.as_array().map_or(0, Vec::len)
     ));
 
-    let (status, body) = run.nodes.get(new_leader, "/api/ack-all-recoveries?comment=t40-operator-checked").await;
+    let (status, body) =
+        run.nodes.get(new_leader, "/api/ack-all-recoveries?comment=t40-operator-checked").await;
     run.check(status == 200, format!("acknowledging failed: {status} {body}"));
     run.fault("operator acknowledges the interrupted recovery");
-    let done = wait_recovery(&run.nodes, new_leader, "succeeded", |r| r["IsSuccessful"] == true).await;
+    let done =
+        wait_recovery(&run.nodes, new_leader, "succeeded", |r| r["IsSuccessful"] == true).await;
     let succ = successor(&done).unwrap_or_default();
     let s = topo.index_of(&succ).filter(|s| *s != 0);
     run.check(s.is_some(), format!("successor {succ} is not a replica"));
     if let Some(s) = s {
         let other = 3 - s; // the other replica (db[1] and db[2])
         let port = topo.db[s].port();
-        wait_until(FAILOVER_DEADLINE, "the other replica replicates from the new master", || async { topo.master_port(other) == Some(port) }).await;
+        wait_until(
+            FAILOVER_DEADLINE,
+            "the other replica replicates from the new master",
+            || async { topo.master_port(other) == Some(port) },
+        )
+        .await;
     }
-    let writable: Vec<String> = (0..topo.db.len()).filter(|i| topo.writable(*i)).map(|i| key(&topo.db[i])).collect();
-    run.note(format!("after the acknowledgement: failover to {succ}; writable masters: {writable:?}"));
-    run.check(writable.len() == 1, format!("expected exactly one writable master, got {writable:?}"));
+    let writable: Vec<String> =
+        (0..topo.db.len()).filter(|i| topo.writable(*i)).map(|i| key(&topo.db[i])).collect();
+    run.note(format!(
+        "after the acknowledgement: failover to {succ}; writable masters: {writable:?}"
+    ));
+    run.check(
+        writable.len() == 1,
+        format!("expected exactly one writable master, got {writable:?}"),
+    );
     run.finish(Some(Failovers { no_quorum: &[], max_per_key: 1, expected: Some(1) })).await
 }

@@ -19,7 +19,10 @@ const COMMANDS: usize = 10_000;
 const LOGS_TO_KEEP: u64 = 20;
 
 fn installs(log: &std::path::Path) -> usize {
-    std::fs::read_to_string(log).unwrap_or_default().matches("installed snapshot from leader").count()
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .matches("installed snapshot from leader")
+        .count()
 }
 
 pub async fn run(net: Arc<FaultNet>) -> Row {
@@ -34,7 +37,8 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let majority: Vec<usize> = all.iter().copied().filter(|i| *i != away).collect();
     net.isolate(away);
     run.fault(format!("DC{} (follower node {away}) cut from the other DCs", away + 1));
-    let away_last = run.nodes.raft_status(away).await.and_then(|v| v["LastLogIndex"].as_u64()).unwrap_or(0);
+    let away_last =
+        run.nodes.raft_status(away).await.and_then(|v| v["LastLogIndex"].as_u64()).unwrap_or(0);
     let installs_before = installs(&run.nodes.log(away));
 
     let (acked, refused, took) = run.blast(majority.clone(), COMMANDS, 24).await;
@@ -52,12 +56,21 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         "leader: last log index {last}, snapshot index {snap} (log kept from ~{}); away node stopped at {away_last}",
         snap.saturating_sub(LOGS_TO_KEEP)
     ));
-    run.check(snap.saturating_sub(LOGS_TO_KEEP) > away_last, "the leader's log was not compacted past the away node's log");
+    run.check(
+        snap.saturating_sub(LOGS_TO_KEEP) > away_last,
+        "the leader's log was not compacted past the away node's log",
+    );
 
     net.rejoin(away);
     run.step("healed");
     let log = run.nodes.log(away);
-    wait_until(DEADLINE, "the away node installs a snapshot", || async { installs(&log) > installs_before }).await;
-    run.note(format!("away node installed {} snapshot(s) from the leader", installs(&log) - installs_before));
+    wait_until(DEADLINE, "the away node installs a snapshot", || async {
+        installs(&log) > installs_before
+    })
+    .await;
+    run.note(format!(
+        "away node installed {} snapshot(s) from the leader",
+        installs(&log) - installs_before
+    ));
     run.finish(None).await
 }

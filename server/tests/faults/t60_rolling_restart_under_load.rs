@@ -32,11 +32,21 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         let rest: Vec<usize> = all.iter().copied().filter(|n| *n != i).collect();
         run.nodes.wait_for_leader(&rest).await;
         run.check(run.wait_for_acks(20, DEADLINE).await, format!("no writes with node {i} down"));
-        let target = run.nodes.raft_status(run.nodes.wait_for_leader(&rest).await).await.and_then(|v| v["AppliedIndex"].as_u64()).unwrap_or(0);
+        let target = run
+            .nodes
+            .raft_status(run.nodes.wait_for_leader(&rest).await)
+            .await
+            .and_then(|v| v["AppliedIndex"].as_u64())
+            .unwrap_or(0);
         run.nodes.spawn(i);
         let started = Instant::now();
         loop {
-            let applied = run.nodes.raft_status(i).await.and_then(|v| v["AppliedIndex"].as_u64()).unwrap_or(0);
+            let applied = run
+                .nodes
+                .raft_status(i)
+                .await
+                .and_then(|v| v["AppliedIndex"].as_u64())
+                .unwrap_or(0);
             if applied >= target {
                 break;
             }
@@ -45,10 +55,20 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         }
         let catch_up = started.elapsed();
         run.nodes.wait_for_leader(&all).await;
-        run.check(run.wait_for_acks(20, DEADLINE).await, format!("no writes after node {i} came back"));
+        run.check(
+            run.wait_for_acks(20, DEADLINE).await,
+            format!("no writes after node {i} came back"),
+        );
         let gap = run.write_gap(stop, Instant::now());
-        gaps.push(format!("node {i} ({role}): longest write gap {:.2} s, caught up {:.2} s after its start", gap.as_secs_f64(), catch_up.as_secs_f64()));
-        run.check(gap <= MAX_GAP, format!("restart of node {i} ({role}): writes unavailable for {gap:?} (> {MAX_GAP:?})"));
+        gaps.push(format!(
+            "node {i} ({role}): longest write gap {:.2} s, caught up {:.2} s after its start",
+            gap.as_secs_f64(),
+            catch_up.as_secs_f64()
+        ));
+        run.check(
+            gap <= MAX_GAP,
+            format!("restart of node {i} ({role}): writes unavailable for {gap:?} (> {MAX_GAP:?})"),
+        );
     }
     run.note(format!("rolling restart: {}", gaps.join("; ")));
     run.finish(None).await

@@ -31,11 +31,17 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let dbs: Vec<BackendDb> = (0..3)
         .map(|i| {
             let place = Placement { netns: Some(net.ns(i)), host: "127.0.0.1".into() };
-            sandbox.backend_db_placed(&format!("orchestrator_dc{}", i + 1), place).expect("backend MariaDB in a DC")
+            sandbox
+                .backend_db_placed(&format!("orchestrator_dc{}", i + 1), place)
+                .expect("backend MariaDB in a DC")
         })
         .collect();
-    let backends = dbs.iter().map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone())).collect();
-    let extra = format!(r#""BackendHealthYieldSeconds": {YIELD_S}, "BackendHealthExitSeconds": {EXIT_S}"#);
+    let backends = dbs
+        .iter()
+        .map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone()))
+        .collect();
+    let extra =
+        format!(r#""BackendHealthYieldSeconds": {YIELD_S}, "BackendHealthExitSeconds": {EXIT_S}"#);
     let mut run = Run::start("t70", net, backends, &extra).await;
     let all = run.nodes.all();
     let victim = run.nodes.wait_for_leader(&all).await;
@@ -52,7 +58,8 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     })
     .await;
     let new_leader = t.elapsed();
-    let stepped_down = last_leader_sample(&run.samples(), victim, t).map_or(Duration::ZERO, |s| s - t);
+    let stepped_down =
+        last_leader_sample(&run.samples(), victim, t).map_or(Duration::ZERO, |s| s - t);
     let status = run.nodes.wait_exit(victim, DEADLINE).await;
     let exited = t.elapsed();
     let log = std::fs::read_to_string(run.nodes.log(victim)).unwrap_or_default();
@@ -60,14 +67,21 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     // counts from when the write was issued. So the node stops leading at most
     // max(yield threshold, write timeout) + one tick after the backend dies, and exits at most
     // exit threshold + one tick after (plus 0.5 s of scheduling slack on a loaded box).
-    let (tick, write_timeout, slack) = (Duration::from_secs(1), Duration::from_secs(2), Duration::from_millis(500));
+    let (tick, write_timeout, slack) =
+        (Duration::from_secs(1), Duration::from_secs(2), Duration::from_millis(500));
     let (yield_after, exit_after) = (Duration::from_secs(YIELD_S), Duration::from_secs(EXIT_S));
     let yield_bound = yield_after.max(write_timeout) + tick + slack;
     let exit_bound = exit_after + tick + slack;
     run.check(stepped_down <= yield_bound, format!("node {victim} still answered 200 on leader-check {stepped_down:?} after its backend died (bound {yield_bound:?})"));
-    run.check(exited <= exit_bound, format!("node {victim} exited {exited:?} after its backend died (bound {exit_bound:?})"));
+    run.check(
+        exited <= exit_bound,
+        format!("node {victim} exited {exited:?} after its backend died (bound {exit_bound:?})"),
+    );
     run.check(!status.success(), format!("node {victim} exited with {status}, expected non-zero"));
-    run.check(log.contains("backend DB unreachable"), format!("no 'backend DB unreachable' line in node {victim}'s log"));
+    run.check(
+        log.contains("backend DB unreachable"),
+        format!("no 'backend DB unreachable' line in node {victim}'s log"),
+    );
     run.check(run.wait_for_acks(50, DEADLINE).await, "the two other nodes do not keep committing");
     let gap = run.write_gap(t, Instant::now());
     run.note(format!(

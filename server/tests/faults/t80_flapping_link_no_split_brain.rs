@@ -28,7 +28,11 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let leader = run.nodes.wait_for_leader(&all).await;
     let peer = (leader + 1) % 3;
     let term0 = run.nodes.max_term().await;
-    run.fault(format!("link DC{}-DC{} (leader node {leader}) cut 1 s / healed 1 s, {CUTS} times", leader + 1, peer + 1));
+    run.fault(format!(
+        "link DC{}-DC{} (leader node {leader}) cut 1 s / healed 1 s, {CUTS} times",
+        leader + 1,
+        peer + 1
+    ));
     let start = Instant::now();
     for k in 0..CUTS {
         net.cut(leader, peer);
@@ -38,8 +42,14 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     }
     let terms = run.nodes.max_term().await.saturating_sub(term0);
     let gap = run.write_gap(start, Instant::now());
-    run.note(format!("{terms} new terms during {CUTS} cuts; longest write gap while flapping {:.2} s", gap.as_secs_f64()));
-    run.check(terms <= 3 * CUTS, format!("{terms} new terms for {CUTS} cuts: elections not bounded"));
+    run.note(format!(
+        "{terms} new terms during {CUTS} cuts; longest write gap while flapping {:.2} s",
+        gap.as_secs_f64()
+    ));
+    run.check(
+        terms <= 3 * CUTS,
+        format!("{terms} new terms for {CUTS} cuts: elections not bounded"),
+    );
 
     let leader = run.nodes.wait_for_leader(&all).await;
     let lossy = Instant::now();

@@ -29,7 +29,10 @@ async fn replace_disk(run: &mut Run, i: usize, role: &str) {
     })
     .await;
     let applied = run.nodes.raft_status(i).await.and_then(|v| v["AppliedIndex"].as_u64());
-    run.check(applied.is_some(), format!("node {i} answered healthy without having applied anything"));
+    run.check(
+        applied.is_some(),
+        format!("node {i} answered healthy without having applied anything"),
+    );
     run.step(&format!("node {i} rejoined, applied index {applied:?}"));
 }
 
@@ -43,10 +46,16 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     let leader = run.nodes.wait_for_leader(&all).await;
     let follower = all.iter().copied().find(|i| *i != leader).unwrap();
     replace_disk(&mut run, follower, "follower").await;
-    run.check(run.wait_for_acks(50, DEADLINE).await, "no writes after the follower's disk was replaced");
+    run.check(
+        run.wait_for_acks(50, DEADLINE).await,
+        "no writes after the follower's disk was replaced",
+    );
 
     let leader = run.nodes.wait_for_leader(&all).await;
     replace_disk(&mut run, leader, "leader").await;
-    run.check(run.wait_for_acks(50, DEADLINE).await, "no writes after the leader's disk was replaced");
+    run.check(
+        run.wait_for_acks(50, DEADLINE).await,
+        "no writes after the leader's disk was replaced",
+    );
     run.finish(None).await
 }

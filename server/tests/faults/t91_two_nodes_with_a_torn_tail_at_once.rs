@@ -46,7 +46,10 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     run.nodes.wait_for_leader(&all).await;
     for i in [leader, follower] {
         let log = fs::read_to_string(run.nodes.log(i)).unwrap_or_default();
-        run.check(log.contains("torn final record"), format!("node {i} did not report cutting its torn record"));
+        run.check(
+            log.contains("torn final record"),
+            format!("node {i} did not report cutting its torn record"),
+        );
     }
     run.check(run.wait_for_acks(50, DEADLINE).await, "no writes after both nodes restarted");
     run.finish(None).await

@@ -36,9 +36,13 @@ impl Topology {
     pub fn start(net: &Arc<FaultNet>, master_dc: usize) -> Result<Topology, String> {
         Sandbox::available()?;
         let sandbox = Sandbox::new().map_err(|e| e.to_string())?;
-        let dcs: Vec<usize> = std::iter::once(master_dc).chain((0..net.dcs()).filter(|d| *d != master_dc)).collect();
-        let places = dcs.iter().map(|d| Placement { netns: Some(net.ns(*d)), host: net.ip(*d) }).collect();
-        let db = sandbox.start_placed(places).map_err(|e| format!("starting MariaDB in the DCs: {e}"))?;
+        let dcs: Vec<usize> =
+            std::iter::once(master_dc).chain((0..net.dcs()).filter(|d| *d != master_dc)).collect();
+        let places =
+            dcs.iter().map(|d| Placement { netns: Some(net.ns(*d)), host: net.ip(*d) }).collect();
+        let db = sandbox
+            .start_placed(places)
+            .map_err(|e| format!("starting MariaDB in the DCs: {e}"))?;
         for r in &db[1..] {
             r.replicate_from(&db[0]).map_err(|e| format!("replication across DCs: {e}"))?;
         }
@@ -60,7 +64,8 @@ impl Topology {
     /// waits until every node lists every server.
     pub async fn seed(&self, nodes: &Nodes, via: usize) {
         let m = &self.db[0];
-        let (status, body) = nodes.get(via, &format!("/api/discover/{}/{}", m.host(), m.port())).await;
+        let (status, body) =
+            nodes.get(via, &format!("/api/discover/{}/{}", m.host(), m.port())).await;
         assert_eq!(status, 200, "discover the master: {body}");
         self.wait_discovered(nodes).await;
     }
@@ -69,10 +74,14 @@ impl Topology {
     pub async fn wait_discovered(&self, nodes: &Nodes) {
         let path = format!("/api/cluster/{}", key(&self.db[0]));
         for i in nodes.all() {
-            wait_until(DEADLINE, &format!("node {i} discovers {} instances", self.db.len()), || async {
-                let (status, v) = nodes.json(i, &path).await;
-                status == 200 && v.as_array().is_some_and(|a| a.len() == self.db.len())
-            })
+            wait_until(
+                DEADLINE,
+                &format!("node {i} discovers {} instances", self.db.len()),
+                || async {
+                    let (status, v) = nodes.json(i, &path).await;
+                    status == 200 && v.as_array().is_some_and(|a| a.len() == self.db.len())
+                },
+            )
             .await;
         }
     }
@@ -84,12 +93,16 @@ impl Topology {
 
     /// Whether server `i` is writable (`read_only=0`), asked over its unix socket.
     pub fn writable(&self, i: usize) -> bool {
-        self.db[i].is_running() && self.db[i].sql("SELECT @@read_only").is_ok_and(|v| v.trim() == "0")
+        self.db[i].is_running()
+            && self.db[i].sql("SELECT @@read_only").is_ok_and(|v| v.trim() == "0")
     }
 
     /// `Master_Port` of server `i`, when it replicates.
     pub fn master_port(&self, i: usize) -> Option<u16> {
-        self.db[i].slave_status().ok().and_then(|m| m.get("Master_Port").and_then(|p| p.parse().ok()))
+        self.db[i]
+            .slave_status()
+            .ok()
+            .and_then(|m| m.get("Master_Port").and_then(|p| p.parse().ok()))
     }
 }
 
@@ -100,14 +113,22 @@ pub fn successor(recovery: &Value) -> Option<String> {
 }
 
 /// Waits until node `i`'s audit lists a recovery matching `pred`; returns it.
-pub async fn wait_recovery(nodes: &Nodes, i: usize, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+pub async fn wait_recovery(
+    nodes: &Nodes,
+    i: usize,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     let start = std::time::Instant::now();
     loop {
         let rs = crate::invariants::recoveries(nodes, i).await;
         if let Some(r) = rs.iter().find(|r| pred(r)) {
             return r.clone();
         }
-        assert!(start.elapsed() < DEADLINE, "node {i}: no recovery that {what} after {DEADLINE:?}: {rs:?}");
+        assert!(
+            start.elapsed() < DEADLINE,
+            "node {i}: no recovery that {what} after {DEADLINE:?}: {rs:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -106,7 +106,14 @@ impl Workload {
             .map(|client| {
                 let (spec, stop, http) = (spec.clone(), stop.clone(), http.clone());
                 let acks = (acked.clone(), ack_times.clone());
-                tokio::spawn(client_loop(client, spec, stop, acks, http, Rng(seed.wrapping_mul(31).wrapping_add(client as u64 * 7919 + 1))))
+                tokio::spawn(client_loop(
+                    client,
+                    spec,
+                    stop,
+                    acks,
+                    http,
+                    Rng(seed.wrapping_mul(31).wrapping_add(client as u64 * 7919 + 1)),
+                ))
             })
             .collect();
         Workload { stop, acked, ack_times, handles, started: Instant::now() }
@@ -145,7 +152,9 @@ async fn client_loop(
     spec: Spec,
     stop: Arc<AtomicBool>,
     (acked, ack_times): (Arc<AtomicUsize>, Arc<Mutex<Vec<Instant>>>),
-    http: reqwest::Client, mut rng: Rng) -> Vec<Op> {
+    http: reqwest::Client,
+    mut rng: Rng,
+) -> Vec<Op> {
     let mut ops = Vec::new();
     let mut in_downtime: Vec<String> = Vec::new();
     let mut seq = 0u64;
@@ -166,7 +175,12 @@ async fn client_loop(
             Kind::End => format!("/api/end-downtime/{host}/3306"),
         };
         let sent = Instant::now();
-        let status = match http.get(format!("{}{path}", spec.urls[node])).timeout(REQUEST_TIMEOUT).send().await {
+        let status = match http
+            .get(format!("{}{path}", spec.urls[node]))
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+        {
             Ok(r) => r.status().as_u16(),
             Err(_) => 0,
         };
@@ -177,7 +191,15 @@ async fn client_loop(
                 in_downtime.push(host.clone());
             }
         }
-        ops.push(Op { client, kind, host, node, done: Instant::now(), took: sent.elapsed(), status });
+        ops.push(Op {
+            client,
+            kind,
+            host,
+            node,
+            done: Instant::now(),
+            took: sent.elapsed(),
+            status,
+        });
         if status != 200 {
             tokio::time::sleep(BACKOFF).await;
         } else if !spec.pace.is_zero() {
@@ -219,16 +241,35 @@ impl Log {
     pub fn summary(&self) -> String {
         let mut failed: BTreeMap<String, (usize, BTreeSet<usize>)> = BTreeMap::new();
         for op in self.ops.iter().filter(|o| !o.acked()) {
-            let what = if op.status == 0 { "timeout/unreachable".to_string() } else { op.status.to_string() };
+            let what = if op.status == 0 {
+                "timeout/unreachable".to_string()
+            } else {
+                op.status.to_string()
+            };
             let e = failed.entry(what).or_default();
             e.0 += 1;
             e.1.insert(op.node);
         }
-        let failed = failed.iter().map(|(k, (n, nodes))| format!("{k} ×{n} (via nodes {nodes:?})")).collect::<Vec<_>>().join(", ");
+        let failed = failed
+            .iter()
+            .map(|(k, (n, nodes))| format!("{k} ×{n} (via nodes {nodes:?})"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let slowest = self.ops.iter().max_by_key(|o| o.took).map_or(String::new(), |o| {
-            format!("; slowest command {:.2} s ({}, client {} via node {})", o.took.as_secs_f64(), o.status, o.client, o.node)
+            format!(
+                "; slowest command {:.2} s ({}, client {} via node {})",
+                o.took.as_secs_f64(),
+                o.status,
+                o.client,
+                o.node
+            )
         });
-        format!("{} commands, {} acknowledged; unacknowledged: {}{slowest}", self.ops.len(), self.acked(), if failed.is_empty() { "none".into() } else { failed })
+        format!(
+            "{} commands, {} acknowledged; unacknowledged: {}{slowest}",
+            self.ops.len(),
+            self.acked(),
+            if failed.is_empty() { "none".into() } else { failed }
+        )
     }
 
     /// The state the acknowledged commands imply. A host whose last command is unknown is left
@@ -257,7 +298,6 @@ impl Log {
         }
         e
     }
-
 }
 
 /// The longest stretch without an acknowledgement between `from` and `to` (both edges count;

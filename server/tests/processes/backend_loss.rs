@@ -9,10 +9,15 @@ use crate::harness::ProcCluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_dead_backend_yields_then_exits() {
-    let Some((_sandbox, dbs, backends)) = crate::mysql_backends("leader_with_dead_backend_yields_then_exits") else {
+    let Some((_sandbox, dbs, backends)) =
+        crate::mysql_backends("leader_with_dead_backend_yields_then_exits")
+    else {
         return;
     };
-    let mut c = ProcCluster::start(backends, r#""BackendHealthYieldSeconds": 1, "BackendHealthExitSeconds": 3"#);
+    let mut c = ProcCluster::start(
+        backends,
+        r#""BackendHealthYieldSeconds": 1, "BackendHealthExitSeconds": 3"#,
+    );
     let all = [0, 1, 2];
     let leader = c.wait_for_leader(&all).await;
     dbs[leader].server.kill9();
@@ -24,6 +29,7 @@ async fn leader_with_dead_backend_yields_then_exits() {
 
     let rest: Vec<usize> = all.into_iter().filter(|i| *i != leader).collect();
     let new_leader = c.wait_for_leader(&rest).await;
-    let (status, body) = c.get(new_leader, "/api/begin-downtime/db9/3306/ops/after-backend-loss").await;
+    let (status, body) =
+        c.get(new_leader, "/api/begin-downtime/db9/3306/ops/after-backend-loss").await;
     assert_eq!(status, 200, "{body}");
 }

@@ -27,12 +27,18 @@ fn config_errors_name_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         (r#"{"RaftEnabled": "yes"}"#, "RaftEnabled"),
-        (r#"{"RaftEnabled": true, "RaftBind": "127.0.0.1:1", "SQLite3DataFile": "x"}"#, "RaftDataDir"),
+        (
+            r#"{"RaftEnabled": true, "RaftBind": "127.0.0.1:1", "SQLite3DataFile": "x"}"#,
+            "RaftDataDir",
+        ),
         (
             r#"{"RaftEnabled": true, "RaftDataDir": "d", "RaftBind": "10.0.0.9", "RaftNodes": ["10.0.0.1"], "SQLite3DataFile": "x"}"#,
             "RaftBind",
         ),
-        (r#"{"RaftEnabled": true, "RaftDataDir": "d", "RaftBind": "a", "SQLite3DataFile": "x", "ListenAddress": 80}"#, "ListenAddress"),
+        (
+            r#"{"RaftEnabled": true, "RaftDataDir": "d", "RaftBind": "a", "SQLite3DataFile": "x", "ListenAddress": 80}"#,
+            "ListenAddress",
+        ),
         ("not json", "config file"),
     ];
     for (body, key) in cases {
@@ -48,11 +54,15 @@ fn unknown_keys_warned_and_busy_raft_port_is_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let busy_port = busy.local_addr().unwrap().port();
-    let body = valid(dir.path(), busy_port, free_port(), r#", "Debug": true, "PseudoGTIDPattern": "x""#);
+    let body =
+        valid(dir.path(), busy_port, free_port(), r#", "Debug": true, "PseudoGTIDPattern": "x""#);
     let path = write_config(dir.path(), &body);
     let (status, out) = run_once(dir.path(), &["-config", &path, "http"]);
     assert!(!status.success(), "raft port in use must be fatal");
-    assert!(out.contains("Debug") && out.contains("PseudoGTIDPattern"), "one warning listing unknown keys: {out}");
+    assert!(
+        out.contains("Debug") && out.contains("PseudoGTIDPattern"),
+        "one warning listing unknown keys: {out}"
+    );
     assert!(out.contains("RaftBind"), "bind failure names RaftBind: {out}");
     drop(busy);
 }
@@ -61,7 +71,8 @@ fn unknown_keys_warned_and_busy_raft_port_is_fatal() {
 fn cli_mode_refused_in_raft_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_config(dir.path(), &valid(dir.path(), free_port(), free_port(), ""));
-    let (status, out) = run_once(dir.path(), &["--config", &path, "-c", "begin-downtime", "-i", "db:3306"]);
+    let (status, out) =
+        run_once(dir.path(), &["--config", &path, "-c", "begin-downtime", "-i", "db:3306"]);
     assert!(!status.success());
     assert!(out.contains("orchestrator-client") && out.contains("HTTP API"), "{out}");
 }
@@ -93,7 +104,8 @@ fn unreachable_mysql_backend_is_fatal_at_start() {
         r#", "BackendDB": "mysql", "MySQLOrchestratorPort": {dead_port}, "MySQLOrchestratorUser": "u",
             "MySQLOrchestratorPassword": "secret-pw""#
     );
-    let body = valid(dir.path(), free_port(), free_port(), &extra).replace(r#""BackendDB": "sqlite","#, "");
+    let body = valid(dir.path(), free_port(), free_port(), &extra)
+        .replace(r#""BackendDB": "sqlite","#, "");
     let path = write_config(dir.path(), &body);
     let (status, out) = run_once(dir.path(), &["--config", &path, "http"]);
     assert!(!status.success());

@@ -23,7 +23,9 @@ async fn loaded_cluster() -> (ProcCluster, usize, usize) {
     for chunk in (0..DOWNTIMES).collect::<Vec<_>>().chunks(4) {
         let writes = chunk.iter().map(|n| {
             let c = &c;
-            async move { c.get(leader, &format!("/api/begin-downtime/host{n}/3306/ops/disk-test/1h")).await }
+            async move {
+                c.get(leader, &format!("/api/begin-downtime/host{n}/3306/ops/disk-test/1h")).await
+            }
         });
         for (status, body) in futures::future::join_all(writes).await {
             assert_eq!(status, 200, "{body}");
@@ -31,7 +33,10 @@ async fn loaded_cluster() -> (ProcCluster, usize, usize) {
     }
     c.wait_converged(&[0, 1, 2]).await;
     let follower = [0, 1, 2].into_iter().find(|i| *i != leader).unwrap();
-    wait_until(DEADLINE, "follower has snapshotted", || async { snapshot_index(&c, follower).await.is_some() }).await;
+    wait_until(DEADLINE, "follower has snapshotted", || async {
+        snapshot_index(&c, follower).await.is_some()
+    })
+    .await;
     (c, leader, follower)
 }
 
@@ -48,14 +53,21 @@ async fn snapshot_index(c: &ProcCluster, i: usize) -> Option<u64> {
 /// that it never answers healthy before it has applied anything, and, when its data came from the
 /// leader (`from_leader`), before it holds at least the leader's snapshot.
 async fn rejoins(c: &mut ProcCluster, leader: usize, node: usize, from_leader: bool) {
-    let floor = if from_leader { snapshot_index(c, leader).await.expect("leader snapshot index") } else { 0 };
+    let floor = if from_leader {
+        snapshot_index(c, leader).await.expect("leader snapshot index")
+    } else {
+        0
+    };
     c.spawn(node);
     wait_until(DEADLINE, "restarted node healthy with the leader's data", || async {
         if c.get(node, "/api/raft-health").await.0 != 200 {
             return false;
         }
         let applied = raft_status(c, node).await.and_then(|s| s.get("AppliedIndex")?.as_u64());
-        assert!(applied.is_some_and(|a| a >= floor), "node {node} healthy with AppliedIndex {applied:?} < {floor}");
+        assert!(
+            applied.is_some_and(|a| a >= floor),
+            "node {node} healthy with AppliedIndex {applied:?} < {floor}"
+        );
         c.digest(node).await == c.digest(leader).await
     })
     .await;

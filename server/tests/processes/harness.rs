@@ -30,7 +30,10 @@ where
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Path of the binary under test.
@@ -40,8 +43,12 @@ pub fn binary() -> &'static str {
 
 /// Runs the binary to completion with `args` in `dir`; returns (status, stderr).
 pub fn run_once(dir: &Path, args: &[&str]) -> (ExitStatus, String) {
-    let out = Command::new(binary()).args(args).current_dir(dir).output().expect("run orchestrator");
-    (out.status, String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout))
+    let out =
+        Command::new(binary()).args(args).current_dir(dir).output().expect("run orchestrator");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
+    )
 }
 
 /// Backend of one node.
@@ -80,12 +87,18 @@ impl ProcCluster {
     /// As `start`, with the nodes' HTTP `scheme` (`https` when `extra` sets `UseSSL`) and the
     /// client the helpers use (e.g. one that trusts a test CA or sends credentials).
     #[allow(dead_code)]
-    pub fn start_with(backends: Vec<Backend>, extra: &str, scheme: &'static str, http: reqwest::Client) -> Self {
+    pub fn start_with(
+        backends: Vec<Backend>,
+        extra: &str,
+        scheme: &'static str,
+        http: reqwest::Client,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let n = backends.len();
         let http_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let raft_ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
-        let nodes = raft_ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect::<Vec<_>>().join(", ");
+        let nodes =
+            raft_ports.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect::<Vec<_>>().join(", ");
         let mut configs = Vec::new();
         for (i, backend) in backends.iter().enumerate() {
             let node_dir = dir.path().join(format!("n{i}"));
@@ -219,7 +232,10 @@ impl ProcCluster {
             if leaders.len() == 1 && healthy {
                 return leaders[0];
             }
-            assert!(start.elapsed() < DEADLINE, "no single healthy leader among {nodes:?} after {DEADLINE:?}");
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no single healthy leader among {nodes:?} after {DEADLINE:?}"
+            );
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -249,7 +265,10 @@ impl ProcCluster {
     /// Dumps every node's log to stderr (for failing tests).
     pub fn dump_logs(&self) {
         for i in 0..self.configs.len() {
-            eprintln!("----- node {i} log -----\n{}", fs::read_to_string(self.log(i)).unwrap_or_default());
+            eprintln!(
+                "----- node {i} log -----\n{}",
+                fs::read_to_string(self.log(i)).unwrap_or_default()
+            );
         }
     }
 }

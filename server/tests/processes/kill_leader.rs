@@ -45,6 +45,9 @@ async fn kill_leader_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_leader_mysql_backend() {
-    let Some((_sandbox, _dbs, backends)) = crate::mysql_backends("kill_leader_mysql_backend") else { return };
+    let Some((_sandbox, _dbs, backends)) = crate::mysql_backends("kill_leader_mysql_backend")
+    else {
+        return;
+    };
     scenario(ProcCluster::start(backends, "")).await;
 }

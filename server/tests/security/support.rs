@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 
 /// Admin user of the test configs.
@@ -33,7 +34,11 @@ impl Pki {
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, format!("{name} test CA"));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let cert = params.self_signed(&key).unwrap();
         let ca = dir.join(format!("{name}-ca.pem"));
         std::fs::write(&ca, cert.pem()).unwrap();
@@ -43,11 +48,14 @@ impl Pki {
     /// A certificate for 127.0.0.1/localhost usable as server and client: (cert, key) paths.
     pub fn leaf(&self, name: &str) -> (PathBuf, PathBuf) {
         let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages =
+            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         let cert = params.signed_by(&key, &self.issuer).unwrap();
-        let (c, k) = (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}-key.pem")));
+        let (c, k) =
+            (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}-key.pem")));
         std::fs::write(&c, cert.pem()).unwrap();
         std::fs::write(&k, key.serialize_pem()).unwrap();
         (c, k)
@@ -56,11 +64,14 @@ impl Pki {
     /// As [`Pki::leaf`], naming only `sans` (e.g. a host other than the one connected to).
     pub fn leaf_for(&self, name: &str, sans: &[&str]) -> (PathBuf, PathBuf) {
         let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
+        let mut params =
+            CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
+        params.extended_key_usages =
+            vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth];
         let cert = params.signed_by(&key, &self.issuer).unwrap();
-        let (c, k) = (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}-key.pem")));
+        let (c, k) =
+            (self.dir.join(format!("{name}.pem")), self.dir.join(format!("{name}-key.pem")));
         std::fs::write(&c, cert.pem()).unwrap();
         std::fs::write(&k, key.serialize_pem()).unwrap();
         (c, k)
@@ -91,7 +102,12 @@ pub fn client_as(user: &str, password: &str) -> reqwest::Client {
     let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::AUTHORIZATION, format!("Basic {token}").parse().unwrap());
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(15)).default_headers(headers).build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(15))
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// Sends `request`; (status, body), status 0 when unreachable.
@@ -124,7 +140,10 @@ pub async fn raw_status_line(port: u16, request: &[u8]) -> String {
     let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     tcp.write_all(request).await.unwrap();
     let mut answer = vec![0u8; 256];
-    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut answer)).await.unwrap().unwrap_or(0);
+    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap_or(0);
     String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
 }
 
@@ -132,7 +151,10 @@ pub async fn raw_status_line(port: u16, request: &[u8]) -> String {
 /// that this list covers every route of the router's write section.
 pub const WRITE_ROUTES: &[(&str, &str)] = &[
     ("/api/begin-downtime/{host}/{port}/{owner}/{reason}", "/api/begin-downtime/db1/3306/ops/test"),
-    ("/api/begin-downtime/{host}/{port}/{owner}/{reason}/{duration}", "/api/begin-downtime/db1/3306/ops/test/10m"),
+    (
+        "/api/begin-downtime/{host}/{port}/{owner}/{reason}/{duration}",
+        "/api/begin-downtime/db1/3306/ops/test/10m",
+    ),
     ("/api/end-downtime/{host}/{port}", "/api/end-downtime/db1/3306"),
     ("/api/register-candidate/{host}/{port}/{rule}", "/api/register-candidate/db1/3306/prefer"),
     ("/api/forget/{host}/{port}", "/api/forget/db1/3306"),
@@ -146,9 +168,15 @@ pub const WRITE_ROUTES: &[(&str, &str)] = &[
     ("/api/force-master-failover/{host}/{port}", "/api/force-master-failover/db1/3306"),
     ("/api/graceful-master-takeover/{hint}", "/api/graceful-master-takeover/db1"),
     ("/api/graceful-master-takeover/{host}/{port}", "/api/graceful-master-takeover/db1/3306"),
-    ("/api/graceful-master-takeover/{hint}/{dhost}/{dport}", "/api/graceful-master-takeover/db1/db2/3306"),
+    (
+        "/api/graceful-master-takeover/{hint}/{dhost}/{dport}",
+        "/api/graceful-master-takeover/db1/db2/3306",
+    ),
     ("/api/graceful-master-takeover-auto/{hint}", "/api/graceful-master-takeover-auto/db1"),
-    ("/api/graceful-master-takeover-auto/{hint}/{dhost}/{dport}", "/api/graceful-master-takeover-auto/db1/db2/3306"),
+    (
+        "/api/graceful-master-takeover-auto/{hint}/{dhost}/{dport}",
+        "/api/graceful-master-takeover-auto/db1/db2/3306",
+    ),
     ("/api/ack-recovery/cluster/{hint}", "/api/ack-recovery/cluster/db1?comment=ok"),
     ("/api/ack-recovery/cluster/alias/{alias}", "/api/ack-recovery/cluster/alias/main?comment=ok"),
     ("/api/ack-recovery/instance/{host}/{port}", "/api/ack-recovery/instance/db1/3306?comment=ok"),
@@ -168,7 +196,10 @@ pub fn write_server_fns() -> Vec<(&'static str, &'static str)> {
     use app::api::{candidate, clusters, downtime, instance, raft, recovery};
     use leptos::server_fn::ServerFn;
     vec![
-        (<downtime::BeginDowntime as ServerFn>::PATH, "instance=db1%3A3306&owner=ops&reason=test&duration=10m"),
+        (
+            <downtime::BeginDowntime as ServerFn>::PATH,
+            "instance=db1%3A3306&owner=ops&reason=test&duration=10m",
+        ),
         (<downtime::EndDowntime as ServerFn>::PATH, "instance=db1%3A3306"),
         (<candidate::RegisterCandidate as ServerFn>::PATH, "instance=db1%3A3306&rule=prefer"),
         (<candidate::DeregisterCandidate as ServerFn>::PATH, "instance=db1%3A3306"),
@@ -181,7 +212,12 @@ pub fn write_server_fns() -> Vec<(&'static str, &'static str)> {
 }
 
 /// POSTs a server function the way the hydrated page does (form-encoded, JSON answer).
-pub fn server_fn(client: &reqwest::Client, base: &str, path: &str, body: &'static str) -> reqwest::RequestBuilder {
+pub fn server_fn(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    body: &'static str,
+) -> reqwest::RequestBuilder {
     client
         .post(format!("{base}{path}"))
         .header("content-type", "application/x-www-form-urlencoded")

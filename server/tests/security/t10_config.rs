@@ -25,7 +25,11 @@ fn defaults_are_orchestrators() {
     assert_eq!(c.auth_user_header, "x-forwarded-user");
     assert_eq!(c.power_auth_users, vec!["*".to_string()]);
     assert!(!c.read_only);
-    assert!(c.is_open("/api/leader-check") && c.is_open("/api/leader-check/503") && c.is_open("/api/status"));
+    assert!(
+        c.is_open("/api/leader-check")
+            && c.is_open("/api/leader-check/503")
+            && c.is_open("/api/status")
+    );
     assert!(!c.is_open("/api/leader-checks") && !c.is_open("/api/clusters"));
     assert!(c.http_tls.is_none() && c.raft_tls.is_none() && c.raft_secret_file.is_none());
 }
@@ -34,23 +38,38 @@ fn defaults_are_orchestrators() {
 fn errors_name_the_key() {
     assert_eq!(key_of(r#", "AuthenticationMethod": "kerberos""#), "AuthenticationMethod");
     assert_eq!(key_of(r#", "AuthenticationMethod": "token""#), "AuthenticationMethod");
-    assert_eq!(key_of(r#", "AuthenticationMethod": "basic", "RaftSecretFile": "/s""#), "HTTPAuthUser");
+    assert_eq!(
+        key_of(r#", "AuthenticationMethod": "basic", "RaftSecretFile": "/s""#),
+        "HTTPAuthUser"
+    );
     assert_eq!(
         key_of(r#", "AuthenticationMethod": "basic", "HTTPAuthUser": "a", "RaftSecretFile": "/s""#),
         "HTTPAuthPassword"
     );
     assert_eq!(
-        key_of(r#", "AuthenticationMethod": "multi", "HTTPAuthUser": "readonly", "HTTPAuthPassword": "p", "RaftSecretFile": "/s""#),
+        key_of(
+            r#", "AuthenticationMethod": "multi", "HTTPAuthUser": "readonly", "HTTPAuthPassword": "p", "RaftSecretFile": "/s""#
+        ),
         "HTTPAuthUser"
     );
     // Followers forward to the leader's /internal endpoints: a secret is required with auth.
-    assert_eq!(key_of(r#", "AuthenticationMethod": "basic", "HTTPAuthUser": "a", "HTTPAuthPassword": "p""#), "RaftSecretFile");
+    assert_eq!(
+        key_of(
+            r#", "AuthenticationMethod": "basic", "HTTPAuthUser": "a", "HTTPAuthPassword": "p""#
+        ),
+        "RaftSecretFile"
+    );
     assert_eq!(key_of(r#", "AuthUserHeader": "bad header""#), "AuthUserHeader");
     assert_eq!(key_of(r#", "ReadOnly": "yes""#), "ReadOnly");
     assert_eq!(key_of(r#", "UseSSL": true"#), "SSLCertFile");
     assert_eq!(key_of(r#", "UseSSL": true, "SSLCertFile": "/c""#), "SSLPrivateKeyFile");
     assert_eq!(key_of(r#", "UseMutualTLS": true"#), "UseMutualTLS");
-    assert_eq!(key_of(r#", "UseSSL": true, "SSLCertFile": "/c", "SSLPrivateKeyFile": "/k", "UseMutualTLS": true"#), "SSLCAFile");
+    assert_eq!(
+        key_of(
+            r#", "UseSSL": true, "SSLCertFile": "/c", "SSLPrivateKeyFile": "/k", "UseMutualTLS": true"#
+        ),
+        "SSLCAFile"
+    );
     assert_eq!(key_of(r#", "RaftTLSCertFile": "/c""#), "RaftTLSKeyFile");
     assert_eq!(key_of(r#", "RaftTLSCertFile": "/c", "RaftTLSKeyFile": "/k""#), "RaftTLSCAFile");
     assert_eq!(key_of(r#", "AuthOpenEndpoints": ["/internal/propose"]"#), "AuthOpenEndpoints");
@@ -97,7 +116,10 @@ fn files_are_read_at_start_with_errors_naming_the_key() {
     );
     let loaded = Security::load(&parse(&good).unwrap()).unwrap();
     assert!(loaded.http_tls.is_some());
-    assert!(parse(&good).unwrap().http_uri().starts_with("https://"), "UseSSL makes the advertised URI https");
+    assert!(
+        parse(&good).unwrap().http_uri().starts_with("https://"),
+        "UseSSL makes the advertised URI https"
+    );
     // A certificate where the key should be, and garbage as the certificate.
     let swapped = good.replace(&key.display().to_string(), &cert.display().to_string());
     assert_eq!(Security::load(&parse(&swapped).unwrap()).unwrap_err().key, "SSLPrivateKeyFile");

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 use crate::harness::{Backend, ProcCluster};
-use crate::support::{client, client_as, secret_file, send, server_fn, write_server_fns, ADMIN, WRITE_ROUTES};
+use crate::support::{
+    client, client_as, secret_file, send, server_fn, write_server_fns, ADMIN, WRITE_ROUTES,
+};
 
 const SECRET: &str = "t20-peer-secret-0123456789abcdef";
 
@@ -57,8 +59,15 @@ async fn multi_auth_guards_every_write() {
     for path in ["/api/clusters", "/api/raft-status", "/", "/api/downtimed"] {
         let response = anonymous.get(format!("{}{path}", base(&c, follower))).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 401, "{path} without credentials");
-        assert!(response.headers().get("www-authenticate").is_some(), "{path}: browsers must be asked");
-        assert_eq!(send(wrong.get(format!("{}{path}", base(&c, follower)))).await.0, 401, "{path} wrong password");
+        assert!(
+            response.headers().get("www-authenticate").is_some(),
+            "{path}: browsers must be asked"
+        );
+        assert_eq!(
+            send(wrong.get(format!("{}{path}", base(&c, follower)))).await.0,
+            401,
+            "{path} wrong password"
+        );
     }
     assert_eq!(send(reader.get(format!("{}/api/clusters", base(&c, follower)))).await.0, 200);
     assert_eq!(send(admin.get(format!("{}/api/clusters", base(&c, follower)))).await.0, 200);
@@ -87,15 +96,20 @@ async fn multi_auth_guards_every_write() {
         }
     }
     // The forwarding marker does not skip the check on the leader.
-    let marked = reader.get(format!("{}/api/disable-global-recoveries", base(&c, leader))).header("x-orchestrator-forwarded-by", "1");
+    let marked = reader
+        .get(format!("{}/api/disable-global-recoveries", base(&c, leader)))
+        .header("x-orchestrator-forwarded-by", "1");
     assert_eq!(send(marked).await.0, 403);
     // Peer credentials are for /internal only: no API write with them.
-    let as_peer = anonymous.get(format!("{}/api/disable-global-recoveries", base(&c, follower))).header("x-orchestrator-peer-secret", SECRET);
+    let as_peer = anonymous
+        .get(format!("{}/api/disable-global-recoveries", base(&c, follower)))
+        .header("x-orchestrator-peer-secret", SECRET);
     assert_eq!(send(as_peer).await.0, 403);
     // /internal is closed to everyone who is not a member, admin included.
     let env = serde_json::json!({"v": 1, "issued_at_ms": 1, "proposer": 1, "command": {"op": "disable-global-recoveries"}});
     for who in [&anonymous, &admin] {
-        let (status, _) = send(who.post(format!("{}/internal/propose", base(&c, leader))).json(&env)).await;
+        let (status, _) =
+            send(who.post(format!("{}/internal/propose", base(&c, leader))).json(&env)).await;
         assert_eq!(status, 403, "/internal/propose without the peer secret");
     }
     let wrong_secret = anonymous
@@ -107,12 +121,16 @@ async fn multi_auth_guards_every_write() {
     assert_eq!(digests(&c).await, before, "a refused request changed the replicated state");
 
     // CSRF: admin's browser tricked by another site.
-    let evil = admin.get(format!("{}/api/disable-global-recoveries", base(&c, follower))).header("origin", "http://evil.example");
+    let evil = admin
+        .get(format!("{}/api/disable-global-recoveries", base(&c, follower)))
+        .header("origin", "http://evil.example");
     assert_eq!(send(evil).await.0, 403);
     let (path, args) = write_server_fns()[3];
-    let evil = server_fn(&admin, &base(&c, follower), path, args).header("sec-fetch-site", "cross-site");
+    let evil =
+        server_fn(&admin, &base(&c, follower), path, args).header("sec-fetch-site", "cross-site");
     assert_eq!(send(evil).await.0, 403);
-    let evil = server_fn(&admin, &base(&c, follower), path, args).header("referer", "http://evil.example/page");
+    let evil = server_fn(&admin, &base(&c, follower), path, args)
+        .header("referer", "http://evil.example/page");
     assert_eq!(send(evil).await.0, 403);
     assert_eq!(digests(&c).await, before, "a cross-site request changed the replicated state");
 
@@ -123,13 +141,15 @@ async fn multi_auth_guards_every_write() {
         .header("referer", format!("{}/clusters", base(&c, follower)));
     let (status, body) = send(link).await;
     assert_eq!(status, 200, "{body}");
-    let same_origin = server_fn(&admin, &base(&c, follower), path, args).header("origin", base(&c, follower));
+    let same_origin =
+        server_fn(&admin, &base(&c, follower), path, args).header("origin", base(&c, follower));
     let (status, body) = send(same_origin).await;
     assert_eq!(status, 200, "{body}");
     c.wait_converged(&[0, 1, 2]).await;
     let (_, downtimed) = send(reader.get(format!("{}/api/downtimed", base(&c, leader)))).await;
     assert!(downtimed.contains("db9"), "{downtimed}");
-    let (status, _) = send(admin.get(format!("{}/api/enable-global-recoveries", base(&c, follower)))).await;
+    let (status, _) =
+        send(admin.get(format!("{}/api/enable-global-recoveries", base(&c, follower)))).await;
     assert_eq!(status, 200);
 
     // No credential in any log.
@@ -150,7 +170,10 @@ fn write_route_list_is_complete() {
     let mut routes: Vec<String> = Vec::new();
     let mut collect = |text: &str| {
         for piece in text.split(".route(").skip(1) {
-            let Some(path) = piece.trim_start().strip_prefix('"').and_then(|p| p.split('"').next()) else { continue };
+            let Some(path) = piece.trim_start().strip_prefix('"').and_then(|p| p.split('"').next())
+            else {
+                continue;
+            };
             routes.push(path.to_string());
         }
     };
@@ -161,6 +184,9 @@ fn write_route_list_is_complete() {
     }
     assert!(routes.len() >= 25, "parsed too few routes: {routes:?}");
     for route in routes {
-        assert!(WRITE_ROUTES.iter().any(|(p, _)| *p == route), "write route {route} is not tested: add it to WRITE_ROUTES");
+        assert!(
+            WRITE_ROUTES.iter().any(|(p, _)| *p == route),
+            "write route {route} is not tested: add it to WRITE_ROUTES"
+        );
     }
 }

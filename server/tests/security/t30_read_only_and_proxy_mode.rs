@@ -3,7 +3,9 @@
 //! also through a follower's proxy to the leader.
 
 use crate::harness::{Backend, ProcCluster};
-use crate::support::{client, secret_file, send, server_fn, settled_digest, write_server_fns, WRITE_ROUTES};
+use crate::support::{
+    client, secret_file, send, server_fn, settled_digest, write_server_fns, WRITE_ROUTES,
+};
 
 fn base(c: &ProcCluster, i: usize) -> String {
     format!("http://127.0.0.1:{}", c.http_ports[i])
@@ -24,7 +26,11 @@ async fn read_only_refuses_every_write() {
         let (status, body) = send(server_fn(&http, &base(&c, 0), path, args)).await;
         assert_eq!(status, 403, "server fn {path}: {body}");
     }
-    assert_eq!(send(http.get(format!("{}/api/clusters", base(&c, 0)))).await.0, 200, "reads stay open");
+    assert_eq!(
+        send(http.get(format!("{}/api/clusters", base(&c, 0)))).await.0,
+        200,
+        "reads stay open"
+    );
     assert_eq!(c.digest(0).await, before, "nothing was proposed");
 }
 
@@ -49,7 +55,8 @@ async fn proxy_mode_power_users_write_others_read() {
 
     let (status, _) = send(http.get(format!("{}/api/clusters", base(&c, follower)))).await;
     assert_eq!(status, 401, "no user header: not through the front proxy");
-    let bob = |path: &str| http.get(format!("{}{path}", base(&c, follower))).header("x-auth-user", "bob");
+    let bob =
+        |path: &str| http.get(format!("{}{path}", base(&c, follower))).header("x-auth-user", "bob");
     assert_eq!(send(bob("/api/clusters")).await.0, 200, "everyone reads");
     let before = c.digest(leader).await;
     for (_, path) in WRITE_ROUTES {
@@ -64,7 +71,10 @@ async fn proxy_mode_power_users_write_others_read() {
     assert_eq!(send(spoof).await.0, 403);
     assert_eq!(c.digest(leader).await, before, "a refused write changed the replicated state");
 
-    let (status, body) = send(alice.get(format!("{}/api/begin-downtime/db7/3306/alice/upgrade", base(&c, follower)))).await;
+    let (status, body) = send(
+        alice.get(format!("{}/api/begin-downtime/db7/3306/alice/upgrade", base(&c, follower))),
+    )
+    .await;
     assert_eq!(status, 200, "alice writes through the follower: {body}");
     let (path, args) = write_server_fns()[1];
     let (status, body) = send(server_fn(&alice, &base(&c, follower), path, args)).await;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use app::core::{Command, CommandEnvelope};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
-use openraft::{CommittedLeaderId, Entry, EntryPayload, LogId, SnapshotMeta, StoredMembership, Vote};
+use openraft::{
+    CommittedLeaderId, Entry, EntryPayload, LogId, SnapshotMeta, StoredMembership, Vote,
+};
 use server::raft::TypeConfig;
 
 use crate::harness::{Backend, ProcCluster};
@@ -25,7 +27,10 @@ async fn term_and_leader(c: &ProcCluster, i: usize) -> (u64, Option<u64>) {
 }
 
 fn rogue_rpcs(term: u64) -> Vec<(&'static str, serde_json::Value)> {
-    let vote = VoteRequest::<u64>::new(Vote::new(term + 100, ROGUE), Some(LogId::new(CommittedLeaderId::new(term + 99, ROGUE), 1_000_000)));
+    let vote = VoteRequest::<u64>::new(
+        Vote::new(term + 100, ROGUE),
+        Some(LogId::new(CommittedLeaderId::new(term + 99, ROGUE), 1_000_000)),
+    );
     let env = CommandEnvelope::new(Command::DisableGlobalRecoveries, 1, ROGUE);
     let entry = Entry::<TypeConfig> {
         log_id: LogId::new(CommittedLeaderId::new(term + 100, ROGUE), 1_000_001),
@@ -59,7 +64,10 @@ fn rogue_rpcs(term: u64) -> Vec<(&'static str, serde_json::Value)> {
 async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
     let secrets = tempfile::tempdir().unwrap();
     let secret = secret_file(secrets.path(), "raft.secret", SECRET);
-    let c = ProcCluster::start(vec![Backend::Sqlite; 3], &format!(r#""RaftSecretFile": "{}""#, secret.display()));
+    let c = ProcCluster::start(
+        vec![Backend::Sqlite; 3],
+        &format!(r#""RaftSecretFile": "{}""#, secret.display()),
+    );
     let leader = c.wait_for_leader(&[0, 1, 2]).await;
     c.wait_converged(&[0, 1, 2]).await;
     let mut before = Vec::new();
@@ -73,7 +81,10 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
             let url = format!("http://127.0.0.1:{port}/raft/{rpc}");
             let (status, answer) = send(rogue.post(&url).json(&body)).await;
             assert_eq!(status, 401, "{rpc} without the secret to node {i}: {answer}");
-            let wrong = rogue.post(&url).header("x-orchestrator-peer-secret", "guessed-secret-0123456789abcdef").json(&body);
+            let wrong = rogue
+                .post(&url)
+                .header("x-orchestrator-peer-secret", "guessed-secret-0123456789abcdef")
+                .json(&body);
             let (status, answer) = send(wrong).await;
             assert_eq!(status, 403, "{rpc} with a wrong secret to node {i}: {answer}");
         }
@@ -84,7 +95,11 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
     c.wait_converged(&[0, 1, 2]).await;
     for (i, ((term_before, leader_before), _)) in before.iter().enumerate() {
         let (term_now, leader_now) = term_and_leader(&c, i).await;
-        assert_eq!((term_now, leader_now), (*term_before, *leader_before), "node {i}'s term or leader moved");
+        assert_eq!(
+            (term_now, leader_now),
+            (*term_before, *leader_before),
+            "node {i}'s term or leader moved"
+        );
     }
     let (_, downtimed) = c.get(leader, "/api/downtimed").await;
     assert!(downtimed.contains("after-rogue"), "{downtimed}");
@@ -96,7 +111,8 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
     let follower = (leader + 1) % 3;
     let (_, vote) = rogue_rpcs(term).remove(0);
     let url = format!("http://127.0.0.1:{}/raft/vote", c.raft_ports[follower]);
-    let (status, answer) = send(rogue.post(&url).header("x-orchestrator-peer-secret", SECRET).json(&vote)).await;
+    let (status, answer) =
+        send(rogue.post(&url).header("x-orchestrator-peer-secret", SECRET).json(&vote)).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("vote_granted"), "raft processed the vote: {answer}");
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -49,10 +49,22 @@ async fn mutual_tls_cluster_on_both_ports() {
     assert!(c.get(leader, "/api/downtimed").await.1.contains("tls"));
 
     let url = format!("https://127.0.0.1:{}/api/health", c.http_ports[follower]);
-    assert_eq!(send(tls_client(&pki, None).get(&url)).await.0, 0, "no client certificate: handshake refused");
+    assert_eq!(
+        send(tls_client(&pki, None).get(&url)).await.0,
+        0,
+        "no client certificate: handshake refused"
+    );
     let other = Pki::new(files.path(), "other");
-    assert_eq!(send(tls_client(&other, Some(pki.identity("x"))).get(&url)).await.0, 0, "unknown server CA");
-    assert_eq!(send(tls_client(&pki, Some(other.identity("rogue"))).get(&url)).await.0, 0, "client of another CA");
+    assert_eq!(
+        send(tls_client(&other, Some(pki.identity("x"))).get(&url)).await.0,
+        0,
+        "unknown server CA"
+    );
+    assert_eq!(
+        send(tls_client(&pki, Some(other.identity("rogue"))).get(&url)).await.0,
+        0,
+        "client of another CA"
+    );
     let plain = format!("http://127.0.0.1:{}/api/health", c.http_ports[follower]);
     assert_eq!(send(reqwest::Client::new().get(&plain)).await.0, 0, "plain HTTP on a TLS port");
 
@@ -71,7 +83,11 @@ async fn orchestrator_client_verifies_https() {
     let files = tempfile::tempdir().unwrap();
     let pki = Pki::new(files.path(), "single");
     let (cert, key) = pki.leaf("http");
-    let extra = format!(r#""UseSSL": true, "SSLCertFile": "{}", "SSLPrivateKeyFile": "{}""#, cert.display(), key.display());
+    let extra = format!(
+        r#""UseSSL": true, "SSLCertFile": "{}", "SSLPrivateKeyFile": "{}""#,
+        cert.display(),
+        key.display()
+    );
     let c = ProcCluster::start_with(vec![Backend::Sqlite], &extra, "https", tls_client(&pki, None));
     c.wait_for_leader(&[0]).await;
     let api = format!("https://127.0.0.1:{}", c.http_ports[0]);

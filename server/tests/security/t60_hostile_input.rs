@@ -43,7 +43,9 @@ async fn hostile_input_is_refused_and_bounded() {
     for path in BAD_PARAMETERS {
         let (status, body) = send(http.get(format!("{base}{path}"))).await;
         assert_eq!(status, 400, "{path}: {body}");
-        let message = serde_json::from_str::<serde_json::Value>(&body).map(|v| v["Message"].to_string()).unwrap_or_default();
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .map(|v| v["Message"].to_string())
+            .unwrap_or_default();
         assert!(message.len() > 4, "{path}: a 400 says what is wrong: {body}");
     }
     let long_alias = format!("{base}/api/set-cluster-alias/db1:3306?alias={}", "a".repeat(300));
@@ -70,7 +72,10 @@ async fn hostile_input_is_refused_and_bounded() {
     }
     let _ = raw.write_all(b"0\r\n\r\n").await;
     let mut answer = vec![0u8; 64];
-    let n = tokio::time::timeout(Duration::from_secs(10), raw.read(&mut answer)).await.unwrap().unwrap_or(0);
+    let n = tokio::time::timeout(Duration::from_secs(10), raw.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap_or(0);
     let head = String::from_utf8_lossy(&answer[..n]).to_string();
     // 413, or the connection reset by the server closing on the unread rest of the body.
     assert!(head.starts_with("HTTP/1.1 413") || n == 0, "chunked 2.5 MiB body: {head:?}");
@@ -82,6 +87,14 @@ async fn hostile_input_is_refused_and_bounded() {
     let mut buf = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "a slow client was not disconnected");
-    assert!(started.elapsed() < Duration::from_secs(5), "disconnected only after {:?}", started.elapsed());
-    assert_eq!(send(http.get(format!("{base}/api/health"))).await.0, 200, "the node still serves others");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "disconnected only after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        send(http.get(format!("{base}/api/health"))).await.0,
+        200,
+        "the node still serves others"
+    );
 }

@@ -18,7 +18,8 @@ use server::config::NodeConfig;
 fn decode_command(bytes: &[u8]) {
     if let Ok(env) = serde_json::from_slice::<CommandEnvelope>(bytes) {
         // What decodes re-encodes to the same command: nothing is read as something else.
-        let again: CommandEnvelope = serde_json::from_slice(&serde_json::to_vec(&env).unwrap()).unwrap();
+        let again: CommandEnvelope =
+            serde_json::from_slice(&serde_json::to_vec(&env).unwrap()).unwrap();
         assert_eq!(again, env);
     }
 }
@@ -59,16 +60,44 @@ fn parse_headers(text: &str) {
 const REGRESSIONS: &str = "tests/security/proptest-regressions/t70_fuzz.txt";
 
 const OPS: &[&str] = &[
-    "begin-downtime", "end-downtime", "register-candidate", "forget", "disable-global-recoveries",
-    "enable-global-recoveries", "leader-uri", "heartbeat", "discover", "forget-cluster", "set-cluster-alias",
-    "batch", "no-such-op",
+    "begin-downtime",
+    "end-downtime",
+    "register-candidate",
+    "forget",
+    "disable-global-recoveries",
+    "enable-global-recoveries",
+    "leader-uri",
+    "heartbeat",
+    "discover",
+    "forget-cluster",
+    "set-cluster-alias",
+    "batch",
+    "no-such-op",
 ];
 
 const CONFIG_KEYS: &[&str] = &[
-    "RaftEnabled", "RaftDataDir", "RaftBind", "RaftNodes", "ListenAddress", "BackendDB", "SQLite3DataFile",
-    "AuthenticationMethod", "HTTPAuthUser", "HTTPAuthPassword", "PowerAuthUsers", "ReadOnly", "UseSSL",
-    "SSLCertFile", "RaftSecretFile", "RaftTLSCAFile", "AuthOpenEndpoints", "AuthTrustedOrigins",
-    "HTTPReadHeaderTimeoutSeconds", "RaftHeartbeatMillis", "InstancePollSeconds", "DiscoverySeeds",
+    "RaftEnabled",
+    "RaftDataDir",
+    "RaftBind",
+    "RaftNodes",
+    "ListenAddress",
+    "BackendDB",
+    "SQLite3DataFile",
+    "AuthenticationMethod",
+    "HTTPAuthUser",
+    "HTTPAuthPassword",
+    "PowerAuthUsers",
+    "ReadOnly",
+    "UseSSL",
+    "SSLCertFile",
+    "RaftSecretFile",
+    "RaftTLSCAFile",
+    "AuthOpenEndpoints",
+    "AuthTrustedOrigins",
+    "HTTPReadHeaderTimeoutSeconds",
+    "RaftHeartbeatMillis",
+    "InstancePollSeconds",
+    "DiscoverySeeds",
 ];
 
 fn json_value() -> impl Strategy<Value = serde_json::Value> {
@@ -77,10 +106,21 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         any::<bool>().prop_map(serde_json::Value::from),
         any::<i64>().prop_map(serde_json::Value::from),
         "[ -~]{0,24}".prop_map(serde_json::Value::from),
-        prop::sample::select(vec!["basic", "multi", "proxy", "", "127.0.0.1:10008", ":3000", "sqlite", "mysql"])
-            .prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "basic",
+            "multi",
+            "proxy",
+            "",
+            "127.0.0.1:10008",
+            ":3000",
+            "sqlite",
+            "mysql"
+        ])
+        .prop_map(serde_json::Value::from),
     ];
-    leaf.prop_recursive(2, 8, 4, |inner| prop::collection::vec(inner, 0..4).prop_map(serde_json::Value::from))
+    leaf.prop_recursive(2, 8, 4, |inner| {
+        prop::collection::vec(inner, 0..4).prop_map(serde_json::Value::from)
+    })
 }
 
 fn envelope_json() -> impl Strategy<Value = String> {

@@ -39,11 +39,16 @@ fn alien_entry(index: u64) -> Vec<u8> {
 fn undecodable_log_entry_stops_the_log_from_opening() {
     let dir = tempfile::tempdir().unwrap();
     let mut good = Vec::new();
-    let entry = Entry::<TypeConfig> { log_id: LogId::new(CommittedLeaderId::new(1, 1), 1), payload: EntryPayload::Blank };
+    let entry = Entry::<TypeConfig> {
+        log_id: LogId::new(CommittedLeaderId::new(1, 1), 1),
+        payload: EntryPayload::Blank,
+    };
     server::raft::log_file::encode_entry(&entry, &mut good).unwrap();
     good.extend(alien_entry(2));
     std::fs::write(dir.path().join("raft-log.bin"), &good).unwrap();
-    let Err(error) = LogStore::open(dir.path()) else { panic!("a log with an undecodable entry opened") };
+    let Err(error) = LogStore::open(dir.path()) else {
+        panic!("a log with an undecodable entry opened")
+    };
     let message = error.to_string();
     assert!(message.contains("corrupt") && message.contains("does not decode"), "{message}");
 }
@@ -56,7 +61,10 @@ async fn newer_command_format_is_fatal_in_the_state_machine() {
     let mut sm = StateMachine::open(store, dir.path(), Duration::from_secs(1)).await.unwrap();
     let mut env = CommandEnvelope::new(Command::DisableGlobalRecoveries, 1, 1);
     env.v = COMMAND_VERSION + 1;
-    let entry = Entry::<TypeConfig> { log_id: LogId::new(CommittedLeaderId::new(1, 1), 1), payload: EntryPayload::Normal(env) };
+    let entry = Entry::<TypeConfig> {
+        log_id: LogId::new(CommittedLeaderId::new(1, 1), 1),
+        payload: EntryPayload::Normal(env),
+    };
     let error = sm.apply(vec![entry]).await.expect_err("an entry of a newer format was applied");
     assert!(error.to_string().contains("format"), "{error}");
     let (applied, _) = sm.applied_state().await.unwrap();

@@ -57,14 +57,21 @@ fn key(server: &Server) -> InstanceKey {
 /// The TLS cipher of a connection opened as recovery statements open theirs ("" when plain).
 async fn cipher(config: &DiscoveryConfig, server: &Server) -> Result<String, ProbeError> {
     let mut conn = connect::connect(&key(server), config).await?;
-    let row = sqlx::query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").fetch_one(&mut conn).await.unwrap();
-    let value: String = row.try_get(1).unwrap_or_else(|_| String::from_utf8(row.get::<Vec<u8>, _>(1)).unwrap());
+    let row =
+        sqlx::query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").fetch_one(&mut conn).await.unwrap();
+    let value: String =
+        row.try_get(1).unwrap_or_else(|_| String::from_utf8(row.get::<Vec<u8>, _>(1)).unwrap());
     connect::close(conn).await;
     Ok(value)
 }
 
 fn tls_cnf(ca: &Path, cert: &Path, key: &Path, extra: &str) -> String {
-    format!("ssl_ca = {}\nssl_cert = {}\nssl_key = {}\n{extra}", ca.display(), cert.display(), key.display())
+    format!(
+        "ssl_ca = {}\nssl_cert = {}\nssl_key = {}\n{extra}",
+        ca.display(),
+        cert.display(),
+        key.display()
+    )
 }
 
 fn expect_failure(what: &str, result: Result<Instance, ProbeError>) -> String {
@@ -92,13 +99,24 @@ async fn probes_and_statements_use_tls_when_configured() {
 
     let sb = Sandbox::new().unwrap();
     let secure = sb
-        .start_with_cnf(1, &tls_cnf(&pki.ca, &server_cert, &server_key, "require_secure_transport = ON"))
+        .start_with_cnf(
+            1,
+            &tls_cnf(&pki.ca, &server_cert, &server_key, "require_secure_transport = ON"),
+        )
         .unwrap()
         .pop()
         .unwrap();
-    let misnamed = sb.start_with_cnf(1, &tls_cnf(&pki.ca, &other_cert, &other_key, "")).unwrap().pop().unwrap();
+    let misnamed = sb
+        .start_with_cnf(1, &tls_cnf(&pki.ca, &other_cert, &other_key, ""))
+        .unwrap()
+        .pop()
+        .unwrap();
     for s in [&secure, &misnamed] {
-        assert_eq!(s.sql("SELECT @@have_ssl").unwrap(), "YES", "{s}: TLS must be enabled on the server");
+        assert_eq!(
+            s.sql("SELECT @@have_ssl").unwrap(),
+            "YES",
+            "{s}: TLS must be enabled on the server"
+        );
     }
     secure
         .sql(
@@ -115,7 +133,11 @@ async fn probes_and_statements_use_tls_when_configured() {
     expect_failure("no TLS keys", probe(plain.clone(), &secure).await);
 
     // Forced TLS, verified against the CA (and the host name 127.0.0.1).
-    let forced = discovery(ORC_USER, ORC_PASSWORD, &format!(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{ca}""#));
+    let forced = discovery(
+        ORC_USER,
+        ORC_PASSWORD,
+        &format!(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{ca}""#),
+    );
     let instance = probe(forced.clone(), &secure).await.expect("probe over TLS");
     assert_eq!(instance.key, key(&secure));
     assert!(instance.server_id > 0 && instance.version.contains("MariaDB"), "{instance:?}");
@@ -124,7 +146,8 @@ async fn probes_and_statements_use_tls_when_configured() {
     eprintln!("probe and statements over TLS ({suite})");
 
     // Mixed (orchestrator's default): only a CA file; plain is refused, TLS follows, remembered.
-    let mixed = discovery(ORC_USER, ORC_PASSWORD, &format!(r#", "MySQLTopologySSLCAFile": "{ca}""#));
+    let mixed =
+        discovery(ORC_USER, ORC_PASSWORD, &format!(r#", "MySQLTopologySSLCAFile": "{ca}""#));
     let tls = mixed.tls.clone().expect("tls");
     assert_eq!(tls.usage, TlsUse::Mixed);
     assert!(!tls.required.requires(&key(&secure)));
@@ -132,18 +155,32 @@ async fn probes_and_statements_use_tls_when_configured() {
     assert!(tls.required.requires(&key(&secure)), "the instance is remembered as needing TLS");
     assert!(!cipher(&mixed, &secure).await.unwrap().is_empty());
     // A server that accepts plain connections stays plain in mixed mode.
-    assert_eq!(cipher(&mixed, &misnamed).await.unwrap(), "", "mixed TLS must not encrypt where not required");
+    assert_eq!(
+        cipher(&mixed, &misnamed).await.unwrap(),
+        "",
+        "mixed TLS must not encrypt where not required"
+    );
 
     // Trusting another CA: the handshake fails; skipping verification still encrypts.
-    let wrong = format!(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{}""#, rogue.ca.display());
-    let err = expect_failure("wrong CA", probe(discovery(ORC_USER, ORC_PASSWORD, &wrong), &secure).await);
+    let wrong = format!(
+        r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{}""#,
+        rogue.ca.display()
+    );
+    let err =
+        expect_failure("wrong CA", probe(discovery(ORC_USER, ORC_PASSWORD, &wrong), &secure).await);
     assert!(err.to_lowercase().contains("certificate") || err.contains("UnknownIssuer"), "{err}");
     let skip = format!("{wrong}, \"MySQLTopologySSLSkipVerify\": true");
-    probe(discovery(ORC_USER, ORC_PASSWORD, &skip), &secure).await.expect("skip-verify: encrypted, unverified");
+    probe(discovery(ORC_USER, ORC_PASSWORD, &skip), &secure)
+        .await
+        .expect("skip-verify: encrypted, unverified");
 
     // Mutual TLS: a REQUIRE X509 user needs the client certificate.
-    let no_cert = format!(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{ca}""#);
-    expect_failure("X509 user without a client certificate", probe(discovery("orcx", "orcxpass", &no_cert), &secure).await);
+    let no_cert =
+        format!(r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{ca}""#);
+    expect_failure(
+        "X509 user without a client certificate",
+        probe(discovery("orcx", "orcxpass", &no_cert), &secure).await,
+    );
     let mutual = format!(
         r#"{no_cert}, "MySQLTopologySSLCertFile": "{ccert}", "MySQLTopologySSLPrivateKeyFile": "{ckey}""#
     );
@@ -152,7 +189,10 @@ async fn probes_and_statements_use_tls_when_configured() {
     assert!(!cipher(&config, &secure).await.unwrap().is_empty());
 
     // Host name check: the certificate of `misnamed` does not name 127.0.0.1.
-    let err = expect_failure("certificate for another host", probe(discovery(ORC_USER, ORC_PASSWORD, &no_cert), &misnamed).await);
+    let err = expect_failure(
+        "certificate for another host",
+        probe(discovery(ORC_USER, ORC_PASSWORD, &no_cert), &misnamed).await,
+    );
     assert!(err.to_lowercase().contains("certificate") || err.contains("NotValidForName"), "{err}");
     let ca_only = format!("{no_cert}, \"MySQLTopologySSLVerifyHostname\": false");
     let config = discovery(ORC_USER, ORC_PASSWORD, &ca_only);
@@ -163,5 +203,8 @@ async fn probes_and_statements_use_tls_when_configured() {
         r#", "MySQLTopologyUseMutualTLS": true, "MySQLTopologySSLCAFile": "{}", "MySQLTopologySSLVerifyHostname": false"#,
         rogue.ca.display()
     );
-    expect_failure("CA-only with the wrong CA", probe(discovery(ORC_USER, ORC_PASSWORD, &rogue_only), &misnamed).await);
+    expect_failure(
+        "CA-only with the wrong CA",
+        probe(discovery(ORC_USER, ORC_PASSWORD, &rogue_only), &misnamed).await,
+    );
 }

@@ -59,7 +59,10 @@ impl Fleet {
         } else {
             Vec::new()
         };
-        let seeds: Vec<String> = std::iter::once(&star[0]).chain(chain.first()).map(|s| format!("\"{}\"", key(s))).collect();
+        let seeds: Vec<String> = std::iter::once(&star[0])
+            .chain(chain.first())
+            .map(|s| format!("\"{}\"", key(s)))
+            .collect();
         let extra = format!(
             r#""MySQLTopologyUser": "orc", "MySQLTopologyPassword": "orcpass", "InstancePollSeconds": 1,
                "DiscoverySeeds": [{}], "ClusterNameToAlias": {{"^{}$": "{STAR_ALIAS}"}}"#,
@@ -77,7 +80,13 @@ impl Fleet {
     }
 
     /// Waits until `check` holds for node `i`'s answer to `path`; returns that answer.
-    pub async fn wait_json(&self, i: usize, path: &str, what: &str, check: impl Fn(u16, &Value) -> bool) -> Value {
+    pub async fn wait_json(
+        &self,
+        i: usize,
+        path: &str,
+        what: &str,
+        check: impl Fn(u16, &Value) -> bool,
+    ) -> Value {
         let start = Instant::now();
         loop {
             let (status, v) = self.json(i, path).await;
@@ -96,7 +105,9 @@ impl Fleet {
             let what = format!("{count} valid instances in cluster {hint}");
             self.wait_json(i, &path, &what, |status, v| {
                 status == 200
-                    && v.as_array().is_some_and(|a| a.len() == count && a.iter().all(|i| i["IsLastCheckValid"] == true))
+                    && v.as_array().is_some_and(|a| {
+                        a.len() == count && a.iter().all(|i| i["IsLastCheckValid"] == true)
+                    })
             })
             .await;
         }
@@ -104,14 +115,23 @@ impl Fleet {
 
     /// Runs `orchestrator-client` with `args` against the three nodes.
     pub async fn client(&self, args: &[&str]) -> ClientRun {
-        let api = self.orc.http_ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect::<Vec<_>>().join(" ");
+        let api = self
+            .orc
+            .http_ports
+            .iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
             .args(args)
             .env("ORCHESTRATOR_API", api)
             .env_remove("ORCHESTRATOR_INSTANCE")
             .kill_on_drop(true)
             .output();
-        let out = tokio::time::timeout(Duration::from_secs(60), out).await.expect("client finishes").expect("run client");
+        let out = tokio::time::timeout(Duration::from_secs(60), out)
+            .await
+            .expect("client finishes")
+            .expect("run client");
         ClientRun {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

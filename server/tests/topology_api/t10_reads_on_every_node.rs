@@ -23,7 +23,13 @@ async fn reads_on_every_node() {
         assert_eq!(names, json!(expected), "node {i}");
 
         let (_, infos) = f.json(i, "/api/clusters-info").await;
-        let star_info = infos.as_array().unwrap().iter().find(|c| c["ClusterName"] == key(m)).cloned().expect("star info");
+        let star_info = infos
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["ClusterName"] == key(m))
+            .cloned()
+            .expect("star info");
         assert_eq!(star_info["ClusterAlias"], STAR_ALIAS);
         assert_eq!(star_info["CountInstances"], 3);
         assert_eq!(star_info["ClusterDomain"], "");
@@ -32,7 +38,10 @@ async fn reads_on_every_node() {
         let (_, by_alias) = f.json(i, &format!("/api/cluster-info/alias/{STAR_ALIAS}")).await;
         assert_eq!(by_alias["ClusterName"], key(m));
         let (_, by_member) = f.json(i, &format!("/api/cluster-info/{}", key(c2))).await;
-        assert_eq!((by_member["ClusterName"].clone(), by_member["ClusterAlias"].clone()), (json!(key(c0)), json!(key(c0))));
+        assert_eq!(
+            (by_member["ClusterName"].clone(), by_member["ClusterAlias"].clone()),
+            (json!(key(c0)), json!(key(c0)))
+        );
 
         // The master as orchestrator describes it.
         let (status, mi) = f.json(i, &format!("/api/instance/127.0.0.1/{}", m.port())).await;
@@ -46,43 +55,72 @@ async fn reads_on_every_node() {
         assert_eq!(mi["LogReplicationUpdatesEnabled"], true);
         assert_eq!(mi["Binlog_format"], "ROW");
         assert_eq!(mi["MasterKey"], json!({"Hostname": "", "Port": 0}));
-        assert_eq!((mi["Slave_IO_Running"].clone(), mi["ReplicationIOThreadState"].clone()), (json!(false), json!(-1)));
+        assert_eq!(
+            (mi["Slave_IO_Running"].clone(), mi["ReplicationIOThreadState"].clone()),
+            (json!(false), json!(-1))
+        );
         let mut replica_ports = [r1.port(), r2.port()];
         replica_ports.sort();
-        assert_eq!(mi["Replicas"], json!(replica_ports.map(|p| json!({"Hostname": "127.0.0.1", "Port": p}))));
+        assert_eq!(
+            mi["Replicas"],
+            json!(replica_ports.map(|p| json!({"Hostname": "127.0.0.1", "Port": p})))
+        );
         assert_eq!(mi["ClusterName"], key(m));
         assert_eq!(mi["ReplicationDepth"], 0);
         assert_eq!(mi["IsLastCheckValid"], true);
         assert_eq!(mi["IsDowntimed"], false);
         assert_eq!(mi["PromotionRule"], "neutral");
-        assert!(mi["SelfBinlogCoordinates"]["LogFile"].as_str().is_some_and(|f| !f.is_empty()), "{mi}");
+        assert!(
+            mi["SelfBinlogCoordinates"]["LogFile"].as_str().is_some_and(|f| !f.is_empty()),
+            "{mi}"
+        );
         assert_eq!(mi["SecondsSinceLastSeen"]["Valid"], true);
         assert_eq!(mi["Problems"], json!([]));
 
         // A replica, once it reports no lag.
         let path = format!("/api/instance/127.0.0.1/{}", r1.port());
         let ri = f
-            .wait_json(i, &path, "replica r1 caught up", |s, v| s == 200 && v["ReplicationLagSeconds"] == json!({"Int64": 0, "Valid": true}))
+            .wait_json(i, &path, "replica r1 caught up", |s, v| {
+                s == 200 && v["ReplicationLagSeconds"] == json!({"Int64": 0, "Valid": true})
+            })
             .await;
         assert_eq!(ri["ServerID"], r1.id());
         assert_eq!(ri["ReadOnly"], true);
         assert_eq!(ri["MasterKey"], key_json(m));
-        assert_eq!((ri["Slave_IO_Running"].clone(), ri["Slave_SQL_Running"].clone()), (json!(true), json!(true)));
-        assert_eq!((ri["ReplicationIOThreadRuning"].clone(), ri["ReplicationSQLThreadRuning"].clone()), (json!(true), json!(true)));
-        assert_eq!((ri["ReplicationIOThreadState"].clone(), ri["ReplicationSQLThreadState"].clone()), (json!(1), json!(1)));
+        assert_eq!(
+            (ri["Slave_IO_Running"].clone(), ri["Slave_SQL_Running"].clone()),
+            (json!(true), json!(true))
+        );
+        assert_eq!(
+            (ri["ReplicationIOThreadRuning"].clone(), ri["ReplicationSQLThreadRuning"].clone()),
+            (json!(true), json!(true))
+        );
+        assert_eq!(
+            (ri["ReplicationIOThreadState"].clone(), ri["ReplicationSQLThreadState"].clone()),
+            (json!(1), json!(1))
+        );
         assert_eq!(ri["SecondsBehindMaster"], json!({"Int64": 0, "Valid": true}));
         assert_eq!(ri["UsingMariaDBGTID"], true);
         assert_eq!(ri["UsingOracleGTID"], false);
         assert_eq!(ri["ReplicationDepth"], 1);
         assert_eq!(ri["ClusterName"], key(m));
         assert_eq!(ri["LastIOError"], "");
-        assert!(ri["ExecBinlogCoordinates"]["LogFile"].as_str().is_some_and(|f| !f.is_empty()), "{ri}");
+        assert!(
+            ri["ExecBinlogCoordinates"]["LogFile"].as_str().is_some_and(|f| !f.is_empty()),
+            "{ri}"
+        );
 
         // The chain: depth 2 at the end, replicas of the intermediate master.
         let (_, ci) = f.json(i, &format!("/api/instance/127.0.0.1/{}", c2.port())).await;
-        assert_eq!((ci["ReplicationDepth"].clone(), ci["ClusterName"].clone()), (json!(2), json!(key(c0))));
+        assert_eq!(
+            (ci["ReplicationDepth"].clone(), ci["ClusterName"].clone()),
+            (json!(2), json!(key(c0)))
+        );
         let (_, reps) = f.json(i, &format!("/api/instance-replicas/127.0.0.1/{}", c1.port())).await;
-        assert_eq!(reps.as_array().map(|a| a.iter().map(|r| key_text(&r["Key"])).collect::<Vec<_>>()), Some(vec![key(c2)]));
+        assert_eq!(
+            reps.as_array().map(|a| a.iter().map(|r| key_text(&r["Key"])).collect::<Vec<_>>()),
+            Some(vec![key(c2)])
+        );
 
         // Masters, by alias, name and member.
         for hint in [STAR_ALIAS.to_string(), key(m), key(r2)] {
@@ -90,7 +128,8 @@ async fn reads_on_every_node() {
             assert_eq!((status, key_text(&master["Key"])), (200, key(m)), "master of {hint}");
         }
         let (_, masters) = f.json(i, "/api/masters").await;
-        let mut got: Vec<String> = masters.as_array().unwrap().iter().map(|x| key_text(&x["Key"])).collect();
+        let mut got: Vec<String> =
+            masters.as_array().unwrap().iter().map(|x| key_text(&x["Key"])).collect();
         got.sort();
         let mut want = vec![key(m), key(c0)];
         want.sort();
@@ -110,11 +149,20 @@ async fn reads_on_every_node() {
     // The ASCII trees, exactly orchestrator's format, once every replica shows 0s lag.
     let star_tree = star_tree(&f, &version);
     let tree = f
-        .wait_json(0, &format!("/api/topology/{STAR_ALIAS}"), "the star's tree", |s, v| s == 200 && v["Details"] == star_tree.as_str())
+        .wait_json(0, &format!("/api/topology/{STAR_ALIAS}"), "the star's tree", |s, v| {
+            s == 200 && v["Details"] == star_tree.as_str()
+        })
         .await;
     assert_eq!(tree["Code"], "OK");
     assert_eq!(tree["Message"], format!("Topology for cluster {}", key(m)));
-    let chain_tree = f.wait_json(1, &format!("/api/topology/127.0.0.1/{}", c1.port()), "the chain's tree", |s, _| s == 200).await;
+    let chain_tree = f
+        .wait_json(
+            1,
+            &format!("/api/topology/127.0.0.1/{}", c1.port()),
+            "the chain's tree",
+            |s, _| s == 200,
+        )
+        .await;
     let lines: Vec<&str> = chain_tree["Details"].as_str().unwrap().lines().collect();
     assert_eq!(lines.len(), 3, "{chain_tree}");
     assert!(lines[0].starts_with(&format!("{} ", key(c0))), "{lines:?}");
@@ -127,7 +175,10 @@ async fn reads_on_every_node() {
     f.wait_json(0, "/api/problems", "no problems", |s, v| s == 200 && *v == json!([])).await;
     let (_, analysis) = f.json(0, "/api/replication-analysis").await;
     assert_eq!(analysis["Code"], "OK");
-    assert!(analysis["Details"].as_array().unwrap().iter().all(|a| a["Analysis"] == "NoProblem"), "{analysis}");
+    assert!(
+        analysis["Details"].as_array().unwrap().iter().all(|a| a["Analysis"] == "NoProblem"),
+        "{analysis}"
+    );
 
     // Bad input is a 400, unknown things a 404, both with orchestrator's error envelope.
     for (path, status, text) in [
@@ -184,11 +235,17 @@ async fn client_reads(f: &Fleet, star_tree: &str) {
     assert_eq!(f.client(&["-c", "which-replicas", "-i", &key(m)]).await.lines(), replicas);
     assert_eq!(f.client(&["-c", "instance", "-i", &key(r2)]).await.lines(), [key(r2)]);
     assert_eq!(f.client(&["-c", "which-cluster", "-i", &key(r2)]).await.lines(), [key(m)]);
-    assert_eq!(f.client(&["-c", "which-cluster-alias", "-i", &key(r2)]).await.lines(), [STAR_ALIAS]);
+    assert_eq!(
+        f.client(&["-c", "which-cluster-alias", "-i", &key(r2)]).await.lines(),
+        [STAR_ALIAS]
+    );
     assert_eq!(f.client(&["-c", "which-cluster-master", "-a", STAR_ALIAS]).await.lines(), [key(m)]);
     let mut members = vec![key(m), key(r1), key(r2)];
     members.sort();
-    assert_eq!(f.client(&["-c", "which-cluster-instances", "-a", STAR_ALIAS]).await.lines(), members);
+    assert_eq!(
+        f.client(&["-c", "which-cluster-instances", "-a", STAR_ALIAS]).await.lines(),
+        members
+    );
     assert!(f.client(&["-c", "replication-analysis"]).await.lines().is_empty());
     let unknown = f.client(&["-c", "instance", "-i", "127.0.0.1:1"]).await;
     assert_eq!(unknown.code, 1, "{unknown:?}");

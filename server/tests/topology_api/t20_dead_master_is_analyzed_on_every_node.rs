@@ -25,7 +25,9 @@ async fn dead_master_is_analyzed_on_every_node() {
 
     for i in 0..3 {
         let reply = f
-            .wait_json(i, "/api/replication-analysis", "DeadMaster", |s, v| s == 200 && dead_master_entry(v, m).is_some())
+            .wait_json(i, "/api/replication-analysis", "DeadMaster", |s, v| {
+                s == 200 && dead_master_entry(v, m).is_some()
+            })
             .await;
         assert_eq!(reply["Code"], "OK");
         assert_eq!(reply["Message"], "Analysis");
@@ -35,7 +37,10 @@ async fn dead_master_is_analyzed_on_every_node() {
         assert_eq!(a["ClusterDetails"]["ClusterAlias"], STAR_ALIAS);
         assert_eq!(a["ClusterDetails"]["CountInstances"], 3);
         assert_eq!(a["ClusterDetails"]["HasAutomatedMasterRecovery"], false);
-        assert_eq!((a["IsMaster"].clone(), a["IsCoMaster"].clone(), a["LastCheckValid"].clone()), (json!(true), json!(false), json!(false)));
+        assert_eq!(
+            (a["IsMaster"].clone(), a["IsCoMaster"].clone(), a["LastCheckValid"].clone()),
+            (json!(true), json!(false), json!(false))
+        );
         assert_eq!(a["CountReplicas"], 2);
         assert_eq!(a["CountValidReplicas"], 2);
         assert_eq!(a["CountValidReplicatingReplicas"], 0);
@@ -46,10 +51,16 @@ async fn dead_master_is_analyzed_on_every_node() {
         assert_eq!(a["MariaDBGTIDImmediateTopology"], true);
         let mut replicas = vec![key(r1), key(r2)];
         replicas.sort();
-        assert_eq!(a["Replicas"].as_array().unwrap().iter().map(key_text).collect::<Vec<_>>(), replicas);
+        assert_eq!(
+            a["Replicas"].as_array().unwrap().iter().map(key_text).collect::<Vec<_>>(),
+            replicas
+        );
 
         // The same entry by cluster alias and by instance; the master's own JSON shows why.
-        for path in [format!("/api/replication-analysis/{STAR_ALIAS}"), format!("/api/replication-analysis/instance/127.0.0.1/{}", m.port())] {
+        for path in [
+            format!("/api/replication-analysis/{STAR_ALIAS}"),
+            format!("/api/replication-analysis/instance/127.0.0.1/{}", m.port()),
+        ] {
             let (_, by) = f.json(i, &path).await;
             assert!(dead_master_entry(&by, m).is_some(), "{path}: {by}");
         }
@@ -57,14 +68,23 @@ async fn dead_master_is_analyzed_on_every_node() {
         assert_eq!(mi["IsLastCheckValid"], false);
         assert_eq!(mi["Problems"], json!(["last_check_invalid"]));
         let ri = f
-            .wait_json(i, &format!("/api/instance/127.0.0.1/{}", r1.port()), "r1 not replicating", |_, v| v["Slave_IO_Running"] == false)
+            .wait_json(
+                i,
+                &format!("/api/instance/127.0.0.1/{}", r1.port()),
+                "r1 not replicating",
+                |_, v| v["Slave_IO_Running"] == false,
+            )
             .await;
         assert_eq!(ri["Slave_SQL_Running"], true);
         assert_eq!(ri["ReplicationIOThreadState"], 2, "IO thread connecting: {ri}");
-        assert!(ri["LastIOError"].as_str().is_some_and(|e| e.contains("connecting to master")), "{ri}");
+        assert!(
+            ri["LastIOError"].as_str().is_some_and(|e| e.contains("connecting to master")),
+            "{ri}"
+        );
         assert_eq!(ri["Problems"], json!(["not_replicating"]));
         let (_, problems) = f.json(i, "/api/problems").await;
-        let mut listed: Vec<String> = problems.as_array().unwrap().iter().map(|p| key_text(&p["Key"])).collect();
+        let mut listed: Vec<String> =
+            problems.as_array().unwrap().iter().map(|p| key_text(&p["Key"])).collect();
         listed.sort();
         let mut all = vec![key(m), key(r1), key(r2)];
         all.sort();
@@ -72,27 +92,44 @@ async fn dead_master_is_analyzed_on_every_node() {
         let (_, tree) = f.json(i, &format!("/api/topology/{}", key(m))).await;
         let lines: Vec<&str> = tree["Details"].as_str().unwrap().lines().collect();
         assert!(lines[0].contains("[unknown,invalid,"), "{lines:?}");
-        assert!(lines[1..].iter().all(|l| l.starts_with("- ") && l.contains("[null,nonreplicating,")), "{lines:?}");
+        assert!(
+            lines[1..].iter().all(|l| l.starts_with("- ") && l.contains("[null,nonreplicating,")),
+            "{lines:?}"
+        );
     }
 
     // The leader registered the detection through raft: every node audits it.
     for i in 0..3 {
         let detections = f
             .wait_json(i, "/api/audit-failure-detection", "the DeadMaster detection", |s, v| {
-                s == 200 && v.as_array().is_some_and(|d| d.iter().any(|d| d["AnalysisEntry"]["Analysis"] == "DeadMaster"))
+                s == 200
+                    && v.as_array().is_some_and(|d| {
+                        d.iter().any(|d| d["AnalysisEntry"]["Analysis"] == "DeadMaster")
+                    })
             })
             .await;
-        let d = detections.as_array().unwrap().iter().find(|d| d["AnalysisEntry"]["Analysis"] == "DeadMaster").unwrap();
+        let d = detections
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["AnalysisEntry"]["Analysis"] == "DeadMaster")
+            .unwrap();
         assert_eq!(d["AnalysisEntry"]["AnalyzedInstanceKey"], key_json(m));
         assert_eq!(d["AnalysisEntry"]["ClusterDetails"]["ClusterName"], key(m));
         assert_eq!(d["AnalysisEntry"]["IsActionableRecovery"], true);
         assert!(d["UID"].as_str().is_some_and(|u| !u.is_empty()), "{d}");
         assert!(d["Id"].as_u64().is_some_and(|id| id >= 1), "{d}");
         assert_eq!(d["Acknowledged"], false);
-        let (_, by_uid) = f.json(i, &format!("/api/audit-failure-detection/uid/{}", d["UID"].as_str().unwrap())).await;
+        let (_, by_uid) = f
+            .json(i, &format!("/api/audit-failure-detection/uid/{}", d["UID"].as_str().unwrap()))
+            .await;
         assert_eq!(by_uid.as_array().map(Vec::len), Some(1));
         // Not configured for recovery: nothing recovered, nothing active, nothing blocked.
-        for path in ["/api/audit-recovery".to_string(), format!("/api/active-cluster-recovery/{}", key(m)), "/api/blocked-recoveries".into()] {
+        for path in [
+            "/api/audit-recovery".to_string(),
+            format!("/api/active-cluster-recovery/{}", key(m)),
+            "/api/blocked-recoveries".into(),
+        ] {
             let (status, v) = f.json(i, &path).await;
             assert_eq!((status, v.clone()), (200, json!([])), "{path}");
         }
@@ -100,9 +137,15 @@ async fn dead_master_is_analyzed_on_every_node() {
     // The replicas still point at the dead master.
     for r in [r1, r2] {
         let status = r.slave_status().expect("slave status");
-        assert_eq!(status.get("Master_Port").map(String::as_str), Some(m.port().to_string().as_str()));
+        assert_eq!(
+            status.get("Master_Port").map(String::as_str),
+            Some(m.port().to_string().as_str())
+        );
     }
 
     let run = f.client(&["-c", "replication-analysis"]).await;
-    assert!(run.lines().contains(&format!("{} (cluster {}): DeadMaster", key(m), key(m)).as_str()), "{run:?}");
+    assert!(
+        run.lines().contains(&format!("{} (cluster {}): DeadMaster", key(m), key(m)).as_str()),
+        "{run:?}"
+    );
 }

@@ -14,10 +14,14 @@ const LAG_WARN_SECONDS: i64 = 10;
 pub fn state_class(i: &InstanceBoxView) -> &'static str {
     if !i.last_check_valid {
         "st-unreachable"
-    } else if !i.problems.is_empty() && (i.actionable || !i.problems.iter().all(|p| p.ends_with("StructureWarning"))) {
+    } else if !i.problems.is_empty()
+        && (i.actionable || !i.problems.iter().all(|p| p.ends_with("StructureWarning")))
+    {
         "st-problem"
     } else if i.is_replica
-        && (i.io_thread != "Yes" || i.sql_thread != "Yes" || i.lag_seconds.is_none_or(|l| l > LAG_WARN_SECONDS))
+        && (i.io_thread != "Yes"
+            || i.sql_thread != "Yes"
+            || i.lag_seconds.is_none_or(|l| l > LAG_WARN_SECONDS))
     {
         "st-lag"
     } else {
@@ -74,7 +78,8 @@ pub fn InstanceBox(
         Some((h, p)) => (h.to_string(), format!(":{p}")),
         None => (i.key.clone(), String::new()),
     };
-    let dc = if i.data_center.is_empty() { String::new() } else { format!(" · {}", i.data_center) };
+    let dc =
+        if i.data_center.is_empty() { String::new() } else { format!(" · {}", i.data_center) };
     view! {
         <a class=class href=href data-key=i.key.clone() title=i.key.clone()>
             <div class="ihead"><span class="ikey"><span class="ihost">{host}</span><span class="iport">{port}</span></span>{rw}</div>
@@ -120,7 +125,10 @@ mod tests {
         assert_eq!(state_class(&lagging), "st-lag");
         let stopped = InstanceBoxView { sql_thread: "No".into(), ..ok.clone() };
         assert_eq!(state_class(&stopped), "st-lag");
-        let warning_only = InstanceBoxView { problems: vec!["NoFailoverSupportStructureWarning".into()], ..ok.clone() };
+        let warning_only = InstanceBoxView {
+            problems: vec!["NoFailoverSupportStructureWarning".into()],
+            ..ok.clone()
+        };
         assert_eq!(state_class(&warning_only), "st-ok");
         let problem = InstanceBoxView { problems: vec!["ReplicationStopped".into()], ..ok.clone() };
         assert_eq!(state_class(&problem), "st-problem");

@@ -51,7 +51,8 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
     } else {
         ().into_any()
     };
-    let problems = if s.problems.is_empty() { "none".to_string() } else { d.analysis_description.clone() };
+    let problems =
+        if s.problems.is_empty() { "none".to_string() } else { d.analysis_description.clone() };
     let replicas = if d.replicas.is_empty() { "none".to_string() } else { d.replicas.join(", ") };
     view! {
         <h2 id="panel-title">{key.clone()}</h2>
@@ -105,13 +106,17 @@ pub fn InstancePanel(
     refresh_after(actions.register.version());
     refresh_after(actions.forget.version());
     refresh_after(actions.recover.version());
-    let data = Resource::new(move || (selected.get(), live.epoch()), |(key, _)| async move {
-        match key {
-            Some(k) => Some(get_instance(k).await),
-            None => None,
-        }
-    });
-    let leader_uri = move || untrack(|| live.current()).and_then(|p| p.ok()).and_then(|p| p.leader_uri);
+    let data = Resource::new(
+        move || (selected.get(), live.epoch()),
+        |(key, _)| async move {
+            match key {
+                Some(k) => Some(get_instance(k).await),
+                None => None,
+            }
+        },
+    );
+    let leader_uri =
+        move || untrack(|| live.current()).and_then(|p| p.ok()).and_then(|p| p.leader_uri);
     view! {
         <aside class="panel" id="instance-panel" aria-label="Instance details">
             <div class="panel-results">

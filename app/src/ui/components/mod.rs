@@ -1,7 +1,7 @@
 //! Reusable dashboard components, one per file.
 
-pub mod action_result;
 pub mod ack_form;
+pub mod action_result;
 pub mod candidate_form;
 pub mod downtime_form;
 pub mod end_downtime_form;

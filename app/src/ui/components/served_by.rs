@@ -13,9 +13,12 @@ use crate::ui::live::{use_live, Live};
 #[component]
 fn LiveBanner(live: Live) -> impl IntoView {
     let pulse = Memo::new(move |_| live.current().and_then(Result::ok));
-    let text = move |f: fn(&PulseView) -> String| move || pulse.with(|p| p.as_ref().map(f).unwrap_or_default());
+    let text = move |f: fn(&PulseView) -> String| {
+        move || pulse.with(|p| p.as_ref().map(f).unwrap_or_default())
+    };
     let leads = move || pulse.with(|p| p.as_ref().is_some_and(|p| p.leader_id == Some(p.node_id)));
-    let leader_href = move || pulse.with(|p| p.as_ref().and_then(|p| p.leader_uri.clone()).unwrap_or_default());
+    let leader_href =
+        move || pulse.with(|p| p.as_ref().and_then(|p| p.leader_uri.clone()).unwrap_or_default());
     let quorum = move || {
         let unreachable = live.unreachable.get();
         let ok = pulse.with(|p| p.as_ref().is_some_and(|p| p.has_quorum));

@@ -46,7 +46,11 @@ struct Ctx<'a> {
 /// hundreds of boxes). Keys outside the hostname alphabet get no rule: the URL cannot inject CSS.
 pub fn selected_rule(key: Option<&str>) -> String {
     match key {
-        Some(k) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')) => {
+        Some(k)
+            if !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')) =>
+        {
             format!("#topology-tree a.ibox[data-key=\"{k}\"] {{ outline: 3px solid #1f5fbf; outline-offset: 1px; }}")
         }
         _ => String::new(),
@@ -61,7 +65,10 @@ fn node(ctx: &Ctx<'_>, index: u32) -> AnyView {
     if n.children.is_empty() {
         return view! { <li class="tnode">{ibox}</li> }.into_any();
     }
-    let leaves = n.children.iter().all(|c| ctx.view.nodes.get(*c as usize).is_some_and(|x| x.children.is_empty()));
+    let leaves = n
+        .children
+        .iter()
+        .all(|c| ctx.view.nodes.get(*c as usize).is_some_and(|x| x.children.is_empty()));
     let children = n.children.iter().map(|c| node(ctx, *c)).collect_view();
     let open = !ctx.collapsed.contains(&key);
     let count = n.children.len();
@@ -121,7 +128,8 @@ mod tests {
 
     #[test]
     fn selected_rule_refuses_what_is_not_a_key() {
-        assert!(selected_rule(Some("db1.example.com:3306")).contains(r#"[data-key="db1.example.com:3306"]"#));
+        assert!(selected_rule(Some("db1.example.com:3306"))
+            .contains(r#"[data-key="db1.example.com:3306"]"#));
         assert_eq!(selected_rule(Some(r#"x"] { } body { display: none"#)), "");
         assert_eq!(selected_rule(None), "");
     }

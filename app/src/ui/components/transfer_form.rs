@@ -16,7 +16,11 @@ pub fn TransferForm(
     let options = targets
         .into_iter()
         .map(|(id, addr, leads)| {
-            let label = if leads { format!("node {id} ({addr}), the leader when the page was loaded") } else { format!("node {id} ({addr})") };
+            let label = if leads {
+                format!("node {id} ({addr}), the leader when the page was loaded")
+            } else {
+                format!("node {id} ({addr})")
+            };
             view! { <option value=id.to_string() selected=Some(id) == first_other>{label}</option> }
         })
         .collect_view();

@@ -21,7 +21,8 @@ fn recovery(r: RecoveryView, ack: ServerAction<AckRecovery>) -> impl IntoView {
         Some(false) => ("failed", "badge b-problem"),
     };
     let successor = r.successor.clone().unwrap_or_else(|| "none".into());
-    let lost = if r.lost_replicas.is_empty() { "none".to_string() } else { r.lost_replicas.join(", ") };
+    let lost =
+        if r.lost_replicas.is_empty() { "none".to_string() } else { r.lost_replicas.join(", ") };
     let ended = r.ended_at_ms.map(utc).unwrap_or_else(|| "-".into());
     let error = r.error.clone().map(|e| view! { <p class="error">{e}</p> });
     let steps = r

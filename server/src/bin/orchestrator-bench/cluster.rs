@@ -46,8 +46,10 @@ pub struct Cluster {
 
 /// Finds `n` distinct free loopback ports by binding port 0 (all held until every one is known).
 fn free_ports(n: usize) -> Result<Vec<SocketAddr>> {
-    let listeners: Vec<TcpListener> =
-        (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<std::io::Result<_>>().context("bind port 0")?;
+    let listeners: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<std::io::Result<_>>()
+        .context("bind port 0")?;
     listeners.iter().map(|l| l.local_addr().context("local_addr")).collect()
 }
 
@@ -57,7 +59,8 @@ impl Cluster {
         let ports = free_ports(opts.nodes * 2)?;
         let (raft, http) = ports.split_at(opts.nodes);
         let nodes_json = raft.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
-        let extra = if opts.extra.trim().is_empty() { String::new() } else { format!(", {}", opts.extra) };
+        let extra =
+            if opts.extra.trim().is_empty() { String::new() } else { format!(", {}", opts.extra) };
         let mut nodes = Vec::new();
         for i in 0..opts.nodes {
             let dir = opts.dir.join(format!("n{i}"));
@@ -74,9 +77,19 @@ impl Cluster {
             );
             let config = dir.join("orchestrator.conf.json");
             std::fs::write(&config, text).with_context(|| format!("write {}", config.display()))?;
-            nodes.push(NodeProc { http: http[i], config, log: dir.join("node.log"), dir, child: None });
+            nodes.push(NodeProc {
+                http: http[i],
+                config,
+                log: dir.join("node.log"),
+                dir,
+                child: None,
+            });
         }
-        let probe = reqwest::Client::builder().tcp_nodelay(true).no_proxy().build().context("HTTP client")?;
+        let probe = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .no_proxy()
+            .build()
+            .context("HTTP client")?;
         let mut cluster = Cluster { opts, nodes, probe };
         for i in 0..cluster.nodes.len() {
             cluster.spawn(i)?;
@@ -136,7 +149,11 @@ impl Cluster {
             if let Some(child) = node.child.as_mut() {
                 if let Some(status) = child.try_wait()? {
                     node.child = None;
-                    bail!("node {i} exited ({status}); see {}:\n{}", node.log.display(), tail(&node.log, 15));
+                    bail!(
+                        "node {i} exited ({status}); see {}:\n{}",
+                        node.log.display(),
+                        tail(&node.log, 15)
+                    );
                 }
             }
         }
@@ -144,7 +161,13 @@ impl Cluster {
     }
 
     async fn status_of(&self, i: usize, path: &str) -> Option<u16> {
-        let r = self.probe.get(format!("{}{path}", self.url(i))).timeout(PROBE_TIMEOUT).send().await.ok()?;
+        let r = self
+            .probe
+            .get(format!("{}{path}", self.url(i)))
+            .timeout(PROBE_TIMEOUT)
+            .send()
+            .await
+            .ok()?;
         let status = r.status().as_u16();
         let _ = r.bytes().await;
         Some(status)
@@ -168,7 +191,13 @@ impl Cluster {
 
     /// `AppliedIndex` from node `i`'s `/api/raft-status`.
     pub async fn applied_index(&self, i: usize) -> Option<u64> {
-        let r = self.probe.get(format!("{}/api/raft-status", self.url(i))).timeout(PROBE_TIMEOUT).send().await.ok()?;
+        let r = self
+            .probe
+            .get(format!("{}/api/raft-status", self.url(i)))
+            .timeout(PROBE_TIMEOUT)
+            .send()
+            .await
+            .ok()?;
         let v: serde_json::Value = r.json().await.ok()?;
         v.get("AppliedIndex").and_then(|x| x.as_u64())
     }
@@ -183,11 +212,14 @@ impl Cluster {
                 continue;
             }
             let url = format!("{}/api/raft-status", self.url(i));
-            let v: Option<serde_json::Value> = match self.probe.get(url).timeout(PROBE_TIMEOUT).send().await {
-                Ok(r) => r.json().await.ok(),
-                Err(_) => None,
-            };
-            out.push(v.and_then(|v| Some((v.get("LogAppends")?.as_u64()?, v.get("LogSyncs")?.as_u64()?))));
+            let v: Option<serde_json::Value> =
+                match self.probe.get(url).timeout(PROBE_TIMEOUT).send().await {
+                    Ok(r) => r.json().await.ok(),
+                    Err(_) => None,
+                };
+            out.push(v.and_then(|v| {
+                Some((v.get("LogAppends")?.as_u64()?, v.get("LogSyncs")?.as_u64()?))
+            }));
         }
         out
     }
@@ -210,7 +242,9 @@ impl Cluster {
                 if let Some(idx) = target_index {
                     let mut ok = true;
                     for i in self.running() {
-                        if !self.healthy(i).await || self.applied_index(i).await.is_none_or(|a| a < idx) {
+                        if !self.healthy(i).await
+                            || self.applied_index(i).await.is_none_or(|a| a < idx)
+                        {
                             ok = false;
                             break;
                         }
@@ -221,7 +255,10 @@ impl Cluster {
                 }
             }
             if start.elapsed() > deadline {
-                bail!("no settled leader after {deadline:?}; node logs are under {}", self.opts.dir.display());
+                bail!(
+                    "no settled leader after {deadline:?}; node logs are under {}",
+                    self.opts.dir.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -246,13 +283,17 @@ impl Cluster {
             match self.check_alive() {
                 Ok(()) => break,
                 Err(e) if start.elapsed() < deadline => {
-                    eprintln!("  restart of node {i} failed, retrying: {}", first_line(&e.to_string()));
+                    eprintln!(
+                        "  restart of node {i} failed, retrying: {}",
+                        first_line(&e.to_string())
+                    );
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(e) => return Err(e),
             }
         }
-        self.wait_settled(deadline.saturating_sub(start.elapsed()).max(Duration::from_secs(5))).await
+        self.wait_settled(deadline.saturating_sub(start.elapsed()).max(Duration::from_secs(5)))
+            .await
     }
 
     /// SIGKILLs every node.

@@ -131,7 +131,13 @@ const RESERVE_MIB: f64 = 4096.0;
 /// `MemAvailable` in MiB.
 fn mem_available_mib() -> Option<f64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kb: f64 = text.lines().find(|l| l.starts_with("MemAvailable:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kb: f64 = text
+        .lines()
+        .find(|l| l.starts_with("MemAvailable:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some(kb / 1024.0)
 }
 
@@ -139,29 +145,45 @@ fn mem_available_mib() -> Option<f64> {
 fn rss_mib(pid: u32) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 /// Per node user (`orc0`..): summed `TOTAL_CONNECTIONS` and `CPU_TIME` over `ports`.
 async fn user_stats(ports: &[u16]) -> Result<Vec<(u64, f64)>> {
-    let results: Vec<Result<Vec<HashMap<String, String>>>> = futures::stream::iter(ports.iter().copied())
-        .map(|p| async move {
-            let mut c = mariadb::connect_port(p).await?;
-            let rows = mariadb::query(&mut c, "SELECT USER, TOTAL_CONNECTIONS, CPU_TIME FROM information_schema.USER_STATISTICS").await;
-            let _ = c.close().await;
-            rows
-        })
-        .buffer_unordered(8)
-        .collect()
+    let results: Vec<Result<Vec<HashMap<String, String>>>> =
+        futures::stream::iter(ports.iter().copied())
+            .map(|p| async move {
+                let mut c = mariadb::connect_port(p).await?;
+                let rows = mariadb::query(
+            &mut c,
+            "SELECT USER, TOTAL_CONNECTIONS, CPU_TIME FROM information_schema.USER_STATISTICS",
+        )
         .await;
+                let _ = c.close().await;
+                rows
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
     let mut out = vec![(0u64, 0f64); NODE_USERS];
     for rows in results {
         for row in rows? {
             let user = row.get("USER").map(String::as_str).unwrap_or("");
-            let Some(i) = user.strip_prefix(ORC_USER).and_then(|n| n.parse::<usize>().ok()).filter(|i| *i < NODE_USERS) else { continue };
-            out[i].0 += row.get("TOTAL_CONNECTIONS").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            let Some(i) = user
+                .strip_prefix(ORC_USER)
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|i| *i < NODE_USERS)
+            else {
+                continue;
+            };
+            out[i].0 +=
+                row.get("TOTAL_CONNECTIONS").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             out[i].1 += row.get("CPU_TIME").and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
         }
     }
@@ -200,7 +222,13 @@ async fn start_stars(fleet: &mut Fleet, n: usize, size: usize) -> Result<(Vec<Md
 }
 
 /// Until every node lists every port valid; per node, when it first did (from `since`).
-async fn wait_discovered(cluster: &Cluster, client: &reqwest::Client, ports: &[u16], since: Instant, deadline: Duration) -> Result<Vec<Option<Duration>>> {
+async fn wait_discovered(
+    cluster: &Cluster,
+    client: &reqwest::Client,
+    ports: &[u16],
+    since: Instant,
+    deadline: Duration,
+) -> Result<Vec<Option<Duration>>> {
     let nodes = cluster.running();
     let mut done: Vec<Option<Duration>> = vec![None; nodes.len().max(3)];
     loop {
@@ -208,9 +236,18 @@ async fn wait_discovered(cluster: &Cluster, client: &reqwest::Client, ports: &[u
             if done[*i].is_some() {
                 continue;
             }
-            let Ok(v) = get_json(client, &format!("{}/api/all-instances", cluster.url(*i))).await else { continue };
+            let Ok(v) = get_json(client, &format!("{}/api/all-instances", cluster.url(*i))).await
+            else {
+                continue;
+            };
             let all = list(&v);
-            let valid = all.iter().filter(|x| flag(x, "IsLastCheckValid") && key_port(x.get("Key")).is_some_and(|p| ports.contains(&p))).count();
+            let valid = all
+                .iter()
+                .filter(|x| {
+                    flag(x, "IsLastCheckValid")
+                        && key_port(x.get("Key")).is_some_and(|p| ports.contains(&p))
+                })
+                .count();
             if valid >= ports.len() {
                 done[*i] = Some(since.elapsed());
             }
@@ -219,14 +256,23 @@ async fn wait_discovered(cluster: &Cluster, client: &reqwest::Client, ports: &[u
             return Ok(done);
         }
         if since.elapsed() > deadline {
-            bail!("not every node discovered all {} instances within {deadline:?}: {done:?}", ports.len());
+            bail!(
+                "not every node discovered all {} instances within {deadline:?}: {done:?}",
+                ports.len()
+            );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// Runs the benchmark.
-pub async fn run(args: DiscoveryArgs, bin: &Path, dir: &Path, machine: MachineInfo, command: String) -> Result<()> {
+pub async fn run(
+    args: DiscoveryArgs,
+    bin: &Path,
+    dir: &Path,
+    machine: MachineInfo,
+    command: String,
+) -> Result<()> {
     let started = Instant::now();
     if args.steps.is_empty() || args.steps.windows(2).any(|w| w[1] <= w[0]) {
         bail!("--instances must be increasing, e.g. 20,40,80");
@@ -328,7 +374,15 @@ pub async fn run(args: DiscoveryArgs, bin: &Path, dir: &Path, machine: MachineIn
     drop(servers);
     drop(fleet);
     result?;
-    let report = DiscoveryReport { machine, command, args, version, steps, load_end: machine::loadavg().0, total: started.elapsed() };
+    let report = DiscoveryReport {
+        machine,
+        command,
+        args,
+        version,
+        steps,
+        load_end: machine::loadavg().0,
+        total: started.elapsed(),
+    };
     println!("{}", report.text());
     println!("--- markdown ---\n{}", report.markdown());
     Ok(())
@@ -341,7 +395,10 @@ fn figures(a: &Snapshot, b: &Snapshot, instances: usize) -> Step {
         .map(|i| {
             let probes = b.users[i].0.saturating_sub(a.users[i].0);
             let server_cpu = (b.users[i].1 - a.users[i].1).max(0.0);
-            let cpu = match (a.node_cpu.get(i).copied().flatten(), b.node_cpu.get(i).copied().flatten()) {
+            let cpu = match (
+                a.node_cpu.get(i).copied().flatten(),
+                b.node_cpu.get(i).copied().flatten(),
+            ) {
                 (Some(x), Some(y)) => Some(y.saturating_sub(x)),
                 _ => None,
             };
@@ -349,7 +406,8 @@ fn figures(a: &Snapshot, b: &Snapshot, instances: usize) -> Step {
                 probes_per_s: probes as f64 / secs,
                 cpu_cores: cpu.map(|c| c.as_secs_f64() / secs).unwrap_or(0.0),
                 cpu_per_probe: cpu.filter(|_| probes > 0).map(|c| c / probes as u32),
-                server_cpu_per_probe: (probes > 0).then(|| Duration::from_secs_f64(server_cpu / probes as f64)),
+                server_cpu_per_probe: (probes > 0)
+                    .then(|| Duration::from_secs_f64(server_cpu / probes as f64)),
                 ..NodeFigures::default()
             }
         })
@@ -437,7 +495,9 @@ impl DiscoveryReport {
                     ms3(n.cpu_per_probe),
                     ms3(n.server_cpu_per_probe),
                     format!("{:.0}", n.rss_mib),
-                    n.discovered_in.map(|d| format!("{:.2}", d.as_secs_f64())).unwrap_or_else(|| "?".into()),
+                    n.discovered_in
+                        .map(|d| format!("{:.2}", d.as_secs_f64()))
+                        .unwrap_or_else(|| "?".into()),
                     format!("{}/{} ({} s)", n.valid, s.instances, n.oldest_seen_s),
                     ms3(n.api_all_instances),
                 ]);
@@ -504,7 +564,11 @@ impl DiscoveryReport {
         for l in self.header() {
             out.push_str(&format!("- {l}\n"));
         }
-        out.push_str(&format!("\n| {} |\n|{}\n", Self::HEAD.join(" | "), "---:|".repeat(Self::HEAD.len())));
+        out.push_str(&format!(
+            "\n| {} |\n|{}\n",
+            Self::HEAD.join(" | "),
+            "---:|".repeat(Self::HEAD.len())
+        ));
         for r in self.rows() {
             out.push_str(&format!("| {} |\n", r.join(" | ")));
         }

@@ -52,14 +52,20 @@ pub struct Failover {
 }
 
 /// Runs `kills` rounds.
-pub async fn run(cluster: &mut Cluster, client: &reqwest::Client, kills: usize, seq: Arc<AtomicU64>) -> Result<Failover> {
+pub async fn run(
+    cluster: &mut Cluster,
+    client: &reqwest::Client,
+    kills: usize,
+    seq: Arc<AtomicU64>,
+) -> Result<Failover> {
     let mut rounds = Vec::with_capacity(kills);
     for k in 0..kills {
         let leader = cluster.wait_settled(ROUND_DEADLINE).await?;
         // Let heartbeats flow for a moment so the followers' election timers are fresh, as they
         // would be in a long-running cluster.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let survivors: Vec<usize> = cluster.running().into_iter().filter(|i| *i != leader).collect();
+        let survivors: Vec<usize> =
+            cluster.running().into_iter().filter(|i| *i != leader).collect();
         let urls: Vec<(usize, String)> = survivors.iter().map(|i| (*i, cluster.url(*i))).collect();
 
         let killed_at = Instant::now();
@@ -103,7 +109,10 @@ pub async fn run(cluster: &mut Cluster, client: &reqwest::Client, kills: usize, 
                 bail!("round {}: no write succeeded within {ROUND_DEADLINE:?} after killing node {leader}", k + 1);
             }
         };
-        let elected = tokio::time::timeout(Duration::from_millis(500), election).await.ok().and_then(|r| r.ok());
+        let elected = tokio::time::timeout(Duration::from_millis(500), election)
+            .await
+            .ok()
+            .and_then(|r| r.ok());
 
         let restart_at = Instant::now();
         cluster.restart(leader, ROUND_DEADLINE).await?;

@@ -36,7 +36,9 @@ use sqlx::Connection;
 use crate::cluster::{Cluster, ClusterOptions};
 use crate::machine::{self, MachineInfo};
 use crate::mariadb::{self, Fleet, Mdb, ORC_PASSWORD, ORC_USER, REPL_PASSWORD, REPL_USER};
-use crate::orc_api::{flag, get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine};
+use crate::orc_api::{
+    flag, get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine,
+};
 use crate::stats::{summarize, Summary};
 
 /// Options of the failover benchmark.
@@ -161,7 +163,12 @@ impl Star {
         self.servers[self.master].port
     }
     fn replica_ports(&self) -> Vec<u16> {
-        self.servers.iter().enumerate().filter(|(i, _)| *i != self.master).map(|(_, s)| s.port).collect()
+        self.servers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.master)
+            .map(|(_, s)| s.port)
+            .collect()
     }
 }
 
@@ -170,7 +177,13 @@ fn node_log(dir: &Path, i: usize) -> PathBuf {
 }
 
 /// Runs the benchmark; prints progress on stderr and the report on stdout.
-pub async fn run(args: FailoverArgs, bin: &Path, dir: &Path, machine: MachineInfo, command: String) -> Result<()> {
+pub async fn run(
+    args: FailoverArgs,
+    bin: &Path,
+    dir: &Path,
+    machine: MachineInfo,
+    command: String,
+) -> Result<()> {
     let started = Instant::now();
     if args.instances < 3 {
         bail!("--instances must be at least 3 (a master and two replicas, so there are siblings to repoint)");
@@ -191,12 +204,21 @@ pub async fn run(args: FailoverArgs, bin: &Path, dir: &Path, machine: MachineInf
     let mut star = Star { servers, master: 0 };
     let mport = star.master_port();
     star.servers[0]
-        .exec(&["CREATE DATABASE bench", "CREATE TABLE bench.t (id INT AUTO_INCREMENT PRIMARY KEY, run INT, at BIGINT)"])
+        .exec(&[
+            "CREATE DATABASE bench",
+            "CREATE TABLE bench.t (id INT AUTO_INCREMENT PRIMARY KEY, run INT, at BIGINT)",
+        ])
         .await?;
     for r in &star.servers[1..] {
         r.replicate_from(mport).await?;
     }
-    eprintln!("  star up in {:.2} s: master {}, replicas {:?} (fleet dir {})", t.elapsed().as_secs_f64(), star.servers[0], star.replica_ports(), fleet.dir().display());
+    eprintln!(
+        "  star up in {:.2} s: master {}, replicas {:?} (fleet dir {})",
+        t.elapsed().as_secs_f64(),
+        star.servers[0],
+        star.replica_ports(),
+        fleet.dir().display()
+    );
 
     let extra = format!(
         r#""MySQLTopologyUser": "{ORC_USER}", "MySQLTopologyPassword": "{ORC_PASSWORD}",
@@ -205,9 +227,16 @@ pub async fn run(args: FailoverArgs, bin: &Path, dir: &Path, machine: MachineInf
   "RecoverMasterClusterFilters": ["*"], "RecoveryStartupGraceSeconds": 1,
   "FailureDetectionPeriodBlockMinutes": 0{more}"#,
         poll = args.instance_poll,
-        more = if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) },
+        more =
+            if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) },
     );
-    let opts = ClusterOptions { bin: bin.to_path_buf(), dir: dir.to_path_buf(), nodes: 3, node_log: args.node_log.clone(), extra };
+    let opts = ClusterOptions {
+        bin: bin.to_path_buf(),
+        dir: dir.to_path_buf(),
+        nodes: 3,
+        node_log: args.node_log.clone(),
+        extra,
+    };
     eprintln!("starting 3 orchestrator nodes ...");
     let mut cluster = Cluster::start(opts, Duration::from_secs(30)).await?;
     let client = crate::load::client()?;
@@ -217,13 +246,27 @@ pub async fn run(args: FailoverArgs, bin: &Path, dir: &Path, machine: MachineInf
     drop(star);
     drop(fleet);
     let runs = result?;
-    let report = FailoverReport { machine, command, args, version, runs, load_end: machine::loadavg().0, total: started.elapsed() };
+    let report = FailoverReport {
+        machine,
+        command,
+        args,
+        version,
+        runs,
+        load_end: machine::loadavg().0,
+        total: started.elapsed(),
+    };
     println!("{}", report.text());
     println!("--- markdown ---\n{}", report.markdown());
     Ok(())
 }
 
-async fn runs(args: &FailoverArgs, cluster: &mut Cluster, client: &reqwest::Client, star: &mut Star, dir: &Path) -> Result<Vec<Run>> {
+async fn runs(
+    args: &FailoverArgs,
+    cluster: &mut Cluster,
+    client: &reqwest::Client,
+    star: &mut Star,
+    dir: &Path,
+) -> Result<Vec<Run>> {
     let mut out = Vec::with_capacity(args.runs);
     let mut seen_uids: Vec<String> = Vec::new();
     let seed: f64 = rand::random();
@@ -235,7 +278,9 @@ async fn runs(args: &FailoverArgs, cluster: &mut Cluster, client: &reqwest::Clie
             }
         }
         let leader = cluster.wait_settled(Duration::from_secs(30)).await?;
-        wait_healthy(cluster, client, star).await.with_context(|| format!("before run {}", k + 1))?;
+        wait_healthy(cluster, client, star)
+            .await
+            .with_context(|| format!("before run {}", k + 1))?;
         if k == 0 || args.fresh_nodes {
             // The leader's RecoveryStartupGraceSeconds (1 s) runs from when it saw its quorum.
             tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -252,16 +297,22 @@ async fn runs(args: &FailoverArgs, cluster: &mut Cluster, client: &reqwest::Clie
         if let Some(e) = failed {
             bail!("run {} did not complete: {e}; node logs under {}", k + 1, dir.display());
         }
-        restore(cluster, client, star, successor).await.with_context(|| format!("restoring the star after run {}", k + 1))?;
+        restore(cluster, client, star, successor)
+            .await
+            .with_context(|| format!("restoring the star after run {}", k + 1))?;
         // Any other recovery of the killed master registered meanwhile is a duplicate.
         let url = cluster.url(cluster.leader().await.unwrap_or(leader));
         let killed = out.last().map(|r| r.killed_port);
         if let Ok(v) = get_json(client, &format!("{url}/api/audit-recovery")).await {
             for r in list(&v) {
                 let uid = text(&r, "UID").to_string();
-                let port = key_port(r.get("AnalysisEntry").and_then(|e| e.get("AnalyzedInstanceKey")));
+                let port =
+                    key_port(r.get("AnalysisEntry").and_then(|e| e.get("AnalyzedInstanceKey")));
                 if port == killed && !uid.is_empty() && !seen_uids.contains(&uid) {
-                    eprintln!("  warning: a second recovery of :{} was registered ({uid})", port.unwrap_or(0));
+                    eprintln!(
+                        "  warning: a second recovery of :{} was registered ({uid})",
+                        port.unwrap_or(0)
+                    );
                     seen_uids.push(uid);
                     if let Some(last) = out.last_mut() {
                         last.duplicates += 1;
@@ -307,7 +358,12 @@ async fn wait_healthy(cluster: &Cluster, client: &reqwest::Client, star: &Star) 
     }
 }
 
-async fn healthy_on(client: &reqwest::Client, url: &str, mport: u16, replicas: &[u16]) -> Result<Option<String>> {
+async fn healthy_on(
+    client: &reqwest::Client,
+    url: &str,
+    mport: u16,
+    replicas: &[u16],
+) -> Result<Option<String>> {
     let all = list(&get_json(client, &format!("{url}/api/all-instances")).await?);
     let find = |port: u16| all.iter().find(|i| key_port(i.get("Key")) == Some(port));
     let Some(m) = find(mport) else { return Ok(Some(format!("master {mport} unknown"))) };
@@ -316,7 +372,11 @@ async fn healthy_on(client: &reqwest::Client, url: &str, mport: u16, replicas: &
     }
     for p in replicas {
         let Some(r) = find(*p) else { return Ok(Some(format!("replica {p} unknown"))) };
-        if !flag(r, "IsLastCheckValid") || key_port(r.get("MasterKey")) != Some(mport) || !flag(r, "Slave_IO_Running") || !flag(r, "Slave_SQL_Running") {
+        if !flag(r, "IsLastCheckValid")
+            || key_port(r.get("MasterKey")) != Some(mport)
+            || !flag(r, "Slave_IO_Running")
+            || !flag(r, "Slave_SQL_Running")
+        {
             return Ok(Some(format!("replica {p} not yet seen replicating from {mport}")));
         }
     }
@@ -324,8 +384,14 @@ async fn healthy_on(client: &reqwest::Client, url: &str, mport: u16, replicas: &
     let ports: Vec<u16> = std::iter::once(mport).chain(replicas.iter().copied()).collect();
     for a in analysis {
         let code = text(&a, "Analysis");
-        if key_port(a.get("AnalyzedInstanceKey")).is_some_and(|p| ports.contains(&p)) && code != "NoProblem" && !code.is_empty() {
-            return Ok(Some(format!("analysis {code} on {:?}", key_port(a.get("AnalyzedInstanceKey")))));
+        if key_port(a.get("AnalyzedInstanceKey")).is_some_and(|p| ports.contains(&p))
+            && code != "NoProblem"
+            && !code.is_empty()
+        {
+            return Ok(Some(format!(
+                "analysis {code} on {:?}",
+                key_port(a.get("AnalyzedInstanceKey"))
+            )));
         }
     }
     Ok(None)
@@ -346,7 +412,9 @@ async fn one_run(
     let mport = star.master_port();
     let replicas = star.replica_ports();
     // A write the replicas must have before the kill (equal replicas: the choice is by rule).
-    star.servers[star.master].exec(&[&format!("INSERT INTO bench.t (run, at) VALUES ({k}, UNIX_TIMESTAMP())")]).await?;
+    star.servers[star.master]
+        .exec(&[&format!("INSERT INTO bench.t (run, at) VALUES ({k}, UNIX_TIMESTAMP())")])
+        .await?;
     let mut conn = star.servers[star.master].connect().await?;
     let pos = mariadb::scalar(&mut conn, "SELECT @@gtid_binlog_pos").await?.unwrap_or_default();
     let _ = conn.close().await;
@@ -378,7 +446,8 @@ async fn one_run(
     loop {
         tick.tick().await;
         if run.analysis.is_none() {
-            if let Ok(v) = get_json(client, &format!("{leader_url}/api/replication-analysis")).await {
+            if let Ok(v) = get_json(client, &format!("{leader_url}/api/replication-analysis")).await
+            {
                 let at = t0.elapsed();
                 for a in list(&v) {
                     if key_port(a.get("AnalyzedInstanceKey")) != Some(mport) {
@@ -400,7 +469,9 @@ async fn one_run(
                 let at = t0.elapsed();
                 for r in list(&v) {
                     let uid = text(&r, "UID").to_string();
-                    let of_master = key_port(r.get("AnalysisEntry").and_then(|e| e.get("AnalyzedInstanceKey"))) == Some(mport);
+                    let of_master =
+                        key_port(r.get("AnalysisEntry").and_then(|e| e.get("AnalyzedInstanceKey")))
+                            == Some(mport);
                     if of_master && !uid.is_empty() && !seen_uids.contains(&uid) {
                         run.recovery_seen = Some(at);
                         run.uid = uid.clone();
@@ -417,7 +488,8 @@ async fn one_run(
                 if ro.as_deref() == Some("0") {
                     run.writable = Some(t0.elapsed());
                     run.successor_port = Some(port);
-                    per_sibling = replicas.iter().filter(|p| **p != port).map(|p| (*p, None)).collect();
+                    per_sibling =
+                        replicas.iter().filter(|p| **p != port).map(|p| (*p, None)).collect();
                     io_running = per_sibling.iter().map(|(p, _)| (*p, false)).collect();
                     break;
                 }
@@ -479,8 +551,14 @@ async fn one_run(
     if !run.uid.is_empty() {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            let v = get_json(client, &format!("{leader_url}/api/audit-recovery/uid/{}", run.uid)).await.ok();
-            let ended = v.as_ref().map(list).and_then(|l| l.first().cloned()).is_some_and(|r| !text(&r, "RecoveryEndTimestamp").is_empty());
+            let v = get_json(client, &format!("{leader_url}/api/audit-recovery/uid/{}", run.uid))
+                .await
+                .ok();
+            let ended = v
+                .as_ref()
+                .map(list)
+                .and_then(|l| l.first().cloned())
+                .is_some_and(|r| !text(&r, "RecoveryEndTimestamp").is_empty());
             if ended {
                 break;
             }
@@ -492,16 +570,29 @@ async fn one_run(
     let at = |l: &LogLine| Duration::from_micros((l.at_us - since).max(0) as u64);
     let key = format!("127.0.0.1:{mport}");
     let lines = read_log(&node_log(dir, leader), since);
-    run.failed_probe = lines.iter().find(|l| l.text.contains("probe failed") && has_field(&l.text, "instance", &key)).map(at);
+    run.failed_probe = lines
+        .iter()
+        .find(|l| l.text.contains("probe failed") && has_field(&l.text, "instance", &key))
+        .map(at);
     run.failed_probe_any_node = cluster
         .running()
         .into_iter()
-        .filter_map(|i| read_log(&node_log(dir, i), since).into_iter().find(|l| l.text.contains("probe failed") && has_field(&l.text, "instance", &key)))
+        .filter_map(|i| {
+            read_log(&node_log(dir, i), since)
+                .into_iter()
+                .find(|l| l.text.contains("probe failed") && has_field(&l.text, "instance", &key))
+        })
         .map(|l| at(&l))
         .min();
-    run.detected = lines.iter().find(|l| l.text.contains("failure detected") && has_field(&l.text, "key", &key)).map(at);
+    run.detected = lines
+        .iter()
+        .find(|l| l.text.contains("failure detected") && has_field(&l.text, "key", &key))
+        .map(at);
     if !run.uid.is_empty() {
-        for l in lines.iter().filter(|l| l.text.contains("recovery step") && has_field(&l.text, "uid", &run.uid)) {
+        for l in lines
+            .iter()
+            .filter(|l| l.text.contains("recovery step") && has_field(&l.text, "uid", &run.uid))
+        {
             let t = at(l);
             let msg = step_message(&l.text, &run.uid);
             if msg.starts_with("registered ") {
@@ -527,7 +618,11 @@ async fn one_run(
 fn step_message(line: &str, uid: &str) -> String {
     let field = format!("uid={uid}");
     match line.find(&field) {
-        Some(i) => line[i + field.len()..].trim().trim_start_matches("message=").trim_matches('"').to_string(),
+        Some(i) => line[i + field.len()..]
+            .trim()
+            .trim_start_matches("message=")
+            .trim_matches('"')
+            .to_string(),
         None => line.to_string(),
     }
 }
@@ -546,7 +641,10 @@ async fn poll_scalar(port: u16, conn: &mut Option<MySqlConnection>, sql: &str) -
     }
 }
 
-async fn poll_status(port: u16, conn: &mut Option<MySqlConnection>) -> std::collections::HashMap<String, String> {
+async fn poll_status(
+    port: u16,
+    conn: &mut Option<MySqlConnection>,
+) -> std::collections::HashMap<String, String> {
     if conn.is_none() {
         *conn = mariadb::connect_port(port).await.ok();
     }
@@ -562,14 +660,28 @@ async fn poll_status(port: u16, conn: &mut Option<MySqlConnection>) -> std::coll
 
 /// Restarts the killed master as a replica of the successor, ends its downtime, acknowledges
 /// the recovery; the successor is the next run's master.
-async fn restore(cluster: &Cluster, client: &reqwest::Client, star: &mut Star, successor: Option<u16>) -> Result<()> {
+async fn restore(
+    cluster: &Cluster,
+    client: &reqwest::Client,
+    star: &mut Star,
+    successor: Option<u16>,
+) -> Result<()> {
     let successor = successor.context("no successor")?;
     let old = star.master;
-    let new = star.servers.iter().position(|s| s.port == successor).context("successor not in the star")?;
+    let new = star
+        .servers
+        .iter()
+        .position(|s| s.port == successor)
+        .context("successor not in the star")?;
     tokio::task::block_in_place(|| star.servers[old].restart())?;
     let change = mariadb::change_master_sql(successor);
     star.servers[old]
-        .exec(&["SET GLOBAL read_only = ON", "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos", &change, "START SLAVE"])
+        .exec(&[
+            "SET GLOBAL read_only = ON",
+            "SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos",
+            &change,
+            "START SLAVE",
+        ])
         .await?;
     for (i, s) in star.servers.iter().enumerate() {
         if i != new {

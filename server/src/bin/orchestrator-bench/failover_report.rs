@@ -32,7 +32,11 @@ impl Run {
 }
 
 /// Per-run differences `to - from` (runs where both are known).
-pub(super) fn deltas(runs: &[Run], from: impl Fn(&Run) -> Option<Duration>, to: impl Fn(&Run) -> Option<Duration>) -> Vec<Duration> {
+pub(super) fn deltas(
+    runs: &[Run],
+    from: impl Fn(&Run) -> Option<Duration>,
+    to: impl Fn(&Run) -> Option<Duration>,
+) -> Vec<Duration> {
     runs.iter().filter_map(|r| Some(to(r)?.saturating_sub(from(r)?))).collect()
 }
 
@@ -55,32 +59,108 @@ impl FailoverReport {
     pub(super) fn cumulative(&self) -> Vec<[String; 6]> {
         let r = &self.runs;
         vec![
-            row("first failed probe of the master recorded (leader)", "leader log", summarize(&samples(r, |x| x.failed_probe))),
-            row("first failed probe recorded (earliest node)", "node logs", summarize(&samples(r, |x| x.failed_probe_any_node))),
-            row("DeadMaster in /api/replication-analysis", "API poll", summarize(&samples(r, |x| x.analysis))),
-            row("failure detection registered (raft)", "leader log", summarize(&samples(r, |x| x.detected))),
-            row("write-recovery committed (step `registered`)", "leader log", summarize(&samples(r, |x| x.registered))),
-            row("recovery in /api/audit-recovery", "API poll", summarize(&samples(r, |x| x.recovery_seen))),
-            row("successor chosen (after IO stop + drain)", "leader log", summarize(&samples(r, |x| x.chose))),
-            row("successor promoted (step `promoted`)", "leader log", summarize(&samples(r, |x| x.promoted))),
+            row(
+                "first failed probe of the master recorded (leader)",
+                "leader log",
+                summarize(&samples(r, |x| x.failed_probe)),
+            ),
+            row(
+                "first failed probe recorded (earliest node)",
+                "node logs",
+                summarize(&samples(r, |x| x.failed_probe_any_node)),
+            ),
+            row(
+                "DeadMaster in /api/replication-analysis",
+                "API poll",
+                summarize(&samples(r, |x| x.analysis)),
+            ),
+            row(
+                "failure detection registered (raft)",
+                "leader log",
+                summarize(&samples(r, |x| x.detected)),
+            ),
+            row(
+                "write-recovery committed (step `registered`)",
+                "leader log",
+                summarize(&samples(r, |x| x.registered)),
+            ),
+            row(
+                "recovery in /api/audit-recovery",
+                "API poll",
+                summarize(&samples(r, |x| x.recovery_seen)),
+            ),
+            row(
+                "successor chosen (after IO stop + drain)",
+                "leader log",
+                summarize(&samples(r, |x| x.chose)),
+            ),
+            row(
+                "successor promoted (step `promoted`)",
+                "leader log",
+                summarize(&samples(r, |x| x.promoted)),
+            ),
             row("successor read_only=0", "MariaDB poll", summarize(&samples(r, |x| x.writable))),
-            row("last sibling repointed (step)", "leader log", summarize(&samples(r, |x| x.last_repoint))),
-            row("all siblings Master_Port = successor", "MariaDB poll", summarize(&samples(r, |x| x.repointed))),
-            row("all siblings IO thread running from successor", "MariaDB poll", summarize(&samples(r, |x| x.replicating))),
-            row("**writable + siblings repointed (the figure)**", "MariaDB poll", summarize(&samples(r, Run::total))),
+            row(
+                "last sibling repointed (step)",
+                "leader log",
+                summarize(&samples(r, |x| x.last_repoint)),
+            ),
+            row(
+                "all siblings Master_Port = successor",
+                "MariaDB poll",
+                summarize(&samples(r, |x| x.repointed)),
+            ),
+            row(
+                "all siblings IO thread running from successor",
+                "MariaDB poll",
+                summarize(&samples(r, |x| x.replicating)),
+            ),
+            row(
+                "**writable + siblings repointed (the figure)**",
+                "MariaDB poll",
+                summarize(&samples(r, Run::total)),
+            ),
         ]
     }
 
     pub(super) fn phases(&self) -> Vec<[String; 6]> {
         let r = &self.runs;
         vec![
-            row("1. kill → first failed probe recorded", "log", summarize(&samples(r, |x| x.failed_probe))),
-            row("2. failed probe → DeadMaster analysed", "log, poll", summarize(&deltas(r, |x| x.failed_probe, Run::m_analysis))),
-            row("3. analysis → write-recovery committed", "log, poll", summarize(&deltas(r, Run::m_analysis, Run::m_registered))),
-            row("   of which detection logged → write-recovery", "log", summarize(&deltas(r, |x| x.detected, |x| x.registered))),
-            row("4. write-recovery → successor promoted", "log, poll", summarize(&deltas(r, Run::m_registered, Run::m_promoted))),
-            row("   of which IO stop + drain + choice", "log", summarize(&deltas(r, |x| x.stop_io, |x| x.chose))),
-            row("5. promoted → all siblings repointed", "log, poll", summarize(&deltas(r, Run::m_promoted, Run::total))),
+            row(
+                "1. kill → first failed probe recorded",
+                "log",
+                summarize(&samples(r, |x| x.failed_probe)),
+            ),
+            row(
+                "2. failed probe → DeadMaster analysed",
+                "log, poll",
+                summarize(&deltas(r, |x| x.failed_probe, Run::m_analysis)),
+            ),
+            row(
+                "3. analysis → write-recovery committed",
+                "log, poll",
+                summarize(&deltas(r, Run::m_analysis, Run::m_registered)),
+            ),
+            row(
+                "   of which detection logged → write-recovery",
+                "log",
+                summarize(&deltas(r, |x| x.detected, |x| x.registered)),
+            ),
+            row(
+                "4. write-recovery → successor promoted",
+                "log, poll",
+                summarize(&deltas(r, Run::m_registered, Run::m_promoted)),
+            ),
+            row(
+                "   of which IO stop + drain + choice",
+                "log",
+                summarize(&deltas(r, |x| x.stop_io, |x| x.chose)),
+            ),
+            row(
+                "5. promoted → all siblings repointed",
+                "log, poll",
+                summarize(&deltas(r, Run::m_promoted, Run::total)),
+            ),
         ]
     }
 
@@ -88,8 +168,16 @@ impl FailoverReport {
         let s = summarize(&samples(&self.runs, Run::total));
         match s {
             Some(s) => (
-                format!("p50 {} s vs ≤ 3 s: {}", s3(s.p50), if s.p50 <= Duration::from_secs(3) { "met" } else { "not met" }),
-                format!("p99 {} s vs ≤ 6 s: {}", s3(s.p99), if s.p99 <= Duration::from_secs(6) { "met" } else { "not met" }),
+                format!(
+                    "p50 {} s vs ≤ 3 s: {}",
+                    s3(s.p50),
+                    if s.p50 <= Duration::from_secs(3) { "met" } else { "not met" }
+                ),
+                format!(
+                    "p99 {} s vs ≤ 6 s: {}",
+                    s3(s.p99),
+                    if s.p99 <= Duration::from_secs(6) { "met" } else { "not met" }
+                ),
             ),
             None => ("p50 ?".into(), "p99 ?".into()),
         }
@@ -122,17 +210,30 @@ impl FailoverReport {
 
     /// Plain text.
     pub fn text(&self) -> String {
-        let mut out = String::from("\n== Failover: master kill -9 → successor writable, siblings repointed ==\n");
+        let mut out = String::from(
+            "\n== Failover: master kill -9 → successor writable, siblings repointed ==\n",
+        );
         for l in self.header() {
             out.push_str(&format!("{l}\n"));
         }
         out.push_str("\nfrom the kill (s)                                        source        n    p50     p99     max\n");
         for r in self.cumulative() {
-            out.push_str(&format!("{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n", r[0].replace("**", ""), r[1], r[2], r[3], r[4], r[5]));
+            out.push_str(&format!(
+                "{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n",
+                r[0].replace("**", ""),
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5]
+            ));
         }
         out.push_str("\nphases (per-run differences, s; a milestone is the earliest of its log line and its poll)\n");
         for r in self.phases() {
-            out.push_str(&format!("{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n", r[0], r[1], r[2], r[3], r[4], r[5]));
+            out.push_str(&format!(
+                "{:<56} {:<12} {:>3} {:>7} {:>7} {:>7}\n",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            ));
         }
         let (a, b) = self.met();
         out.push_str(&format!("\ntarget: {a}; {b}\n"));
@@ -143,7 +244,10 @@ impl FailoverReport {
                 i + 1,
                 r.offset.as_millis(),
                 opt(r.failed_probe),
-                r.first_analysis.as_ref().map(|(t, c)| format!("{c} at {}", opt(Some(*t)))).unwrap_or_default(),
+                r.first_analysis
+                    .as_ref()
+                    .map(|(t, c)| format!("{c} at {}", opt(Some(*t))))
+                    .unwrap_or_default(),
                 r.code,
                 opt(r.analysis),
                 opt(r.registered),
@@ -170,11 +274,17 @@ impl FailoverReport {
         }
         out.push_str("\n| From the kill | Source | n | p50 (s) | p99 (s) | max (s) |\n|---|---|---:|---:|---:|---:|\n");
         for r in self.cumulative() {
-            out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3], r[4], r[5]));
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            ));
         }
         out.push_str("\n| Phase (per-run difference; a milestone is the earlier of its log line and its poll) | Source | n | p50 (s) | p99 (s) | max (s) |\n|---|---|---:|---:|---:|---:|\n");
         for r in self.phases() {
-            out.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3], r[4], r[5]));
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                r[0], r[1], r[2], r[3], r[4], r[5]
+            ));
         }
         let (a, b) = self.met();
         out.push_str(&format!("\nTarget: {a}; {b}.\n"));

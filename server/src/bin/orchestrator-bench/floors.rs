@@ -69,18 +69,20 @@ pub fn fsync_append(dir: &Path, iters: usize) -> Result<Summary> {
 pub fn tcp_rtt(iters: usize) -> Result<Summary> {
     let listener = TcpListener::bind("127.0.0.1:0").context("bind echo listener")?;
     let addr = listener.local_addr()?;
-    let echo = std::thread::Builder::new().name("rtt-echo".into()).spawn(move || -> std::io::Result<()> {
-        let (mut sock, _) = listener.accept()?;
-        sock.set_nodelay(true)?;
-        let mut buf = [0u8; PING_BYTES];
-        loop {
-            match sock.read_exact(&mut buf) {
-                Ok(()) => sock.write_all(&buf)?,
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
-                Err(e) => return Err(e),
+    let echo = std::thread::Builder::new().name("rtt-echo".into()).spawn(
+        move || -> std::io::Result<()> {
+            let (mut sock, _) = listener.accept()?;
+            sock.set_nodelay(true)?;
+            let mut buf = [0u8; PING_BYTES];
+            loop {
+                match sock.read_exact(&mut buf) {
+                    Ok(()) => sock.write_all(&buf)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+                    Err(e) => return Err(e),
+                }
             }
-        }
-    })?;
+        },
+    )?;
     let mut sock = TcpStream::connect(addr).context("connect to echo")?;
     sock.set_nodelay(true)?;
     let ping = [0x42u8; PING_BYTES];

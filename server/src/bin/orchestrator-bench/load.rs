@@ -32,7 +32,11 @@ pub fn write_url(base: &str, n: u64) -> String {
 }
 
 /// One GET; Ok(latency) on HTTP 200 (body read to the end so the connection is reused).
-pub async fn get_ok(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<Duration, String> {
+pub async fn get_ok(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+) -> Result<Duration, String> {
     let start = Instant::now();
     let response = client.get(url).timeout(timeout).send().await.map_err(|e| e.to_string())?;
     let status = response.status();
@@ -41,7 +45,10 @@ pub async fn get_ok(client: &reqwest::Client, url: &str, timeout: Duration) -> R
     if status.as_u16() == 200 {
         Ok(elapsed)
     } else {
-        Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body).chars().take(200).collect::<String>()))
+        Err(format!(
+            "HTTP {status}: {}",
+            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+        ))
     }
 }
 
@@ -140,7 +147,13 @@ pub async fn concurrent(
                     break;
                 }
                 let recorded = now >= measure_from;
-                match get_ok(&client, &write_url(&base, seq.fetch_add(1, Ordering::Relaxed)), timeout).await {
+                match get_ok(
+                    &client,
+                    &write_url(&base, seq.fetch_add(1, Ordering::Relaxed)),
+                    timeout,
+                )
+                .await
+                {
                     Ok(d) if recorded => samples.push(d),
                     Err(e) if recorded => {
                         errors += 1;
@@ -173,5 +186,12 @@ pub async fn concurrent(
     // Requests that started just before the window end may finish after it; they count in a
     // window that ends when the last of them does.
     let elapsed = Instant::now().saturating_duration_since(measure_from).max(duration);
-    Concurrent { clients, ok: samples.len(), errors, first_error, elapsed, latency: summarize(&samples) }
+    Concurrent {
+        clients,
+        ok: samples.len(),
+        errors,
+        first_error,
+        elapsed,
+        latency: summarize(&samples),
+    }
 }

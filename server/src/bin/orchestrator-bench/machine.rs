@@ -50,9 +50,9 @@ pub fn collect(data_dir: &Path) -> MachineInfo {
         .unwrap_or_else(|| "?".into());
     let memory = read("/proc/meminfo")
         .and_then(|t| {
-            t.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| {
-                l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok())
-            })
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         })
         .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
         .unwrap_or_else(|| "?".into());
@@ -60,7 +60,9 @@ pub fn collect(data_dir: &Path) -> MachineInfo {
         nproc: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         loadavg,
         load1,
-        kernel: read("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_else(|| "?".into()),
+        kernel: read("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_else(|| "?".into()),
         cpu,
         memory,
         filesystem: filesystem_of(data_dir),

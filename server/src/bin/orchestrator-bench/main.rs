@@ -100,7 +100,9 @@ fn parse_args(args: &[String]) -> Result<Option<Args>> {
             i += 1;
             args.get(i).cloned().with_context(|| format!("{flag} needs a value"))
         };
-        let num = |v: String| -> Result<usize> { v.parse().with_context(|| format!("not a number: {v:?}")) };
+        let num = |v: String| -> Result<usize> {
+            v.parse().with_context(|| format!("not a number: {v:?}"))
+        };
         match flag.as_str() {
             "--quick" => {}
             "--help" | "-h" => return Ok(None),
@@ -178,7 +180,10 @@ fn orchestrator_bin(args: &Args) -> Result<PathBuf> {
         }
     };
     if !bin.is_file() {
-        bail!("orchestrator binary not found at {} (build it, or pass --orchestrator-bin)", bin.display());
+        bail!(
+            "orchestrator binary not found at {} (build it, or pass --orchestrator-bin)",
+            bin.display()
+        );
     }
     Ok(bin)
 }
@@ -192,12 +197,22 @@ fn work_dir(args: &Args) -> PathBuf {
     }
 }
 
-async fn measure_floors(dir: PathBuf, fsync_iters: usize, rtt_iters: usize) -> Result<floors::Floors> {
-    tokio::task::spawn_blocking(move || floors::measure(&dir, fsync_iters, rtt_iters)).await.context("floors task")?
+async fn measure_floors(
+    dir: PathBuf,
+    fsync_iters: usize,
+    rtt_iters: usize,
+) -> Result<floors::Floors> {
+    tokio::task::spawn_blocking(move || floors::measure(&dir, fsync_iters, rtt_iters))
+        .await
+        .context("floors task")?
 }
 
 /// Runs `phase` and accounts the CPU time the nodes and this process used meanwhile.
-async fn with_cpu<T>(cluster: &Cluster, commits: impl Fn(&T) -> usize, phase: impl std::future::Future<Output = T>) -> (T, Option<CpuSplit>) {
+async fn with_cpu<T>(
+    cluster: &Cluster,
+    commits: impl Fn(&T) -> usize,
+    phase: impl std::future::Future<Output = T>,
+) -> (T, Option<CpuSplit>) {
     let me = std::process::id();
     let nodes0 = cluster.cpu_time();
     let bench0 = machine::cpu_time(me);
@@ -205,12 +220,9 @@ async fn with_cpu<T>(cluster: &Cluster, commits: impl Fn(&T) -> usize, phase: im
     let out = phase.await;
     let wall = start.elapsed();
     let nodes = cluster.cpu_time().saturating_sub(nodes0);
-    let split = bench0.and_then(|b0| machine::cpu_time(me).map(|b1| b1.saturating_sub(b0))).map(|bench| CpuSplit {
-        nodes,
-        bench,
-        wall,
-        commits: commits(&out),
-    });
+    let split = bench0
+        .and_then(|b0| machine::cpu_time(me).map(|b1| b1.saturating_sub(b0)))
+        .map(|bench| CpuSplit { nodes, bench, wall, commits: commits(&out) });
     (out, split)
 }
 
@@ -226,7 +238,9 @@ fn sync_split(
         .zip(after)
         .enumerate()
         .map(|(i, (b, a))| match (b, a) {
-            (Some((ab, sb)), Some((aa, sa))) => Some((i == leader, aa.saturating_sub(*ab), sa.saturating_sub(*sb))),
+            (Some((ab, sb)), Some((aa, sa))) => {
+                Some((i == leader, aa.saturating_sub(*ab), sa.saturating_sub(*sb)))
+            }
             _ => None,
         })
         .collect();
@@ -252,7 +266,14 @@ async fn run(args: Args, command: String) -> Result<()> {
     result
 }
 
-async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machine: machine::MachineInfo, command: String, started: Instant) -> Result<()> {
+async fn run_in(
+    args: &Args,
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    machine: machine::MachineInfo,
+    command: String,
+    started: Instant,
+) -> Result<()> {
     let opts = ClusterOptions {
         bin: bin.to_path_buf(),
         dir: dir.to_path_buf(),
@@ -264,12 +285,22 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
     let t = Instant::now();
     let mut cluster = Cluster::start(opts, Duration::from_secs(30)).await?;
     let leader = cluster.wait_settled(Duration::from_secs(30)).await?;
-    eprintln!("  leader is node {leader} ({}), settled in {:.2} s", cluster.url(leader), t.elapsed().as_secs_f64());
+    eprintln!(
+        "  leader is node {leader} ({}), settled in {:.2} s",
+        cluster.url(leader),
+        t.elapsed().as_secs_f64()
+    );
 
     // Floors in the nodes' filesystem, with the cluster up and idle (heartbeats only).
     eprintln!("measuring floors (fsync, loopback RTT) ...");
     let floors = measure_floors(dir.join("floors"), args.fsync_iters, args.rtt_iters).await?;
-    eprintln!("  fsync p50 {} p99 {}; RTT p50 {} p99 {}", stats::fmt(floors.fsync.p50), stats::fmt(floors.fsync.p99), stats::fmt(floors.rtt.p50), stats::fmt(floors.rtt.p99));
+    eprintln!(
+        "  fsync p50 {} p99 {}; RTT p50 {} p99 {}",
+        stats::fmt(floors.fsync.p50),
+        stats::fmt(floors.fsync.p99),
+        stats::fmt(floors.rtt.p50),
+        stats::fmt(floors.rtt.p99)
+    );
 
     let seq = Arc::new(AtomicU64::new(0));
     let client = load::client()?;
@@ -277,30 +308,56 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
 
     eprintln!("HTTP read baseline (GET /api/leader-check, 1 client) ...");
     let read_url = format!("{leader_url}/api/leader-check");
-    let http_read = load::sequential(&client, |_| read_url.clone(), args.warmup, args.commands, &AtomicU64::new(0)).await;
+    let http_read = load::sequential(
+        &client,
+        |_| read_url.clone(),
+        args.warmup,
+        args.commands,
+        &AtomicU64::new(0),
+    )
+    .await;
 
-    eprintln!("1-client committed writes: {} warm-up + {} measured ...", args.warmup, args.commands);
+    eprintln!(
+        "1-client committed writes: {} warm-up + {} measured ...",
+        args.warmup, args.commands
+    );
     // Raft log counters are read before the warm-up, so warm-up commits count in the denominator.
     let log0 = cluster.log_stats().await;
     let (latency, latency_cpu) = with_cpu(
         &cluster,
         |s: &load::Sequential| s.latency.map(|l| l.n).unwrap_or(0),
-        load::sequential(&client, |n| load::write_url(&leader_url, n), args.warmup, args.commands, &seq),
+        load::sequential(
+            &client,
+            |n| load::write_url(&leader_url, n),
+            args.warmup,
+            args.commands,
+            &seq,
+        ),
     )
     .await;
     let log1 = cluster.log_stats().await;
     let latency_syncs = sync_split(&log0, &log1, leader, args.warmup + args.commands);
     if let Some(l) = latency.latency {
-        eprintln!("  p50 {} p99 {} ({} errors)", stats::fmt(l.p50), stats::fmt(l.p99), latency.errors);
+        eprintln!(
+            "  p50 {} p99 {} ({} errors)",
+            stats::fmt(l.p50),
+            stats::fmt(l.p99),
+            latency.errors
+        );
     }
     if cluster.leader().await != Some(leader) {
         eprintln!("  warning: leadership moved during the 1-client phase");
     }
 
-    eprintln!("{} concurrent clients for {:.1} s (after 1 s warm-up) ...", args.clients, args.duration.as_secs_f64());
+    eprintln!(
+        "{} concurrent clients for {:.1} s (after 1 s warm-up) ...",
+        args.clients,
+        args.duration.as_secs_f64()
+    );
     let many = load::client()?;
     let warm = if args.quick { Duration::from_millis(500) } else { Duration::from_secs(1) };
-    let wal_sampler = wal::WalSampler::start(dir.join(format!("n{leader}")).join("orchestrator.db"));
+    let wal_sampler =
+        wal::WalSampler::start(dir.join(format!("n{leader}")).join("orchestrator.db"));
     let (throughput, throughput_cpu) = with_cpu(
         &cluster,
         |c: &load::Concurrent| c.ok,
@@ -329,7 +386,8 @@ async fn run_in(args: &Args, bin: &std::path::Path, dir: &std::path::Path, machi
     cluster.stop_all().await;
 
     eprintln!("re-measuring floors ...");
-    let floors_after = measure_floors(dir.join("floors"), args.fsync_iters, args.rtt_iters).await.ok();
+    let floors_after =
+        measure_floors(dir.join("floors"), args.fsync_iters, args.rtt_iters).await.ok();
 
     let report = Report {
         machine,

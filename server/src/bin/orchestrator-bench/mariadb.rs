@@ -186,11 +186,15 @@ fn sweep_stale(root: &Path) {
 
 /// A free port in 20000..(start of the ephemeral range), not handed out before by this fleet.
 fn pick_port(taken: &mut HashSet<u16>) -> Result<u16> {
-    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
-    let eph_low: u32 = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
+    let range =
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
+    let eph_low: u32 =
+        range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768);
     let (low, high) = (20000u32, eph_low.max(21000));
     for _ in 0..1000 {
-        let port = (low + (RandomState::new().hash_one(Instant::now()) % u64::from(high - low)) as u32) as u16;
+        let port = (low
+            + (RandomState::new().hash_one(Instant::now()) % u64::from(high - low)) as u32)
+            as u16;
         if !taken.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
             taken.insert(port);
             return Ok(port);
@@ -216,7 +220,10 @@ impl Fleet {
         let root = scratch_root();
         sweep_stale(&root);
         let template = template(&root)?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         let dir = root.join(format!("{PREFIX}{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
         Ok(Fleet { dir, template, next_id: 1, ports: HashSet::new(), extra_cnf: String::new() })
@@ -235,7 +242,10 @@ impl Fleet {
             self.next_id += 1;
             let dir = self.dir.join(format!("n{id}"));
             std::fs::create_dir_all(dir.join("tmp"))?;
-            run(Command::new("cp").arg("-a").arg(self.template.join("data")).arg(dir.join("data")))?;
+            run(Command::new("cp")
+                .arg("-a")
+                .arg(self.template.join("data"))
+                .arg(dir.join("data")))?;
             let port = pick_port(&mut self.ports)?;
             let server = Mdb { id, port, dir, child: None, extra_cnf: self.extra_cnf.clone() };
             server.write_cnf()?;
@@ -340,7 +350,8 @@ max_connections = 200
     }
 
     fn spawn(&mut self) -> Result<()> {
-        let stderr = std::fs::File::options().create(true).append(true).open(self.dir.join("stderr.log"))?;
+        let stderr =
+            std::fs::File::options().create(true).append(true).open(self.dir.join("stderr.log"))?;
         let mut cmd = Command::new(exe("mariadbd").context("mariadbd")?);
         cmd.arg(format!("--defaults-file={}", self.dir.join("my.cnf").display()))
             .stdin(Stdio::null())
@@ -372,14 +383,20 @@ max_connections = 200
                     return Ok(false);
                 }
                 let tail: Vec<&str> = log.lines().rev().take(15).collect();
-                bail!("{self} exited during start:\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+                bail!(
+                    "{self} exited during start:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
             }
             if greeting(&self.socket()) {
                 return Ok(true);
             }
             if Instant::now() > deadline {
                 self.kill9();
-                bail!("{self} not ready after {START_TIMEOUT:?}; see {}", self.error_log().display());
+                bail!(
+                    "{self} not ready after {START_TIMEOUT:?}; see {}",
+                    self.error_log().display()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -425,19 +442,31 @@ max_connections = 200
     /// both replication threads run.
     pub async fn replicate_from(&self, master_port: u16) -> Result<()> {
         let change = change_master_sql(master_port);
-        self.exec(&["STOP SLAVE", "RESET SLAVE ALL", &change, "SET GLOBAL read_only = ON", "START SLAVE"]).await?;
+        self.exec(&[
+            "STOP SLAVE",
+            "RESET SLAVE ALL",
+            &change,
+            "SET GLOBAL read_only = ON",
+            "START SLAVE",
+        ])
+        .await?;
         self.wait_replicating(Some(master_port), Duration::from_secs(30)).await
     }
 
     /// Waits until `SHOW SLAVE STATUS` shows both threads running (from `master_port`, if given).
-    pub async fn wait_replicating(&self, master_port: Option<u16>, timeout: Duration) -> Result<()> {
+    pub async fn wait_replicating(
+        &self,
+        master_port: Option<u16>,
+        timeout: Duration,
+    ) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let mut conn = self.connect().await?;
         loop {
             let status = slave_status(&mut conn).await?;
             let ok = status.get("Slave_IO_Running").is_some_and(|v| v == "Yes")
                 && status.get("Slave_SQL_Running").is_some_and(|v| v == "Yes")
-                && master_port.is_none_or(|p| status.get("Master_Port").is_some_and(|v| v == &p.to_string()));
+                && master_port
+                    .is_none_or(|p| status.get("Master_Port").is_some_and(|v| v == &p.to_string()));
             if ok {
                 let _ = conn.close().await;
                 return Ok(());
@@ -476,14 +505,18 @@ pub async fn connect_port(port: u16) -> Result<MySqlConnection> {
 
 /// Rows of `sql` (text protocol) as column → value (NULL as absent).
 pub async fn query(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<HashMap<String, String>>> {
-    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).fetch_all(&mut *conn).await.with_context(|| sql.to_string())?;
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut *conn)
+        .await
+        .with_context(|| sql.to_string())?;
     Ok(rows
         .iter()
         .map(|row| {
             row.columns()
                 .iter()
                 .filter_map(|c| {
-                    let v = row.try_get_unchecked::<Option<String>, _>(c.ordinal()).ok().flatten()?;
+                    let v =
+                        row.try_get_unchecked::<Option<String>, _>(c.ordinal()).ok().flatten()?;
                     Some((c.name().to_string(), v))
                 })
                 .collect()
@@ -493,7 +526,10 @@ pub async fn query(conn: &mut MySqlConnection, sql: &str) -> Result<Vec<HashMap<
 
 /// The first value of the first row of `sql`.
 pub async fn scalar(conn: &mut MySqlConnection, sql: &str) -> Result<Option<String>> {
-    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).fetch_all(&mut *conn).await.with_context(|| sql.to_string())?;
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut *conn)
+        .await
+        .with_context(|| sql.to_string())?;
     Ok(rows.first().and_then(|r| r.try_get_unchecked::<Option<String>, _>(0).ok().flatten()))
 }
 
@@ -506,5 +542,7 @@ pub async fn slave_status(conn: &mut MySqlConnection) -> Result<HashMap<String, 
 fn greeting(socket: &Path) -> bool {
     let Ok(mut s) = UnixStream::connect(socket) else { return false };
     let mut head = [0u8; 5];
-    s.set_read_timeout(Some(Duration::from_secs(1))).is_ok() && s.read_exact(&mut head).is_ok() && head[4] == 10
+    s.set_read_timeout(Some(Duration::from_secs(1))).is_ok()
+        && s.read_exact(&mut head).is_ok()
+        && head[4] == 10
 }

@@ -100,14 +100,21 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
             ("failover", "--fresh-nodes") => failover.fresh_nodes = true,
             ("failover", "--runs") => failover.runs = num(&value()?)?.max(1),
             ("failover", "--instances") => failover.instances = num(&value()?)?,
-            ("failover", "--poll-ms") => failover.poll = Duration::from_millis(num(&value()?)?.max(1) as u64),
-            ("failover", "--offset-max-ms") => failover.offset_max = Duration::from_millis(num(&value()?)? as u64),
+            ("failover", "--poll-ms") => {
+                failover.poll = Duration::from_millis(num(&value()?)?.max(1) as u64)
+            }
+            ("failover", "--offset-max-ms") => {
+                failover.offset_max = Duration::from_millis(num(&value()?)? as u64)
+            }
             ("discovery", "--instances") => {
-                discovery.steps = value()?.split(',').map(|s| num(s.trim())).collect::<Result<Vec<_>>>()?;
+                discovery.steps =
+                    value()?.split(',').map(|s| num(s.trim())).collect::<Result<Vec<_>>>()?;
             }
             ("discovery", "--cluster-size") => discovery.cluster_size = num(&value()?)?.max(1),
             ("discovery", "--warmup") => discovery.warmup = secs(&value()?)?,
-            ("discovery", "--duration") => discovery.duration = secs(&value()?)?.max(Duration::from_secs(1)),
+            ("discovery", "--duration") => {
+                discovery.duration = secs(&value()?)?.max(Duration::from_secs(1))
+            }
             (_, other) => bail!("unexpected argument {other:?}\n\n{usage}"),
         }
         i += 1;
@@ -159,7 +166,10 @@ async fn run(mode: Mode, common: Common, command: String) -> Result<()> {
         }
     };
     if !bin.is_file() {
-        bail!("orchestrator binary not found at {} (build it, or pass --orchestrator-bin)", bin.display());
+        bail!(
+            "orchestrator binary not found at {} (build it, or pass --orchestrator-bin)",
+            bin.display()
+        );
     }
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let name = format!("orchestrator-bench-{}-{nanos}", std::process::id());

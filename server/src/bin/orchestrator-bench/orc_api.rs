@@ -12,16 +12,30 @@ use serde_json::Value;
 
 /// GET `url` → JSON (any status with a JSON body; transport errors and non-JSON fail).
 pub async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value> {
-    let r = client.get(url).timeout(Duration::from_secs(5)).send().await.with_context(|| format!("GET {url}"))?;
+    let r = client
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
     let status = r.status();
     let body = r.bytes().await.with_context(|| format!("GET {url}: body"))?;
-    serde_json::from_slice(&body)
-        .with_context(|| format!("GET {url}: HTTP {status}, not JSON: {}", String::from_utf8_lossy(&body).chars().take(200).collect::<String>()))
+    serde_json::from_slice(&body).with_context(|| {
+        format!(
+            "GET {url}: HTTP {status}, not JSON: {}",
+            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
+        )
+    })
 }
 
 /// GET `url`, failing unless HTTP 200.
 pub async fn get_200(client: &reqwest::Client, url: &str) -> Result<()> {
-    let r = client.get(url).timeout(Duration::from_secs(10)).send().await.with_context(|| format!("GET {url}"))?;
+    let r = client
+        .get(url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
     if status.as_u16() != 200 {
@@ -151,7 +165,11 @@ mod tests {
     fn strips_colours_and_matches_fields() {
         let s = strip_ansi("\u{1b}[2m2024\u{1b}[0m \u{1b}[33m WARN\u{1b}[0m probe failed");
         assert_eq!(s, "2024  WARN probe failed");
-        assert!(has_field("probe failed instance=127.0.0.1:2000 error=x", "instance", "127.0.0.1:2000"));
+        assert!(has_field(
+            "probe failed instance=127.0.0.1:2000 error=x",
+            "instance",
+            "127.0.0.1:2000"
+        ));
         assert!(!has_field("probe failed instance=127.0.0.1:20001", "instance", "127.0.0.1:2000"));
     }
 }

@@ -111,7 +111,14 @@ fn row(name: &str, s: Option<Summary>, note: String) -> Row {
             max: ms(s.max),
             note,
         },
-        None => Row { name: name.into(), n: "0".into(), p50: "-".into(), p99: "-".into(), max: "-".into(), note },
+        None => Row {
+            name: name.into(),
+            n: "0".into(),
+            p50: "-".into(),
+            p99: "-".into(),
+            max: "-".into(),
+            note,
+        },
     }
 }
 
@@ -132,11 +139,17 @@ impl Report {
     fn rows(&self) -> Vec<Row> {
         let errors = |e: usize, first: &Option<String>| match (e, first) {
             (0, _) => String::new(),
-            (e, Some(f)) => format!("; {e} errors, first: {}", f.chars().take(120).collect::<String>()),
+            (e, Some(f)) => {
+                format!("; {e} errors, first: {}", f.chars().take(120).collect::<String>())
+            }
             (e, None) => format!("; {e} errors"),
         };
         let mut rows = vec![
-            row("fsync: 4 KiB append + fdatasync", Some(self.floors.fsync), "nodes' filesystem".into()),
+            row(
+                "fsync: 4 KiB append + fdatasync",
+                Some(self.floors.fsync),
+                "nodes' filesystem".into(),
+            ),
             row("loopback TCP RTT, 64 B, TCP_NODELAY", Some(self.floors.rtt), String::new()),
             row(
                 "HTTP read, 1 client (GET /api/leader-check)",
@@ -148,7 +161,8 @@ impl Report {
                 self.latency.latency,
                 format!(
                     "{:.0} commits/s{}",
-                    self.latency.latency.map(|l| l.n).unwrap_or(0) as f64 / self.latency.elapsed.as_secs_f64().max(1e-9),
+                    self.latency.latency.map(|l| l.n).unwrap_or(0) as f64
+                        / self.latency.elapsed.as_secs_f64().max(1e-9),
                     errors(self.latency.errors, &self.latency.first_error)
                 ),
             ),
@@ -164,13 +178,21 @@ impl Report {
             ),
         ];
         if let Some(f) = &self.failover {
-            rows.push(row("leader SIGKILL → first write 200", f.write, format!("{} kills", f.rounds.len())));
+            rows.push(row(
+                "leader SIGKILL → first write 200",
+                f.write,
+                format!("{} kills", f.rounds.len()),
+            ));
             rows.push(row("leader SIGKILL → leader-check 200", f.elected, "election only".into()));
             rows.push(row("restart → healthy and caught up", f.rejoin, String::new()));
         }
         if let Some(after) = &self.floors_after {
             rows.push(row("fsync (re-measured at the end)", Some(after.fsync), String::new()));
-            rows.push(row("loopback TCP RTT (re-measured at the end)", Some(after.rtt), String::new()));
+            rows.push(row(
+                "loopback TCP RTT (re-measured at the end)",
+                Some(after.rtt),
+                String::new(),
+            ));
         }
         rows
     }
@@ -212,14 +234,20 @@ impl Report {
         t.push(Target {
             name: "(doc T1 target) p50 ≤ 1 ms, p99 ≤ 5 ms",
             goal: "≤ 1 / ≤ 5 ms".into(),
-            measured: lat.map(|l| format!("{} / {} ms", ms(l.p50), ms(l.p99))).unwrap_or_else(|| "-".into()),
-            met: lat.map(|l| l.p50 <= Duration::from_millis(1) && l.p99 <= Duration::from_millis(5)),
+            measured: lat
+                .map(|l| format!("{} / {} ms", ms(l.p50), ms(l.p99)))
+                .unwrap_or_else(|| "-".into()),
+            met: lat
+                .map(|l| l.p50 <= Duration::from_millis(1) && l.p99 <= Duration::from_millis(5)),
         });
         t.push(Target {
             name: "(doc T3 target) p50 ≤ 1.5 s, p99 ≤ 3 s",
             goal: "≤ 1.5 / ≤ 3 s".into(),
-            measured: fw.map(|s| format!("{} / {}", fmt(s.p50), fmt(s.p99))).unwrap_or_else(|| "not run".into()),
-            met: fw.map(|s| s.p50 <= Duration::from_millis(1500) && s.p99 <= Duration::from_secs(3)),
+            measured: fw
+                .map(|s| format!("{} / {}", fmt(s.p50), fmt(s.p99)))
+                .unwrap_or_else(|| "not run".into()),
+            met: fw
+                .map(|s| s.p50 <= Duration::from_millis(1500) && s.p99 <= Duration::from_secs(3)),
         });
         t
     }
@@ -285,13 +313,25 @@ impl Report {
     /// The plain-text report.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "\n=== orchestrator-bench{} ===", if self.quick { " (quick)" } else { "" });
+        let _ = writeln!(
+            out,
+            "\n=== orchestrator-bench{} ===",
+            if self.quick { " (quick)" } else { "" }
+        );
         let _ = writeln!(out, "machine: {}", self.machine_line());
         let _ = writeln!(out, "command: {}", self.command);
         let _ = writeln!(out, "3 orchestrator processes, SQLite backends, loopback, all requests to the leader's HTTP API; total run {:.1} s\n", self.total.as_secs_f64());
-        let _ = writeln!(out, "{:<46} {:>6} {:>10} {:>10} {:>10}  note", "measure (ms)", "n", "p50", "p99", "max");
+        let _ = writeln!(
+            out,
+            "{:<46} {:>6} {:>10} {:>10} {:>10}  note",
+            "measure (ms)", "n", "p50", "p99", "max"
+        );
         for r in self.rows() {
-            let _ = writeln!(out, "{:<46} {:>6} {:>10} {:>10} {:>10}  {}", r.name, r.n, r.p50, r.p99, r.max, r.note);
+            let _ = writeln!(
+                out,
+                "{:<46} {:>6} {:>10} {:>10} {:>10}  {}",
+                r.name, r.n, r.p50, r.p99, r.max, r.note
+            );
         }
         if let Some(r) = self.ratio() {
             let _ = writeln!(
@@ -315,7 +355,8 @@ impl Report {
             let _ = writeln!(out, "raft log, 1 client:  {}", s.describe());
         }
         if let Some(s) = &self.throughput_syncs {
-            let _ = writeln!(out, "raft log, {} clients: {}", self.throughput.clients, s.describe());
+            let _ =
+                writeln!(out, "raft log, {} clients: {}", self.throughput.clients, s.describe());
         }
         if let Some(w) = &self.wal {
             let _ = writeln!(out, "WAL, {} clients: {}", self.throughput.clients, w.describe());
@@ -325,7 +366,14 @@ impl Report {
         }
         let _ = writeln!(out, "\ntargets:");
         for t in self.targets() {
-            let _ = writeln!(out, "  {:<48} {:<26} measured {:<22} {}", t.name, t.goal, t.measured, Self::verdict(t.met));
+            let _ = writeln!(
+                out,
+                "  {:<48} {:<26} measured {:<22} {}",
+                t.name,
+                t.goal,
+                t.measured,
+                Self::verdict(t.met)
+            );
         }
         out
     }
@@ -340,7 +388,16 @@ impl Report {
         let _ = writeln!(out, "| Measure | n | p50 (ms) | p99 (ms) | max (ms) | Note |");
         let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
         for r in self.rows() {
-            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", r.name, r.n, r.p50, r.p99, r.max, r.note.replace('|', "\\|"));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                r.name,
+                r.n,
+                r.p50,
+                r.p99,
+                r.max,
+                r.note.replace('|', "\\|")
+            );
         }
         let _ = writeln!(out);
         if let Some(r) = self.ratio() {
@@ -359,7 +416,8 @@ impl Report {
             let _ = writeln!(out, "Raft log, 1 client: {}.", s.describe());
         }
         if let Some(s) = &self.throughput_syncs {
-            let _ = writeln!(out, "Raft log, {} clients: {}.", self.throughput.clients, s.describe());
+            let _ =
+                writeln!(out, "Raft log, {} clients: {}.", self.throughput.clients, s.describe());
         }
         if let Some(w) = &self.wal {
             let _ = writeln!(out, "WAL, {} clients: {}.", self.throughput.clients, w.describe());
@@ -375,7 +433,14 @@ impl Report {
         let _ = writeln!(out, "| Target | Goal | Measured | Verdict |");
         let _ = writeln!(out, "|---|---|---|---|");
         for t in self.targets() {
-            let _ = writeln!(out, "| {} | {} | {} | {} |", t.name, t.goal, t.measured, Self::verdict(t.met));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                t.name,
+                t.goal,
+                t.measured,
+                Self::verdict(t.met)
+            );
         }
         out
     }

@@ -75,24 +75,114 @@ pub struct Flag {
 
 /// Every option taking a value.
 pub const FLAGS: &[Flag] = &[
-    Flag { short: &['c'], long: "command", opt: Opt::Command, value: "command", help: "the command to run (see below)" },
-    Flag { short: &['i'], long: "instance", opt: Opt::Instance, value: "host[:port]", help: "instance, or cluster hint (default $ORCHESTRATOR_INSTANCE)" },
-    Flag { short: &['d', 's'], long: "destination", opt: Opt::Destination, value: "host[:port]", help: "destination / designated instance" },
+    Flag {
+        short: &['c'],
+        long: "command",
+        opt: Opt::Command,
+        value: "command",
+        help: "the command to run (see below)",
+    },
+    Flag {
+        short: &['i'],
+        long: "instance",
+        opt: Opt::Instance,
+        value: "host[:port]",
+        help: "instance, or cluster hint (default $ORCHESTRATOR_INSTANCE)",
+    },
+    Flag {
+        short: &['d', 's'],
+        long: "destination",
+        opt: Opt::Destination,
+        value: "host[:port]",
+        help: "destination / designated instance",
+    },
     Flag { short: &['a'], long: "alias", opt: Opt::Alias, value: "alias", help: "cluster alias" },
-    Flag { short: &['o'], long: "owner", opt: Opt::Owner, value: "owner", help: "downtime owner (default $USER)" },
-    Flag { short: &['r'], long: "reason", opt: Opt::Reason, value: "reason", help: "downtime reason, acknowledgement comment" },
-    Flag { short: &['u'], long: "duration", opt: Opt::Duration, value: "duration", help: "downtime duration, e.g. 30s, 10m, 2h (default 10m)" },
-    Flag { short: &['R'], long: "promotion-rule", opt: Opt::PromotionRule, value: "rule", help: "prefer, neutral, prefer_not or must_not" },
-    Flag { short: &['t'], long: "tag", opt: Opt::Tag, value: "tag", help: "tag (name or name=value)" },
+    Flag {
+        short: &['o'],
+        long: "owner",
+        opt: Opt::Owner,
+        value: "owner",
+        help: "downtime owner (default $USER)",
+    },
+    Flag {
+        short: &['r'],
+        long: "reason",
+        opt: Opt::Reason,
+        value: "reason",
+        help: "downtime reason, acknowledgement comment",
+    },
+    Flag {
+        short: &['u'],
+        long: "duration",
+        opt: Opt::Duration,
+        value: "duration",
+        help: "downtime duration, e.g. 30s, 10m, 2h (default 10m)",
+    },
+    Flag {
+        short: &['R'],
+        long: "promotion-rule",
+        opt: Opt::PromotionRule,
+        value: "rule",
+        help: "prefer, neutral, prefer_not or must_not",
+    },
+    Flag {
+        short: &['t'],
+        long: "tag",
+        opt: Opt::Tag,
+        value: "tag",
+        help: "tag (name or name=value)",
+    },
     Flag { short: &['l'], long: "pool", opt: Opt::Pool, value: "pool", help: "pool name" },
-    Flag { short: &['H'], long: "hostname", opt: Opt::Hostname, value: "hostname", help: "host for raft operations (raft-elect-leader)" },
-    Flag { short: &['D'], long: "default-port", opt: Opt::DefaultPort, value: "port", help: "port assumed when -i/-d have none (default 3306)" },
-    Flag { short: &['U'], long: "api", opt: Opt::Api, value: "url[ url...]", help: "API endpoint(s), overriding $ORCHESTRATOR_API" },
-    Flag { short: &['P'], long: "path", opt: Opt::Path, value: "path", help: "API path for -c api" },
-    Flag { short: &['b'], long: "auth", opt: Opt::Auth, value: "user:password", help: "basic auth (default $ORCHESTRATOR_AUTH_USER/PASSWORD)" },
-    Flag { short: &['e'], long: "headers-auth", opt: Opt::HeadersAuth, value: "Header: value", help: "header auth (default $ORCHESTRATOR_AUTH_USER_HEADER)" },
+    Flag {
+        short: &['H'],
+        long: "hostname",
+        opt: Opt::Hostname,
+        value: "hostname",
+        help: "host for raft operations (raft-elect-leader)",
+    },
+    Flag {
+        short: &['D'],
+        long: "default-port",
+        opt: Opt::DefaultPort,
+        value: "port",
+        help: "port assumed when -i/-d have none (default 3306)",
+    },
+    Flag {
+        short: &['U'],
+        long: "api",
+        opt: Opt::Api,
+        value: "url[ url...]",
+        help: "API endpoint(s), overriding $ORCHESTRATOR_API",
+    },
+    Flag {
+        short: &['P'],
+        long: "path",
+        opt: Opt::Path,
+        value: "path",
+        help: "API path for -c api",
+    },
+    Flag {
+        short: &['b'],
+        long: "auth",
+        opt: Opt::Auth,
+        value: "user:password",
+        help: "basic auth (default $ORCHESTRATOR_AUTH_USER/PASSWORD)",
+    },
+    Flag {
+        short: &['e'],
+        long: "headers-auth",
+        opt: Opt::HeadersAuth,
+        value: "Header: value",
+        help: "header auth (default $ORCHESTRATOR_AUTH_USER_HEADER)",
+    },
     Flag { short: &['q'], long: "query", opt: Opt::Query, value: "query", help: "query text" },
-    Flag { short: &['n'], long: "binlog", opt: Opt::Binlog, value: "binlog", help: "binary log name" },
+    Flag {
+        short: &['n'],
+        long: "binlog",
+        opt: Opt::Binlog,
+        value: "binlog",
+        help: "binary log name",
+    },
     Flag { short: &['S'], long: "seconds", opt: Opt::Seconds, value: "seconds", help: "seconds" },
 ];
 
@@ -168,7 +258,8 @@ where
                 }
                 _ => {}
             }
-            let flag = flag_by_long(name).ok_or_else(|| ClientError::Usage(format!("unknown option --{name}")))?;
+            let flag = flag_by_long(name)
+                .ok_or_else(|| ClientError::Usage(format!("unknown option --{name}")))?;
             (flag, format!("--{name}"), inline)
         } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
             match short {
@@ -191,8 +282,8 @@ where
                     help = true;
                     continue;
                 }
-                let flag =
-                    flag_by_short(letter).ok_or_else(|| ClientError::Usage(format!("unknown option -{letter}")))?;
+                let flag = flag_by_short(letter)
+                    .ok_or_else(|| ClientError::Usage(format!("unknown option -{letter}")))?;
                 let rest = chars.as_str();
                 (flag, format!("-{letter}"), (!rest.is_empty()).then(|| rest.to_string()))
             }
@@ -257,15 +348,19 @@ mod tests {
     use super::*;
 
     fn parse_with(args: &[&str], env: &[(&str, &str)]) -> Result<Options, ClientError> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> =
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         parse(args.iter().map(|s| s.to_string()), &lookup)
     }
 
     #[test]
     fn short_long_inline_and_single_dash_long_forms() {
-        let o = parse_with(&["-c", "api", "-path", "clusters", "--instance=db:3307", "-odba", "--reason", "x"], &[])
-            .unwrap();
+        let o = parse_with(
+            &["-c", "api", "-path", "clusters", "--instance=db:3307", "-odba", "--reason", "x"],
+            &[],
+        )
+        .unwrap();
         assert_eq!(o.command().as_deref(), Some("api"));
         assert_eq!(o.get(Opt::Path), Some("clusters"));
         assert_eq!(o.get(Opt::Instance), Some("db:3307"));
@@ -289,7 +384,8 @@ mod tests {
         assert_eq!(o.get(Opt::Instance), Some("db1"));
         assert_eq!(o.get(Opt::Owner), Some("me"));
         assert_eq!(o.basic_auth, Some(("u".into(), "p".into())));
-        let o = parse_with(&["-c", "x", "-i", "db2", "-b", "a:b:c", "-U", "http://z"], &env).unwrap();
+        let o =
+            parse_with(&["-c", "x", "-i", "db2", "-b", "a:b:c", "-U", "http://z"], &env).unwrap();
         assert_eq!(o.get(Opt::Instance), Some("db2"));
         assert_eq!(o.basic_auth, Some(("a".into(), "b:c".into())));
         assert_eq!(o.api, "http://z");

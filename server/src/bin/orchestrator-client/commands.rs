@@ -42,69 +42,316 @@ const fn get(name: &'static str, help: &'static str, path: &'static str, out: Ou
 
 /// Every command, by group.
 pub const GROUPS: &[(&str, &[Command])] = &[
-    ("Meta", &[
-        cmd("help", "Show available commands", Kind::Help),
-        cmd("which-api", "Output the API endpoint the client uses (the leader when several are given)", Kind::WhichApi),
-        cmd("api", "Invoke any API path given with -P/--path and print the raw JSON response", Kind::Api),
-    ]),
-    ("Discovery", &[
-        get("discover", "Probe an instance now and add it to the inventory (-i)", "discover/{instance}", Out::DetailsKey),
-        get("async-discover", "Probe an instance in the background (-i)", "async-discover/{instance}", Out::Text),
-        get("forget", "Forget an instance (-i)", "forget/{instance}", Out::Nothing),
-        get("forget-cluster", "Forget every instance of a cluster (-i or -a)", "forget-cluster/{hint}", Out::Nothing),
-    ]),
-    ("Views", &[
-        get("clusters", "List all clusters known to orchestrator", "clusters-info", Out::ClusterNames),
-        get("clusters-alias", "List all clusters as name,alias", "clusters-info", Out::ClusterAliases),
-        get("all-clusters-masters", "List the writable master of every cluster", "masters", Out::Keys),
-        get("all-instances", "List every known instance", "all-instances", Out::Keys),
-        get("topology", "Show the ASCII tree of a cluster (-i member or cluster name, or -a)", "topology/{hint}", Out::Text),
-        get("topology-tabulated", "Show the ASCII tree of a cluster, tabulated (-i or -a)", "topology-tabulated/{hint}", Out::Text),
-        get("topology-tags", "Show the ASCII tree of a cluster with instance tags (-i or -a)", "topology-tags/{hint}", Out::Text),
-        get("search", "List instances whose name contains the text given with -i", "search?s={text}", Out::Keys),
-        get("instance", "Output host:port of an instance orchestrator knows, or fail (-i)", "instance/{instance}", Out::Key),
-        get("which-master", "Output the master of an instance (-i)", "instance/{instance}", Out::MasterKey),
-        get("which-replicas", "Output the replicas of an instance (-i)", "instance-replicas/{instance}", Out::Keys),
-        get("which-cluster", "Output the name of the cluster of an instance (-i or -a)", "cluster-info/{hint}", Out::Field("ClusterName")),
-        get("which-cluster-alias", "Output the alias of the cluster of an instance (-i or -a)", "cluster-info/{hint}", Out::Field("ClusterAlias")),
-        get("which-cluster-master", "Output the writable master of a cluster (-i or -a)", "master/{hint}", Out::Key),
-        get("which-cluster-instances", "Output every instance of a cluster (-i or -a)", "cluster/{hint}", Out::Keys),
-        get("downtimed", "List downtimed instances, optionally of one cluster (-i or -a)", "downtimed[/{hint}]", Out::Keys),
-    ]),
-    ("Control", &[
-        get("begin-downtime", "Put an instance in downtime (-i, -o, -r, -u)", "begin-downtime/{instance}/{owner}/{reason}/{duration}", Out::DetailsKey),
-        get("end-downtime", "End the downtime of an instance (-i)", "end-downtime/{instance}", Out::DetailsKey),
-        get("register-candidate", "Register a promotion rule for an instance (-i, -R)", "register-candidate/{instance}/{rule}", Out::DetailsKey),
-    ]),
-    ("Replication", &[
-        get("relocate", "Move an instance below another, any method (-i, -d); prints instance<master", "relocate/{instance}/{destination}", Out::Relocated),
-        get("move-up", "Move an instance one level up (-i)", "move-up/{instance}", Out::DetailsKey),
-        get("move-below", "Move an instance below its sibling (-i, -d)", "move-below/{instance}/{destination}", Out::DetailsKey),
-        get("start-replica", "Start replication on an instance (-i)", "start-replica/{instance}", Out::DetailsKey),
-        get("stop-replica", "Stop replication on an instance (-i)", "stop-replica/{instance}", Out::DetailsKey),
-        get("restart-replica", "Restart replication on an instance (-i)", "restart-replica/{instance}", Out::DetailsKey),
-        get("set-read-only", "Make an instance read-only (-i)", "set-read-only/{instance}", Out::DetailsKey),
-        get("set-writeable", "Make an instance writeable (-i)", "set-writeable/{instance}", Out::DetailsKey),
-    ]),
-    ("Recovery", &[
-        get("replication-analysis", "Show the current failure analysis of all topologies", "replication-analysis", Out::Analysis),
-        get("recover", "Recover a failed instance that analysis reports (-i, optional -d candidate)", "recover/{instance}[/{destination}]", Out::DetailsKey),
-        get("graceful-master-takeover", "Promote a replica of a healthy master (-i or -a; -d designated)", "graceful-master-takeover/{hint}[/{destination}]", Out::Successor),
-        get("graceful-master-takeover-auto", "Promote a replica orchestrator picks (-i or -a; optional -d)", "graceful-master-takeover-auto/{hint}[/{destination}]", Out::Successor),
-        get("force-master-failover", "Fail over a master even if nothing is wrong (-i or -a)", "force-master-failover/{hint}", Out::Successor),
-        get("force-master-takeover", "Fail over a master onto a given replica (-i or -a, -d)", "force-master-takeover/{hint}/{destination}", Out::Successor),
-        get("ack-cluster-recoveries", "Acknowledge the recoveries of a cluster (-i or -a, -r comment)", "ack-recovery/cluster/{hint}?comment={reason}", Out::Text),
-        get("ack-all-recoveries", "Acknowledge all recoveries (-r comment)", "ack-all-recoveries?comment={reason}", Out::Text),
-        get("disable-global-recoveries", "Stop orchestrator from running any recovery", "disable-global-recoveries", Out::Text),
-        get("enable-global-recoveries", "Allow orchestrator to run recoveries", "enable-global-recoveries", Out::Text),
-        get("check-global-recoveries", "Show whether recoveries are enabled or disabled", "check-global-recoveries", Out::Text),
-    ]),
-    ("Raft", &[
-        get("raft-leader", "Output the raft address of the raft leader", "raft-leader", Out::Text),
-        get("raft-health", "Whether the node is part of a healthy raft group", "raft-health", Out::Text),
-        cmd("raft-leader-hostname", "Output the host of the raft leader", Kind::RaftLeaderHostname),
-        cmd("raft-elect-leader", "Ask the leader to hand over to the node matching -H", Kind::OnRaftLeader("raft-yield-hint/{hostname}", Out::Text)),
-    ]),
+    (
+        "Meta",
+        &[
+            cmd("help", "Show available commands", Kind::Help),
+            cmd(
+                "which-api",
+                "Output the API endpoint the client uses (the leader when several are given)",
+                Kind::WhichApi,
+            ),
+            cmd(
+                "api",
+                "Invoke any API path given with -P/--path and print the raw JSON response",
+                Kind::Api,
+            ),
+        ],
+    ),
+    (
+        "Discovery",
+        &[
+            get(
+                "discover",
+                "Probe an instance now and add it to the inventory (-i)",
+                "discover/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "async-discover",
+                "Probe an instance in the background (-i)",
+                "async-discover/{instance}",
+                Out::Text,
+            ),
+            get("forget", "Forget an instance (-i)", "forget/{instance}", Out::Nothing),
+            get(
+                "forget-cluster",
+                "Forget every instance of a cluster (-i or -a)",
+                "forget-cluster/{hint}",
+                Out::Nothing,
+            ),
+        ],
+    ),
+    (
+        "Views",
+        &[
+            get(
+                "clusters",
+                "List all clusters known to orchestrator",
+                "clusters-info",
+                Out::ClusterNames,
+            ),
+            get(
+                "clusters-alias",
+                "List all clusters as name,alias",
+                "clusters-info",
+                Out::ClusterAliases,
+            ),
+            get(
+                "all-clusters-masters",
+                "List the writable master of every cluster",
+                "masters",
+                Out::Keys,
+            ),
+            get("all-instances", "List every known instance", "all-instances", Out::Keys),
+            get(
+                "topology",
+                "Show the ASCII tree of a cluster (-i member or cluster name, or -a)",
+                "topology/{hint}",
+                Out::Text,
+            ),
+            get(
+                "topology-tabulated",
+                "Show the ASCII tree of a cluster, tabulated (-i or -a)",
+                "topology-tabulated/{hint}",
+                Out::Text,
+            ),
+            get(
+                "topology-tags",
+                "Show the ASCII tree of a cluster with instance tags (-i or -a)",
+                "topology-tags/{hint}",
+                Out::Text,
+            ),
+            get(
+                "search",
+                "List instances whose name contains the text given with -i",
+                "search?s={text}",
+                Out::Keys,
+            ),
+            get(
+                "instance",
+                "Output host:port of an instance orchestrator knows, or fail (-i)",
+                "instance/{instance}",
+                Out::Key,
+            ),
+            get(
+                "which-master",
+                "Output the master of an instance (-i)",
+                "instance/{instance}",
+                Out::MasterKey,
+            ),
+            get(
+                "which-replicas",
+                "Output the replicas of an instance (-i)",
+                "instance-replicas/{instance}",
+                Out::Keys,
+            ),
+            get(
+                "which-cluster",
+                "Output the name of the cluster of an instance (-i or -a)",
+                "cluster-info/{hint}",
+                Out::Field("ClusterName"),
+            ),
+            get(
+                "which-cluster-alias",
+                "Output the alias of the cluster of an instance (-i or -a)",
+                "cluster-info/{hint}",
+                Out::Field("ClusterAlias"),
+            ),
+            get(
+                "which-cluster-master",
+                "Output the writable master of a cluster (-i or -a)",
+                "master/{hint}",
+                Out::Key,
+            ),
+            get(
+                "which-cluster-instances",
+                "Output every instance of a cluster (-i or -a)",
+                "cluster/{hint}",
+                Out::Keys,
+            ),
+            get(
+                "downtimed",
+                "List downtimed instances, optionally of one cluster (-i or -a)",
+                "downtimed[/{hint}]",
+                Out::Keys,
+            ),
+        ],
+    ),
+    (
+        "Control",
+        &[
+            get(
+                "begin-downtime",
+                "Put an instance in downtime (-i, -o, -r, -u)",
+                "begin-downtime/{instance}/{owner}/{reason}/{duration}",
+                Out::DetailsKey,
+            ),
+            get(
+                "end-downtime",
+                "End the downtime of an instance (-i)",
+                "end-downtime/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "register-candidate",
+                "Register a promotion rule for an instance (-i, -R)",
+                "register-candidate/{instance}/{rule}",
+                Out::DetailsKey,
+            ),
+        ],
+    ),
+    (
+        "Replication",
+        &[
+            get(
+                "relocate",
+                "Move an instance below another, any method (-i, -d); prints instance<master",
+                "relocate/{instance}/{destination}",
+                Out::Relocated,
+            ),
+            get(
+                "move-up",
+                "Move an instance one level up (-i)",
+                "move-up/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "move-below",
+                "Move an instance below its sibling (-i, -d)",
+                "move-below/{instance}/{destination}",
+                Out::DetailsKey,
+            ),
+            get(
+                "start-replica",
+                "Start replication on an instance (-i)",
+                "start-replica/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "stop-replica",
+                "Stop replication on an instance (-i)",
+                "stop-replica/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "restart-replica",
+                "Restart replication on an instance (-i)",
+                "restart-replica/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "set-read-only",
+                "Make an instance read-only (-i)",
+                "set-read-only/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "set-writeable",
+                "Make an instance writeable (-i)",
+                "set-writeable/{instance}",
+                Out::DetailsKey,
+            ),
+        ],
+    ),
+    (
+        "Recovery",
+        &[
+            get(
+                "replication-analysis",
+                "Show the current failure analysis of all topologies",
+                "replication-analysis",
+                Out::Analysis,
+            ),
+            get(
+                "recover",
+                "Recover a failed instance that analysis reports (-i, optional -d candidate)",
+                "recover/{instance}[/{destination}]",
+                Out::DetailsKey,
+            ),
+            get(
+                "graceful-master-takeover",
+                "Promote a replica of a healthy master (-i or -a; -d designated)",
+                "graceful-master-takeover/{hint}[/{destination}]",
+                Out::Successor,
+            ),
+            get(
+                "graceful-master-takeover-auto",
+                "Promote a replica orchestrator picks (-i or -a; optional -d)",
+                "graceful-master-takeover-auto/{hint}[/{destination}]",
+                Out::Successor,
+            ),
+            get(
+                "force-master-failover",
+                "Fail over a master even if nothing is wrong (-i or -a)",
+                "force-master-failover/{hint}",
+                Out::Successor,
+            ),
+            get(
+                "force-master-takeover",
+                "Fail over a master onto a given replica (-i or -a, -d)",
+                "force-master-takeover/{hint}/{destination}",
+                Out::Successor,
+            ),
+            get(
+                "ack-cluster-recoveries",
+                "Acknowledge the recoveries of a cluster (-i or -a, -r comment)",
+                "ack-recovery/cluster/{hint}?comment={reason}",
+                Out::Text,
+            ),
+            get(
+                "ack-all-recoveries",
+                "Acknowledge all recoveries (-r comment)",
+                "ack-all-recoveries?comment={reason}",
+                Out::Text,
+            ),
+            get(
+                "disable-global-recoveries",
+                "Stop orchestrator from running any recovery",
+                "disable-global-recoveries",
+                Out::Text,
+            ),
+            get(
+                "enable-global-recoveries",
+                "Allow orchestrator to run recoveries",
+                "enable-global-recoveries",
+                Out::Text,
+            ),
+            get(
+                "check-global-recoveries",
+                "Show whether recoveries are enabled or disabled",
+                "check-global-recoveries",
+                Out::Text,
+            ),
+        ],
+    ),
+    (
+        "Raft",
+        &[
+            get(
+                "raft-leader",
+                "Output the raft address of the raft leader",
+                "raft-leader",
+                Out::Text,
+            ),
+            get(
+                "raft-health",
+                "Whether the node is part of a healthy raft group",
+                "raft-health",
+                Out::Text,
+            ),
+            cmd(
+                "raft-leader-hostname",
+                "Output the host of the raft leader",
+                Kind::RaftLeaderHostname,
+            ),
+            cmd(
+                "raft-elect-leader",
+                "Ask the leader to hand over to the node matching -H",
+                Kind::OnRaftLeader("raft-yield-hint/{hostname}", Out::Text),
+            ),
+        ],
+    ),
 ];
 
 /// Every command, in table order.
@@ -119,7 +366,10 @@ pub fn find(name: &str) -> Option<&'static Command> {
 
 /// Environment variables shown in `--help`.
 const ENVIRONMENT: &[(&str, &str)] = &[
-    ("ORCHESTRATOR_API", "endpoint(s), space separated, /api appended when missing (default http://localhost:3000)"),
+    (
+        "ORCHESTRATOR_API",
+        "endpoint(s), space separated, /api appended when missing (default http://localhost:3000)",
+    ),
     ("ORCHESTRATOR_INSTANCE", "default for -i"),
     ("ORCHESTRATOR_AUTH_USER", "basic auth user, with ORCHESTRATOR_AUTH_PASSWORD"),
     ("ORCHESTRATOR_AUTH_USER_HEADER", "header auth, as 'Header-Name: value'"),

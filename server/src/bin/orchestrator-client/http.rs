@@ -122,7 +122,10 @@ impl Http {
 
 fn failure(e: &reqwest::Error, timeout: Duration) -> Failure {
     if e.is_timeout() {
-        return Failure { reason: format!("no answer within {} ms", timeout.as_millis()), timed_out: true };
+        return Failure {
+            reason: format!("no answer within {} ms", timeout.as_millis()),
+            timed_out: true,
+        };
     }
     // The innermost cause says it best ("Connection refused (os error 111)").
     let mut source: &dyn std::error::Error = e;
@@ -134,7 +137,9 @@ fn failure(e: &reqwest::Error, timeout: Duration) -> Failure {
 
 /// `Header-Name: value` → header; anything else is a usage error.
 fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), ClientError> {
-    let bad = |why: String| ClientError::Usage(format!("header auth {text:?} is not 'Header-Name: value': {why}"));
+    let bad = |why: String| {
+        ClientError::Usage(format!("header auth {text:?} is not 'Header-Name: value': {why}"))
+    };
     let (name, value) = text.split_once(':').ok_or_else(|| bad("no ':'".into()))?;
     let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|e| bad(e.to_string()))?;
     let value = HeaderValue::from_str(value.trim()).map_err(|e| bad(e.to_string()))?;
@@ -162,7 +167,11 @@ pub fn error_message(value: &Value) -> Option<String> {
         return None;
     }
     let message = value.get("Message").and_then(Value::as_str).unwrap_or("").trim();
-    Some(if message.is_empty() { "API error (no message)".to_string() } else { message.to_string() })
+    Some(if message.is_empty() {
+        "API error (no message)".to_string()
+    } else {
+        message.to_string()
+    })
 }
 
 /// Reads an answer from `url`: the JSON on success; the API's message for an error envelope,
@@ -189,10 +198,12 @@ pub fn interpret(url: &str, answer: &Answer) -> Result<Value, ClientError> {
                 _ => format!("HTTP {} from {shown}", answer.status),
             }))
         }
-        Err(_) if success => Err(ClientError::Unexpected { url: shown, what: "the body is not JSON".into() }),
-        Err(_) if answer.status == 404 => {
-            Err(ClientError::Api(format!("HTTP 404 from {shown}: this API path is not served by the endpoint")))
+        Err(_) if success => {
+            Err(ClientError::Unexpected { url: shown, what: "the body is not JSON".into() })
         }
+        Err(_) if answer.status == 404 => Err(ClientError::Api(format!(
+            "HTTP 404 from {shown}: this API path is not served by the endpoint"
+        ))),
         Err(_) => Err(ClientError::Api(format!("HTTP {} from {shown}", answer.status))),
     }
 }
@@ -211,8 +222,14 @@ mod tests {
     fn reads_envelopes_and_errors() {
         let ok = Answer { status: 200, body: r#"{"Code":"OK","Message":"m","Details":1}"#.into() };
         assert!(interpret("http://h/api/x", &ok).is_ok());
-        let err = Answer { status: 500, body: r#"{"Code":"ERROR","Message":"Cannot read instance: db:1"}"#.into() };
-        assert_eq!(interpret("http://h/api/x", &err).unwrap_err().to_string(), "Cannot read instance: db:1");
+        let err = Answer {
+            status: 500,
+            body: r#"{"Code":"ERROR","Message":"Cannot read instance: db:1"}"#.into(),
+        };
+        assert_eq!(
+            interpret("http://h/api/x", &err).unwrap_err().to_string(),
+            "Cannot read instance: db:1"
+        );
         let bare = Answer { status: 404, body: r#""Not leader""#.into() };
         assert_eq!(interpret("http://h/api/x", &bare).unwrap_err().to_string(), "Not leader");
         assert!(parse_header("X-Forwarded-User: me").is_ok());

@@ -52,7 +52,9 @@ pub async fn choose(http: &Http, endpoints: &[String]) -> Result<String, ClientE
         if let Some(api) = leader {
             return Ok(api);
         }
-        if let (Some(api), _) = round(http, endpoints, "routed-leader-check", ROUTED_CHECK_TIMEOUT).await {
+        if let (Some(api), _) =
+            round(http, endpoints, "routed-leader-check", ROUTED_CHECK_TIMEOUT).await
+        {
             http.note(&format!("{} routes to the leader", sanitize(&api)));
             return Ok(api);
         }
@@ -71,7 +73,12 @@ pub async fn choose(http: &Http, endpoints: &[String]) -> Result<String, ClientE
 
 /// GETs `check` on every endpoint at once; returns the first (in list order) answering 200, and
 /// what each answered.
-async fn round(http: &Http, endpoints: &[String], check: &str, timeout: Duration) -> (Option<String>, Vec<String>) {
+async fn round(
+    http: &Http,
+    endpoints: &[String],
+    check: &str,
+    timeout: Duration,
+) -> (Option<String>, Vec<String>) {
     let tasks: Vec<_> = endpoints
         .iter()
         .map(|api| {

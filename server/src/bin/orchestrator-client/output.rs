@@ -47,10 +47,18 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
         Out::Successor => Ok(vec![key(field(field(value, "Details")?, "SuccessorKey")?)?]),
         Out::Text => Ok(text(value).into_iter().collect()),
         Out::Field(name) => Ok(vec![string(field(value, name)?)]),
-        Out::ClusterNames => array(value)?.iter().map(|c| Ok(string(field(c, "ClusterName")?))).collect(),
+        Out::ClusterNames => {
+            array(value)?.iter().map(|c| Ok(string(field(c, "ClusterName")?))).collect()
+        }
         Out::ClusterAliases => array(value)?
             .iter()
-            .map(|c| Ok(format!("{},{}", string(field(c, "ClusterName")?), string(field(c, "ClusterAlias")?))))
+            .map(|c| {
+                Ok(format!(
+                    "{},{}",
+                    string(field(c, "ClusterName")?),
+                    string(field(c, "ClusterAlias")?)
+                ))
+            })
             .collect(),
         Out::Analysis => {
             let mut lines = Vec::new();
@@ -63,7 +71,11 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
         }
         Out::Relocated => {
             let details = field(value, "Details")?;
-            Ok(vec![format!("{}<{}", key(field(details, "Key")?)?, key(field(details, "MasterKey")?)?)])
+            Ok(vec![format!(
+                "{}<{}",
+                key(field(details, "Key")?)?,
+                key(field(details, "MasterKey")?)?
+            )])
         }
     }
 }
@@ -72,7 +84,11 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
 /// nothing when it has none.
 fn analysis_line(entry: &Value) -> Result<Option<String>, String> {
     let key = key(field(entry, "AnalyzedInstanceKey")?)?;
-    let cluster = entry.get("ClusterDetails").and_then(|d| d.get("ClusterName")).map(string).unwrap_or_default();
+    let cluster = entry
+        .get("ClusterDetails")
+        .and_then(|d| d.get("ClusterName"))
+        .map(string)
+        .unwrap_or_default();
     let code = string(field(entry, "Analysis")?);
     let shown = if code == "NoProblem" {
         match entry.get("StructureAnalysis").and_then(|s| s.get(0)) {
@@ -149,9 +165,13 @@ mod tests {
         let inst = json!({"Key": {"Hostname": "db1", "Port": 3306}, "MasterKey": {"Hostname": "", "Port": 0}});
         assert_eq!(render(Out::Key, &inst).unwrap(), ["db1:3306"]);
         assert_eq!(render(Out::MasterKey, &inst).unwrap(), [":0"]);
-        let env = json!({"Code": "OK", "Message": "m", "Details": {"Hostname": "db2", "Port": 3307}});
+        let env =
+            json!({"Code": "OK", "Message": "m", "Details": {"Hostname": "db2", "Port": 3307}});
         assert_eq!(render(Out::DetailsKey, &env).unwrap(), ["db2:3307"]);
-        assert_eq!(render(Out::Text, &json!({"Code": "OK", "Message": "done", "Details": null})).unwrap(), ["done"]);
+        assert_eq!(
+            render(Out::Text, &json!({"Code": "OK", "Message": "done", "Details": null})).unwrap(),
+            ["done"]
+        );
         assert_eq!(render(Out::Text, &json!("127.0.0.1:10008")).unwrap(), ["127.0.0.1:10008"]);
         let analysis = json!({"Details": [
             {"AnalyzedInstanceKey": {"Hostname": "a", "Port": 1}, "ClusterDetails": {"ClusterName": "a:1"}, "Analysis": "DeadMaster"},

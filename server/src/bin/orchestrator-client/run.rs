@@ -31,8 +31,8 @@ pub async fn run(opts: Options) -> Result<(), ClientError> {
     let name = opts.command().ok_or_else(|| {
         ClientError::Usage("No command given. Use orchestrator-client -c <command> [...]".into())
     })?;
-    let command =
-        commands::find(&name).ok_or_else(|| ClientError::Usage(format!("Unsupported command {name}")))?;
+    let command = commands::find(&name)
+        .ok_or_else(|| ClientError::Usage(format!("Unsupported command {name}")))?;
     let plan = match command.kind {
         Kind::Help => {
             emit(&[commands::usage()]);
@@ -40,7 +40,9 @@ pub async fn run(opts: Options) -> Result<(), ClientError> {
         }
         Kind::WhichApi => Plan::WhichApi,
         Kind::Api => {
-            let path = opts.get(Opt::Path).ok_or_else(|| ClientError::Usage("path must be provided".into()))?;
+            let path = opts
+                .get(Opt::Path)
+                .ok_or_else(|| ClientError::Usage("path must be provided".into()))?;
             Plan::Raw(path.trim_start_matches('/').to_string())
         }
         Kind::Get(template, out) => Plan::Get(expand(template, &opts)?, out),
@@ -75,20 +77,25 @@ pub async fn run(opts: Options) -> Result<(), ClientError> {
 /// GET `{api}/{path}` with retries, read as orchestrator's reply.
 async fn call(http: &Http, api: &str, path: &str) -> Result<Value, ClientError> {
     let url = format!("{api}/{path}");
-    let answer =
-        http.with_retries(&url).await.map_err(|reason| ClientError::Unreachable { api: sanitize(api), reason })?;
+    let answer = http
+        .with_retries(&url)
+        .await
+        .map_err(|reason| ClientError::Unreachable { api: sanitize(api), reason })?;
     interpret(&url, &answer)
 }
 
 fn lines(api: &str, path: &str, out: Out, value: &Value) -> Result<Vec<String>, ClientError> {
-    render(out, value).map_err(|what| ClientError::Unexpected { url: sanitize(&format!("{api}/{path}")), what })
+    render(out, value)
+        .map_err(|what| ClientError::Unexpected { url: sanitize(&format!("{api}/{path}")), what })
 }
 
 /// `-c api`: the raw JSON (pretty-printed), then exit 1 if it is an error.
 async fn raw(http: &Http, api: &str, path: &str) -> Result<(), ClientError> {
     let url = format!("{api}/{path}");
-    let answer =
-        http.with_retries(&url).await.map_err(|reason| ClientError::Unreachable { api: sanitize(api), reason })?;
+    let answer = http
+        .with_retries(&url)
+        .await
+        .map_err(|reason| ClientError::Unreachable { api: sanitize(api), reason })?;
     let parsed = serde_json::from_str::<Value>(&answer.body).ok();
     let text = parsed
         .as_ref()
@@ -116,10 +123,17 @@ async fn raft_leader_api(http: &Http, api: &str) -> Result<String, ClientError> 
     match status.get("LeaderURI").and_then(Value::as_str).filter(|uri| !uri.is_empty()) {
         Some(uri) => {
             let leader = leader::normalize(uri)?;
-            http.note(&format!("{} is {state}; the leader is {}", sanitize(api), sanitize(&leader)));
+            http.note(&format!(
+                "{} is {state}; the leader is {}",
+                sanitize(api),
+                sanitize(&leader)
+            ));
             Ok(leader)
         }
-        None => Err(ClientError::RaftState(format!("{} is {state:?} and knows no leader", sanitize(api)))),
+        None => Err(ClientError::RaftState(format!(
+            "{} is {state:?} and knows no leader",
+            sanitize(api)
+        ))),
     }
 }
 

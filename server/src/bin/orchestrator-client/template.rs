@@ -30,7 +30,12 @@ pub fn expand(template: &str, opts: &Options) -> Result<String, ClientError> {
                     (Some((text, _)), Some(v)) => text.push_str(&v),
                     (Some((_, complete)), None) => *complete = false,
                     (None, Some(v)) => out.push_str(&v),
-                    (None, None) => return Err(ClientError::Usage(format!("{} must be provided", label(&name)))),
+                    (None, None) => {
+                        return Err(ClientError::Usage(format!(
+                            "{} must be provided",
+                            label(&name)
+                        )))
+                    }
                 }
             }
             c => match &mut section {
@@ -65,7 +70,9 @@ fn value(name: &str, opts: &Options) -> Result<Option<String>, ClientError> {
         "duration" => plain(Opt::Duration),
         "rule" => plain(Opt::PromotionRule),
         "hostname" => plain(Opt::Hostname),
-        other => Err(ClientError::Setup(format!("internal error: unknown placeholder {{{other}}}"))),
+        other => {
+            Err(ClientError::Setup(format!("internal error: unknown placeholder {{{other}}}")))
+        }
     }
 }
 
@@ -111,7 +118,10 @@ mod tests {
         );
         assert_eq!(expand("recover/{instance}[/{destination}]", &o).unwrap(), "recover/db1/3306");
         let o = opts(&["-i", "db1:3307", "-d", "db2", "-D", "3310"]);
-        assert_eq!(expand("recover/{instance}[/{destination}]", &o).unwrap(), "recover/db1/3307/db2/3310");
+        assert_eq!(
+            expand("recover/{instance}[/{destination}]", &o).unwrap(),
+            "recover/db1/3307/db2/3310"
+        );
         assert_eq!(expand("topology/{hint}", &o).unwrap(), "topology/db1:3307");
         let o = opts(&["-i", "db1", "-a", "main"]);
         assert_eq!(expand("topology/{hint}", &o).unwrap(), "topology/main");
@@ -119,7 +129,9 @@ mod tests {
 
     #[test]
     fn missing_or_invalid_values_are_usage_errors() {
-        let e = expand("begin-downtime/{instance}/{owner}/{reason}", &opts(&["-i", "db", "-o", "x"])).unwrap_err();
+        let e =
+            expand("begin-downtime/{instance}/{owner}/{reason}", &opts(&["-i", "db", "-o", "x"]))
+                .unwrap_err();
         assert_eq!(e.to_string(), "reason must be provided");
         let e = expand("topology/{hint}", &opts(&[])).unwrap_err();
         assert_eq!(e.to_string(), "instance|alias must be provided");

@@ -63,7 +63,8 @@ fn instance(k: InstanceKey, master: Option<&InstanceKey>, n: usize, now: i64) ->
     i.version_comment = "MariaDB Server".into();
     i.log_bin = true;
     i.log_slave_updates = true;
-    i.self_binlog_coordinates = Some(BinlogCoordinates { file: "mysql-bin.000007".into(), pos: 4_242 });
+    i.self_binlog_coordinates =
+        Some(BinlogCoordinates { file: "mysql-bin.000007".into(), pos: 4_242 });
     i.executed_gtid_set = "0-1-4242".into();
     i.data_center = ["dc-a", "dc-b", "dc-c"][n % 3].into();
     i.is_last_check_valid = true;
@@ -125,13 +126,20 @@ fn fleet(o: &Options, now: i64) -> Result<Vec<Instance>> {
 async fn run(o: Options) -> Result<()> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as i64;
     let instances = fleet(&o, now)?;
-    let store = Store::open(&BackendConfig::Sqlite { path: o.sqlite.clone() }, Duration::from_secs(10))
-        .await
-        .with_context(|| format!("opening {}", o.sqlite.display()))?;
+    let store =
+        Store::open(&BackendConfig::Sqlite { path: o.sqlite.clone() }, Duration::from_secs(10))
+            .await
+            .with_context(|| format!("opening {}", o.sqlite.display()))?;
     for chunk in instances.chunks(1_000) {
         store.write_batch(chunk).await.context("writing database_instance rows")?;
     }
-    println!("seeded {} instances ({} clusters of 10, big cluster of {}) into {}", instances.len(), o.clusters, o.big, o.sqlite.display());
+    println!(
+        "seeded {} instances ({} clusters of 10, big cluster of {}) into {}",
+        instances.len(),
+        o.clusters,
+        o.big,
+        o.sqlite.display()
+    );
     Ok(())
 }
 

@@ -126,9 +126,7 @@ impl Sandbox {
         ["mariadbd", "mariadb-install-db", "mariadb"]
             .into_iter()
             .find(|name| bin(name).is_none())
-            .map_or(Ok(()), |name| {
-                Err(format!("{name} is not installed ({INSTALL_HINT})"))
-            })
+            .map_or(Ok(()), |name| Err(format!("{name} is not installed ({INSTALL_HINT})")))
     }
 
     /// A new empty sandbox (builds the shared template datadir on first use).
@@ -139,10 +137,7 @@ impl Sandbox {
         let base = tempfile::Builder::new()
             .prefix(&format!("{PREFIX}{}-sbx-", std::process::id()))
             .tempdir_in(scratch_root())?;
-        Ok(Sandbox {
-            base: Arc::new(base),
-            next_id: AtomicU32::new(1),
-        })
+        Ok(Sandbox { base: Arc::new(base), next_id: AtomicU32::new(1) })
     }
 
     /// Directory holding this sandbox's instances (`n<server_id>/`).
@@ -173,10 +168,7 @@ impl Sandbox {
             let id = self.next_id.fetch_add(1, Ordering::SeqCst);
             let dir = self.base.path().join(format!("n{id}"));
             fs::create_dir_all(dir.join("tmp"))?;
-            run(Command::new("cp")
-                .arg("-a")
-                .arg(template.join("data"))
-                .arg(dir.join("data")))?;
+            run(Command::new("cp").arg("-a").arg(template.join("data")).arg(dir.join("data")))?;
             let port = reserve_port()?;
             let server = Server {
                 id,
@@ -190,10 +182,7 @@ impl Sandbox {
             server.write_cnf()?;
             servers.push(server);
         }
-        let offsets = servers
-            .iter()
-            .map(Server::spawn)
-            .collect::<io::Result<Vec<_>>>()?;
+        let offsets = servers.iter().map(Server::spawn).collect::<io::Result<Vec<_>>>()?;
         for (server, mut offset) in servers.iter_mut().zip(offsets) {
             for attempt in 1.. {
                 if server.wait_ready(offset)? {
@@ -248,10 +237,8 @@ impl Sandbox {
             return Err(other(msg));
         }
         let host = place.host.clone();
-        let server = self
-            .start_placed(vec![place])?
-            .pop()
-            .ok_or_else(|| other("no server started"))?;
+        let server =
+            self.start_placed(vec![place])?.pop().ok_or_else(|| other("no server started"))?;
         let (user, password) = ("orchestrator", "orch_pass");
         server.sql(&format!(
             "CREATE DATABASE `{name}`; CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY '{password}'; \
@@ -287,14 +274,7 @@ pub struct BackendDb {
 impl BackendDb {
     /// `mysql://user:password@host:port/database`, e.g. for sqlx.
     pub fn url(&self) -> String {
-        let BackendDb {
-            user,
-            password,
-            host,
-            port,
-            database,
-            ..
-        } = self;
+        let BackendDb { user, password, host, port, database, .. } = self;
         format!("mysql://{user}:{password}@{host}:{port}/{database}")
     }
 }

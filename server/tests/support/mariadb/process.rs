@@ -18,9 +18,7 @@ pub(super) fn bin(name: &str) -> Option<PathBuf> {
 }
 
 pub(super) fn command(name: &str) -> io::Result<Command> {
-    bin(name)
-        .map(Command::new)
-        .ok_or_else(|| other(format!("{name} not found in $PATH or sbin")))
+    bin(name).map(Command::new).ok_or_else(|| other(format!("{name} not found in $PATH or sbin")))
 }
 
 /// Runs `cmd` to completion; stdout on success, an error with its stderr otherwise.
@@ -31,9 +29,7 @@ pub(super) fn run(cmd: &mut Command) -> io::Result<String> {
         let err = err.trim();
         return Err(other(format!("{cmd:?} failed ({status}): {err}")));
     }
-    Ok(String::from_utf8_lossy(&out.stdout)
-        .trim_end_matches('\n')
-        .to_string())
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end_matches('\n').to_string())
 }
 
 unsafe extern "C" {
@@ -58,17 +54,14 @@ pub(super) fn spawn_child(mut cmd: Command) -> io::Result<Child> {
     });
     // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
     unsafe {
-        cmd.pre_exec(
-            || match prctl(PR_SET_PDEATHSIG, SIGKILL as std::ffi::c_ulong) {
-                0 => Ok(()),
-                _ => Err(io::Error::last_os_error()),
-            },
-        );
+        cmd.pre_exec(|| match prctl(PR_SET_PDEATHSIG, SIGKILL as std::ffi::c_ulong) {
+            0 => Ok(()),
+            _ => Err(io::Error::last_os_error()),
+        });
     }
     let (rtx, rrx) = mpsc::channel();
     let gone = || other("mariadb spawner thread is gone");
-    tx.send(Box::new(move || drop(rtx.send(cmd.spawn()))))
-        .map_err(|_| gone())?;
+    tx.send(Box::new(move || drop(rtx.send(cmd.spawn())))).map_err(|_| gone())?;
     rrx.recv().map_err(|_| gone())?
 }
 
@@ -108,10 +101,7 @@ pub(super) fn sweep_stale() {
 /// The template datadir, built at most once per process; parallel callers wait for the first.
 pub(super) fn template() -> io::Result<PathBuf> {
     static TEMPLATE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    TEMPLATE
-        .get_or_init(|| build_template().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(other)
+    TEMPLATE.get_or_init(|| build_template().map_err(|e| e.to_string())).clone().map_err(other)
 }
 
 pub(super) fn build_template() -> io::Result<PathBuf> {
@@ -143,21 +133,14 @@ pub(super) fn build_template() -> io::Result<PathBuf> {
 /// Ports handed out to live servers of this process (kept while a server is stopped).
 pub(super) fn reserved() -> MutexGuard<'static, HashSet<u16>> {
     static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
-    PORTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    PORTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A currently bindable port in 20000..(start of the ephemeral range), so that outgoing
 /// connections (e.g. a replica reconnecting) can never take a stopped server's port.
 pub(super) fn reserve_port() -> io::Result<u16> {
     let range = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").unwrap_or_default();
-    let eph_low = range
-        .split_whitespace()
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(32768u32);
+    let eph_low = range.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or(32768u32);
     let (low, high) = (20000u32, eph_low.max(21000));
     for _ in 0..500 {
         let port = (low
@@ -171,4 +154,3 @@ pub(super) fn reserve_port() -> io::Result<u16> {
     }
     Err(other(format!("no free port found in {low}..{high}")))
 }
-

@@ -60,11 +60,7 @@ impl Server {
     /// `mariadb -N -B`; returns the output rows (tab-separated columns) without the final newline.
     pub fn sql(&self, stmt: &str) -> io::Result<String> {
         self.client(
-            &[
-                "-N",
-                format!("--socket={}", self.socket().display()).as_str(),
-                "-uroot",
-            ],
+            &["-N", format!("--socket={}", self.socket().display()).as_str(), "-uroot"],
             stmt,
         )
     }
@@ -77,10 +73,7 @@ impl Server {
             format!("-u{user}"),
             format!("-p{password}"),
         );
-        self.client(
-            &["-N", "--protocol=TCP", &host, &port, &user, &pass],
-            stmt,
-        )
+        self.client(&["-N", "--protocol=TCP", &host, &port, &user, &pass], stmt)
     }
 
     fn client(&self, args: &[&str], stmt: &str) -> io::Result<String> {
@@ -100,11 +93,7 @@ impl Server {
         let (Some(head), Some(row)) = (lines.next(), lines.next()) else {
             return Ok(HashMap::new());
         };
-        Ok(head
-            .split('\t')
-            .map(String::from)
-            .zip(row.split('\t').map(String::from))
-            .collect())
+        Ok(head.split('\t').map(String::from).zip(row.split('\t').map(String::from)).collect())
     }
 
     /// Makes this server a read-only GTID replica (`slave_pos`) of `master` and waits until both
@@ -208,14 +197,13 @@ max_connections = 100
     /// Spawns mariadbd; returns the error log's length before the start (for [`Self::log_tail`]).
     pub(super) fn spawn(&self) -> io::Result<u64> {
         let offset = fs::metadata(self.error_log()).map(|m| m.len()).unwrap_or(0);
-        let stderr = fs::File::options()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("stderr.log"))?;
+        let stderr =
+            fs::File::options().create(true).append(true).open(self.dir.join("stderr.log"))?;
         let mut cmd = match &self.place.netns {
             None => command("mariadbd")?,
             Some(ns) => {
-                let mariadbd = bin("mariadbd").ok_or_else(|| other("mariadbd not found in $PATH or sbin"))?;
+                let mariadbd =
+                    bin("mariadbd").ok_or_else(|| other("mariadbd not found in $PATH or sbin"))?;
                 let mut ip = command("ip")?;
                 ip.args(["netns", "exec", ns]).arg(mariadbd); // `ip netns exec` execs: same pid
                 ip
@@ -248,9 +236,7 @@ max_connections = 100
             if Instant::now() > deadline {
                 self.kill9();
                 let tail = self.log_tail(offset);
-                return Err(other(format!(
-                    "{self} not ready after {TIMEOUT:?}:\n{tail}"
-                )));
+                return Err(other(format!("{self} not ready after {TIMEOUT:?}:\n{tail}")));
             }
             std::thread::sleep(POLL);
         }
@@ -260,9 +246,7 @@ max_connections = 100
     fn log_tail(&self, offset: u64) -> String {
         let mut text = String::new();
         if let Ok(mut f) = fs::File::open(self.error_log()) {
-            let _ = f
-                .seek(SeekFrom::Start(offset))
-                .and_then(|_| f.read_to_string(&mut text));
+            let _ = f.seek(SeekFrom::Start(offset)).and_then(|_| f.read_to_string(&mut text));
         }
         text.push_str(&fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default());
         let lines: Vec<&str> = text.lines().collect();
@@ -294,4 +278,3 @@ impl Drop for Server {
         reserved().remove(&self.port);
     }
 }
-
