@@ -1,4 +1,4 @@
-// Dashboard benchmark (issue 4): server render time and browser time-to-interactive of
+// Dashboard benchmark (docs/benchmarks.md): server render time and browser time-to-interactive of
 //  - the overview of 1,000 clusters / 10,000 instances (plus one 500-instance cluster), and
 //  - the page of one 500-instance cluster,
 // on ONE orchestrator node whose store is seeded directly (orchestrator-seed, through the

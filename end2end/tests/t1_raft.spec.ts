@@ -1,7 +1,6 @@
-// Test 1 of the dashboard issue, and the Raft page generally, against a real 3-node cluster
-// (started by tests/support/cluster.ts): every node's page shows the same single leader and two
-// followers; the page follows replicated writes without a reload; it reads without JavaScript;
-// leadership can be transferred by clicking.
+// The Raft page, against a real 3-node cluster (started by tests/support/cluster.ts): every node's
+// page shows the same single leader and two followers; the page follows replicated writes without a
+// reload; it reads without JavaScript; leadership can be transferred by clicking.
 
 import { expect, test, type Page } from "@playwright/test";
 import { getJson, readCluster, waitForSingleLeader, type ClusterState } from "./support/cluster";

@@ -1,15 +1,24 @@
 //! orchestrator-rs node: raft consensus over each node's own backend store, orchestrator's HTTP
 //! API, and the Leptos dashboard.
 //!
-//! Layout:
-//! - [`config`]: orchestrator JSON config, validated; [`cli`]: command line.
+//! Layout (every top-level module of this crate, then the binaries):
+//! - [`config`]: orchestrator JSON config, validated; [`cli`]: command line;
+//!   [`site_options`]: the Leptos site options (`Leptos.toml`, `LEPTOS_*`).
 //! - [`store`]: the node's backend DB (SQLite or MySQL): replicated and local tables.
 //! - [`raft`]: openraft wiring: durable log, state machine over the store, HTTP network.
 //! - [`node`]: assembly and lifecycle; [`propose`]: the one write path into raft;
-//!   [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
-//!   background duties; [`probe`]: discovery (each node probes the fleet into its own store).
+//!   [`batcher`]: folds concurrent proposals into one raft entry on the leader; [`clock`]: the
+//!   wall clock proposers stamp commands with (apply never reads one).
+//! - [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
+//!   background duties.
+//! - [`probe`]: discovery (each node probes the fleet into its own store); [`recovery`]: failure
+//!   analysis on every node, and the recoveries the leader runs.
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
 //! - [`auth`]: authentication, the one write authorization, the raft port's secret, TLS, CSRF.
+//! - [`error`]: the errors at the node's boundaries, and the error policy.
+//! - Binaries: `main.rs` is `orchestrator` (the node); under `bin/`, `orchestrator-bench` (the
+//!   benchmarks, see `docs/benchmarks.md`), `orchestrator-client` (orchestrator's command-line
+//!   client) and `orchestrator-seed` (seeds a synthetic fleet for the dashboard benchmark).
 
 pub mod auth;
 pub mod batcher;

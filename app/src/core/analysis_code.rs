@@ -116,8 +116,10 @@ analysis_codes! {
 }
 
 impl AnalysisCode {
-    /// Whether automated recovery acts on this code (orchestrator.md §5.3). Other codes only
-    /// register a detection and run the detection hooks.
+    /// Whether automated recovery acts on this code: orchestrator's actionable codes (dead
+    /// master, intermediate master and co-master, semi-sync, no writable master), less group
+    /// replication, which is not carried. Other codes only register a detection and run the
+    /// detection hooks.
     pub fn is_actionable(self) -> bool {
         use AnalysisCode::*;
         matches!(

@@ -4,7 +4,7 @@
 //! It only derives structure from what was observed; it never decides whether anything is
 //! broken (that is `core::analysis`) and never reads a clock or a server.
 //!
-//! Naming follows orchestrator (§4.5): a cluster is named after its top master `host:port`; an
+//! Naming follows orchestrator: a cluster is named after its top master `host:port`; an
 //! instance whose master is unknown is a top master. Loops (co-masters, rings) are named after a
 //! deterministic member: the only writable one (`read_only=0`), else the smallest key. Unlike
 //! orchestrator, which keeps whichever name a co-master pair had before, this does not depend on

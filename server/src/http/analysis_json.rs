@@ -70,7 +70,7 @@ pub fn cluster_info_json(
 /// orchestrator's `ReplicationAnalysis`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
-#[allow(missing_docs)] // Field names and meanings are orchestrator's (reference §5.1).
+#[allow(missing_docs)] // Field names and meanings are orchestrator's.
 pub struct AnalysisJson {
     pub analyzed_instance_key: InstanceKey,
     pub analyzed_instance_master_key: InstanceKey,

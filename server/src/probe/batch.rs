@@ -2,11 +2,11 @@
 //! 100 ms or 100 results, orchestrator's `InstanceFlushIntervalMilliseconds` /
 //! `InstanceWriteBufferSize`).
 //!
-//! It owns the node's in-memory view of every observed instance, and with it stamps what a
-//! single probe cannot know: the check timestamps and validity (orchestrator §4.4), since when
-//! the binlog position has not moved, errant GTIDs against the master, the cluster name (via
-//! `Topology::build`, so a rename reaches every member in the same flush) and the suggested
-//! alias (`DetectClusterAliasQuery`, else `ClusterNameToAlias`).
+//! It owns the node's in-memory view of every observed instance, and with it stamps what a single
+//! probe cannot know: the check timestamps and validity (as orchestrator sets them), since when the
+//! binlog position has not moved, errant GTIDs against the master, the cluster name (via
+//! `Topology::build`, so a rename reaches every member in the same flush) and the suggested alias
+//! (`DetectClusterAliasQuery`, else `ClusterNameToAlias`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;

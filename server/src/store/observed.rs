@@ -10,7 +10,7 @@
 //! `forget-cluster`). Callers that need the structure (depth, co-masters, aliases) run
 //! `Topology::build` over [`Store::all_instances`], which derives the same names.
 //!
-//! Timestamps follow orchestrator (§4.4): a successful probe sets `last_checked`, `last_seen`
+//! Timestamps follow orchestrator: a successful probe sets `last_checked`, `last_seen`
 //! and `last_attempted_check`; a failed one sets only `last_checked` and
 //! `last_attempted_check`, marks the check invalid and keeps the last good observation.
 

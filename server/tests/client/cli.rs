@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use crate::fake::{client, command, FakeApi};
 
-/// The commands the issue requires, each to appear in `--help` with a line of help.
+/// The commands orchestrator-client must support, each to appear in `--help` with a line of help.
 const REQUIRED: &[&str] = &[
     "help",
     "which-api",

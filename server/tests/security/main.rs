@@ -1,9 +1,9 @@
-//! Security rules of issue 7, each tested: authentication and the one write authorization on
-//! every write route (API, `/internal`, server functions), read-only roles and `ReadOnly`, the
-//! follower → leader proxy never granting more than the caller had, CSRF, TLS on the HTTP and
-//! raft listeners, the raft port refusing a rogue process, hostile input (400/413/slow clients),
-//! fuzzed parsers with a kept corpus, malformed raft entries being fatal, and TLS to topology
-//! servers (MariaDB sandbox).
+//! Security rules (docs/security.md), each tested: authentication and the one write authorization
+//! on every write route (API, `/internal`, server functions), read-only roles and `ReadOnly`, the
+//! follower → leader proxy never granting more than the caller had, CSRF, TLS on the HTTP and raft
+//! listeners, the raft port refusing a rogue process, hostile input (400/413/slow clients), fuzzed
+//! parsers with a kept corpus, malformed raft entries being fatal, and TLS to topology servers
+//! (MariaDB sandbox).
 //!
 //! Real `orchestrator` processes come from the shared process harness; certificates and secrets
 //! are generated at run time (nothing secret is committed).

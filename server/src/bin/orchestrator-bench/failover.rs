@@ -1,4 +1,4 @@
-//! Leader kill → new leader accepting writes (reference doc T3).
+//! Leader kill → new leader accepting writes (target T3, see docs/benchmarks.md).
 //!
 //! Each round: find the settled leader, SIGKILL it, then every surviving node is sent writes in
 //! a loop (its own API: a follower proxies to whatever leader it knows, or answers 503); the

@@ -230,7 +230,7 @@ impl Report {
             measured: fw.map(|s| fmt(s.p50)).unwrap_or_else(|| "not run".into()),
             met: fw.map(|s| s.p50 <= Duration::from_secs(1)),
         });
-        // The reference doc's looser "target" column, for context.
+        // Looser targets ("doc" targets, see docs/benchmarks.md), shown for context.
         t.push(Target {
             name: "(doc T1 target) p50 ≤ 1 ms, p99 ≤ 5 ms",
             goal: "≤ 1 / ≤ 5 ms".into(),

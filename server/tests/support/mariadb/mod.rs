@@ -13,7 +13,7 @@
 //! [`REPL_USER`], both `@127.0.0.1`. Replicas use GTID `slave_pos`, `read_only=ON`, heartbeat
 //! [`HEARTBEAT_PERIOD`], connect retry 1 s and `slave_net_timeout` [`SLAVE_NET_TIMEOUT`].
 //!
-//! How it works (technique from the shared reference `mariadb-sandbox.md`):
+//! How it works:
 //! * A template datadir is made once with `mariadb-install-db`, users included, so every copy
 //!   starts with the same empty GTID state. It is cached on tmpfs (`/dev/shm`, else the temp dir)
 //!   under a name hashing the server version and install inputs, shared by threads and binaries.
