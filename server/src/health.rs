@@ -3,13 +3,24 @@
 //! Also turns a stopped raft core or a corrupt backend into a fatal node condition, and
 //! checkpoints the SQLite WAL (outside the apply path) so that it stays bounded.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::node::Node;
+use crate::consensus::Consensus;
+use crate::store::Store;
+
+/// What the health tick uses.
+pub struct Health {
+    /// This node as a raft member (fail, yield, backend flag).
+    pub consensus: Consensus,
+    /// The backend checked.
+    pub store: Store,
+    /// `BackendHealthYieldSeconds`.
+    pub yield_after: Duration,
+    /// `BackendHealthExitSeconds`.
+    pub exit_after: Duration,
+}
 
 /// Every how many ticks (seconds) the SQLite WAL is checkpointed with TRUNCATE, which waits for
 /// readers and shrinks the file; the other ticks run a PASSIVE checkpoint.
@@ -20,8 +31,8 @@ const INTEGRITY_CHECK_EVERY: u64 = 30;
 /// Fail-stop: the moment the raft core stops (a fatal storage error, or a panic, which drops its
 /// metrics channel) the node is marked failed, so health endpoints turn unhealthy at once and
 /// the binary exits non-zero instead of serving stale data as a member.
-pub async fn watch_raft_core(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
-    let mut metrics = node.raft.metrics();
+pub async fn watch_raft_core(node: Consensus, mut shutdown: watch::Receiver<bool>) {
+    let mut metrics = node.raft().metrics();
     loop {
         if let Err(fatal) = &metrics.borrow_and_update().running_state {
             node.fail(format!("raft stopped: {fatal}"));
@@ -42,7 +53,8 @@ pub async fn watch_raft_core(node: Arc<Node>, mut shutdown: watch::Receiver<bool
 }
 
 /// Runs until shutdown or a fatal condition.
-pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(health: Health, mut shutdown: watch::Receiver<bool>) {
+    let Health { consensus: node, store, yield_after, exit_after } = health;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut failing_since: Option<Instant> = None;
@@ -52,17 +64,17 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => return,
             _ = tick.tick() => {}
         }
-        let running = node.raft.metrics().borrow().running_state.clone();
+        let running = node.raft().metrics().borrow().running_state.clone();
         if let Err(fatal) = running {
             node.fail(format!("raft stopped: {fatal}"));
             return;
         }
         ticks += 1;
-        if let Err(e) = node.store.checkpoint(ticks.is_multiple_of(WAL_TRUNCATE_EVERY)).await {
+        if let Err(e) = store.checkpoint(ticks.is_multiple_of(WAL_TRUNCATE_EVERY)).await {
             tracing::debug!(error = %e, "WAL checkpoint skipped");
         }
         if ticks.is_multiple_of(INTEGRITY_CHECK_EVERY) {
-            if let Err(e) = node.store.integrity_check().await {
+            if let Err(e) = store.integrity_check().await {
                 if e.is_corruption() {
                     node.fail(e.to_string());
                     return;
@@ -72,10 +84,10 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
         }
         // A failing write can take the whole 2 s timeout: the failure began when it was issued.
         let attempt = Instant::now();
-        let write = node.store.write_node_health(node.id, node.clock.now_ms());
+        let write = store.write_node_health(node.id(), node.clock().now_ms());
         match tokio::time::timeout(Duration::from_secs(2), write).await {
             Ok(Ok(())) => {
-                node.backend_ok.store(true, Ordering::Relaxed);
+                node.set_backend_ok(true);
                 if failing_since.take().is_some() {
                     tracing::info!("backend DB writes succeed again");
                 }
@@ -89,18 +101,18 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
                     Ok(Err(e)) => e.to_string(),
                     _ => "timed out".to_string(),
                 };
-                node.backend_ok.store(false, Ordering::Relaxed);
+                node.set_backend_ok(false);
                 let since = *failing_since.get_or_insert(attempt);
                 let failing_for = since.elapsed();
                 tracing::warn!(%reason, ?failing_for, "backend DB health write failed");
-                if failing_for >= node.config.backend_exit_after {
+                if failing_for >= exit_after {
                     node.fail(format!(
                         "backend DB unreachable for {}s: {reason}",
                         failing_for.as_secs()
                     ));
                     return;
                 }
-                if failing_for >= node.config.backend_yield_after && node.is_leader_with_quorum() {
+                if failing_for >= yield_after && node.is_leader_with_quorum() {
                     tracing::warn!(
                         "health test is failing for over {}s: raft yielding",
                         failing_for.as_secs()

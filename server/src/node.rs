@@ -1,11 +1,12 @@
-//! Node: assembles backend store, raft (log, state machine, network), HTTP and background tasks.
+//! Node: the one place that assembles the process — backend store, raft (log, state machine,
+//! network), the HTTP listener and the background tasks — and the only importer of `http`,
+//! `recovery`, `leadership` and `health`.
 //!
 //! `start` takes already-bound listeners so that the binary and the tests use the same entry
 //! point (tests bind port 0 first and put the real ports into `RaftNodes`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,12 +20,15 @@ use tokio::task::JoinHandle;
 use crate::auth::serve;
 use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
+use crate::consensus::{Consensus, ConsensusParts, Member, Peers};
 use crate::error::StartError;
+use crate::http::AppState;
 use crate::probe::Prober;
+use crate::propose::Proposer;
 use crate::raft::disk_state::DirLock;
-use crate::raft::log_store::LogStore;
 use crate::raft::network::{Network, NetworkFaults};
 use crate::raft::Raft;
+use crate::recovery::AnalysisState;
 use crate::store::Store;
 
 /// The listening sockets of a node.
@@ -54,90 +58,16 @@ impl Listeners {
     }
 }
 
-/// One raft member from the fixed `RaftNodes` list.
-#[derive(Debug, Clone)]
-pub struct Member {
-    /// Stable id.
-    pub id: u64,
-    /// Raft address as configured.
-    pub raft_addr: String,
-    /// Host part of the raft address.
-    pub host: String,
-}
-
-/// Everything a running node shares between its HTTP handlers and background tasks.
-pub struct Node {
-    /// This node's raft id.
-    pub id: u64,
-    /// Validated configuration.
-    pub config: Arc<NodeConfig>,
-    /// The raft handle.
-    pub raft: Raft,
-    /// The backend store.
-    pub store: Store,
-    /// The raft log (shared with raft; for its write statistics).
-    pub log: LogStore,
-    /// Folds concurrent proposals into one raft entry.
-    pub batcher: crate::batcher::Batcher,
+/// A running node: its parts, task handles and addresses.
+pub struct NodeHandle {
+    /// This node as a raft member.
+    pub consensus: Consensus,
+    /// The write path.
+    pub proposer: Proposer,
+    /// The HTTP router's state (store, analysis, config, ...).
+    pub state: AppState,
     /// Test fault layer for the raft links.
     pub faults: Arc<NetworkFaults>,
-    /// Proposers' clock.
-    pub clock: Arc<dyn Clock>,
-    /// HTTP client for forwarding to the leader (TCP_NODELAY, bounded timeouts, the cluster's TLS).
-    pub http: reqwest::Client,
-    /// Authentication, authorization and TLS settings (`crate::auth`).
-    pub security: Arc<crate::auth::Security>,
-    /// The fixed membership.
-    pub members: Vec<Member>,
-    /// This node's discovery (probes the fleet into this node's store).
-    pub prober: Prober,
-    /// The latest analysis of this node's observations.
-    pub analysis: Arc<crate::recovery::AnalysisState>,
-    /// While now (unix ms) is below this, this node is yielding leadership and refuses writes.
-    pub(crate) yielding_until_ms: AtomicI64,
-    /// Whether the last backend health write succeeded.
-    pub(crate) backend_ok: AtomicBool,
-    /// Set when the node must stop (e.g. backend gone for too long); the binary exits non-zero.
-    pub(crate) fatal: watch::Sender<Option<String>>,
-}
-
-impl Node {
-    /// This node's HTTP base URI.
-    pub fn http_uri(&self) -> String {
-        self.config.http_uri()
-    }
-
-    /// Whether the node is currently yielding leadership.
-    pub fn is_yielding(&self) -> bool {
-        self.clock.now_ms() < self.yielding_until_ms.load(Ordering::Relaxed)
-    }
-
-    /// Whether the last backend health write succeeded.
-    pub fn backend_ok(&self) -> bool {
-        self.backend_ok.load(Ordering::Relaxed)
-    }
-
-    /// Whether this node may serve as a healthy member: no fatal condition, and a raft core that
-    /// is still running (a panicked core drops its metrics channel; a stopped one reports why).
-    pub fn is_running(&self) -> bool {
-        if self.fatal.borrow().is_some() {
-            return false;
-        }
-        let metrics = self.raft.metrics();
-        metrics.has_changed().is_ok() && metrics.borrow().running_state.is_ok()
-    }
-
-    /// Marks the node as failed; the binary exits non-zero.
-    pub fn fail(&self, reason: String) {
-        tracing::error!(%reason, "FATAL: node must stop");
-        self.fatal.send_replace(Some(reason));
-    }
-}
-
-/// A running node: its shared state, task handles and addresses.
-pub struct NodeHandle {
-    /// Shared state.
-    pub node: Arc<Node>,
     /// Where the HTTP API listens.
     pub http_addr: SocketAddr,
     /// Where raft RPC listens.
@@ -154,7 +84,7 @@ impl NodeHandle {
     /// Stops raft, the servers and the background tasks.
     pub async fn shutdown(self) {
         self.shutdown.send_replace(true);
-        if let Err(e) = self.node.raft.shutdown().await {
+        if let Err(e) = self.consensus.raft().shutdown().await {
             tracing::warn!(error = %e, "raft shutdown reported an error");
         }
         for task in self.tasks {
@@ -232,27 +162,47 @@ pub async fn start(
         .no_proxy()
         .build()
         .map_err(|e| StartError::Raft(format!("cannot build HTTP client: {e}")))?;
-    let (fatal_tx, fatal_rx) = watch::channel(None);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
-    let node = Arc::new(Node {
-        id,
-        config: config.clone(),
-        raft: raft.clone(),
-        store,
-        log,
-        batcher: crate::batcher::Batcher::start(raft.clone()),
-        faults: faults.clone(),
-        clock,
+    let peers = Peers::new(
         http,
-        security: security.clone(),
+        security.clone(),
+        store.clone(),
+        (id, config.http_uri()),
+        config.listen_address.port(),
+        members.clone(),
+    );
+    let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
+        raft: raft.clone(),
+        id,
+        advertise: config.raft_advertise.to_string(),
         members,
-        prober,
-        analysis: Arc::default(),
-        yielding_until_ms: AtomicI64::new(0),
-        backend_ok: AtomicBool::new(true),
-        fatal: fatal_tx,
+        election_timeout: config.raft.election_timeout,
+        log,
+        clock: clock.clone(),
+        peers,
     });
+    let proposer = Proposer::new(consensus.clone(), config.candidate_expire);
+    let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
+    let analysis: Arc<AnalysisState> = Arc::default();
+    let recovery = Arc::new(crate::recovery::Context {
+        consensus: consensus.clone(),
+        proposer: proposer.clone(),
+        store: store.clone(),
+        analysis: analysis.clone(),
+        prober: prober.clone(),
+        config: config.clone(),
+        clock: clock.clone(),
+    });
+    let state = AppState {
+        member: Arc::new(consensus.clone()),
+        commands: Arc::new(proposer.clone()),
+        ops: Arc::new(crate::recovery::operations::Recoveries(recovery.clone())),
+        store: store.clone(),
+        analysis,
+        security: security.clone(),
+        config: config.clone(),
+        clock,
+    };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let raft_addr = listeners.raft.local_addr().map_err(|source| StartError::Bind {
@@ -266,7 +216,7 @@ pub async fn start(
         source,
     })?;
     let mut tasks = Vec::new();
-    let raft_app = crate::raft::rpc::router(raft.clone(), faults)
+    let raft_app = crate::raft::rpc::router(raft.clone(), faults.clone())
         .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let header_timeout = security.config.header_read_timeout;
     let raft_listener = serve::Listener {
@@ -276,7 +226,7 @@ pub async fn start(
         header_timeout,
     };
     tasks.push(serve::spawn(raft_listener, raft_app, shutdown_rx.clone()));
-    let http_app = crate::http::router(node.clone(), leptos);
+    let http_app = crate::http::router(state.clone(), leptos);
     let http_listener = serve::Listener {
         socket: listeners.http,
         what: "http",
@@ -284,15 +234,30 @@ pub async fn start(
         header_timeout,
     };
     tasks.push(serve::spawn(http_listener, http_app, shutdown_rx.clone()));
-    tasks.push(tokio::spawn(crate::leadership::run(node.clone(), shutdown_rx.clone())));
-    tasks.push(node.prober.start(shutdown_rx.clone()));
+    let duties = crate::leadership::Duties {
+        consensus: consensus.clone(),
+        proposer: proposer.clone(),
+        store: store.clone(),
+        audit_purge: config.recovery.audit_purge,
+    };
+    tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
+    tasks.push(prober.start(shutdown_rx.clone()));
+    tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(recovery, shutdown_rx.clone())));
     tasks
-        .push(tokio::spawn(crate::recovery::analysis_loop::run(node.clone(), shutdown_rx.clone())));
-    tasks.push(tokio::spawn(crate::health::watch_raft_core(node.clone(), shutdown_rx.clone())));
-    tasks.push(tokio::spawn(crate::health::run(node.clone(), shutdown_rx)));
+        .push(tokio::spawn(crate::health::watch_raft_core(consensus.clone(), shutdown_rx.clone())));
+    let health = crate::health::Health {
+        consensus: consensus.clone(),
+        store,
+        yield_after: config.backend_yield_after,
+        exit_after: config.backend_exit_after,
+    };
+    tasks.push(tokio::spawn(crate::health::run(health, shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
     Ok(NodeHandle {
-        node,
+        consensus,
+        proposer,
+        state,
+        faults,
         http_addr,
         raft_addr,
         fatal: fatal_rx,

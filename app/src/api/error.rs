@@ -20,10 +20,14 @@ pub enum ApiError {
     /// Not found. HTTP 404.
     #[error("{0}")]
     NotFound(String),
-    /// No leader with a quorum is known, or it did not answer in time; nothing was committed
-    /// (or the outcome is unknown, as the message says). HTTP 503.
+    /// No leader with a quorum is known, or it could not be reached: nothing was committed and
+    /// a retry is safe. HTTP 503 with `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
+    /// The command was sent towards the leader but its outcome is unknown: it may or may not be
+    /// applied (check before retrying). HTTP 504.
+    #[error("{0}")]
+    OutcomeUnknown(String),
     /// Anything else; details are in the node's log. HTTP 500.
     #[error("{0}")]
     Internal(String),
@@ -40,6 +44,7 @@ impl ApiError {
             ApiError::Forbidden(_) => 403,
             ApiError::NotFound(_) => 404,
             ApiError::Unavailable(_) => 503,
+            ApiError::OutcomeUnknown(_) => 504,
             ApiError::Internal(_) | ApiError::Transport(_) => 500,
         }
     }
@@ -78,6 +83,7 @@ impl fmt::Display for Kind<'_> {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not found",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::OutcomeUnknown(_) => "outcome unknown",
             ApiError::Internal(_) => "internal error",
             ApiError::Transport(_) => "transport error",
         })

@@ -28,6 +28,7 @@ use app::api::ApiError;
 
 pub use authn::{authenticate, raft_guard, require_write};
 pub use config::{AuthMethod, SecurityConfig};
+pub use peer::with_secret;
 pub use secret::{PeerSecret, PEER_SECRET_HEADER};
 
 use crate::config::{ConfigError, NodeConfig};

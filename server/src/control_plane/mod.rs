@@ -1,5 +1,5 @@
 //! The server's implementation of `app::api::port::ControlPlane`: what the dashboard's server
-//! functions call. Writes go through [`Node::submit`], the single path into raft that the HTTP
+//! functions call. Writes go through `Commands::submit`, the single path into raft that the HTTP
 //! API uses too; reads come from this node's store and latest analysis (possibly behind the
 //! leader, which every page says).
 //!
@@ -12,8 +12,6 @@ mod raft_view;
 mod recovery_view;
 mod topology_view;
 
-use std::sync::Arc;
-
 use app::api::clusters::ClustersView;
 use app::api::dto::{CandidateView, DowntimeView, RaftStatusView};
 use app::api::instance::InstanceDetailView;
@@ -25,30 +23,20 @@ use app::api::topology::TopologyView;
 use app::api::ApiError;
 use app::core::{CommandOutcome, InstanceKey, Proposal};
 
-use crate::node::Node;
+use crate::http::AppState;
 
 /// Wraps the node for Leptos context.
 #[derive(Clone)]
-pub struct NodeControlPlane(pub Arc<Node>);
-
-impl Node {
-    /// Stamps and commits a proposal (the single write path of HTTP API and dashboard).
-    pub async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
-        let expire_ms = self.config.candidate_expire.as_millis() as i64;
-        let env = proposal.stamp(self.clock.now_ms(), self.id, expire_ms);
-        tracing::info!(op = env.command.op(), "proposing");
-        Ok(self.propose(env, false).await?)
-    }
-}
+pub struct NodeControlPlane(pub AppState);
 
 #[async_trait::async_trait]
 impl ControlPlane for NodeControlPlane {
     async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
-        self.0.submit(proposal).await
+        self.0.commands.submit(proposal).await
     }
 
     async fn raft_status(&self) -> RaftStatusView {
-        self.0.raft_status().await
+        self.0.member.status().await
     }
 
     async fn downtimes(&self) -> Result<Vec<DowntimeView>, ApiError> {
@@ -70,7 +58,7 @@ impl ControlPlane for NodeControlPlane {
     }
 
     async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError> {
-        self.0.yield_leadership(Some(target)).await
+        self.0.member.yield_leadership(Some(target)).await
     }
 
     async fn clusters(&self) -> Result<ClustersView, ApiError> {
@@ -90,7 +78,7 @@ impl ControlPlane for NodeControlPlane {
     }
 
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
-        recovery_view::recover(self.0.clone(), key).await
+        recovery_view::recover(&self.0, key).await
     }
 }
 

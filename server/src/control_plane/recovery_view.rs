@@ -2,16 +2,14 @@
 //! detections from this node's store, and the manual recovery the instance panel starts on the
 //! leader (the same `recovery::recover` the HTTP API's `/api/recover` runs).
 
-use std::sync::Arc;
-
 use app::api::recovery::{AckView, DetectionView, RecoveriesView, RecoveryView, StepView};
 use app::api::ApiError;
 use app::core::recovery::RecoveryAck;
 use app::core::InstanceKey;
 
 use super::internal;
-use crate::node::Node;
-use crate::recovery::{recover as run_recovery, RecoveryError, Trigger};
+use crate::http::AppState;
+use crate::recovery::{RecoveryError, Trigger};
 use crate::store::recovery_tables::{StoredDetection, StoredRecovery};
 
 fn ack_view(ack: Option<RecoveryAck>) -> Option<AckView> {
@@ -64,7 +62,7 @@ fn detection_view(d: StoredDetection) -> DetectionView {
 }
 
 /// Recoveries (active, then past, newest first) and detections (newest first).
-pub async fn recoveries(node: &Node) -> Result<RecoveriesView, ApiError> {
+pub async fn recoveries(node: &AppState) -> Result<RecoveriesView, ApiError> {
     let stored = node.store.all_recoveries().await.map_err(internal)?;
     let detections = node.store.all_detections().await.map_err(internal)?;
     let (mut active, mut past): (Vec<RecoveryView>, Vec<RecoveryView>) =
@@ -78,8 +76,8 @@ pub async fn recoveries(node: &Node) -> Result<RecoveriesView, ApiError> {
 
 /// Manual recovery of `key`'s actionable failure. Leader only; the recovery is registered
 /// through raft before any server is touched, as every recovery.
-pub async fn recover(node: Arc<Node>, key: InstanceKey) -> Result<String, ApiError> {
-    if !node.is_leader_with_quorum() {
+pub async fn recover(node: &AppState, key: InstanceKey) -> Result<String, ApiError> {
+    if !node.member.is_leader_with_quorum() {
         return Err(ApiError::Unavailable(
             "recoveries run on the raft leader, and this node is not the leader with a quorum; use the leader's dashboard".into(),
         ));
@@ -96,7 +94,7 @@ pub async fn recover(node: Arc<Node>, key: InstanceKey) -> Result<String, ApiErr
         )));
     };
     let trigger = Trigger { manual: true, candidate: None, operation: "recover" };
-    match run_recovery(node, analysis, trigger).await {
+    match node.ops.recover(analysis, trigger).await {
         Ok(r) if r.is_successful => Ok(match r.successor {
             Some(s) => format!("Recovery of {key} done: {s} is the new master"),
             None => format!("Recovery of {key} done"),

@@ -12,7 +12,7 @@ use app::core::instance::{Flavor, UsingGtid};
 use app::core::{Instance, InstanceKey, ReplicationAnalysis, Topology};
 
 use super::internal;
-use crate::node::Node;
+use crate::http::AppState;
 use crate::recovery::AnalysisSnapshot;
 
 /// Replicated facts the boxes show, keyed by `host:port`.
@@ -21,7 +21,7 @@ struct Marks {
     rules: HashMap<String, String>,
 }
 
-async fn marks(node: &Node) -> Result<Marks, ApiError> {
+async fn marks(node: &AppState) -> Result<Marks, ApiError> {
     let now = node.clock.now_ms();
     let downtimes = node.store.active_downtimes(now).await.map_err(internal)?;
     let candidates = node.store.active_candidates(now).await.map_err(internal)?;
@@ -115,7 +115,7 @@ fn analyses_by_key(snapshot: &AnalysisSnapshot) -> HashMap<&InstanceKey, &Replic
 
 /// Active (unresolved) recovery uid and unacknowledged count per cluster name or alias.
 async fn recovery_marks(
-    node: &Node,
+    node: &AppState,
 ) -> Result<Vec<(String, String, Option<String>, bool)>, ApiError> {
     let recoveries = node.store.all_recoveries().await.map_err(internal)?;
     Ok(recoveries
@@ -128,7 +128,7 @@ async fn recovery_marks(
 }
 
 /// The clusters overview.
-pub async fn clusters(node: &Node) -> Result<ClustersView, ApiError> {
+pub async fn clusters(node: &AppState) -> Result<ClustersView, ApiError> {
     let snapshot = node.analysis.get();
     let marks = marks(node).await?;
     let recoveries = recovery_marks(node).await?;
@@ -271,7 +271,7 @@ fn resolve(snapshot: &AnalysisSnapshot, hint: &str) -> Option<app::core::Cluster
 }
 
 /// The tree of the cluster named (or aliased) `hint`.
-pub async fn topology(node: &Node, hint: &str) -> Result<TopologyView, ApiError> {
+pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiError> {
     let snapshot = node.analysis.get();
     let cluster = resolve(&snapshot, hint)
         .ok_or_else(|| ApiError::NotFound(format!("cluster {hint:?} is not known to this node")))?;
@@ -301,7 +301,7 @@ fn coordinates(c: &Option<app::core::binlog::BinlogCoordinates>) -> Option<Strin
 }
 
 /// One instance's details.
-pub async fn instance(node: &Node, key: &InstanceKey) -> Result<InstanceDetailView, ApiError> {
+pub async fn instance(node: &AppState, key: &InstanceKey) -> Result<InstanceDetailView, ApiError> {
     let snapshot = node.analysis.get();
     let topology = &snapshot.topology;
     let i = topology
@@ -352,7 +352,7 @@ pub async fn instance(node: &Node, key: &InstanceKey) -> Result<InstanceDetailVi
             .unwrap_or_else(|| "NoProblem".into()),
         replicas: topology.replicas_of(key).iter().map(|k| k.to_string()).collect(),
         recover_here: analysis.is_some_and(|a| a.analysis.is_actionable())
-            && node.is_leader_with_quorum(),
+            && node.member.is_leader_with_quorum(),
     })
 }
 

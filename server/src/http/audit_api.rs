@@ -10,8 +10,6 @@
 //! on every node (until history is pruned). Blocked recoveries are not a table here: they are the
 //! current actionable analyses the leader's gate (`decide`) would block, computed on read.
 
-use std::sync::Arc;
-
 use app::api::ApiError;
 use app::core::recovery::{decide, RecentRecovery, RecoveryDecision, RecoveryPolicy};
 use app::core::time_fmt::format_utc;
@@ -21,18 +19,18 @@ use axum::routing::get;
 use axum::Router;
 
 use super::audit_json::{Audit, BlockedJson, RecoveryJson, Sel, StepJson};
+use super::state::AppState;
 use super::topology_api::{parse_key, reply, KeyPath};
 use crate::control_plane::internal;
-use crate::node::Node;
 
 /// The handlers' state extractor.
-type St = State<Arc<Node>>;
+type St = State<AppState>;
 
 /// orchestrator's `AuditPageSize`.
 const PAGE_SIZE: usize = 20;
 
 /// The audit routes (merged by `topology_api::routes`).
-pub fn routes() -> Router<Arc<Node>> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/audit-failure-detection", get(|s: St| detections(s, Sel::All, 0)))
         .route(
@@ -130,7 +128,7 @@ fn page<T>(mut items: Vec<T>, page: usize) -> Vec<T> {
 }
 
 async fn recovery_list(
-    node: Arc<Node>,
+    node: AppState,
     sel: Sel,
     page_no: usize,
 ) -> Result<Vec<RecoveryJson>, ApiError> {
@@ -147,7 +145,7 @@ async fn recovery_list(
 }
 
 async fn detection_list(
-    node: Arc<Node>,
+    node: AppState,
     sel: Sel,
     page_no: usize,
 ) -> Result<Vec<RecoveryJson>, ApiError> {
@@ -163,36 +161,36 @@ async fn detection_list(
     Ok(page(all, page_no))
 }
 
-async fn recoveries(State(node): State<Arc<Node>>, sel: Sel, page_no: usize) -> Response {
+async fn recoveries(State(node): State<AppState>, sel: Sel, page_no: usize) -> Response {
     reply(recovery_list(node, sel, page_no).await)
 }
 
-async fn paged_recoveries(state: State<Arc<Node>>, sel: Sel, page_text: String) -> Response {
+async fn paged_recoveries(state: State<AppState>, sel: Sel, page_text: String) -> Response {
     match page_number(&page_text) {
         Ok(p) => recoveries(state, sel, p).await,
         Err(e) => reply::<()>(Err(e)),
     }
 }
 
-async fn recovery_by_id(state: State<Arc<Node>>, id_text: String) -> Response {
+async fn recovery_by_id(state: State<AppState>, id_text: String) -> Response {
     match id_number(&id_text) {
         Ok(id) => recoveries(state, Sel::Id(id), 0).await,
         Err(e) => reply::<()>(Err(e)),
     }
 }
 
-async fn detections(State(node): State<Arc<Node>>, sel: Sel, page_no: usize) -> Response {
+async fn detections(State(node): State<AppState>, sel: Sel, page_no: usize) -> Response {
     reply(detection_list(node, sel, page_no).await)
 }
 
-async fn paged_detections(state: State<Arc<Node>>, sel: Sel, page_text: String) -> Response {
+async fn paged_detections(state: State<AppState>, sel: Sel, page_text: String) -> Response {
     match page_number(&page_text) {
         Ok(p) => detections(state, sel, p).await,
         Err(e) => reply::<()>(Err(e)),
     }
 }
 
-async fn detection_by_id(state: State<Arc<Node>>, id_text: String) -> Response {
+async fn detection_by_id(state: State<AppState>, id_text: String) -> Response {
     match id_number(&id_text) {
         Ok(id) => detections(state, Sel::Id(id), 0).await,
         Err(e) => reply::<()>(Err(e)),
@@ -200,10 +198,7 @@ async fn detection_by_id(state: State<Arc<Node>>, id_text: String) -> Response {
 }
 
 /// `GET /api/recently-active-instance-recovery/:host/:port`.
-async fn recently_active_instance(
-    state: State<Arc<Node>>,
-    Path((host, port)): KeyPath,
-) -> Response {
+async fn recently_active_instance(state: State<AppState>, Path((host, port)): KeyPath) -> Response {
     match parse_key(&host, &port) {
         Ok(key) => recoveries(state, Sel::RecentInstance(key), 0).await,
         Err(e) => reply::<()>(Err(e)),
@@ -211,7 +206,7 @@ async fn recently_active_instance(
 }
 
 /// `GET /api/audit-recovery-steps/:uid`: the steps of one recovery, in order.
-async fn steps(State(node): State<Arc<Node>>, Path(uid): Path<String>) -> Response {
+async fn steps(State(node): State<AppState>, Path(uid): Path<String>) -> Response {
     let result = Audit::load(node).await.map(|audit| {
         audit
             .recoveries
@@ -232,7 +227,7 @@ async fn steps(State(node): State<Arc<Node>>, Path(uid): Path<String>) -> Respon
 
 /// `GET /api/blocked-recoveries[/cluster/:clusterName]`: current actionable analyses that the
 /// anti-flapping block period stops, with the recovery blocking each.
-async fn blocked(State(node): State<Arc<Node>>, cluster: Option<String>) -> Response {
+async fn blocked(State(node): State<AppState>, cluster: Option<String>) -> Response {
     let result = async {
         let audit = Audit::load(node.clone()).await?;
         let disabled = node.store.global_recoveries_disabled().await.map_err(internal)?;

@@ -2,8 +2,6 @@
 //! `BlockedTopologyRecovery`) and the loaded audit state they are rendered from; the routes and
 //! the rules (ids, paging, what "active" means) are documented in `audit_api`.
 
-use std::sync::Arc;
-
 use app::api::ApiError;
 use app::core::recovery::{FailureDetection, RecoveryAck, RecoveryRecord};
 use app::core::time_fmt::format_utc;
@@ -11,9 +9,9 @@ use app::core::{AnalysisCode, InstanceKey};
 use serde::Serialize;
 
 use super::analysis_json::{AnalysisJson, ClusterInfoJson};
+use super::state::AppState;
 use super::topology_api::View;
 use crate::control_plane::internal;
-use crate::node::Node;
 use crate::store::recovery_tables::{StoredDetection, StoredRecovery};
 
 /// "Recently active": a recovery that ended within this long (orchestrator: 5 minutes).
@@ -106,14 +104,14 @@ pub(super) fn recovery_type(code: AnalysisCode) -> &'static str {
 
 /// Everything the audit endpoints read, with the node and policy to render it.
 pub(super) struct Audit {
-    pub(super) node: Arc<Node>,
+    pub(super) node: AppState,
     pub(super) view: View,
     pub(super) recoveries: Vec<StoredRecovery>,
     pub(super) detections: Vec<StoredDetection>,
 }
 
 impl Audit {
-    pub(super) async fn load(node: Arc<Node>) -> Result<Audit, ApiError> {
+    pub(super) async fn load(node: AppState) -> Result<Audit, ApiError> {
         let view = View::load(&node).await?;
         let recoveries = node.store.all_recoveries().await.map_err(internal)?;
         let detections = node.store.all_detections().await.map_err(internal)?;
@@ -127,7 +125,7 @@ impl Audit {
 
     /// (hostname, token) of a raft member id.
     fn processing_node(&self, id: u64) -> (String, String) {
-        self.node.members.iter().find(|m| m.id == id).map_or_else(
+        self.node.member.members().iter().find(|m| m.id == id).map_or_else(
             || (id.to_string(), String::new()),
             |m| (m.host.clone(), m.raft_addr.clone()),
         )

@@ -1,6 +1,5 @@
 //! Node-to-node endpoints: a follower's forwarded command, yield requests, election holds.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use app::api::ApiError;
@@ -8,34 +7,34 @@ use app::core::{CommandEnvelope, CommandOutcome};
 use axum::extract::State;
 use axum::Json;
 
-use crate::leadership::{HoldElections, YieldRequest};
-use crate::node::Node;
+use super::state::AppState;
+use crate::consensus::transfer::{HoldElections, YieldRequest};
 
 /// Longest election hold a peer may ask for.
 const MAX_HOLD: Duration = Duration::from_secs(60);
 
 /// `POST /internal/propose`: commit a command a follower forwarded (one hop only).
 pub async fn propose(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Json(env): Json<CommandEnvelope>,
 ) -> Json<Result<CommandOutcome, ApiError>> {
-    Json(node.propose(env, true).await.map_err(ApiError::from))
+    Json(node.commands.propose(env, true).await.map_err(ApiError::from))
 }
 
 /// `POST /internal/yield`: the leader hands leadership over.
 pub async fn yield_leadership(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Json(req): Json<YieldRequest>,
 ) -> Json<Result<String, ApiError>> {
-    Json(node.yield_leadership(req.target).await)
+    Json(node.member.yield_leadership(req.target).await)
 }
 
 /// `POST /internal/hold-elections`: do not stand for election for a while (leadership transfer).
 pub async fn hold_elections(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Json(req): Json<HoldElections>,
 ) -> Json<Result<String, ApiError>> {
     let window = Duration::from_millis(req.millis).min(MAX_HOLD);
-    node.hold_elections(window);
+    node.member.hold_elections(window);
     Json(Ok(format!("holding elections for {window:?}")))
 }

@@ -12,10 +12,10 @@ mod reads;
 mod recovery_api;
 mod reply;
 mod site;
+pub mod state;
 mod topology_api;
 mod writes;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -27,13 +27,13 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::node::Node;
+pub use state::AppState;
 
 /// Largest request body accepted on the HTTP port.
 const MAX_BODY: usize = 1024 * 1024;
 
 /// Builds the whole HTTP router for `node`.
-pub fn router(node: Arc<Node>, leptos: LeptosOptions) -> Router {
+pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     let security = node.security.clone();
     // Every write route is authorized (crate::auth) before the proxy forwards it to the leader.
     let write = || from_fn_with_state(security.clone(), crate::auth::require_write);

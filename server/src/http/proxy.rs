@@ -5,7 +5,6 @@
 //! known, when the leader's URI is its own, or when the request was already forwarded once
 //! (the `X-Orchestrator-Forwarded-By` header): proxying can never loop.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use app::api::ApiError;
@@ -17,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::reply::error;
-use crate::node::Node;
+use super::state::AppState;
 use crate::propose::COMMIT_TIMEOUT;
 
 /// Header marking a request a follower already forwarded.
@@ -45,20 +44,21 @@ fn hop_by_hop(name: &HeaderName) -> bool {
 }
 
 /// Middleware: forward to the leader unless this node should answer itself.
-pub async fn to_leader(State(node): State<Arc<Node>>, request: Request, next: Next) -> Response {
-    if request.headers().contains_key(FORWARDED_BY) || node.is_leader_with_quorum() {
+pub async fn to_leader(State(node): State<AppState>, request: Request, next: Next) -> Response {
+    if request.headers().contains_key(FORWARDED_BY) || node.member.is_leader_with_quorum() {
         return next.run(request).await;
     }
-    let leader = node.raft.metrics().borrow().current_leader;
-    let Some(leader) = leader.filter(|l| *l != node.id) else {
+    let leader = node.member.leader();
+    let Some(leader) = leader.filter(|l| *l != node.member.id()) else {
         return next.run(request).await;
     };
-    let Some(uri) = node.leader_uri(leader).await.filter(|u| *u != node.http_uri()) else {
+    let Some(uri) = node.member.uri_of(leader).await.filter(|u| u != &node.member.http_uri())
+    else {
         return next.run(request).await;
     };
     let result = tokio::select! {
         r = forward(&node, &uri, request) => r,
-        () = node.leader_changed_from(leader) => Err(ForwardError::Unreachable(
+        () = node.member.leader_changed_from(leader) => Err(ForwardError::Unreachable(
             "leadership changed while the request was in flight; its outcome is unknown, retry".to_string(),
         )),
     };
@@ -112,7 +112,7 @@ pub fn leader_url(leader_uri: &str, path_and_query: &str) -> Result<reqwest::Url
 }
 
 async fn forward(
-    node: &Node,
+    node: &AppState,
     leader_uri: &str,
     request: Request,
 ) -> Result<Response, ForwardError> {
@@ -127,10 +127,11 @@ async fn forward(
         }
     })?;
     let mut outgoing = node
-        .http
+        .member
+        .relay_client()
         .request(parts.method.clone(), url)
         .timeout(COMMIT_TIMEOUT + Duration::from_secs(2))
-        .header(FORWARDED_BY, node.id.to_string())
+        .header(FORWARDED_BY, node.member.id().to_string())
         .body(body);
     for (name, value) in parts.headers.iter().filter(|(n, _)| !hop_by_hop(n)) {
         outgoing = outgoing.header(name, value);

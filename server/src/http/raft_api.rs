@@ -1,8 +1,6 @@
 //! Raft endpoints answered locally on every node (never proxied): leader-check, raft-health,
 //! raft-status/state/leader/peers, status/health, raft-yield[-hint].
 
-use std::sync::Arc;
-
 use app::api::ApiError;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -10,18 +8,15 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::reply::{error, json_with, ok};
-use crate::node::Node;
+use super::state::AppState;
 
 /// `GET /api/leader-check`: 200 "OK" on the leader (holding a quorum), 404 "Not leader" elsewhere.
-pub async fn leader_check(State(node): State<Arc<Node>>) -> Response {
+pub async fn leader_check(State(node): State<AppState>) -> Response {
     leader_check_with(&node, StatusCode::NOT_FOUND)
 }
 
 /// `GET /api/leader-check/:code`: as above, answering `code` instead of 404.
-pub async fn leader_check_code(
-    State(node): State<Arc<Node>>,
-    Path(code): Path<String>,
-) -> Response {
+pub async fn leader_check_code(State(node): State<AppState>, Path(code): Path<String>) -> Response {
     // Informational codes (1xx) cannot carry the answer's body; only final statuses are accepted.
     match code
         .parse::<u16>()
@@ -36,8 +31,8 @@ pub async fn leader_check_code(
     }
 }
 
-fn leader_check_with(node: &Node, not_leader: StatusCode) -> Response {
-    if node.is_leader_with_quorum() {
+fn leader_check_with(node: &AppState, not_leader: StatusCode) -> Response {
+    if node.member.is_leader_with_quorum() {
         json_with(StatusCode::OK, "OK")
     } else {
         json_with(not_leader, "Not leader")
@@ -45,8 +40,8 @@ fn leader_check_with(node: &Node, not_leader: StatusCode) -> Response {
 }
 
 /// `GET /api/raft-health`: 200 "healthy" when leader (with quorum) or follower of a known leader.
-pub async fn raft_health(State(node): State<Arc<Node>>) -> Response {
-    let status = node.raft_status().await;
+pub async fn raft_health(State(node): State<AppState>) -> Response {
+    let status = node.member.status().await;
     if status.healthy {
         json_with(StatusCode::OK, "healthy")
     } else {
@@ -87,9 +82,9 @@ struct RaftStatusReply {
 }
 
 /// `GET /api/raft-status`.
-pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
-    let s = node.raft_status().await;
-    let (log_appends, log_syncs) = node.log.write_stats();
+pub async fn raft_status(State(node): State<AppState>) -> Response {
+    let s = node.member.status().await;
+    let (log_appends, log_syncs) = node.member.log_stats();
     let digest = match node.store.replicated_digest().await {
         Ok(d) => d,
         Err(e) => return error(crate::control_plane::internal(e)),
@@ -104,7 +99,7 @@ pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
             is_part_of_quorum: s.is_part_of_quorum,
             leader: s.leader_raft_addr.unwrap_or_default(),
             leader_uri: s.leader_uri.unwrap_or_default(),
-            peers: node.members.iter().map(|m| m.raft_addr.clone()).collect(),
+            peers: node.member.members().iter().map(|m| m.raft_addr.clone()).collect(),
             node_id: s.node_id,
             leader_id: s.leader_id,
             term: s.term,
@@ -121,21 +116,24 @@ pub async fn raft_status(State(node): State<Arc<Node>>) -> Response {
 }
 
 /// `GET /api/raft-state`: `"Leader"`, `"Follower"`, `"Candidate"`...
-pub async fn raft_state(State(node): State<Arc<Node>>) -> Response {
-    json_with(StatusCode::OK, node.raft_status().await.state)
+pub async fn raft_state(State(node): State<AppState>) -> Response {
+    json_with(StatusCode::OK, node.member.status().await.state)
 }
 
 /// `GET /api/raft-leader`: the leader's raft address.
-pub async fn raft_leader(State(node): State<Arc<Node>>) -> Response {
-    match node.raft_status().await.leader_raft_addr {
+pub async fn raft_leader(State(node): State<AppState>) -> Response {
+    match node.member.status().await.leader_raft_addr {
         Some(addr) => json_with(StatusCode::OK, addr),
         None => error(ApiError::NotFound("no raft leader is known".into())),
     }
 }
 
 /// `GET /api/raft-peers`: the raft addresses of every member.
-pub async fn raft_peers(State(node): State<Arc<Node>>) -> Response {
-    json_with(StatusCode::OK, node.members.iter().map(|m| m.raft_addr.clone()).collect::<Vec<_>>())
+pub async fn raft_peers(State(node): State<AppState>) -> Response {
+    json_with(
+        StatusCode::OK,
+        node.member.members().iter().map(|m| m.raft_addr.clone()).collect::<Vec<_>>(),
+    )
 }
 
 #[derive(Serialize)]
@@ -153,20 +151,20 @@ struct HealthDetails {
 }
 
 /// `GET /api/health` (always 200, details say whether healthy) and `/api/status` (500 when not).
-pub async fn health(State(node): State<Arc<Node>>) -> Response {
+pub async fn health(State(node): State<AppState>) -> Response {
     health_reply(&node, false).await
 }
 
 /// `GET /api/status`.
-pub async fn status(State(node): State<Arc<Node>>) -> Response {
+pub async fn status(State(node): State<AppState>) -> Response {
     health_reply(&node, true).await
 }
 
-async fn health_reply(node: &Node, strict: bool) -> Response {
-    let s = node.raft_status().await;
-    let backend_healthy = node.backend_ok();
+async fn health_reply(node: &AppState, strict: bool) -> Response {
+    let s = node.member.status().await;
+    let backend_healthy = node.member.backend_ok();
     let healthy = s.healthy && backend_healthy;
-    let is_leader = s.leader_id == Some(node.id) && node.is_leader_with_quorum();
+    let is_leader = s.leader_id == Some(node.member.id()) && node.member.is_leader_with_quorum();
     let details = HealthDetails {
         healthy,
         hostname: node.config.raft_advertise.host().to_string(),
@@ -191,10 +189,10 @@ async fn health_reply(node: &Node, strict: bool) -> Response {
 }
 
 /// `GET /api/raft-yield/:node`: transfer leadership to the member with that raft address (or id).
-pub async fn raft_yield(State(node): State<Arc<Node>>, Path(target): Path<String>) -> Response {
+pub async fn raft_yield(State(node): State<AppState>, Path(target): Path<String>) -> Response {
     let wanted = target.to_ascii_lowercase();
-    let member = node
-        .members
+    let members = node.member.members();
+    let member = members
         .iter()
         .find(|m| m.raft_addr == wanted || m.id.to_string() == wanted || m.host == wanted);
     match member {
@@ -206,19 +204,19 @@ pub async fn raft_yield(State(node): State<Arc<Node>>, Path(target): Path<String
 }
 
 /// `GET /api/raft-yield-hint/:hint`: transfer leadership to the first member whose address contains `hint`.
-pub async fn raft_yield_hint(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+pub async fn raft_yield_hint(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     let hint = hint.to_ascii_lowercase();
     if hint.is_empty() {
         return error(ApiError::Validation("empty hint".into()));
     }
-    match node.members.iter().find(|m| m.raft_addr.contains(&hint)) {
+    match node.member.members().iter().find(|m| m.raft_addr.contains(&hint)) {
         Some(m) => yield_to(&node, m.id).await,
         None => error(ApiError::Validation(format!("no raft member matches {hint:?}"))),
     }
 }
 
-async fn yield_to(node: &Arc<Node>, id: u64) -> Response {
-    match node.yield_leadership(Some(id)).await {
+async fn yield_to(node: &AppState, id: u64) -> Response {
+    match node.member.yield_leadership(Some(id)).await {
         Ok(message) => ok(message, id),
         Err(e) => error(e),
     }

@@ -1,7 +1,5 @@
 //! Read endpoints served from this node's own store (never proxied; possibly slightly stale).
 
-use std::sync::Arc;
-
 use app::core::time_fmt::format_utc;
 use app::core::InstanceKey;
 use axum::extract::State;
@@ -10,8 +8,8 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::reply::{error, json_with, ok};
+use super::state::AppState;
 use crate::control_plane::internal;
-use crate::node::Node;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -27,7 +25,7 @@ struct DowntimedInstance {
 }
 
 /// `GET /api/downtimed`: instances in downtime now.
-pub async fn downtimed(State(node): State<Arc<Node>>) -> Response {
+pub async fn downtimed(State(node): State<AppState>) -> Response {
     match node.store.active_downtimes(node.clock.now_ms()).await {
         Ok(rows) => json_with(
             StatusCode::OK,
@@ -62,7 +60,7 @@ struct CandidateInstance {
 }
 
 /// `GET /api/candidates` and `/api/bulk-promotion-rules`: registrations in force now.
-pub async fn candidates(State(node): State<Arc<Node>>) -> Response {
+pub async fn candidates(State(node): State<AppState>) -> Response {
     match node.store.active_candidates(node.clock.now_ms()).await {
         Ok(rows) => json_with(
             StatusCode::OK,
@@ -84,7 +82,7 @@ pub async fn candidates(State(node): State<Arc<Node>>) -> Response {
 }
 
 /// `GET /api/check-global-recoveries`: `Details` is `"enabled"` or `"disabled"`.
-pub async fn check_global_recoveries(State(node): State<Arc<Node>>) -> Response {
+pub async fn check_global_recoveries(State(node): State<AppState>) -> Response {
     match node.store.global_recoveries_disabled().await {
         Ok(true) => ok("Global recoveries disabled", "disabled"),
         Ok(false) => ok("Global recoveries enabled", "enabled"),

@@ -4,7 +4,6 @@
 //! but are still registered through raft before any server is touched.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use app::api::ApiError;
 use app::core::downtime::validate_text;
@@ -20,11 +19,11 @@ use axum::Router;
 use serde::Serialize;
 
 use super::reply::{error, ok};
-use crate::node::Node;
-use crate::recovery::{graceful, recover, RecoveryError, Trigger};
+use super::state::AppState;
+use crate::recovery::{RecoveryError, Trigger};
 
 /// Routes (mounted behind the follower → leader proxy).
-pub fn routes() -> Router<Arc<Node>> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/recover/{host}/{port}", get(recover_instance))
         .route("/api/recover/{host}/{port}/{chost}/{cport}", get(recover_with_candidate))
@@ -54,8 +53,8 @@ fn key(host: &str, port: &str) -> Result<InstanceKey, ApiError> {
     Ok(InstanceKey::parse(host, port)?)
 }
 
-fn leader_only(node: &Node) -> Result<(), ApiError> {
-    if node.is_leader_with_quorum() {
+fn leader_only(node: &AppState) -> Result<(), ApiError> {
+    if node.member.is_leader_with_quorum() {
         Ok(())
     } else {
         Err(ApiError::Unavailable(
@@ -86,13 +85,9 @@ struct TakeoverDetails {
     is_successful: bool,
 }
 
-async fn run_recovery(
-    node: Arc<Node>,
-    analysis: ReplicationAnalysis,
-    trigger: Trigger,
-) -> Response {
+async fn run_recovery(node: AppState, analysis: ReplicationAnalysis, trigger: Trigger) -> Response {
     let key = analysis.analyzed_instance_key.clone();
-    match recover(node, analysis, trigger).await {
+    match node.ops.recover(analysis, trigger).await {
         Ok(r) if r.is_successful => match r.successor {
             Some(successor) => ok(format!("Recovery executed on {key}"), successor),
             None => ok(format!("Recovery executed on {key}"), serde_json::Value::Null),
@@ -106,7 +101,7 @@ async fn run_recovery(
 }
 
 async fn manual_recover(
-    node: Arc<Node>,
+    node: AppState,
     key: InstanceKey,
     candidate: Option<InstanceKey>,
 ) -> Response {
@@ -132,7 +127,7 @@ async fn manual_recover(
 }
 
 async fn recover_instance(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     match key(&host, &port) {
@@ -142,7 +137,7 @@ async fn recover_instance(
 }
 
 async fn recover_with_candidate(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port, chost, cport)): Path<(String, String, String, String)>,
 ) -> Response {
     match (key(&host, &port), key(&chost, &cport)) {
@@ -151,14 +146,14 @@ async fn recover_with_candidate(
     }
 }
 
-fn resolve_cluster(node: &Node, hint: &str) -> Result<String, ApiError> {
+fn resolve_cluster(node: &AppState, hint: &str) -> Result<String, ApiError> {
     node.analysis
         .get()
         .resolve_cluster(hint)
         .ok_or_else(|| ApiError::NotFound(format!("unknown cluster {hint:?}")))
 }
 
-async fn force(node: Arc<Node>, cluster: Result<String, ApiError>) -> Response {
+async fn force(node: AppState, cluster: Result<String, ApiError>) -> Response {
     if let Err(e) = leader_only(&node) {
         return error(e);
     }
@@ -181,16 +176,13 @@ async fn force(node: Arc<Node>, cluster: Result<String, ApiError>) -> Response {
     .await
 }
 
-async fn force_master_failover(
-    State(node): State<Arc<Node>>,
-    Path(hint): Path<String>,
-) -> Response {
+async fn force_master_failover(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     let cluster = resolve_cluster(&node, &hint);
     force(node, cluster).await
 }
 
 async fn force_master_failover_key(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
@@ -198,7 +190,7 @@ async fn force_master_failover_key(
 }
 
 async fn takeover(
-    node: Arc<Node>,
+    node: AppState,
     cluster: Result<String, ApiError>,
     designated: Result<Option<InstanceKey>, ApiError>,
 ) -> Response {
@@ -209,7 +201,7 @@ async fn takeover(
         (Ok(c), Ok(d)) => (c, d),
         (Err(e), _) | (_, Err(e)) => return error(e),
     };
-    match graceful::takeover(node, &cluster, designated).await {
+    match node.ops.takeover(&cluster, designated).await {
         Ok(r) => {
             let message = format!(
                 "graceful-master-takeover: {} is the new master of {cluster}",
@@ -233,13 +225,13 @@ fn fmt_key(k: &Option<InstanceKey>) -> String {
     k.as_ref().map(|k| k.to_string()).unwrap_or_default()
 }
 
-async fn graceful_auto(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn graceful_auto(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     let cluster = resolve_cluster(&node, &hint);
     takeover(node, cluster, Ok(None)).await
 }
 
 async fn graceful_key(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
@@ -247,7 +239,7 @@ async fn graceful_key(
 }
 
 async fn graceful_designated(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((hint, dhost, dport)): Path<(String, String, String)>,
 ) -> Response {
     let cluster = resolve_cluster(&node, &hint);
@@ -265,7 +257,7 @@ fn owner(headers: &HeaderMap) -> String {
 }
 
 async fn ack(
-    node: &Node,
+    node: &AppState,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
     selector: AckSelector,
@@ -279,7 +271,11 @@ async fn ack(
                 )))
             }
         };
-    match node.submit(Proposal::AckRecovery { selector, owner: owner(headers), comment }).await {
+    match node
+        .commands
+        .submit(Proposal::AckRecovery { selector, owner: owner(headers), comment })
+        .await
+    {
         Ok(app::core::CommandOutcome::Applied) => {
             ok("Recoveries acknowledged", serde_json::Value::Null)
         }
@@ -292,7 +288,7 @@ async fn ack(
 }
 
 async fn ack_cluster(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     headers: HeaderMap,
     Path(hint): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -302,7 +298,7 @@ async fn ack_cluster(
 }
 
 async fn ack_instance(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     headers: HeaderMap,
     Path((host, port)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
@@ -314,7 +310,7 @@ async fn ack_instance(
 }
 
 async fn ack_uid(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     headers: HeaderMap,
     Path(uid): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -329,7 +325,7 @@ async fn ack_uid(
 }
 
 async fn ack_all(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -337,7 +333,7 @@ async fn ack_all(
 }
 
 async fn discover(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     let key = match key(&host, &port) {
@@ -347,20 +343,22 @@ async fn discover(
     if let Err(e) = leader_only(&node) {
         return error(e);
     }
-    let instance = match node.prober.probe_now(key.clone()).await {
+    let instance = match node.ops.probe(key.clone()).await {
         Ok(i) => i,
         Err(e) => return error(ApiError::Validation(format!("cannot discover {key}: {e}"))),
     };
-    let env = CommandEnvelope::new(Command::Discover(key.clone()), node.clock.now_ms(), node.id);
-    match node.propose(env, false).await {
+    let env =
+        CommandEnvelope::new(Command::Discover(key.clone()), node.clock.now_ms(), node.member.id());
+    match node.commands.propose(env, false).await {
         Ok(_) => ok(format!("Instance discovered: {key}"), instance.key),
         Err(e) => error(e.into()),
     }
 }
 
-async fn forget_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn forget_cluster(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     match resolve_cluster(&node, &hint) {
         Ok(cluster) => match node
+            .commands
             .submit(Proposal::ForgetCluster {
                 cluster_name: cluster.clone(),
                 keys: node
@@ -381,7 +379,7 @@ async fn forget_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>)
 }
 
 async fn set_cluster_alias(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path(cluster): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -393,6 +391,7 @@ async fn set_cluster_alias(
         return error(ApiError::Validation("invalid cluster name".into()));
     }
     match node
+        .commands
         .submit(Proposal::SetClusterAlias { cluster_name: cluster.clone(), alias: alias.clone() })
         .await
     {

@@ -11,12 +11,12 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
+use super::state::AppState;
 use crate::auth::plane::provide as authorized;
 use crate::control_plane::NodeControlPlane;
-use crate::node::Node;
 
 /// Router for pages, `/sfn/*` server functions and `/pkg` assets.
-pub fn router(node: Arc<Node>, options: LeptosOptions) -> Router {
+pub fn router(node: AppState, options: LeptosOptions) -> Router {
     // Server functions and pages get the control plane bound to the request's caller: its
     // writes go through crate::auth's one authorization check.
     let security = node.security.clone();

@@ -8,8 +8,9 @@
 //! instance or cluster a 404, both as `{Code: "ERROR", Message, Details: null}`.
 //! Audit and recovery reads live in `audit_api`, merged in by [`routes`].
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use std::collections::HashMap;
 
 use app::api::ApiError;
 use app::core::topology_ascii::AsciiOptions;
@@ -25,13 +26,13 @@ use super::analysis_json::{cluster_info_json, AnalysisJson, ClusterInfoJson};
 use super::audit_api;
 use super::instance_json::{instance_json, is_problem, InstanceJson, ReadContext};
 use super::reply::{error, json_with, ok};
+use super::state::AppState;
 use crate::config::discovery::DEFAULT_MYSQL_PORT;
 use crate::control_plane::internal;
-use crate::node::Node;
 use crate::recovery::AnalysisSnapshot;
 
 /// The topology read routes (and the audit ones), to merge into the local (never proxied) router.
-pub fn routes() -> Router<Arc<Node>> {
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/clusters", get(clusters))
         .route("/api/clusters-info", get(clusters_info))
@@ -47,19 +48,19 @@ pub fn routes() -> Router<Arc<Node>> {
         .route("/api/masters", get(masters))
         .route(
             "/api/topology/{hint}",
-            get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, false)),
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, false)),
         )
         .route(
             "/api/topology/{host}/{port}",
-            get(|s: State<Arc<Node>>, p: KeyPath| topology_of_instance(s, p, false)),
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, false)),
         )
         .route(
             "/api/topology-tabulated/{hint}",
-            get(|s: State<Arc<Node>>, p: Path<String>| topology(s, p, true)),
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, true)),
         )
         .route(
             "/api/topology-tabulated/{host}/{port}",
-            get(|s: State<Arc<Node>>, p: KeyPath| topology_of_instance(s, p, true)),
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, true)),
         )
         .route("/api/search", get(search_query))
         .route("/api/search/{text}", get(search_path))
@@ -84,7 +85,7 @@ pub(super) struct View {
 
 impl View {
     /// Reads the snapshot and the active downtimes of `node`.
-    pub async fn load(node: &Node) -> Result<View, ApiError> {
+    pub async fn load(node: &AppState) -> Result<View, ApiError> {
         let now_ms = node.clock.now_ms();
         let downtimes = node.store.active_downtime_records(now_ms).await.map_err(internal)?;
         let poll_seconds =
@@ -186,12 +187,12 @@ pub(super) fn reply<T: Serialize>(result: Result<T, ApiError>) -> Response {
 }
 
 /// The ClusterInfo JSON of cluster `name`.
-pub(super) fn info(node: &Node, view: &View, cluster: &ClusterInfo) -> ClusterInfoJson {
+pub(super) fn info(node: &AppState, view: &View, cluster: &ClusterInfo) -> ClusterInfoJson {
     cluster_info_json(&view.snapshot, cluster, &node.config.recovery)
 }
 
 /// `GET /api/clusters`: cluster names.
-async fn clusters(State(node): State<Arc<Node>>) -> Response {
+async fn clusters(State(node): State<AppState>) -> Response {
     reply(
         View::load(&node).await.map(|v| {
             v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect::<Vec<_>>()
@@ -200,25 +201,25 @@ async fn clusters(State(node): State<Arc<Node>>) -> Response {
 }
 
 /// `GET /api/clusters-info`: ClusterInfo of every cluster.
-async fn clusters_info(State(node): State<Arc<Node>>) -> Response {
+async fn clusters_info(State(node): State<AppState>) -> Response {
     reply(View::load(&node).await.map(|v| {
         v.snapshot.topology.clusters().iter().map(|c| info(&node, &v, c)).collect::<Vec<_>>()
     }))
 }
 
 /// `GET /api/cluster/:clusterHint`: the cluster's instances.
-async fn cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn cluster(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     reply(View::load(&node).await.and_then(|v| Ok(v.members(&v.cluster_name(&hint)?))))
 }
 
 /// `GET /api/cluster/alias/:alias`.
-async fn cluster_by_alias(State(node): State<Arc<Node>>, Path(alias): Path<String>) -> Response {
+async fn cluster_by_alias(State(node): State<AppState>, Path(alias): Path<String>) -> Response {
     reply(View::load(&node).await.and_then(|v| Ok(v.members(&v.cluster_by_alias(&alias)?))))
 }
 
 /// `GET /api/cluster/instance/:host/:port`.
 async fn cluster_by_instance(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): KeyPath,
 ) -> Response {
     let key = match parse_key(&host, &port) {
@@ -229,7 +230,7 @@ async fn cluster_by_instance(
 }
 
 /// `GET /api/cluster-info/:clusterHint`.
-async fn cluster_info(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn cluster_info(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     reply(
         View::load(&node)
             .await
@@ -239,7 +240,7 @@ async fn cluster_info(State(node): State<Arc<Node>>, Path(hint): Path<String>) -
 
 /// `GET /api/cluster-info/alias/:alias`.
 async fn cluster_info_by_alias(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path(alias): Path<String>,
 ) -> Response {
     reply(
@@ -250,7 +251,7 @@ async fn cluster_info_by_alias(
 }
 
 /// `GET /api/instance/:host/:port`: one instance, 404 when this node does not know it.
-async fn instance(State(node): State<Arc<Node>>, Path((host, port)): KeyPath) -> Response {
+async fn instance(State(node): State<AppState>, Path((host, port)): KeyPath) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
@@ -265,7 +266,7 @@ async fn instance(State(node): State<Arc<Node>>, Path((host, port)): KeyPath) ->
 }
 
 /// `GET /api/instance-replicas/:host/:port`: instances replicating from it (empty if unknown).
-async fn instance_replicas(State(node): State<Arc<Node>>, Path((host, port)): KeyPath) -> Response {
+async fn instance_replicas(State(node): State<AppState>, Path((host, port)): KeyPath) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
@@ -277,12 +278,12 @@ async fn instance_replicas(State(node): State<Arc<Node>>, Path((host, port)): Ke
 }
 
 /// `GET /api/all-instances`.
-async fn all_instances(State(node): State<Arc<Node>>) -> Response {
+async fn all_instances(State(node): State<AppState>) -> Response {
     reply(View::load(&node).await.map(|v| v.jsons(v.snapshot.topology.instances())))
 }
 
 /// `GET /api/master/:clusterHint`: the cluster's master (writable co-master first).
-async fn master(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn master(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     reply(View::load(&node).await.and_then(|v| {
         let name = v.cluster_name(&hint)?;
         let masters = v.masters_of(&name);
@@ -294,7 +295,7 @@ async fn master(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Resp
 }
 
 /// `GET /api/masters`: the writable master(s) of every cluster.
-async fn masters(State(node): State<Arc<Node>>) -> Response {
+async fn masters(State(node): State<AppState>) -> Response {
     reply(View::load(&node).await.map(|v| {
         let names: Vec<String> =
             v.snapshot.topology.clusters().into_iter().map(|c| c.name).collect();
@@ -304,7 +305,7 @@ async fn masters(State(node): State<Arc<Node>>) -> Response {
     }))
 }
 
-fn ascii(node: &Node, view: &View, name: &str, tabulated: bool) -> Response {
+fn ascii(node: &AppState, view: &View, name: &str, tabulated: bool) -> Response {
     let options = AsciiOptions {
         instance_poll_seconds: view.poll_seconds,
         reasonable_maintenance_replication_lag_seconds: i64::try_from(
@@ -321,7 +322,7 @@ fn ascii(node: &Node, view: &View, name: &str, tabulated: bool) -> Response {
 
 /// `GET /api/topology/:clusterHint` (and `-tabulated`): the ASCII tree in `Details`.
 async fn topology(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path(hint): Path<String>,
     tabulated: bool,
 ) -> Response {
@@ -333,7 +334,7 @@ async fn topology(
 
 /// `GET /api/topology/:host/:port` (and `-tabulated`): the tree of the instance's cluster.
 async fn topology_of_instance(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): KeyPath,
     tabulated: bool,
 ) -> Response {
@@ -367,7 +368,7 @@ fn search(view: &View, text: &str) -> Vec<InstanceJson> {
 
 /// `GET /api/search?s=`.
 async fn search_query(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let text = query.get("s").cloned().unwrap_or_default();
@@ -375,7 +376,7 @@ async fn search_query(
 }
 
 /// `GET /api/search/:searchString`.
-async fn search_path(State(node): State<Arc<Node>>, Path(text): Path<String>) -> Response {
+async fn search_path(State(node): State<AppState>, Path(text): Path<String>) -> Response {
     reply(View::load(&node).await.map(|v| search(&v, &text)))
 }
 
@@ -391,12 +392,12 @@ fn problem_instances(view: &View, cluster: Option<&str>) -> Vec<InstanceJson> {
 }
 
 /// `GET /api/problems`: instances with problems (orchestrator's `ReadProblemInstances`).
-async fn problems(State(node): State<Arc<Node>>) -> Response {
+async fn problems(State(node): State<AppState>) -> Response {
     reply(View::load(&node).await.map(|v| problem_instances(&v, None)))
 }
 
 /// `GET /api/problems/:clusterName`.
-async fn problems_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn problems_of_cluster(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     reply(
         View::load(&node)
             .await
@@ -405,7 +406,7 @@ async fn problems_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<Str
 }
 
 fn analysis_reply(
-    node: &Node,
+    node: &AppState,
     view: &View,
     keep: impl Fn(&app::core::ReplicationAnalysis) -> bool,
 ) -> Response {
@@ -432,7 +433,7 @@ fn analysis_reply(
 }
 
 /// `GET /api/replication-analysis`: every current analysis (downtimed ones included).
-async fn analysis(State(node): State<Arc<Node>>) -> Response {
+async fn analysis(State(node): State<AppState>) -> Response {
     match View::load(&node).await {
         Ok(v) => analysis_reply(&node, &v, |_| true),
         Err(e) => error(e),
@@ -440,7 +441,7 @@ async fn analysis(State(node): State<Arc<Node>>) -> Response {
 }
 
 /// `GET /api/replication-analysis/:clusterName` (a cluster hint).
-async fn analysis_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<String>) -> Response {
+async fn analysis_of_cluster(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     match View::load(&node).await.and_then(|v| v.cluster_name(&hint).map(|n| (v, n))) {
         Ok((v, name)) => analysis_reply(&node, &v, |a| a.cluster_name == name),
         Err(e) => error(e),
@@ -449,7 +450,7 @@ async fn analysis_of_cluster(State(node): State<Arc<Node>>, Path(hint): Path<Str
 
 /// `GET /api/replication-analysis/instance/:host/:port`.
 async fn analysis_of_instance(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): KeyPath,
 ) -> Response {
     let key = match parse_key(&host, &port) {

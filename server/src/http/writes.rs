@@ -2,8 +2,6 @@
 //! `Node::submit` as the dashboard; on a follower the proxy layer has already sent the request
 //! to the leader. Bad input is a 400 and nothing is proposed.
 
-use std::sync::Arc;
-
 use app::api::ApiError;
 use app::core::{CommandOutcome, DowntimeRequest, InstanceKey, PromotionRule, Proposal};
 use axum::extract::{Path, State};
@@ -11,15 +9,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::reply::{error, json_with, ok};
-use crate::node::Node;
+use super::state::AppState;
 
 async fn submit<D: serde::Serialize>(
-    node: &Node,
+    node: &AppState,
     proposal: Proposal,
     done: String,
     details: D,
 ) -> Response {
-    match node.submit(proposal).await {
+    match node.commands.submit(proposal).await {
         Ok(CommandOutcome::Applied) => ok(done, details),
         Ok(CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason }) => {
             ok(reason, details)
@@ -34,7 +32,7 @@ fn parse_key(host: &str, port: &str) -> Result<InstanceKey, ApiError> {
 
 /// `/api/begin-downtime/:host/:port/:owner/:reason` (10 minutes).
 pub async fn begin_downtime(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port, owner, reason)): Path<(String, String, String, String)>,
 ) -> Response {
     begin(&node, &host, &port, &owner, &reason, "").await
@@ -42,14 +40,14 @@ pub async fn begin_downtime(
 
 /// `/api/begin-downtime/:host/:port/:owner/:reason/:duration`.
 pub async fn begin_downtime_for(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port, owner, reason, duration)): Path<(String, String, String, String, String)>,
 ) -> Response {
     begin(&node, &host, &port, &owner, &reason, &duration).await
 }
 
 async fn begin(
-    node: &Node,
+    node: &AppState,
     host: &str,
     port: &str,
     owner: &str,
@@ -70,7 +68,7 @@ async fn begin(
 
 /// `/api/end-downtime/:host/:port`.
 pub async fn end_downtime(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     match parse_key(&host, &port) {
@@ -89,7 +87,7 @@ pub async fn end_downtime(
 
 /// `/api/register-candidate/:host/:port/:promotionRule`.
 pub async fn register_candidate(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port, rule)): Path<(String, String, String)>,
 ) -> Response {
     let parsed = parse_key(&host, &port).and_then(|key| Ok((key, rule.parse::<PromotionRule>()?)));
@@ -110,7 +108,7 @@ pub async fn register_candidate(
 
 /// `/api/deregister-candidate/:host/:port` (not in orchestrator, which only lets rules expire).
 pub async fn deregister_candidate(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     match parse_key(&host, &port) {
@@ -124,7 +122,7 @@ pub async fn deregister_candidate(
 
 /// `/api/forget/:host/:port`.
 pub async fn forget(
-    State(node): State<Arc<Node>>,
+    State(node): State<AppState>,
     Path((host, port)): Path<(String, String)>,
 ) -> Response {
     match parse_key(&host, &port) {
@@ -142,20 +140,20 @@ pub async fn forget(
 }
 
 /// `/api/disable-global-recoveries`.
-pub async fn disable_global_recoveries(State(node): State<Arc<Node>>) -> Response {
+pub async fn disable_global_recoveries(State(node): State<AppState>) -> Response {
     let p = Proposal::SetGlobalRecoveries { enabled: false };
     submit(&node, p, "Global recoveries disabled".into(), "disabled").await
 }
 
 /// `/api/enable-global-recoveries`.
-pub async fn enable_global_recoveries(State(node): State<Arc<Node>>) -> Response {
+pub async fn enable_global_recoveries(State(node): State<AppState>) -> Response {
     let p = Proposal::SetGlobalRecoveries { enabled: true };
     submit(&node, p, "Global recoveries enabled".into(), "enabled").await
 }
 
 /// `/api/routed-leader-check`: reached the leader (directly or through the proxy) → 200.
-pub async fn routed_leader_check(State(node): State<Arc<Node>>) -> Response {
-    if node.is_leader_with_quorum() {
+pub async fn routed_leader_check(State(node): State<AppState>) -> Response {
+    if node.member.is_leader_with_quorum() {
         json_with(StatusCode::OK, "OK")
     } else {
         json_with(StatusCode::NOT_FOUND, "Not leader")

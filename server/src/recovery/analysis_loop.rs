@@ -20,13 +20,13 @@ use tokio::sync::watch;
 use super::hooks::{run_all, HookContext};
 use super::runner::{new_uid, recover, Trigger};
 use super::state::AnalysisSnapshot;
-use crate::node::Node;
+use super::Context;
 use crate::store::StoreError;
 
 /// Builds one snapshot from the node's store at `now_ms`.
-pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot, StoreError> {
-    let mut instances = node.store.all_instances().await?;
-    let rules: HashMap<(String, u16), String> = node
+pub async fn build_snapshot(ctx: &Context, now_ms: i64) -> Result<AnalysisSnapshot, StoreError> {
+    let mut instances = ctx.store.all_instances().await?;
+    let rules: HashMap<(String, u16), String> = ctx
         .store
         .active_candidates(now_ms)
         .await?
@@ -41,20 +41,20 @@ pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot
         }
     }
     let topology = Topology::build(instances);
-    let downtimes = node.store.active_downtime_records(now_ms).await?;
+    let downtimes = ctx.store.active_downtime_records(now_ms).await?;
     let config = AnalysisConfig {
-        instance_poll_seconds: node.config.discovery.instance_poll.as_secs().max(1) as i64,
+        instance_poll_seconds: ctx.config.discovery.instance_poll.as_secs().max(1) as i64,
         ..AnalysisConfig::default()
     };
     let mut analyses = analyze(&topology, &downtimes, now_ms, &config);
     let overrides: BTreeMap<String, String> =
-        node.store.alias_overrides().await?.into_iter().collect();
+        ctx.store.alias_overrides().await?.into_iter().collect();
     let mut aliases = BTreeMap::new();
     for cluster in topology.clusters() {
         let alias = overrides
             .get(&cluster.name)
             .cloned()
-            .or_else(|| node.config.discovery.mapped_cluster_alias(&cluster.name).map(String::from))
+            .or_else(|| ctx.config.discovery.mapped_cluster_alias(&cluster.name).map(String::from))
             .unwrap_or(cluster.alias);
         aliases.insert(cluster.name, alias);
     }
@@ -67,7 +67,7 @@ pub async fn build_snapshot(node: &Node, now_ms: i64) -> Result<AnalysisSnapshot
 }
 
 /// Runs until shutdown.
-pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut leader_since: Option<Instant> = None;
@@ -78,8 +78,8 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
             _ = shutdown.changed() => return,
             _ = tick.tick() => {}
         }
-        let now = node.clock.now_ms();
-        let snapshot = match build_snapshot(&node, now).await {
+        let now = ctx.clock.now_ms();
+        let snapshot = match build_snapshot(&ctx, now).await {
             Ok(s) => s,
             Err(e) => {
                 tracing::warn!(error = %e, "analysis skipped: cannot read the store");
@@ -88,33 +88,33 @@ pub async fn run(node: Arc<Node>, mut shutdown: watch::Receiver<bool>) {
         };
         let actionable: Vec<ReplicationAnalysis> =
             snapshot.analyses.iter().filter(|a| a.analysis.is_actionable()).cloned().collect();
-        node.analysis.set(snapshot);
-        if !node.is_leader_with_quorum() {
+        ctx.analysis.set(snapshot);
+        if !ctx.consensus.is_leader_with_quorum() {
             leader_since = None;
             continue;
         }
         let since = *leader_since.get_or_insert_with(Instant::now);
-        if actionable.is_empty() || since.elapsed() < node.config.recovery.startup_grace {
+        if actionable.is_empty() || since.elapsed() < ctx.config.recovery.startup_grace {
             continue;
         }
-        if let Err(e) = act(&node, &actionable, now, &mut detected, &running).await {
+        if let Err(e) = act(&ctx, &actionable, now, &mut detected, &running).await {
             tracing::warn!(error = %e, "recovery checks failed");
         }
     }
 }
 
 async fn act(
-    node: &Arc<Node>,
+    ctx: &Arc<Context>,
     actionable: &[ReplicationAnalysis],
     now: i64,
     detected: &mut HashMap<(InstanceKey, AnalysisCode), i64>,
     running: &Arc<Mutex<HashSet<String>>>,
 ) -> Result<(), StoreError> {
-    let cfg = &node.config.recovery;
+    let cfg = &ctx.config.recovery;
     let block_ms = cfg.recovery_period_block.as_millis() as i64;
     let detection_window = cfg.failure_detection_period_block.as_millis() as i64;
     detected.retain(|_, at| now - *at < detection_window);
-    let recent: Vec<RecentRecovery> = node
+    let recent: Vec<RecentRecovery> = ctx
         .store
         .recoveries_since(now - block_ms)
         .await?
@@ -131,7 +131,7 @@ async fn act(
             acknowledged: r.ack.is_some(),
         })
         .collect();
-    let disabled = node.store.global_recoveries_disabled().await?;
+    let disabled = ctx.store.global_recoveries_disabled().await?;
     let policy = RecoveryPolicy {
         master_filters: cfg.master_filters.clone(),
         intermediate_master_filters: cfg.intermediate_master_filters.clone(),
@@ -141,8 +141,8 @@ async fn act(
         let id = (a.analyzed_instance_key.clone(), a.analysis);
         if let std::collections::hash_map::Entry::Vacant(slot) = detected.entry(id) {
             let (key, code) = slot.key().clone();
-            if !node.store.detection_exists(&key, code, now - detection_window).await? {
-                register_detection(node, a, now).await;
+            if !ctx.store.detection_exists(&key, code, now - detection_window).await? {
+                register_detection(ctx, a, now).await;
             }
             slot.insert(now);
         }
@@ -153,10 +153,10 @@ async fn act(
                 if !fresh {
                     continue;
                 }
-                let (node, a, running) = (node.clone(), a.clone(), running.clone());
+                let (ctx, a, running) = (ctx.clone(), a.clone(), running.clone());
                 tokio::spawn(async move {
                     let key = a.analyzed_instance_key.clone();
-                    match recover(node, a, Trigger::automated()).await {
+                    match recover(ctx, a, Trigger::automated()).await {
                         Ok(r) => {
                             tracing::info!(%key, successor = ?r.successor, "automated recovery finished")
                         }
@@ -181,9 +181,9 @@ async fn act(
     Ok(())
 }
 
-async fn register_detection(node: &Arc<Node>, a: &ReplicationAnalysis, now: i64) {
+async fn register_detection(ctx: &Arc<Context>, a: &ReplicationAnalysis, now: i64) {
     let detection = FailureDetection {
-        uid: new_uid(node),
+        uid: new_uid(ctx),
         key: a.analyzed_instance_key.clone(),
         cluster_name: a.cluster_name.clone(),
         cluster_alias: a.cluster_alias.clone(),
@@ -191,27 +191,29 @@ async fn register_detection(node: &Arc<Node>, a: &ReplicationAnalysis, now: i64)
         count_replicas: a.count_replicas,
         is_actionable: a.analysis.is_actionable(),
         detected_at_ms: now,
-        processing_node: node.id,
+        processing_node: ctx.consensus.id(),
     };
-    let env = CommandEnvelope::new(Command::RegisterFailureDetection(detection), now, node.id);
-    if let Err(e) = node.propose(env, false).await {
+    let env =
+        CommandEnvelope::new(Command::RegisterFailureDetection(detection), now, ctx.consensus.id());
+    if let Err(e) = ctx.proposer.propose(env, false).await {
         tracing::warn!(error = %e, "could not register failure detection; hooks not run");
         return;
     }
     tracing::warn!(key = %a.analyzed_instance_key, analysis = a.analysis.as_str(), "failure detected");
-    let cfg = &node.config.recovery;
+    let cfg = &ctx.config.recovery;
     if cfg.hooks.on_failure_detection.is_empty() {
         return;
     }
-    let mut ctx = HookContext::default();
-    ctx.set("failureType", a.analysis.as_str())
+    let mut hooks = HookContext::default();
+    hooks
+        .set("failureType", a.analysis.as_str())
         .set("failedHost", a.analyzed_instance_key.hostname.clone())
         .set("failedPort", a.analyzed_instance_key.port.to_string())
         .set("failureCluster", a.cluster_name.clone())
         .set("failureClusterAlias", a.cluster_alias.clone())
         .set("countReplicas", a.count_replicas.to_string())
         .set("isMaster", a.is_master.to_string());
-    for r in run_all(&cfg.hooks.on_failure_detection, &ctx, &cfg.shell, cfg.hook_timeout).await {
+    for r in run_all(&cfg.hooks.on_failure_detection, &hooks, &cfg.shell, cfg.hook_timeout).await {
         if !r.succeeded() {
             tracing::warn!(command = %r.command, code = ?r.code, "OnFailureDetectionProcesses hook failed");
         }

@@ -16,7 +16,7 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Fresh observations of `keys` (unreachable ones are left out).
 pub async fn reprobe(rec: &Recovery, keys: &[InstanceKey]) -> Vec<Instance> {
-    let probes = keys.iter().map(|k| rec.node.prober.probe_now(k.clone()));
+    let probes = keys.iter().map(|k| rec.ctx.prober.probe_now(k.clone()));
     join_all(probes).await.into_iter().filter_map(Result::ok).collect()
 }
 
@@ -39,10 +39,10 @@ impl Rules {
 }
 
 /// Reads the rules in force now.
-pub async fn promotion_rules(node: &crate::node::Node) -> Result<Rules, RecoveryError> {
-    let registered = node
+pub async fn promotion_rules(ctx: &super::Context) -> Result<Rules, RecoveryError> {
+    let registered = ctx
         .store
-        .active_candidates(node.clock.now_ms())
+        .active_candidates(ctx.clock.now_ms())
         .await
         .map_err(|e| RecoveryError::Failed(format!("cannot read promotion rules: {e}")))?
         .into_iter()
@@ -53,7 +53,7 @@ pub async fn promotion_rules(node: &crate::node::Node) -> Result<Rules, Recovery
             ))
         })
         .collect();
-    Ok(Rules { registered, ignore: node.config.recovery.promotion_ignore_hostname_filters.clone() })
+    Ok(Rules { registered, ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone() })
 }
 
 fn drained(i: &Instance) -> bool {
@@ -69,14 +69,14 @@ pub async fn run(
     analysis: &ReplicationAnalysis,
     wanted: Option<&InstanceKey>,
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let node = &rec.node;
+    let ctx = &rec.ctx;
     let failed = analysis.analyzed_instance_key.clone();
-    let snapshot = node.analysis.get();
+    let snapshot = ctx.analysis.get();
     let replica_keys: Vec<InstanceKey> = snapshot.topology.replicas_of(&failed).to_vec();
     if replica_keys.is_empty() {
         return Err(RecoveryError::Failed(format!("{failed} has no known replicas to promote")));
     }
-    let discovery = &node.config.discovery;
+    let discovery = &ctx.config.discovery;
 
     // 1. Only replicas that (freshly probed) still replicate from the failed master take part:
     //    an analysis a second old may predate an earlier recovery that moved them away.
@@ -110,7 +110,7 @@ pub async fn run(
     }
 
     // 2. Choose.
-    let registered = promotion_rules(node).await?;
+    let registered = promotion_rules(ctx).await?;
     let rules = |k: &InstanceKey| registered.rule(k);
     let failed_dc = snapshot
         .topology
@@ -162,7 +162,7 @@ pub async fn run(
     rec.ensure_leader()?;
     let server = Server::new(chosen, discovery);
     server.stop_replication().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
-    if node.config.recovery.apply_mysql_promotion {
+    if ctx.config.recovery.apply_mysql_promotion {
         server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
         server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
     }
@@ -217,7 +217,7 @@ pub async fn run(
     lost.dedup();
     Ok(RecoveryResolution {
         uid: rec.record.uid.clone(),
-        ended_at_ms: node.clock.now_ms(),
+        ended_at_ms: ctx.clock.now_ms(),
         is_successful: true,
         successor: Some(chosen.key.clone()),
         lost_replicas: lost,

@@ -10,15 +10,15 @@ use app::core::{choose_candidate, AnalysisCode, InstanceKey};
 use super::dead_master::{promotion_rules, reprobe};
 use super::mysql_ops::Server;
 use super::runner::{finish, register, run_gate, Recovery, RecoveryError, Trigger};
-use crate::node::Node;
+use super::Context;
 
 /// Runs a graceful takeover of `cluster`; `designated` picks the new master (auto: the best replica).
 pub async fn takeover(
-    node: Arc<Node>,
+    ctx: Arc<Context>,
     cluster: &str,
     designated: Option<InstanceKey>,
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let snapshot = node.analysis.get();
+    let snapshot = ctx.analysis.get();
     let master = snapshot
         .master_of_cluster(cluster)
         .ok_or_else(|| RecoveryError::Failed(format!("cluster {cluster} has no known master")))?;
@@ -37,8 +37,8 @@ pub async fn takeover(
         candidate: designated.clone(),
         operation: "graceful-master-takeover",
     };
-    let rec = register(node.clone(), &analysis, &trigger).await?;
-    let cfg = &node.config.recovery;
+    let rec = register(ctx.clone(), &analysis, &trigger).await?;
+    let cfg = &ctx.config.recovery;
     let result = match run_gate(
         &rec,
         &cfg.hooks.pre_graceful_takeover,
@@ -57,9 +57,9 @@ async fn run(
     master_key: &InstanceKey,
     designated: Option<InstanceKey>,
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let node = &rec.node;
-    let discovery = &node.config.discovery;
-    let snapshot = node.analysis.get();
+    let ctx = &rec.ctx;
+    let discovery = &ctx.config.discovery;
+    let snapshot = ctx.analysis.get();
     let replica_keys = snapshot.topology.replicas_of(master_key).to_vec();
     let mut fresh = reprobe(rec, std::slice::from_ref(master_key)).await;
     let master = fresh
@@ -71,7 +71,7 @@ async fn run(
             RecoveryError::Failed(format!("{d} is not a reachable direct replica of {master_key}"))
         })?,
         None => {
-            let registered = promotion_rules(node).await?;
+            let registered = promotion_rules(ctx).await?;
             let rules = |k: &InstanceKey| registered.rule(k);
             let dc = (!master.data_center.is_empty()).then_some(master.data_center.as_str());
             let choice = choose_candidate(master_key, &replicas, &rules, dc)
@@ -96,7 +96,7 @@ async fn run(
     old.set_read_only(true).await.map_err(failed)?;
     rec.step(format!("{master_key} set read_only; waiting for {} to catch up", target.key)).await?;
     let position = old.executed_gtid().await.map_err(failed)?;
-    if let Err(e) = new.wait_for_gtid(&position, node.config.recovery.maintenance_lag).await {
+    if let Err(e) = new.wait_for_gtid(&position, ctx.config.recovery.maintenance_lag).await {
         // Undo: the master takes writes again; nothing else changed.
         let undo = old.set_read_only(false).await;
         return Err(RecoveryError::Failed(format!("{e}; master made writable again ({undo:?})")));
@@ -132,7 +132,7 @@ async fn run(
     }
 
     rec.ensure_leader()?;
-    let creds = &node.config.recovery.replica_credentials;
+    let creds = &ctx.config.recovery.replica_credentials;
     let demote = async {
         old.change_master_gtid(&target.key, Some(creds), true).await?;
         old.start_replication().await
@@ -147,7 +147,7 @@ async fn run(
     }
     Ok(RecoveryResolution {
         uid: rec.record.uid.clone(),
-        ended_at_ms: node.clock.now_ms(),
+        ended_at_ms: ctx.clock.now_ms(),
         is_successful: true,
         successor: Some(target.key.clone()),
         lost_replicas: lost,

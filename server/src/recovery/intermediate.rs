@@ -13,9 +13,9 @@ pub async fn run(
     rec: &Recovery,
     analysis: &ReplicationAnalysis,
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let node = &rec.node;
+    let ctx = &rec.ctx;
     let failed = analysis.analyzed_instance_key.clone();
-    let snapshot = node.analysis.get();
+    let snapshot = ctx.analysis.get();
     let orphans: Vec<InstanceKey> = snapshot.topology.replicas_of(&failed).to_vec();
     let grandparent = snapshot.topology.master_of(&failed).cloned().ok_or_else(|| {
         RecoveryError::Failed(format!("{failed} has no master to move its replicas under"))
@@ -42,7 +42,7 @@ pub async fn run(
         }
     };
     rec.step(format!("moving {} replicas of {failed} under {new_parent}", orphans.len())).await?;
-    let discovery = &node.config.discovery;
+    let discovery = &ctx.config.discovery;
     let mut moved = vec![];
     let mut lost = vec![];
     for replica in reprobe(rec, &orphans).await {
@@ -73,7 +73,7 @@ pub async fn run(
     participating.extend(moved.iter().cloned());
     Ok(RecoveryResolution {
         uid: rec.record.uid.clone(),
-        ended_at_ms: node.clock.now_ms(),
+        ended_at_ms: ctx.clock.now_ms(),
         is_successful: !moved.is_empty() || orphans.is_empty(),
         successor: Some(new_parent),
         lost_replicas: lost,

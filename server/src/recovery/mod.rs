@@ -10,5 +10,35 @@ pub mod mysql_ops;
 pub mod runner;
 pub mod state;
 
+pub mod operations;
+
+use std::sync::Arc;
+
 pub use runner::{recover, RecoveryError, Trigger};
 pub use state::{AnalysisSnapshot, AnalysisState};
+
+use crate::clock::Clock;
+use crate::config::NodeConfig;
+use crate::consensus::Consensus;
+use crate::probe::Prober;
+use crate::propose::Proposer;
+use crate::store::Store;
+
+/// What detection and recovery use: the node's membership, its write path, its store and
+/// observations, and the configuration.
+pub struct Context {
+    /// This node as a raft member (leadership checks).
+    pub consensus: Consensus,
+    /// The write path into raft.
+    pub proposer: Proposer,
+    /// This node's backend.
+    pub store: Store,
+    /// The latest analysis of this node's observations.
+    pub analysis: Arc<AnalysisState>,
+    /// Probes MySQL servers now (re-checks before a change).
+    pub prober: Prober,
+    /// Validated configuration (`recovery`, `discovery`).
+    pub config: Arc<NodeConfig>,
+    /// Proposers' clock.
+    pub clock: Arc<dyn Clock>,
+}

@@ -15,7 +15,7 @@ use app::core::{
 use thiserror::Error;
 
 use super::hooks::{run_all, HookContext};
-use crate::node::Node;
+use super::Context;
 
 /// Why a recovery did not run or did not finish.
 #[derive(Debug, Error)]
@@ -61,7 +61,7 @@ impl Trigger {
 /// A registered recovery in progress: writes its steps through raft.
 pub struct Recovery {
     /// The node running it.
-    pub node: Arc<Node>,
+    pub ctx: Arc<Context>,
     /// Its record.
     pub record: RecoveryRecord,
     /// Hook values.
@@ -74,13 +74,13 @@ impl Recovery {
         let message = message.into();
         tracing::info!(uid = %self.record.uid, %message, "recovery step");
         let step =
-            RecoveryStep { uid: self.record.uid.clone(), at_ms: self.node.clock.now_ms(), message };
+            RecoveryStep { uid: self.record.uid.clone(), at_ms: self.ctx.clock.now_ms(), message };
         self.propose(Command::WriteRecoveryStep(step)).await.map(|_| ())
     }
 
     /// Fails unless this node still leads with a quorum (call before every server change).
     pub fn ensure_leader(&self) -> Result<(), RecoveryError> {
-        if self.node.is_leader_with_quorum() {
+        if self.ctx.consensus.is_leader_with_quorum() {
             Ok(())
         } else {
             Err(RecoveryError::LostLeadership)
@@ -88,16 +88,18 @@ impl Recovery {
     }
 
     async fn propose(&self, command: Command) -> Result<CommandOutcome, RecoveryError> {
-        let env = CommandEnvelope::new(command, self.node.clock.now_ms(), self.node.id);
-        self.node.propose(env, false).await.map_err(|_| RecoveryError::LostLeadership)
+        let env = CommandEnvelope::new(command, self.ctx.clock.now_ms(), self.ctx.consensus.id());
+        self.ctx.proposer.propose(env, false).await.map_err(|_| RecoveryError::LostLeadership)
     }
 
     /// Puts a long downtime on `key` (failed master, lost replicas) through raft.
     pub async fn downtime(&self, key: &InstanceKey, reason: &str) {
-        let minutes = self.node.config.recovery.failed_master_downtime.as_secs() / 60;
+        let minutes = self.ctx.config.recovery.failed_master_downtime.as_secs() / 60;
         match DowntimeRequest::parse(key.clone(), "orchestrator", reason, &format!("{minutes}m")) {
             Ok(req) => {
-                if let Err(e) = self.node.submit(app::core::Proposal::BeginDowntime(req)).await {
+                if let Err(e) =
+                    self.ctx.proposer.submit(app::core::Proposal::BeginDowntime(req)).await
+                {
                     tracing::warn!(%key, error = %e, "could not downtime instance after recovery");
                 }
             }
@@ -106,10 +108,11 @@ impl Recovery {
     }
 }
 
-fn hook_context(analysis: &ReplicationAnalysis, uid: &str, node: &Node) -> HookContext {
-    let mut ctx = HookContext::default();
+fn hook_context(analysis: &ReplicationAnalysis, uid: &str, ctx: &Context) -> HookContext {
+    let mut hooks = HookContext::default();
     let key = &analysis.analyzed_instance_key;
-    ctx.set("failureType", analysis.analysis.as_str())
+    hooks
+        .set("failureType", analysis.analysis.as_str())
         .set("instanceType", format!("{:?}", analysis.instance_type()).to_lowercase())
         .set("isMaster", analysis.is_master.to_string())
         .set("isCoMaster", analysis.is_co_master.to_string())
@@ -124,23 +127,23 @@ fn hook_context(analysis: &ReplicationAnalysis, uid: &str, node: &Node) -> HookC
             "replicaHosts",
             analysis.replicas.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         )
-        .set("orchestratorHost", node.config.raft_advertise.host().to_string())
+        .set("orchestratorHost", ctx.config.raft_advertise.host().to_string())
         .set("recoveryUID", uid);
-    ctx
+    hooks
 }
 
 /// A fresh random id for detections and recoveries.
-pub fn new_uid(node: &Node) -> String {
-    format!("{:x}-{:016x}", node.clock.now_ms(), rand::random::<u64>())
+pub fn new_uid(ctx: &Context) -> String {
+    format!("{:x}-{:016x}", ctx.clock.now_ms(), rand::random::<u64>())
 }
 
 /// Registers a recovery of `analysis` through raft (the fence) and records its first step.
 pub async fn register(
-    node: Arc<Node>,
+    ctx: Arc<Context>,
     analysis: &ReplicationAnalysis,
     trigger: &Trigger,
 ) -> Result<Recovery, RecoveryError> {
-    let uid = new_uid(&node);
+    let uid = new_uid(&ctx);
     let record = RecoveryRecord {
         uid: uid.clone(),
         key: analysis.analyzed_instance_key.clone(),
@@ -148,25 +151,25 @@ pub async fn register(
         cluster_alias: analysis.cluster_alias.clone(),
         analysis: analysis.analysis,
         is_manual: trigger.manual,
-        started_at_ms: node.clock.now_ms(),
-        processing_node: node.id,
+        started_at_ms: ctx.clock.now_ms(),
+        processing_node: ctx.consensus.id(),
         operation: trigger.operation.to_string(),
     };
-    let block_ms = node.config.recovery.recovery_period_block.as_millis() as i64;
+    let block_ms = ctx.config.recovery.recovery_period_block.as_millis() as i64;
     let env = CommandEnvelope::new(
         Command::WriteRecovery { recovery: record.clone(), block_ms },
-        node.clock.now_ms(),
-        node.id,
+        ctx.clock.now_ms(),
+        ctx.consensus.id(),
     );
-    match node.propose(env, false).await {
+    match ctx.proposer.propose(env, false).await {
         Ok(CommandOutcome::Applied) => {}
         Ok(CommandOutcome::Skipped { reason } | CommandOutcome::Unchanged { reason }) => {
             return Err(RecoveryError::Blocked(reason))
         }
         Err(e) => return Err(RecoveryError::NotRegistered(e.to_string())),
     }
-    let hooks = hook_context(analysis, &uid, &node);
-    let rec = Recovery { node, record, hooks };
+    let hooks = hook_context(analysis, &uid, &ctx);
+    let rec = Recovery { ctx, record, hooks };
     rec.step(format!(
         "registered {} of {} ({})",
         trigger.operation,
@@ -179,7 +182,7 @@ pub async fn register(
 
 /// Runs `hooks`; the first failure aborts with its description.
 pub async fn run_gate(rec: &Recovery, hooks: &[String], what: &str) -> Result<(), RecoveryError> {
-    let cfg = &rec.node.config.recovery;
+    let cfg = &rec.ctx.config.recovery;
     let results = run_all(hooks, &rec.hooks, &cfg.shell, cfg.hook_timeout).await;
     match results.iter().find(|r| !r.succeeded()) {
         Some(failed) => Err(RecoveryError::HookAborted(format!(
@@ -194,12 +197,12 @@ pub async fn run_gate(rec: &Recovery, hooks: &[String], what: &str) -> Result<()
 
 /// Registers and runs the recovery of `analysis`. Returns the resolution it recorded.
 pub async fn recover(
-    node: Arc<Node>,
+    ctx: Arc<Context>,
     analysis: ReplicationAnalysis,
     trigger: Trigger,
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let rec = register(node.clone(), &analysis, &trigger).await?;
-    let cfg = &node.config.recovery;
+    let rec = register(ctx.clone(), &analysis, &trigger).await?;
+    let cfg = &ctx.config.recovery;
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
         Ok(()) => match analysis.analysis {
@@ -233,13 +236,13 @@ pub async fn finish(
     result: Result<RecoveryResolution, RecoveryError>,
     on_success: &[&Vec<String>],
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let cfg = &rec.node.config.recovery;
+    let cfg = &rec.ctx.config.recovery;
     let mut hooks = rec.hooks.clone();
     let resolution = match &result {
         Ok(r) => r.clone(),
         Err(e) => RecoveryResolution {
             uid: rec.record.uid.clone(),
-            ended_at_ms: rec.node.clock.now_ms(),
+            ended_at_ms: rec.ctx.clock.now_ms(),
             is_successful: false,
             successor: None,
             lost_replicas: vec![],

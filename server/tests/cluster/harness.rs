@@ -10,7 +10,8 @@ use app::api::ApiError;
 use app::core::{CommandOutcome, DowntimeRequest, InstanceKey, Proposal};
 use openraft::ServerState;
 use server::config::NodeConfig;
-use server::node::{self, Listeners, Node, NodeHandle};
+use server::node::{self, Listeners, NodeHandle};
+use server::propose::ProposeError;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
@@ -31,6 +32,65 @@ where
         assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// What the tests look at and drive in one running node: its raft handle, config, store and
+/// clock, its fault layer, and its write path (the dashboard's and the API's).
+pub struct TestNode {
+    /// Its raft id.
+    pub id: u64,
+    /// The raft handle.
+    pub raft: server::raft::Raft,
+    /// Its configuration.
+    pub config: Arc<NodeConfig>,
+    /// Its backend.
+    pub store: server::store::Store,
+    /// Its proposers' clock.
+    pub clock: Arc<dyn server::clock::Clock>,
+    /// The fault layer of its raft links.
+    pub faults: Arc<server::raft::network::NetworkFaults>,
+    consensus: server::consensus::Consensus,
+    proposer: server::propose::Proposer,
+}
+
+impl TestNode {
+    /// Stamps and commits a proposal (the dashboard's and the API's path).
+    pub async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        self.proposer.submit(proposal).await
+    }
+
+    /// Commits a stamped envelope.
+    pub async fn propose(
+        &self,
+        env: app::core::CommandEnvelope,
+        forwarded: bool,
+    ) -> Result<CommandOutcome, ProposeError> {
+        self.proposer.propose(env, forwarded).await
+    }
+
+    /// Leads with a quorum.
+    pub fn is_leader_with_quorum(&self) -> bool {
+        self.consensus.is_leader_with_quorum()
+    }
+
+    /// The raft status view.
+    pub async fn raft_status(&self) -> app::api::dto::RaftStatusView {
+        self.consensus.status().await
+    }
+}
+
+fn with_view(handle: NodeHandle) -> (NodeHandle, Arc<TestNode>) {
+    let view = Arc::new(TestNode {
+        id: handle.consensus.id(),
+        raft: handle.consensus.raft().clone(),
+        config: handle.state.config.clone(),
+        store: handle.state.store.clone(),
+        clock: handle.state.clock.clone(),
+        faults: handle.faults.clone(),
+        consensus: handle.consensus.clone(),
+        proposer: handle.proposer.clone(),
+    });
+    (handle, view)
 }
 
 /// Knobs for a test cluster.
@@ -54,7 +114,7 @@ pub struct TestCluster {
     configs: Vec<NodeConfig>,
     raft_addrs: Vec<SocketAddr>,
     http_addrs: Vec<SocketAddr>,
-    handles: Vec<Option<NodeHandle>>,
+    handles: Vec<Option<(NodeHandle, Arc<TestNode>)>>,
     /// HTTP client for API calls.
     pub http: reqwest::Client,
 }
@@ -105,7 +165,7 @@ impl TestCluster {
         };
         for (i, (raft, http)) in raft_listeners.into_iter().zip(http_listeners).enumerate() {
             let handle = cluster.start_node(i, Listeners { raft, http }).await;
-            cluster.handles.push(Some(handle));
+            cluster.handles.push(Some(with_view(handle)));
         }
         cluster.wait_for_leader().await;
         cluster
@@ -123,8 +183,8 @@ impl TestCluster {
     }
 
     /// Node `i` (panics if stopped).
-    pub fn node(&self, i: usize) -> &Arc<Node> {
-        &self.handles[i].as_ref().unwrap_or_else(|| panic!("node {i} is stopped")).node
+    pub fn node(&self, i: usize) -> &Arc<TestNode> {
+        &self.handles[i].as_ref().unwrap_or_else(|| panic!("node {i} is stopped")).1
     }
 
     /// Raft id of node `i`.
@@ -223,7 +283,7 @@ impl TestCluster {
 
     /// Stops node `i` (its data stays).
     pub async fn stop(&mut self, i: usize) {
-        if let Some(handle) = self.handles[i].take() {
+        if let Some((handle, _)) = self.handles[i].take() {
             handle.shutdown().await;
         }
     }
@@ -249,7 +309,7 @@ impl TestCluster {
             }
         };
         let handle = self.start_node(i, listeners).await;
-        self.handles[i] = Some(handle);
+        self.handles[i] = Some(with_view(handle));
     }
 
     /// Submits a proposal through node `i`'s control plane (the dashboard's path).

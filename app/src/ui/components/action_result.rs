@@ -11,6 +11,7 @@ fn prefix(e: &ApiError) -> &'static str {
         ApiError::Forbidden(_) => "Forbidden",
         ApiError::NotFound(_) => "Not found",
         ApiError::Unavailable(_) => "Refused, nothing was committed",
+        ApiError::OutcomeUnknown(_) => "Outcome unknown (check before retrying)",
         ApiError::Internal(_) => "Failed",
         ApiError::Transport(_) => "This node did not answer",
     }

@@ -1,0 +1,85 @@
+//! HTTP to the other members: requests that carry the peer secret, and each member's HTTP URI
+//! (its own announcement through raft, else derived as orchestrator does).
+//!
+//! The follower → leader reverse proxy deliberately does NOT use the secret-carrying helpers: it
+//! forwards only the caller's own credentials, so a proxied request never gains a node's rights.
+
+use std::sync::Arc;
+
+use reqwest::RequestBuilder;
+
+use super::Member;
+use crate::auth::Security;
+use crate::store::Store;
+
+/// HTTP client and addressing of the other members.
+#[derive(Clone)]
+pub struct Peers {
+    http: reqwest::Client,
+    security: Arc<Security>,
+    store: Store,
+    own_id: u64,
+    own_uri: String,
+    listen_port: u16,
+    members: Vec<Member>,
+}
+
+impl Peers {
+    /// `http` is built with the cluster's TLS settings; `own_uri` is this node's HTTP URI.
+    pub fn new(
+        http: reqwest::Client,
+        security: Arc<Security>,
+        store: Store,
+        own: (u64, String),
+        listen_port: u16,
+        members: Vec<Member>,
+    ) -> Self {
+        Peers { http, security, store, own_id: own.0, own_uri: own.1, listen_port, members }
+    }
+
+    /// The plain client (no secret): for relaying a caller's own request.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// This node's HTTP URI.
+    pub fn own_uri(&self) -> &str {
+        &self.own_uri
+    }
+
+    /// `POST url` to another member, as a member (carries the peer secret).
+    pub fn post(&self, url: &str) -> RequestBuilder {
+        crate::auth::with_secret(self.http.post(url), &self.security)
+    }
+
+    /// `GET url` from another member, as a member (carries the peer secret).
+    pub fn get(&self, url: &str) -> RequestBuilder {
+        crate::auth::with_secret(self.http.get(url), &self.security)
+    }
+
+    /// HTTP URI of node `id`: its own announcement (replicated `leader-uri`), `HTTPAdvertise` for
+    /// this node, else its raft host with this node's HTTP port (orchestrator's derivation).
+    pub async fn uri_of(&self, id: u64) -> Option<String> {
+        if id == self.own_id {
+            return Some(self.own_uri.clone());
+        }
+        match self.store.leader_uri(id).await {
+            Ok(Some(uri)) => return Some(uri),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read leader URI"),
+        }
+        let member = self.members.iter().find(|m| m.id == id)?;
+        let host = if member.host.contains(':') {
+            format!("[{}]", member.host)
+        } else {
+            member.host.clone()
+        };
+        let scheme = if self.own_uri.starts_with("https://") { "https" } else { "http" };
+        Some(format!("{scheme}://{host}:{}", self.listen_port))
+    }
+
+    /// The announced HTTP URI of node `id`, if it announced one.
+    pub async fn announced_uri(&self, id: u64) -> Option<String> {
+        self.store.leader_uri(id).await.ok().flatten()
+    }
+}

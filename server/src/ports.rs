@@ -1,0 +1,143 @@
+//! What the HTTP API and the dashboard need from the rest of the node, as traits: the adapters
+//! (`http`, `control_plane`) depend only on these, `node` wires in the raft-backed
+//! implementations (`consensus::Consensus`, `propose::Proposer`, `recovery::operations`), and
+//! tests can build the HTTP router with their own, without raft.
+
+use std::time::Duration;
+
+use app::api::dto::RaftStatusView;
+use app::api::ApiError;
+use app::core::recovery::RecoveryResolution;
+use app::core::{
+    CommandEnvelope, CommandOutcome, Instance, InstanceKey, Proposal, ReplicationAnalysis,
+};
+use async_trait::async_trait;
+
+use crate::consensus::Member as MemberInfo;
+use crate::propose::ProposeError;
+use crate::recovery::{RecoveryError, Trigger};
+
+/// This node as a raft member, as the API sees it.
+#[async_trait]
+pub trait Member: Send + Sync + 'static {
+    /// This node's raft id.
+    fn id(&self) -> u64;
+    /// The membership.
+    fn members(&self) -> Vec<MemberInfo>;
+    /// Leads and holds a quorum right now.
+    fn is_leader_with_quorum(&self) -> bool;
+    /// The last backend health write succeeded.
+    fn backend_ok(&self) -> bool;
+    /// The leader this node knows of.
+    fn leader(&self) -> Option<u64>;
+    /// Resolves once the leader is no longer `leader`.
+    async fn leader_changed_from(&self, leader: u64);
+    /// HTTP URI of member `id`.
+    async fn uri_of(&self, id: u64) -> Option<String>;
+    /// The raft status view.
+    async fn status(&self) -> RaftStatusView;
+    /// (log appends, fdatasyncs) since start.
+    fn log_stats(&self) -> (u64, u64);
+    /// Leadership transfer (`raft-yield`).
+    async fn yield_leadership(&self, target: Option<u64>) -> Result<String, ApiError>;
+    /// Do not stand for election for `window`.
+    fn hold_elections(&self, window: Duration);
+    /// The client a follower relays callers' requests with (the caller's credentials only).
+    fn relay_client(&self) -> reqwest::Client;
+    /// `GET url` of another member, carrying the peer secret.
+    fn peer_get(&self, url: &str) -> reqwest::RequestBuilder;
+    /// This node's HTTP URI.
+    fn http_uri(&self) -> String;
+}
+
+/// The write path into raft.
+#[async_trait]
+pub trait Commands: Send + Sync + 'static {
+    /// Stamps and commits a user proposal; answers once applied on the leader.
+    async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError>;
+    /// Commits a stamped envelope (`forwarded`: it already made its one hop).
+    async fn propose(
+        &self,
+        env: CommandEnvelope,
+        forwarded: bool,
+    ) -> Result<CommandOutcome, ProposeError>;
+}
+
+/// Leader operations on MySQL servers, registered through raft before any server is touched.
+#[async_trait]
+pub trait Operations: Send + Sync + 'static {
+    /// Registers and runs the recovery of `analysis`.
+    async fn recover(
+        &self,
+        analysis: ReplicationAnalysis,
+        trigger: Trigger,
+    ) -> Result<RecoveryResolution, RecoveryError>;
+    /// Graceful master takeover of `cluster` (to `designated`, or the best replica).
+    async fn takeover(
+        &self,
+        cluster: &str,
+        designated: Option<InstanceKey>,
+    ) -> Result<RecoveryResolution, RecoveryError>;
+    /// Probes one server now (`discover`).
+    async fn probe(&self, key: InstanceKey) -> Result<Instance, String>;
+}
+
+#[async_trait]
+impl Member for crate::consensus::Consensus {
+    fn id(&self) -> u64 {
+        crate::consensus::Consensus::id(self)
+    }
+    fn members(&self) -> Vec<MemberInfo> {
+        crate::consensus::Consensus::members(self).to_vec()
+    }
+    fn is_leader_with_quorum(&self) -> bool {
+        crate::consensus::Consensus::is_leader_with_quorum(self)
+    }
+    fn backend_ok(&self) -> bool {
+        crate::consensus::Consensus::backend_ok(self)
+    }
+    fn leader(&self) -> Option<u64> {
+        crate::consensus::Consensus::leader(self)
+    }
+    async fn leader_changed_from(&self, leader: u64) {
+        crate::consensus::Consensus::leader_changed_from(self, leader).await
+    }
+    async fn uri_of(&self, id: u64) -> Option<String> {
+        self.peers().uri_of(id).await
+    }
+    async fn status(&self) -> RaftStatusView {
+        crate::consensus::Consensus::status(self).await
+    }
+    fn log_stats(&self) -> (u64, u64) {
+        crate::consensus::Consensus::log_stats(self)
+    }
+    async fn yield_leadership(&self, target: Option<u64>) -> Result<String, ApiError> {
+        crate::consensus::Consensus::yield_leadership(self, target).await
+    }
+    fn hold_elections(&self, window: Duration) {
+        crate::consensus::Consensus::hold_elections(self, window)
+    }
+    fn relay_client(&self) -> reqwest::Client {
+        self.peers().client().clone()
+    }
+    fn peer_get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.peers().get(url)
+    }
+    fn http_uri(&self) -> String {
+        crate::consensus::Consensus::http_uri(self)
+    }
+}
+
+#[async_trait]
+impl Commands for crate::propose::Proposer {
+    async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        crate::propose::Proposer::submit(self, proposal).await
+    }
+    async fn propose(
+        &self,
+        env: CommandEnvelope,
+        forwarded: bool,
+    ) -> Result<CommandOutcome, ProposeError> {
+        crate::propose::Proposer::propose(self, env, forwarded).await
+    }
+}
