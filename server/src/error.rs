@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::config::ConfigError;
 use crate::raft::disk_state::{DirError, DiskError};
 use crate::raft::log_store::LogOpenError;
+use crate::raft::open::OpenError;
 use crate::store::StoreError;
 
 /// Why a node could not start. Each is fatal: the binary exits non-zero with this message.
@@ -48,6 +49,18 @@ pub enum StartError {
     },
 }
 
+impl From<OpenError> for StartError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::Dir(e) => StartError::RaftDir(e),
+            OpenError::State(e) => StartError::RaftState(e),
+            OpenError::Log(e) => StartError::RaftLog(e),
+            OpenError::Backend(e) => e.into(),
+            OpenError::StateMachine(m) => StartError::Raft(m),
+        }
+    }
+}
+
 impl From<StoreError> for StartError {
     fn from(e: StoreError) -> Self {
         if e.is_corruption() {
@@ -56,4 +69,10 @@ impl From<StoreError> for StartError {
             StartError::Backend(e)
         }
     }
+}
+
+/// Logs an internal error and returns a user-safe one.
+pub fn internal(e: impl std::fmt::Display) -> app::api::ApiError {
+    tracing::error!(error = %e, "internal error");
+    app::api::ApiError::Internal("internal error; see the node's log".into())
 }

@@ -20,6 +20,7 @@
 //!   benchmarks, see `docs/benchmarks.md`), `orchestrator-client` (orchestrator's command-line
 //!   client) and `orchestrator-seed` (seeds a synthetic fleet for the dashboard benchmark).
 
+pub mod analysis_state;
 pub mod auth;
 pub mod batcher;
 pub mod cli;

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
 }
 
 fn reset_raft_state(config: &NodeConfig) -> ExitCode {
-    let dir = &config.raft_data_dir;
+    let dir = &config.raft.data_dir;
     let fail = |e: &dyn std::fmt::Display| {
         eprintln!("orchestrator: reset-raft-state: {e}");
         ExitCode::FAILURE
@@ -105,7 +105,7 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
         Err(e) => return fail(&e),
     };
     let cleared = runtime.block_on(async {
-        let store = Store::open(&config.backend, std::time::Duration::from_secs(5)).await?;
+        let store = Store::open(&config.backend.db, std::time::Duration::from_secs(5)).await?;
         StateMachine::clear_backend(&store).await
     });
     if let Err(e) = cleared {
@@ -128,7 +128,7 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
 }
 
 async fn run(config: NodeConfig) -> anyhow::Result<()> {
-    let leptos = server::site_options::load(config.leptos_config_file.as_deref())
+    let leptos = server::site_options::load(config.http.leptos_config_file.as_deref())
         .map_err(anyhow::Error::msg)?;
     let listeners = Listeners::bind(&config).await?;
     let handle = node::start(config, listeners, leptos).await?;

@@ -1,8 +1,9 @@
 //! What the HTTP API and the dashboard need from the rest of the node, as traits: the adapters
 //! (`http`, `control_plane`) depend only on these, `node` wires in the raft-backed
-//! implementations (`consensus::Consensus`, `propose::Proposer`, `recovery::operations`), and
-//! tests can build the HTTP router with their own, without raft.
+//! implementations (`node/bindings.rs`), and tests can build the HTTP router with their own,
+//! without raft.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::api::dto::RaftStatusView;
@@ -13,9 +14,14 @@ use app::core::{
 };
 use async_trait::async_trait;
 
+use crate::analysis_state::AnalysisState;
+use crate::auth::Security;
+use crate::clock::Clock;
+use crate::config::NodeConfig;
 use crate::consensus::Member as MemberInfo;
 use crate::propose::ProposeError;
-use crate::recovery::{RecoveryError, Trigger};
+use crate::store::Store;
+use app::core::recovery_run::{RecoveryError, Trigger};
 
 /// This node as a raft member, as the API sees it.
 #[async_trait]
@@ -82,62 +88,25 @@ pub trait Operations: Send + Sync + 'static {
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String>;
 }
 
-#[async_trait]
-impl Member for crate::consensus::Consensus {
-    fn id(&self) -> u64 {
-        crate::consensus::Consensus::id(self)
-    }
-    fn members(&self) -> Vec<MemberInfo> {
-        crate::consensus::Consensus::members(self).to_vec()
-    }
-    fn is_leader_with_quorum(&self) -> bool {
-        crate::consensus::Consensus::is_leader_with_quorum(self)
-    }
-    fn backend_ok(&self) -> bool {
-        crate::consensus::Consensus::backend_ok(self)
-    }
-    fn leader(&self) -> Option<u64> {
-        crate::consensus::Consensus::leader(self)
-    }
-    async fn leader_changed_from(&self, leader: u64) {
-        crate::consensus::Consensus::leader_changed_from(self, leader).await
-    }
-    async fn uri_of(&self, id: u64) -> Option<String> {
-        self.peers().uri_of(id).await
-    }
-    async fn status(&self) -> RaftStatusView {
-        crate::consensus::Consensus::status(self).await
-    }
-    fn log_stats(&self) -> (u64, u64) {
-        crate::consensus::Consensus::log_stats(self)
-    }
-    async fn yield_leadership(&self, target: Option<u64>) -> Result<String, ApiError> {
-        crate::consensus::Consensus::yield_leadership(self, target).await
-    }
-    fn hold_elections(&self, window: Duration) {
-        crate::consensus::Consensus::hold_elections(self, window)
-    }
-    fn relay_client(&self) -> reqwest::Client {
-        self.peers().client().clone()
-    }
-    fn peer_get(&self, url: &str) -> reqwest::RequestBuilder {
-        self.peers().get(url)
-    }
-    fn http_uri(&self) -> String {
-        crate::consensus::Consensus::http_uri(self)
-    }
-}
-
-#[async_trait]
-impl Commands for crate::propose::Proposer {
-    async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
-        crate::propose::Proposer::submit(self, proposal).await
-    }
-    async fn propose(
-        &self,
-        env: CommandEnvelope,
-        forwarded: bool,
-    ) -> Result<CommandOutcome, ProposeError> {
-        crate::propose::Proposer::propose(self, env, forwarded).await
-    }
+/// What every HTTP handler and the dashboard get: the node's parts through narrow handles.
+/// Raft-facing parts are the traits above, so a test builds this — and the whole router —
+/// without raft. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// This node as a raft member.
+    pub member: Arc<dyn Member>,
+    /// The write path into raft.
+    pub commands: Arc<dyn Commands>,
+    /// Leader operations on MySQL servers.
+    pub ops: Arc<dyn Operations>,
+    /// This node's backend.
+    pub store: Store,
+    /// The latest analysis of this node's observations.
+    pub analysis: Arc<AnalysisState>,
+    /// Authentication, authorization and TLS settings.
+    pub security: Arc<Security>,
+    /// Validated configuration.
+    pub config: Arc<NodeConfig>,
+    /// The proposers' clock.
+    pub clock: Arc<dyn Clock>,
 }

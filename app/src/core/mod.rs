@@ -21,6 +21,7 @@ pub mod instance_key;
 pub mod promotion_rule;
 pub mod proposal;
 pub mod recovery;
+pub mod recovery_run;
 pub mod time_fmt;
 pub mod topology;
 pub mod topology_ascii;

@@ -17,9 +17,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::config::AuthMethod;
 use super::secret::{basic_credentials, same};
 use super::{authorize, csrf, Action, Identity, Role, Security, PEER_SECRET_HEADER};
+use crate::config::security::AuthMethod;
 
 /// Header naming the caller for audit (as orchestrator's proxy mode uses it).
 const AUDIT_USER_HEADER: &str = "x-forwarded-user";

@@ -13,7 +13,7 @@
 
 use axum::http::{header, HeaderMap, Method};
 
-use super::config::SecurityConfig;
+use crate::config::security::SecurityConfig;
 
 /// Whether the method can change state by itself.
 pub fn unsafe_method(method: &Method) -> bool {

@@ -14,7 +14,6 @@
 //! See `docs/security.md` for the threat model.
 
 pub mod authn;
-pub mod config;
 pub mod csrf;
 pub mod peer;
 pub mod plane;
@@ -26,8 +25,8 @@ use std::sync::Arc;
 
 use app::api::ApiError;
 
+pub use crate::config::security::{AuthMethod, SecurityConfig};
 pub use authn::{authenticate, raft_guard, require_write};
-pub use config::{AuthMethod, SecurityConfig};
 pub use peer::with_secret;
 pub use secret::{PeerSecret, PEER_SECRET_HEADER};
 

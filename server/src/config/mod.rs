@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
+pub mod security;
 pub mod topology_tls;
 
 use std::net::SocketAddr;
@@ -71,12 +72,20 @@ pub enum BackendConfig {
     },
 }
 
-/// Raft timings and retention.
+/// Raft membership, storage and timings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RaftTimings {
+pub struct RaftSettings {
+    /// `RaftDataDir`: raft log, vote and snapshots.
+    pub data_dir: PathBuf,
+    /// `RaftBind`: where the raft RPC listener binds.
+    pub bind: RaftAddr,
+    /// `RaftAdvertise` (defaults to `RaftBind`): this node's identity in `RaftNodes`.
+    pub advertise: RaftAddr,
+    /// `RaftNodes`, normalised, in configured order.
+    pub nodes: Vec<RaftAddr>,
     /// `RaftHeartbeatMillis`: leader heartbeat interval.
     pub heartbeat: Duration,
-    /// `RaftElectionTimeoutMillis`: minimum election timeout (the maximum is twice this).
+    /// `RaftElectionTimeoutMillis`: minimum election timeout (the maximum is 1.5 × this).
     pub election_timeout: Duration,
     /// `RaftSnapshotThreshold`: entries since the last snapshot that trigger a new one.
     pub snapshot_threshold: u64,
@@ -84,60 +93,64 @@ pub struct RaftTimings {
     pub logs_to_keep: u64,
 }
 
+/// The HTTP listener and the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpSettings {
+    /// `ListenAddress`: where the HTTP API and dashboard listen.
+    pub listen_address: SocketAddr,
+    /// `HTTPAdvertise`: this node's HTTP base URI as others should use it.
+    pub advertise: Option<String>,
+    /// `LeptosConfigFile`: runtime site settings (default `Leptos.toml` if present).
+    pub leptos_config_file: Option<PathBuf>,
+}
+
+/// The backend database and how long its failures are tolerated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendSettings {
+    /// `BackendDB` and its connection keys.
+    pub db: BackendConfig,
+    /// `BackendHealthYieldSeconds`: failing backend writes for this long make the leader yield.
+    pub yield_after: Duration,
+    /// `BackendHealthExitSeconds`: failing backend writes for this long make the node exit.
+    pub exit_after: Duration,
+}
+
 /// Everything a node needs, validated.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
     /// `RaftEnabled`.
     pub raft_enabled: bool,
-    /// `RaftDataDir`: raft log, vote and snapshots.
-    pub raft_data_dir: PathBuf,
-    /// `RaftBind`: where the raft RPC listener binds.
-    pub raft_bind: RaftAddr,
-    /// `RaftAdvertise` (defaults to `RaftBind`): this node's identity in `RaftNodes`.
-    pub raft_advertise: RaftAddr,
-    /// `RaftNodes`, normalised, in configured order.
-    pub raft_nodes: Vec<RaftAddr>,
-    /// `HTTPAdvertise`: this node's HTTP base URI as others should use it.
-    pub http_advertise: Option<String>,
-    /// `ListenAddress`: where the HTTP API and dashboard listen.
-    pub listen_address: SocketAddr,
-    /// `BackendDB` and its connection keys.
-    pub backend: BackendConfig,
-    /// Raft timings.
-    pub raft: RaftTimings,
-    /// `CandidateInstanceExpireMinutes`.
-    pub candidate_expire: Duration,
-    /// `BackendHealthYieldSeconds`: failing backend writes for this long make the leader yield.
-    pub backend_yield_after: Duration,
-    /// `BackendHealthExitSeconds`: failing backend writes for this long make the node exit.
-    pub backend_exit_after: Duration,
-    /// `LeptosConfigFile`: runtime site settings (default `Leptos.toml` if present).
-    pub leptos_config_file: Option<PathBuf>,
-    /// Keys present in the file that this build does not use.
-    pub unknown_keys: Vec<String>,
+    /// Raft membership, storage and timings.
+    pub raft: RaftSettings,
+    /// The HTTP listener and the site.
+    pub http: HttpSettings,
+    /// The backend database.
+    pub backend: BackendSettings,
     /// Topology discovery: credentials, timeouts, poll cadence, seeds, patterns.
     pub discovery: DiscoveryConfig,
-    /// Automated and manual recovery settings.
+    /// Automated and manual recovery settings (and `CandidateInstanceExpireMinutes`).
     pub recovery: RecoveryConfig,
-    /// Authentication, `ReadOnly`, TLS and the raft port's secret (`crate::auth::config`).
-    pub security: crate::auth::SecurityConfig,
+    /// Authentication, `ReadOnly`, TLS and the raft port's secret (`security`).
+    pub security: security::SecurityConfig,
+    /// Keys present in the file that this build does not use.
+    pub unknown_keys: Vec<String>,
 }
 
 impl NodeConfig {
     /// This node's stable raft id.
     pub fn node_id(&self) -> u64 {
-        self.raft_advertise.node_id()
+        self.raft.advertise.node_id()
     }
 
     /// This node's HTTP base URI: `HTTPAdvertise`, else `http://<RaftAdvertise host>:<ListenAddress port>`.
     pub fn http_uri(&self) -> String {
-        match &self.http_advertise {
+        match &self.http.advertise {
             Some(uri) => uri.clone(),
             None => {
-                let host = self.raft_advertise.host();
+                let host = self.raft.advertise.host();
                 let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
                 let scheme = if self.security.http_tls.is_some() { "https" } else { "http" };
-                format!("{scheme}://{}:{}", host, self.listen_address.port())
+                format!("{scheme}://{}:{}", host, self.http.listen_address.port())
             }
         }
     }
@@ -177,13 +190,12 @@ impl NodeConfig {
         let election_ms = r.uint("RaftElectionTimeoutMillis", 300, 600_000)?;
         let snapshot_threshold = r.uint("RaftSnapshotThreshold", 10_000, u64::MAX)?;
         let logs_to_keep = r.uint("RaftLogsToKeep", 1_000, u64::MAX)?;
-        let candidate_minutes = r.uint("CandidateInstanceExpireMinutes", 60, 525_600)?;
         let yield_s = r.uint("BackendHealthYieldSeconds", 5, 86_400)?;
         let exit_s = r.uint("BackendHealthExitSeconds", 30, 86_400)?;
         let leptos_file = r.string("LeptosConfigFile", "")?;
         let discovery = discovery::read(&mut r)?;
         let recovery = recovery::read(&mut r, discovery.instance_poll)?;
-        let security = crate::auth::config::read(&mut r)?;
+        let security = security::read(&mut r)?;
 
         if raft_enabled && data_dir.is_empty() {
             return Err(ConfigError::missing("RaftDataDir"));
@@ -247,26 +259,29 @@ impl NodeConfig {
         };
         Ok(NodeConfig {
             raft_enabled,
-            raft_data_dir: PathBuf::from(data_dir),
-            raft_bind,
-            raft_advertise,
-            raft_nodes,
-            http_advertise,
-            listen_address: parse_listen_address(&listen_text)?,
-            backend,
-            raft: RaftTimings {
+            raft: RaftSettings {
+                data_dir: PathBuf::from(data_dir),
+                bind: raft_bind,
+                advertise: raft_advertise,
+                nodes: raft_nodes,
                 heartbeat: Duration::from_millis(heartbeat_ms),
                 election_timeout: Duration::from_millis(election_ms),
                 snapshot_threshold: snapshot_threshold.max(1),
                 logs_to_keep,
             },
-            candidate_expire: Duration::from_secs(candidate_minutes * 60),
-            backend_yield_after: Duration::from_secs(yield_s),
-            backend_exit_after: Duration::from_secs(exit_s),
-            leptos_config_file: if leptos_file.is_empty() {
-                None
-            } else {
-                Some(PathBuf::from(leptos_file))
+            http: HttpSettings {
+                listen_address: parse_listen_address(&listen_text)?,
+                advertise: http_advertise,
+                leptos_config_file: if leptos_file.is_empty() {
+                    None
+                } else {
+                    Some(PathBuf::from(leptos_file))
+                },
+            },
+            backend: BackendSettings {
+                db: backend,
+                yield_after: Duration::from_secs(yield_s),
+                exit_after: Duration::from_secs(exit_s),
             },
             unknown_keys: r.leftover_keys(),
             discovery,

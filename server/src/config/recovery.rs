@@ -60,10 +60,12 @@ pub struct RecoveryConfig {
     pub hooks: Hooks,
     /// `MySQLReplicaUser` / `MySQLReplicaPassword`: replication credentials for a demoted master
     /// (graceful takeover) that has none.
-    pub replica_credentials: crate::recovery::mysql_ops::ReplicaCredentials,
+    pub replica_credentials: ReplicaCredentials,
     /// `ReasonableMaintenanceReplicationLagSeconds` (20): how long a graceful takeover waits for
     /// the designated replica to catch up.
     pub maintenance_lag: Duration,
+    /// `CandidateInstanceExpireMinutes` (60): lifetime of a `register-candidate`.
+    pub candidate_expire: Duration,
 }
 
 /// Reads the recovery keys. `poll` is `InstancePollSeconds` (for the startup grace default).
@@ -91,10 +93,11 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         .collect::<Result<Vec<_>, _>>()?;
     let shell = r.string("ProcessesShellCommand", "sh")?;
     let hook_timeout = r.uint("HookTimeoutSeconds", 60, 86_400)?;
-    let replica_credentials = crate::recovery::mysql_ops::ReplicaCredentials {
+    let replica_credentials = ReplicaCredentials {
         user: r.string("MySQLReplicaUser", "")?,
         password: r.string("MySQLReplicaPassword", "")?,
     };
+    let candidate_minutes = r.uint("CandidateInstanceExpireMinutes", 60, 525_600)?;
     let maintenance_lag =
         Duration::from_secs(r.uint("ReasonableMaintenanceReplicationLagSeconds", 20, 86_400)?);
     let hooks = Hooks {
@@ -122,7 +125,17 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         hooks,
         replica_credentials,
         maintenance_lag,
+        candidate_expire: Duration::from_secs(candidate_minutes * 60),
     })
+}
+
+/// Replication credentials for servers that have none configured yet (`MySQLReplicaUser`/`Password`).
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaCredentials {
+    /// `MySQLReplicaUser`.
+    pub user: String,
+    /// `MySQLReplicaPassword`.
+    pub password: String,
 }
 
 #[cfg(test)]

@@ -13,11 +13,11 @@ fn raft_json(extra: &str) -> String {
 #[test]
 fn reads_orchestrator_keys_and_defaults() {
     let c = NodeConfig::parse(&raft_json("")).unwrap();
-    assert_eq!(c.raft_bind.to_string(), "10.0.0.1:10008");
-    assert_eq!(c.raft_nodes.len(), 3);
-    assert_eq!(c.listen_address.port(), 3000);
+    assert_eq!(c.raft.bind.to_string(), "10.0.0.1:10008");
+    assert_eq!(c.raft.nodes.len(), 3);
+    assert_eq!(c.http.listen_address.port(), 3000);
     assert_eq!(c.http_uri(), "http://10.0.0.1:3000");
-    assert_eq!(c.candidate_expire.as_secs(), 3600);
+    assert_eq!(c.recovery.candidate_expire.as_secs(), 3600);
     assert!(c.unknown_keys.is_empty());
 }
 
@@ -62,7 +62,7 @@ fn advertise_is_the_identity_when_set() {
     let json = raft_json(r#", "RaftAdvertise": "10.0.0.2""#)
         .replace(r#""RaftBind": "10.0.0.1""#, r#""RaftBind": "0.0.0.0""#);
     let c = NodeConfig::parse(&json).unwrap();
-    assert_eq!(c.raft_advertise.to_string(), "10.0.0.2:10008");
+    assert_eq!(c.raft.advertise.to_string(), "10.0.0.2:10008");
     assert_eq!(c.node_id(), RaftAddr::parse("k", "10.0.0.2:10008", 1).unwrap().node_id());
 }
 
@@ -71,7 +71,7 @@ fn mysql_backend_keys() {
     let json = raft_json(r#", "BackendDB": "mysql", "MySQLOrchestratorUser": "orc", "MySQLOrchestratorPassword": "p""#)
         .replace(r#""BackendDB": "sqlite", "#, "");
     let c = NodeConfig::parse(&json).unwrap();
-    assert!(matches!(c.backend, BackendConfig::MySql { port: 3306, .. }));
+    assert!(matches!(c.backend.db, BackendConfig::MySql { port: 3306, .. }));
     let e = NodeConfig::parse(&raft_json("").replace("sqlite", "postgres")).unwrap_err();
     assert_eq!(e.key, "BackendDB");
 }

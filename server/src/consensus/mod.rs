@@ -1,7 +1,7 @@
 //! This node as a raft member: leadership with quorum, running state, fail-stop, election holds.
 //!
 //! [`Consensus`] is a cheap handle (clone it) over the raft handle and the little state around
-//! it. What it offers to the HTTP API and the dashboard is the [`crate::ports::Member`] trait;
+//! it. What it offers to the HTTP API and the dashboard is the `Member` port (see `ports.rs`);
 //! background tasks use it directly.
 //!
 //! - [`peers`]: HTTP to other members (peer secret, their announced URIs).

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use crate::recovery::AnalysisSnapshot;
+use crate::analysis_state::AnalysisSnapshot;
 
 type Cache = Mutex<HashMap<u64, (Weak<AnalysisSnapshot>, u64)>>;
 

@@ -23,7 +23,8 @@ use app::api::topology::TopologyView;
 use app::api::ApiError;
 use app::core::{CommandOutcome, InstanceKey, Proposal};
 
-use crate::http::AppState;
+use crate::error::internal;
+use crate::ports::AppState;
 
 /// Wraps the node for Leptos context.
 #[derive(Clone)]
@@ -80,10 +81,4 @@ impl ControlPlane for NodeControlPlane {
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
         recovery_view::recover(&self.0, key).await
     }
-}
-
-/// Logs an internal error and returns a user-safe one.
-pub fn internal(e: impl std::fmt::Display) -> ApiError {
-    tracing::error!(error = %e, "internal error");
-    ApiError::Internal("internal error; see the node's log".into())
 }

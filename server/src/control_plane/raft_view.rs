@@ -9,7 +9,7 @@ use app::api::raft::{MemberStatusView, RaftPageView};
 use serde::Deserialize;
 
 use super::fingerprint;
-use crate::http::AppState;
+use crate::ports::AppState;
 
 /// How long the raft page waits for a member's own report.
 const MEMBER_TIMEOUT: Duration = Duration::from_millis(800);

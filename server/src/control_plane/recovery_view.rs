@@ -7,10 +7,10 @@ use app::api::ApiError;
 use app::core::recovery::RecoveryAck;
 use app::core::InstanceKey;
 
-use super::internal;
-use crate::http::AppState;
-use crate::recovery::{RecoveryError, Trigger};
+use crate::error::internal;
+use crate::ports::AppState;
 use crate::store::recovery_tables::{StoredDetection, StoredRecovery};
+use app::core::recovery_run::{RecoveryError, Trigger};
 
 fn ack_view(ack: Option<RecoveryAck>) -> Option<AckView> {
     ack.map(|a| AckView { owner: a.owner, comment: a.comment, at_ms: a.at_ms })

@@ -11,9 +11,9 @@ use app::api::ApiError;
 use app::core::instance::{Flavor, UsingGtid};
 use app::core::{Instance, InstanceKey, ReplicationAnalysis, Topology};
 
-use super::internal;
-use crate::http::AppState;
-use crate::recovery::AnalysisSnapshot;
+use crate::analysis_state::AnalysisSnapshot;
+use crate::error::internal;
+use crate::ports::AppState;
 
 /// Replicated facts the boxes show, keyed by `host:port`.
 struct Marks {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use app::core::{Instance, InstanceKey, Topology};
 
 use super::{resolve, tree, Marks};
-use crate::recovery::AnalysisSnapshot;
+use crate::analysis_state::AnalysisSnapshot;
 
 fn key(name: &str) -> InstanceKey {
     InstanceKey::new(name, 3306).expect("valid key")

@@ -16,8 +16,8 @@ use app::core::{AnalysisCode, ClusterInfo, Instance, InstanceKey, ReplicationAna
 use serde::Serialize;
 
 use super::instance_json::{empty_key, CoordinatesJson};
+use crate::analysis_state::AnalysisSnapshot;
 use crate::config::RecoveryConfig;
-use crate::recovery::AnalysisSnapshot;
 
 /// orchestrator's `ClusterInfo`.
 #[derive(Debug, Clone, Default, Serialize)]

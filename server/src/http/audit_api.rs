@@ -19,9 +19,9 @@ use axum::routing::get;
 use axum::Router;
 
 use super::audit_json::{Audit, BlockedJson, RecoveryJson, Sel, StepJson};
-use super::state::AppState;
 use super::topology_api::{parse_key, reply, KeyPath};
-use crate::control_plane::internal;
+use crate::error::internal;
+use crate::ports::AppState;
 
 /// The handlers' state extractor.
 type St = State<AppState>;

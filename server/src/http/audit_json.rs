@@ -9,9 +9,9 @@ use app::core::{AnalysisCode, InstanceKey};
 use serde::Serialize;
 
 use super::analysis_json::{AnalysisJson, ClusterInfoJson};
-use super::state::AppState;
 use super::topology_api::View;
-use crate::control_plane::internal;
+use crate::error::internal;
+use crate::ports::AppState;
 use crate::store::recovery_tables::{StoredDetection, StoredRecovery};
 
 /// "Recently active": a recovery that ended within this long (orchestrator: 5 minutes).

@@ -7,8 +7,8 @@ use app::core::{CommandEnvelope, CommandOutcome};
 use axum::extract::State;
 use axum::Json;
 
-use super::state::AppState;
 use crate::consensus::transfer::{HoldElections, YieldRequest};
+use crate::ports::AppState;
 
 /// Longest election hold a peer may ask for.
 const MAX_HOLD: Duration = Duration::from_secs(60);

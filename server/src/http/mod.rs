@@ -12,7 +12,6 @@ mod reads;
 mod recovery_api;
 mod reply;
 mod site;
-pub mod state;
 mod topology_api;
 mod writes;
 
@@ -27,7 +26,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use state::AppState;
+pub use crate::ports::AppState;
 
 /// Largest request body accepted on the HTTP port.
 const MAX_BODY: usize = 1024 * 1024;

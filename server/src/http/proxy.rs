@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::reply::error;
-use super::state::AppState;
+use crate::ports::AppState;
 use crate::propose::COMMIT_TIMEOUT;
 
 /// Header marking a request a follower already forwarded.

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::reply::{error, json_with, ok};
-use super::state::AppState;
+use crate::ports::AppState;
 
 /// `GET /api/leader-check`: 200 "OK" on the leader (holding a quorum), 404 "Not leader" elsewhere.
 pub async fn leader_check(State(node): State<AppState>) -> Response {
@@ -87,13 +87,13 @@ pub async fn raft_status(State(node): State<AppState>) -> Response {
     let (log_appends, log_syncs) = node.member.log_stats();
     let digest = match node.store.replicated_digest().await {
         Ok(d) => d,
-        Err(e) => return error(crate::control_plane::internal(e)),
+        Err(e) => return error(crate::error::internal(e)),
     };
     json_with(
         StatusCode::OK,
         RaftStatusReply {
-            raft_bind: node.config.raft_bind.to_string(),
-            raft_advertise: node.config.raft_advertise.to_string(),
+            raft_bind: node.config.raft.bind.to_string(),
+            raft_advertise: node.config.raft.advertise.to_string(),
             state: s.state,
             healthy: s.healthy,
             is_part_of_quorum: s.is_part_of_quorum,
@@ -167,12 +167,12 @@ async fn health_reply(node: &AppState, strict: bool) -> Response {
     let is_leader = s.leader_id == Some(node.member.id()) && node.member.is_leader_with_quorum();
     let details = HealthDetails {
         healthy,
-        hostname: node.config.raft_advertise.host().to_string(),
+        hostname: node.config.raft.advertise.host().to_string(),
         is_active_node: is_leader,
         raft_leader: s.leader_raft_addr.unwrap_or_default(),
         is_raft_leader: is_leader,
         raft_leader_uri: s.leader_uri.unwrap_or_default(),
-        raft_advertise: node.config.raft_advertise.to_string(),
+        raft_advertise: node.config.raft.advertise.to_string(),
         backend_healthy,
     };
     if strict && !healthy {

@@ -8,8 +8,8 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::reply::{error, json_with, ok};
-use super::state::AppState;
-use crate::control_plane::internal;
+use crate::error::internal;
+use crate::ports::AppState;
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]

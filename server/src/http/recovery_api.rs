@@ -19,8 +19,8 @@ use axum::Router;
 use serde::Serialize;
 
 use super::reply::{error, ok};
-use super::state::AppState;
-use crate::recovery::{RecoveryError, Trigger};
+use crate::ports::AppState;
+use app::core::recovery_run::{RecoveryError, Trigger};
 
 /// Routes (mounted behind the follower → leader proxy).
 pub fn routes() -> Router<AppState> {

@@ -11,9 +11,9 @@ use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
-use super::state::AppState;
 use crate::auth::plane::provide as authorized;
 use crate::control_plane::NodeControlPlane;
+use crate::ports::AppState;
 
 /// Router for pages, `/sfn/*` server functions and `/pkg` assets.
 pub fn router(node: AppState, options: LeptosOptions) -> Router {

@@ -26,10 +26,10 @@ use super::analysis_json::{cluster_info_json, AnalysisJson, ClusterInfoJson};
 use super::audit_api;
 use super::instance_json::{instance_json, is_problem, InstanceJson, ReadContext};
 use super::reply::{error, json_with, ok};
-use super::state::AppState;
+use crate::analysis_state::AnalysisSnapshot;
 use crate::config::discovery::DEFAULT_MYSQL_PORT;
-use crate::control_plane::internal;
-use crate::recovery::AnalysisSnapshot;
+use crate::error::internal;
+use crate::ports::AppState;
 
 /// The topology read routes (and the audit ones), to merge into the local (never proxied) router.
 pub fn routes() -> Router<AppState> {
@@ -411,7 +411,7 @@ fn analysis_reply(
     keep: impl Fn(&app::core::ReplicationAnalysis) -> bool,
 ) -> Response {
     let snapshot = &view.snapshot;
-    let host = node.config.raft_advertise.host().to_string();
+    let host = node.config.raft.advertise.host().to_string();
     let entries: Vec<AnalysisJson> = snapshot
         .analyses
         .iter()

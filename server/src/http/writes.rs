@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::reply::{error, json_with, ok};
-use super::state::AppState;
+use crate::ports::AppState;
 
 async fn submit<D: serde::Serialize>(
     node: &AppState,

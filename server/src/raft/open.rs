@@ -4,12 +4,35 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::disk_state::{self, DirLock, DiskFacts, Verdict, LOG_FILE, SNAPSHOT_DIR};
-use super::log_store::LogStore;
+use thiserror::Error;
+
+use super::disk_state::{
+    self, DirError, DirLock, DiskError, DiskFacts, Verdict, LOG_FILE, SNAPSHOT_DIR,
+};
+use super::log_store::{LogOpenError, LogStore};
 use super::snapshot_file::SnapshotFiles;
 use super::state_machine::StateMachine;
-use crate::error::StartError;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Why raft's storage could not be opened; each is fatal at start.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    /// `RaftDataDir` is in use or unusable.
+    #[error(transparent)]
+    Dir(#[from] DirError),
+    /// Raft state is partly missing or contradicts the backend.
+    #[error("refusing to start: {0}")]
+    State(#[from] DiskError),
+    /// The log or vote cannot be read.
+    #[error(transparent)]
+    Log(#[from] LogOpenError),
+    /// The backend could not be read or cleared.
+    #[error(transparent)]
+    Backend(#[from] StoreError),
+    /// The state machine or the snapshot is unreadable.
+    #[error("{0}")]
+    StateMachine(String),
+}
 
 /// Raft storage ready for `Raft::new`, and the lock that keeps it ours while the node runs.
 pub struct RaftStorage {
@@ -30,18 +53,20 @@ pub async fn open(
     dir: &Path,
     store: &Store,
     retry_for: Duration,
-) -> Result<RaftStorage, StartError> {
+) -> Result<RaftStorage, OpenError> {
     let lock = DirLock::acquire(dir)?;
     let files = disk_state::inspect(dir);
     let log = LogStore::open(dir)?;
     let (log_last, log_purged, log_max_term) = log.summary();
     let snapshot_last = SnapshotFiles::open(dir)
         .and_then(|s| s.read())
-        .map_err(|e| StartError::Raft(format!("unreadable snapshot in {}: {e}", dir.display())))?
+        .map_err(|e| {
+            OpenError::StateMachine(format!("unreadable snapshot in {}: {e}", dir.display()))
+        })?
         .and_then(|s| s.meta.last_log_id);
-    let backend_applied = StateMachine::backend_applied(store)
-        .await
-        .map_err(|e| StartError::Raft(format!("unreadable state machine bookkeeping: {e}")))?;
+    let backend_applied = StateMachine::backend_applied(store).await.map_err(|e| {
+        OpenError::StateMachine(format!("unreadable state machine bookkeeping: {e}"))
+    })?;
     let facts =
         DiskFacts { files, log_last, log_purged, log_max_term, snapshot_last, backend_applied };
     let verdict = disk_state::check(&facts);
@@ -78,8 +103,8 @@ pub async fn open(
             LogStore::open(dir)?
         }
     };
-    let state_machine = StateMachine::open(store.clone(), dir, retry_for)
-        .await
-        .map_err(|e| StartError::Raft(format!("unreadable state machine or snapshot: {e}")))?;
+    let state_machine = StateMachine::open(store.clone(), dir, retry_for).await.map_err(|e| {
+        OpenError::StateMachine(format!("unreadable state machine or snapshot: {e}"))
+    })?;
     Ok(RaftStorage { lock, log, state_machine })
 }

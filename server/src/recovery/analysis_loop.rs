@@ -19,8 +19,8 @@ use tokio::sync::watch;
 
 use super::hooks::{run_all, HookContext};
 use super::runner::{new_uid, recover, Trigger};
-use super::state::AnalysisSnapshot;
 use super::Context;
+use crate::analysis_state::AnalysisSnapshot;
 use crate::store::StoreError;
 
 /// Builds one snapshot from the node's store at `now_ms`.

@@ -8,14 +8,11 @@ pub mod hooks;
 pub mod intermediate;
 pub mod mysql_ops;
 pub mod runner;
-pub mod state;
-
-pub mod operations;
 
 use std::sync::Arc;
 
+pub use crate::analysis_state::{AnalysisSnapshot, AnalysisState};
 pub use runner::{recover, RecoveryError, Trigger};
-pub use state::{AnalysisSnapshot, AnalysisState};
 
 use crate::clock::Clock;
 use crate::config::NodeConfig;

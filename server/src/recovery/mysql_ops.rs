@@ -26,14 +26,7 @@ pub struct OpError {
     pub reason: String,
 }
 
-/// Replication credentials for servers that have none configured yet (`MySQLReplicaUser`/`Password`).
-#[derive(Debug, Clone, Default)]
-pub struct ReplicaCredentials {
-    /// `MySQLReplicaUser`.
-    pub user: String,
-    /// `MySQLReplicaPassword`.
-    pub password: String,
-}
+pub use crate::config::recovery::ReplicaCredentials;
 
 /// Operations on one server, in its dialect.
 pub struct Server<'a> {

@@ -8,55 +8,14 @@
 use std::sync::Arc;
 
 use app::core::recovery::{RecoveryRecord, RecoveryResolution, RecoveryStep};
+pub use app::core::recovery_run::{RecoveryError, Trigger};
 use app::core::{
     AnalysisCode, Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey,
     ReplicationAnalysis,
 };
-use thiserror::Error;
 
 use super::hooks::{run_all, HookContext};
 use super::Context;
-
-/// Why a recovery did not run or did not finish.
-#[derive(Debug, Error)]
-pub enum RecoveryError {
-    /// `write-recovery` was not committed (no quorum, or leadership lost): nothing was changed.
-    #[error("recovery not registered through raft, abandoned: {0}")]
-    NotRegistered(String),
-    /// Another recovery of the cluster is active or recent and unacknowledged.
-    #[error("recovery blocked: {0}")]
-    Blocked(String),
-    /// A `PreFailoverProcesses` hook failed.
-    #[error("aborted by PreFailoverProcesses: {0}")]
-    HookAborted(String),
-    /// This node lost leadership or its quorum during the recovery.
-    #[error("lost leadership during recovery; stopped before the next change")]
-    LostLeadership,
-    /// The failover itself failed.
-    #[error("{0}")]
-    Failed(String),
-    /// This analysis has no recovery here.
-    #[error("no recovery for {0}")]
-    Unsupported(String),
-}
-
-/// Who started the recovery, and with what override.
-#[derive(Debug, Clone)]
-pub struct Trigger {
-    /// Started by an operator (ignores filters, downtime and the block period).
-    pub manual: bool,
-    /// Promote this replica instead of the chosen one (manual `recover .../:candidate`).
-    pub candidate: Option<InstanceKey>,
-    /// The operation's name, recorded with the recovery.
-    pub operation: &'static str,
-}
-
-impl Trigger {
-    /// An automated recovery.
-    pub fn automated() -> Self {
-        Trigger { manual: false, candidate: None, operation: "automated-recovery" }
-    }
-}
 
 /// A registered recovery in progress: writes its steps through raft.
 pub struct Recovery {
@@ -127,7 +86,7 @@ fn hook_context(analysis: &ReplicationAnalysis, uid: &str, ctx: &Context) -> Hoo
             "replicaHosts",
             analysis.replicas.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(","),
         )
-        .set("orchestratorHost", ctx.config.raft_advertise.host().to_string())
+        .set("orchestratorHost", ctx.config.raft.advertise.host().to_string())
         .set("recoveryUID", uid);
     hooks
 }

@@ -10,7 +10,7 @@ async fn leadership_transfer() {
     let old = cluster.wait_for_leader().await;
     let target = (0..3).find(|i| *i != old).unwrap();
     let other = (0..3).find(|i| *i != old && *i != target).unwrap();
-    let addr = cluster.node(target).config.raft_advertise.to_string();
+    let addr = cluster.node(target).config.raft.advertise.to_string();
     let (status, body) = cluster.get(other, &format!("/api/raft-yield/{addr}")).await;
     assert_eq!(status, 200, "{body}");
     wait_until(DEADLINE * 2, "target leads", || async { cluster.leader() == Some(target) }).await;

@@ -5,6 +5,8 @@
 //! `start` takes already-bound listeners so that the binary and the tests use the same entry
 //! point (tests bind port 0 first and put the real ports into `RaftNodes`).
 
+mod bindings;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::NodeConfig;
 use crate::consensus::{Consensus, ConsensusParts, Member, Peers};
 use crate::error::StartError;
-use crate::http::AppState;
+use crate::ports::AppState;
 use crate::probe::Prober;
 use crate::propose::Proposer;
 use crate::raft::disk_state::DirLock;
@@ -42,18 +44,19 @@ pub struct Listeners {
 impl Listeners {
     /// Binds both listeners from the config.
     pub async fn bind(config: &NodeConfig) -> Result<Self, StartError> {
-        let raft_addr = config.raft_bind.to_string();
+        let raft_addr = config.raft.bind.to_string();
         let raft = TcpListener::bind(&raft_addr).await.map_err(|source| StartError::Bind {
             what: "RaftBind",
             addr: raft_addr,
             source,
         })?;
-        let http =
-            TcpListener::bind(config.listen_address).await.map_err(|source| StartError::Bind {
+        let http = TcpListener::bind(config.http.listen_address).await.map_err(|source| {
+            StartError::Bind {
                 what: "ListenAddress",
-                addr: config.listen_address.to_string(),
+                addr: config.http.listen_address.to_string(),
                 source,
-            })?;
+            }
+        })?;
         Ok(Listeners { raft, http })
     }
 }
@@ -127,9 +130,9 @@ pub async fn start(
     let config = Arc::new(config);
     let id = config.node_id();
     let security = Arc::new(crate::auth::Security::load(&config)?);
-    let store = Store::open(&config.backend, Duration::from_secs(5)).await?;
+    let store = Store::open(&config.backend.db, Duration::from_secs(5)).await?;
     let storage =
-        crate::raft::open::open(&config.raft_data_dir, &store, config.backend_exit_after).await?;
+        crate::raft::open::open(&config.raft.data_dir, &store, config.backend.exit_after).await?;
     let (dir_lock, log_store, state_machine) = (storage.lock, storage.log, storage.state_machine);
     let faults = Arc::new(NetworkFaults::default());
     let network = Network::secured(
@@ -144,7 +147,8 @@ pub async fn start(
         .map_err(|e| StartError::Raft(e.to_string()))?;
 
     let members: Vec<Member> = config
-        .raft_nodes
+        .raft
+        .nodes
         .iter()
         .map(|a| Member { id: a.node_id(), raft_addr: a.to_string(), host: a.host().to_string() })
         .collect();
@@ -168,20 +172,20 @@ pub async fn start(
         security.clone(),
         store.clone(),
         (id, config.http_uri()),
-        config.listen_address.port(),
+        config.http.listen_address.port(),
         members.clone(),
     );
     let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
         raft: raft.clone(),
         id,
-        advertise: config.raft_advertise.to_string(),
+        advertise: config.raft.advertise.to_string(),
         members,
         election_timeout: config.raft.election_timeout,
         log,
         clock: clock.clone(),
         peers,
     });
-    let proposer = Proposer::new(consensus.clone(), config.candidate_expire);
+    let proposer = Proposer::new(consensus.clone(), config.recovery.candidate_expire);
     let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
     let analysis: Arc<AnalysisState> = Arc::default();
     let recovery = Arc::new(crate::recovery::Context {
@@ -196,7 +200,7 @@ pub async fn start(
     let state = AppState {
         member: Arc::new(consensus.clone()),
         commands: Arc::new(proposer.clone()),
-        ops: Arc::new(crate::recovery::operations::Recoveries(recovery.clone())),
+        ops: Arc::new(bindings::Recoveries(recovery.clone())),
         store: store.clone(),
         analysis,
         security: security.clone(),
@@ -207,12 +211,12 @@ pub async fn start(
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let raft_addr = listeners.raft.local_addr().map_err(|source| StartError::Bind {
         what: "RaftBind",
-        addr: config.raft_bind.to_string(),
+        addr: config.raft.bind.to_string(),
         source,
     })?;
     let http_addr = listeners.http.local_addr().map_err(|source| StartError::Bind {
         what: "ListenAddress",
-        addr: config.listen_address.to_string(),
+        addr: config.http.listen_address.to_string(),
         source,
     })?;
     let mut tasks = Vec::new();
@@ -248,8 +252,8 @@ pub async fn start(
     let health = crate::health::Health {
         consensus: consensus.clone(),
         store,
-        yield_after: config.backend_yield_after,
-        exit_after: config.backend_exit_after,
+        yield_after: config.backend.yield_after,
+        exit_after: config.backend.exit_after,
     };
     tasks.push(tokio::spawn(crate::health::run(health, shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");

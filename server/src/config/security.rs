@@ -5,14 +5,14 @@
 //! (`AuthTrustedOrigins`) and the slow-client bound (`HTTPReadHeaderTimeoutSeconds`).
 //!
 //! Only shapes and combinations are checked here; files are read when the node starts
-//! ([`super::Security::load`]), with errors that still name the key.
+//! (`crate::auth::Security::load`), with errors that still name the key.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::reader::KeyReader;
-use crate::config::ConfigError;
+use super::reader::KeyReader;
+use super::ConfigError;
 
 /// Health endpoints reachable without credentials unless `AuthOpenEndpoints` says otherwise.
 pub const DEFAULT_OPEN_ENDPOINTS: &[&str] =
