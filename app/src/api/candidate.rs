@@ -9,7 +9,7 @@ use crate::api::error::ApiError;
 #[server(prefix = "/sfn")]
 pub async fn get_candidates() -> Result<Vec<CandidateView>, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.candidates().await
     })
     .await
@@ -19,12 +19,9 @@ pub async fn get_candidates() -> Result<Vec<CandidateView>, ApiError> {
 #[server(prefix = "/sfn")]
 pub async fn register_candidate(instance: String, rule: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        use crate::core::{InstanceKey, PromotionRule, Proposal};
+        use crate::core::{InstanceKey, Proposal};
         let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let promotion_rule: PromotionRule = rule.trim().parse()?;
-        let plane = crate::api::port::control_plane()?;
-        plane.submit(Proposal::RegisterCandidate { key: key.clone(), promotion_rule }).await?;
-        Ok(format!("Registered {key} as {promotion_rule}"))
+        crate::api::port::submit(Proposal::register_candidate(key, &rule)?).await
     })
     .await
 }
@@ -35,9 +32,7 @@ pub async fn deregister_candidate(instance: String) -> Result<String, ApiError> 
     crate::api::status::respond(async move {
         use crate::core::{InstanceKey, Proposal};
         let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let plane = crate::api::port::control_plane()?;
-        plane.submit(Proposal::DeregisterCandidate(key.clone())).await?;
-        Ok(format!("Removed the promotion rule of {key}"))
+        crate::api::port::submit(Proposal::deregister_candidate(key)).await
     })
     .await
 }

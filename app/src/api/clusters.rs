@@ -49,7 +49,7 @@ pub struct ClustersView {
 #[server(prefix = "/sfn")]
 pub async fn get_clusters() -> Result<ClustersView, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.clusters().await
     })
     .await
@@ -68,13 +68,7 @@ pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> 
                 )))
             }
         };
-        let plane = crate::api::port::control_plane()?;
-        plane.submit(crate::core::Proposal::SetGlobalRecoveries { enabled }).await?;
-        Ok(if enabled {
-            "Global recoveries enabled".into()
-        } else {
-            "Global recoveries disabled".into()
-        })
+        crate::api::port::submit(crate::core::Proposal::set_global_recoveries(enabled)).await
     })
     .await
 }

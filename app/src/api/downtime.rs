@@ -9,7 +9,7 @@ use crate::api::error::ApiError;
 #[server(prefix = "/sfn")]
 pub async fn get_downtimes() -> Result<Vec<DowntimeView>, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.downtimes().await
     })
     .await
@@ -25,15 +25,9 @@ pub async fn begin_downtime(
     duration: String,
 ) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        use crate::core::{CommandOutcome, DowntimeRequest, InstanceKey, Proposal};
+        use crate::core::{InstanceKey, Proposal};
         let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let request = DowntimeRequest::parse(key.clone(), &owner, &reason, &duration)?;
-        let length = crate::core::duration::format_duration_ms(request.duration_ms);
-        let plane = crate::api::port::control_plane()?;
-        match plane.submit(Proposal::BeginDowntime(request)).await? {
-            CommandOutcome::Applied => Ok(format!("Downtime begun on {key} for {length}")),
-            CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason } => Ok(reason),
-        }
+        crate::api::port::submit(Proposal::begin_downtime(key, &owner, &reason, &duration)?).await
     })
     .await
 }
@@ -42,13 +36,9 @@ pub async fn begin_downtime(
 #[server(prefix = "/sfn")]
 pub async fn end_downtime(instance: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        use crate::core::{CommandOutcome, InstanceKey, Proposal};
+        use crate::core::{InstanceKey, Proposal};
         let key = InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let plane = crate::api::port::control_plane()?;
-        match plane.submit(Proposal::EndDowntime(key.clone())).await? {
-            CommandOutcome::Applied => Ok(format!("Downtime ended on {key}")),
-            CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason } => Ok(reason),
-        }
+        crate::api::port::submit(Proposal::end_downtime(key)).await
     })
     .await
 }

@@ -57,7 +57,7 @@ pub struct InstanceDetailView {
 pub async fn get_instance(instance: String) -> Result<InstanceDetailView, ApiError> {
     crate::api::status::respond(async move {
         let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.instance(&key).await
     })
     .await
@@ -76,9 +76,7 @@ pub async fn forget_instance(
                 "tick the box to confirm that the instance is to be forgotten".into(),
             ));
         }
-        let plane = crate::api::port::control_plane()?;
-        plane.submit(crate::core::Proposal::Forget(key.clone())).await?;
-        Ok(format!("Instance forgotten: {key}"))
+        crate::api::port::submit(crate::core::Proposal::forget(key)).await
     })
     .await
 }
@@ -88,7 +86,7 @@ pub async fn forget_instance(
 pub async fn recover_instance(instance: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
         let key = crate::core::InstanceKey::parse_joined(instance.trim(), 3306)?;
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::commands()?;
         plane.recover(key).await
     })
     .await

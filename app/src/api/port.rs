@@ -1,4 +1,5 @@
-//! The port the server implements for server functions: one way into raft, reads from the store.
+//! The ports the server implements for server functions: `Commands` (writes, authorized per
+//! caller) and `Queries` (reads from the serving node's store, never authorized beyond login).
 
 use std::sync::Arc;
 
@@ -12,16 +13,22 @@ use crate::api::recovery::RecoveriesView;
 use crate::api::topology::TopologyView;
 use crate::core::{CommandOutcome, InstanceKey, Proposal};
 
-/// What the dashboard needs from its node. The server provides an `Arc<dyn ControlPlane>` in
-/// Leptos context for both rendering and server-function calls.
-///
-/// Reads come from the serving node's own store and analysis (possibly behind the leader);
-/// writes go through [`ControlPlane::submit`], the same path the HTTP API uses.
+/// Writes. The server provides, per request, an implementation bound to the caller that
+/// authorizes every method before the node's: a server function cannot bypass the check.
 #[async_trait::async_trait]
-pub trait ControlPlane: Send + Sync + 'static {
+pub trait Commands: Send + Sync + 'static {
     /// Stamps the proposal, commits it through raft on the leader (forwarding from a follower),
-    /// and returns once it is applied on the leader.
+    /// and returns once it is applied on the leader — the same path the HTTP API uses.
     async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError>;
+    /// Hands leadership to member `target` (from a follower, asks the leader).
+    async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError>;
+    /// Manual recovery of a failed instance; leader only.
+    async fn recover(&self, key: InstanceKey) -> Result<String, ApiError>;
+}
+
+/// Reads from the serving node's own store and analysis (possibly behind the leader).
+#[async_trait::async_trait]
+pub trait Queries: Send + Sync + 'static {
     /// This node's raft state.
     async fn raft_status(&self) -> RaftStatusView;
     /// Active downtimes in this node's store.
@@ -32,8 +39,6 @@ pub trait ControlPlane: Send + Sync + 'static {
     async fn pulse(&self) -> PulseView;
     /// This node's raft status plus every member's own report.
     async fn raft_page(&self) -> RaftPageView;
-    /// Hands leadership to member `target` (from a follower, asks the leader).
-    async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError>;
     /// The clusters overview.
     async fn clusters(&self) -> Result<ClustersView, ApiError>;
     /// One cluster's tree, by name or alias.
@@ -42,15 +47,27 @@ pub trait ControlPlane: Send + Sync + 'static {
     async fn instance(&self, key: &InstanceKey) -> Result<InstanceDetailView, ApiError>;
     /// Recoveries and failure detections.
     async fn recoveries(&self) -> Result<RecoveriesView, ApiError>;
-    /// Manual recovery of a failed instance; leader only.
-    async fn recover(&self, key: InstanceKey) -> Result<String, ApiError>;
 }
 
-/// Shared handle type.
-pub type SharedControlPlane = Arc<dyn ControlPlane>;
+/// Shared handle types.
+pub type SharedCommands = Arc<dyn Commands>;
+/// Shared handle types.
+pub type SharedQueries = Arc<dyn Queries>;
 
-/// Reads the control plane from Leptos context.
-pub fn control_plane() -> Result<SharedControlPlane, ApiError> {
-    leptos::prelude::use_context::<SharedControlPlane>()
-        .ok_or_else(|| ApiError::Internal("control plane missing from context".into()))
+/// The caller-bound commands from Leptos context.
+pub fn commands() -> Result<SharedCommands, ApiError> {
+    leptos::prelude::use_context::<SharedCommands>()
+        .ok_or_else(|| ApiError::Internal("commands missing from context".into()))
+}
+
+/// The queries from Leptos context.
+pub fn queries() -> Result<SharedQueries, ApiError> {
+    leptos::prelude::use_context::<SharedQueries>()
+        .ok_or_else(|| ApiError::Internal("queries missing from context".into()))
+}
+
+/// Submits a proposal and words its outcome as the HTTP API does.
+pub async fn submit(proposal: Proposal) -> Result<String, ApiError> {
+    let outcome = commands()?.submit(proposal.clone()).await?;
+    Ok(proposal.outcome_message(&outcome))
 }

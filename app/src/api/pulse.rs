@@ -39,7 +39,7 @@ pub struct PulseView {
 #[server(prefix = "/sfn")]
 pub async fn get_pulse() -> Result<PulseView, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         Ok(plane.pulse().await)
     })
     .await

@@ -43,7 +43,7 @@ pub struct RaftPageView {
 #[server(prefix = "/sfn")]
 pub async fn get_raft_status() -> Result<RaftStatusView, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         Ok(plane.raft_status().await)
     })
     .await
@@ -53,7 +53,7 @@ pub async fn get_raft_status() -> Result<RaftStatusView, ApiError> {
 #[server(prefix = "/sfn")]
 pub async fn get_raft_page() -> Result<RaftPageView, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         Ok(plane.raft_page().await)
     })
     .await
@@ -68,7 +68,7 @@ pub async fn transfer_leadership(target: String) -> Result<String, ApiError> {
                 "invalid member id {target:?}: choose a member from the list"
             ))
         })?;
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::commands()?;
         let message = plane.transfer_leadership(id).await?;
         Ok(format!("Leadership transfer to node {id} requested: {message}"))
     })

@@ -102,7 +102,7 @@ pub struct RecoveriesView {
 #[server(prefix = "/sfn")]
 pub async fn get_recoveries() -> Result<RecoveriesView, ApiError> {
     crate::api::status::respond(async move {
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.recoveries().await
     })
     .await
@@ -112,27 +112,9 @@ pub async fn get_recoveries() -> Result<RecoveriesView, ApiError> {
 #[server(prefix = "/sfn")]
 pub async fn ack_recovery(uid: String, comment: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        use crate::core::recovery::AckSelector;
-        use crate::core::{CommandOutcome, Proposal};
-        let uid = uid.trim().to_string();
-        if uid.is_empty()
-            || uid.len() > 64
-            || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(ApiError::Validation(format!("invalid recovery uid {uid:?}")));
-        }
-        let comment = crate::core::downtime::validate_text("comment", &comment)
+        let proposal = crate::core::Proposal::ack_recovery_uid(&uid, "dashboard", &comment)
             .map_err(|e| ApiError::Validation(format!("{e}: acknowledging needs a comment")))?;
-        let plane = crate::api::port::control_plane()?;
-        let proposal = Proposal::AckRecovery {
-            selector: AckSelector::Uid(uid.clone()),
-            owner: "dashboard".into(),
-            comment,
-        };
-        match plane.submit(proposal).await? {
-            CommandOutcome::Applied => Ok(format!("Recovery {uid} acknowledged")),
-            CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason } => Ok(reason),
-        }
+        crate::api::port::submit(proposal).await
     })
     .await
 }

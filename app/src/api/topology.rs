@@ -90,7 +90,7 @@ pub async fn get_topology(cluster: String) -> Result<TopologyView, ApiError> {
         if cluster.is_empty() || cluster.len() > 512 {
             return Err(ApiError::Validation("invalid cluster name".into()));
         }
-        let plane = crate::api::port::control_plane()?;
+        let plane = crate::api::port::queries()?;
         plane.topology(&cluster).await
     })
     .await

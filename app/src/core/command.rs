@@ -1,42 +1,17 @@
-//! The raft log payload: typed, versioned user and leader commands, and their outcomes.
-//!
-//! Rules that keep old logs and snapshots readable forever:
-//! - variants are only ever added, never renamed, removed or re-purposed;
-//! - every time a command depends on is stamped by the proposer (`issued_at_ms`), so that
-//!   applying it is deterministic on every node and on replay;
-//! - an entry that does not decode is a fatal error on the applying node, never skipped.
+//! Every instruction replicated through raft, and the user intents that become them: each
+//! write command's variant, its validating constructor, its stamping and the one wording of its
+//! outcome (used by the HTTP API and the dashboard alike) live here together.
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::downtime::Downtime;
+use crate::core::downtime::{validate_text, Downtime, DowntimeRequest};
+use crate::core::envelope::{CommandEnvelope, CommandOutcome};
+use crate::core::error::DomainError;
 use crate::core::instance_key::InstanceKey;
-use crate::core::promotion_rule::CandidateRegistration;
+use crate::core::promotion_rule::{CandidateRegistration, PromotionRule};
 use crate::core::recovery::{
-    FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
+    AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
 };
-
-/// Envelope format version written by this build.
-pub const COMMAND_VERSION: u16 = 1;
-
-/// What is stored in each raft log entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommandEnvelope {
-    /// Envelope format version ([`COMMAND_VERSION`] when written by this build).
-    pub v: u16,
-    /// Proposer's wall clock when it proposed (unix ms). Apply uses this, never its own clock.
-    pub issued_at_ms: i64,
-    /// Raft node id of the proposing node (for audit).
-    pub proposer: u64,
-    /// The instruction.
-    pub command: Command,
-}
-
-impl CommandEnvelope {
-    /// Wraps a command stamped at `issued_at_ms` by node `proposer`.
-    pub fn new(command: Command, issued_at_ms: i64, proposer: u64) -> Self {
-        CommandEnvelope { v: COMMAND_VERSION, issued_at_ms, proposer, command }
-    }
-}
 
 /// Every instruction replicated through raft. Serialized as `{"op": "...", "value": ...}` with
 /// orchestrator's op names.
@@ -138,22 +113,206 @@ impl Command {
     }
 }
 
-/// What applying a command did. Returned to the proposer once the entry is committed and applied.
+/// A user intent that passed validation but has no times yet. The HTTP API and the dashboard's
+/// server functions both produce these; the control plane stamps and proposes them, so there is
+/// exactly one path into raft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
-pub enum CommandOutcome {
-    /// The store changed as asked.
-    Applied,
-    /// Nothing to change (e.g. ending a downtime that does not exist).
-    Unchanged {
-        /// Why nothing changed.
-        reason: String,
+#[serde(tag = "op", content = "value", rename_all = "kebab-case")]
+pub enum Proposal {
+    /// `begin-downtime`.
+    BeginDowntime(DowntimeRequest),
+    /// `end-downtime`.
+    EndDowntime(InstanceKey),
+    /// `register-candidate`.
+    RegisterCandidate {
+        /// The instance.
+        key: InstanceKey,
+        /// The rule.
+        promotion_rule: PromotionRule,
     },
-    /// Refused deterministically at apply time (e.g. a downtime that had already ended).
-    Skipped {
-        /// Why it was skipped.
-        reason: String,
+    /// `deregister-candidate`: drop a registration.
+    DeregisterCandidate(InstanceKey),
+    /// `forget`.
+    Forget(InstanceKey),
+    /// `disable-global-recoveries` (false) / `enable-global-recoveries` (true).
+    SetGlobalRecoveries {
+        /// Whether automated recoveries are allowed.
+        enabled: bool,
     },
+    /// `ack-recovery` / `ack-all-recoveries` (validated: non-empty comment).
+    AckRecovery {
+        /// What to acknowledge.
+        selector: AckSelector,
+        /// Who.
+        owner: String,
+        /// Why (required).
+        comment: String,
+    },
+    /// `forget-cluster`, with the cluster's instances as the proposer knows them.
+    ForgetCluster {
+        /// The cluster.
+        cluster_name: String,
+        /// Its instances.
+        keys: Vec<InstanceKey>,
+    },
+    /// `set-cluster-alias` (empty alias removes the override).
+    SetClusterAlias {
+        /// Cluster name.
+        cluster_name: String,
+        /// Alias.
+        alias: String,
+    },
+}
+
+impl Proposal {
+    /// Stamps the proposal into a raft command at `now_ms` on node `proposer`.
+    /// `candidate_expire_ms` is `CandidateInstanceExpireMinutes` in milliseconds.
+    pub fn stamp(self, now_ms: i64, proposer: u64, candidate_expire_ms: i64) -> CommandEnvelope {
+        let command = match self {
+            Proposal::BeginDowntime(req) => Command::BeginDowntime(req.stamp(now_ms)),
+            Proposal::EndDowntime(key) => Command::EndDowntime(key),
+            Proposal::RegisterCandidate { key, promotion_rule } => {
+                Command::RegisterCandidate(CandidateRegistration {
+                    key,
+                    promotion_rule,
+                    last_suggested_ms: now_ms,
+                    expires_at_ms: now_ms.saturating_add(candidate_expire_ms),
+                })
+            }
+            Proposal::Forget(key) => Command::Forget(key),
+            Proposal::DeregisterCandidate(key) => Command::DeregisterCandidate(key),
+            Proposal::SetGlobalRecoveries { enabled: true } => Command::EnableGlobalRecoveries,
+            Proposal::SetGlobalRecoveries { enabled: false } => Command::DisableGlobalRecoveries,
+            Proposal::AckRecovery { selector, owner, comment } => {
+                Command::AckRecovery(RecoveryAck { selector, owner, comment, at_ms: now_ms })
+            }
+            Proposal::ForgetCluster { cluster_name, keys } => {
+                Command::ForgetCluster { cluster_name, keys }
+            }
+            Proposal::SetClusterAlias { cluster_name, alias } => {
+                Command::SetClusterAlias { cluster_name, alias }
+            }
+        };
+        CommandEnvelope::new(command, now_ms, proposer)
+    }
+}
+
+impl Proposal {
+    /// `begin-downtime`: owner and reason required; `duration` like `30s`, `10m`, `2h`, `1d`
+    /// (empty: orchestrator's 10 minutes).
+    pub fn begin_downtime(
+        key: InstanceKey,
+        owner: &str,
+        reason: &str,
+        duration: &str,
+    ) -> Result<Self, DomainError> {
+        Ok(Proposal::BeginDowntime(DowntimeRequest::parse(key, owner, reason, duration)?))
+    }
+
+    /// `end-downtime`.
+    pub fn end_downtime(key: InstanceKey) -> Self {
+        Proposal::EndDowntime(key)
+    }
+
+    /// `register-candidate` with orchestrator's rule names.
+    pub fn register_candidate(key: InstanceKey, rule: &str) -> Result<Self, DomainError> {
+        Ok(Proposal::RegisterCandidate { key, promotion_rule: rule.trim().parse()? })
+    }
+
+    /// `deregister-candidate`.
+    pub fn deregister_candidate(key: InstanceKey) -> Self {
+        Proposal::DeregisterCandidate(key)
+    }
+
+    /// `forget`.
+    pub fn forget(key: InstanceKey) -> Self {
+        Proposal::Forget(key)
+    }
+
+    /// `enable-global-recoveries` / `disable-global-recoveries`.
+    pub fn set_global_recoveries(enabled: bool) -> Self {
+        Proposal::SetGlobalRecoveries { enabled }
+    }
+
+    /// `ack-recovery`: a comment is required.
+    pub fn ack_recovery(
+        selector: AckSelector,
+        owner: &str,
+        comment: &str,
+    ) -> Result<Self, DomainError> {
+        let comment = validate_text("comment", comment)?;
+        Ok(Proposal::AckRecovery { selector, owner: owner.to_string(), comment })
+    }
+
+    /// `ack-recovery/uid/:uid`: a recovery id as this project writes them, and a comment.
+    pub fn ack_recovery_uid(uid: &str, owner: &str, comment: &str) -> Result<Self, DomainError> {
+        let uid = uid.trim();
+        if uid.is_empty()
+            || uid.len() > 64
+            || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(DomainError::field("uid", format!("invalid recovery uid {uid:?}")));
+        }
+        Self::ack_recovery(AckSelector::Uid(uid.to_string()), owner, comment)
+    }
+
+    /// `forget-cluster`, with the cluster's instances as the proposer knows them.
+    pub fn forget_cluster(cluster_name: String, keys: Vec<InstanceKey>) -> Self {
+        Proposal::ForgetCluster { cluster_name, keys }
+    }
+
+    /// `set-cluster-alias`; an empty alias removes the override.
+    pub fn set_cluster_alias(cluster_name: &str, alias: &str) -> Result<Self, DomainError> {
+        if alias.len() > 255 || alias.chars().any(char::is_control) {
+            return Err(DomainError::field("alias", "invalid alias"));
+        }
+        if cluster_name.is_empty() || cluster_name.len() > 255 {
+            return Err(DomainError::field("cluster", "invalid cluster name"));
+        }
+        Ok(Proposal::SetClusterAlias {
+            cluster_name: cluster_name.to_string(),
+            alias: alias.to_string(),
+        })
+    }
+
+    /// What happened, in words: the command's own wording when applied, the reason otherwise.
+    pub fn outcome_message(&self, outcome: &CommandOutcome) -> String {
+        match outcome {
+            CommandOutcome::Applied => self.done_message(),
+            CommandOutcome::Unchanged { reason } | CommandOutcome::Skipped { reason } => {
+                reason.clone()
+            }
+        }
+    }
+
+    /// The one wording of each applied proposal.
+    pub fn done_message(&self) -> String {
+        match self {
+            Proposal::BeginDowntime(req) => format!(
+                "Downtime begun on {} for {}",
+                req.key,
+                crate::core::duration::format_duration_ms(req.duration_ms)
+            ),
+            Proposal::EndDowntime(key) => format!("Downtime ended on {key}"),
+            Proposal::RegisterCandidate { key, promotion_rule } => {
+                format!("Registered {key} as {promotion_rule}")
+            }
+            Proposal::DeregisterCandidate(key) => format!("Removed the promotion rule of {key}"),
+            Proposal::Forget(key) => format!("Instance forgotten: {key}"),
+            Proposal::SetGlobalRecoveries { enabled: true } => "Global recoveries enabled".into(),
+            Proposal::SetGlobalRecoveries { enabled: false } => "Global recoveries disabled".into(),
+            Proposal::AckRecovery { selector: AckSelector::Uid(uid), .. } => {
+                format!("Recovery {uid} acknowledged")
+            }
+            Proposal::AckRecovery { .. } => "Recoveries acknowledged".into(),
+            Proposal::ForgetCluster { cluster_name, .. } => {
+                format!("Cluster forgotten: {cluster_name}")
+            }
+            Proposal::SetClusterAlias { cluster_name, alias } => {
+                format!("Cluster {cluster_name} alias set to {alias:?}")
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +349,48 @@ mod tests {
         assert_eq!(json, r#"{"op":"disable-global-recoveries"}"#);
         let back: Command = serde_json::from_str(&json).unwrap();
         assert_eq!(back, Command::DisableGlobalRecoveries);
+    }
+
+    #[test]
+    fn stamps_times_from_the_proposer() {
+        let key = InstanceKey::new("db", 3306).unwrap();
+        let req = DowntimeRequest::parse(key.clone(), "o", "r", "1m").unwrap();
+        let env = Proposal::BeginDowntime(req).stamp(1_000, 3, 0);
+        match env.command {
+            Command::BeginDowntime(d) => {
+                assert_eq!((d.begins_at_ms, d.ends_at_ms), (1_000, 61_000));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let env = Proposal::RegisterCandidate { key, promotion_rule: PromotionRule::MustNot }
+            .stamp(10, 1, 100);
+        match env.command {
+            Command::RegisterCandidate(c) => {
+                assert_eq!((c.last_suggested_ms, c.expires_at_ms), (10, 110))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(env.issued_at_ms, 10);
+        assert_eq!(env.proposer, 1);
+    }
+
+    #[test]
+    fn constructors_validate_and_word_their_outcome() {
+        let key = InstanceKey::new("db", 3306).unwrap();
+        let p = Proposal::begin_downtime(key.clone(), "ops", "maint", "30m").unwrap();
+        assert_eq!(p.done_message(), "Downtime begun on db:3306 for 30m");
+        assert!(Proposal::begin_downtime(key.clone(), "ops", "maint", "10x").is_err());
+        assert!(Proposal::begin_downtime(key.clone(), " ", "maint", "").is_err());
+        assert!(Proposal::register_candidate(key.clone(), "must").is_err());
+        let p = Proposal::register_candidate(key.clone(), "prefer_not").unwrap();
+        assert_eq!(p.done_message(), "Registered db:3306 as prefer_not");
+        let unchanged = CommandOutcome::Unchanged { reason: "no downtime".into() };
+        assert_eq!(Proposal::end_downtime(key.clone()).outcome_message(&unchanged), "no downtime");
+        assert!(Proposal::ack_recovery(AckSelector::All, "api", "").is_err());
+        assert!(Proposal::set_cluster_alias("c1", "bad\nalias").is_err());
+        assert_eq!(
+            Proposal::set_global_recoveries(false).done_message(),
+            "Global recoveries disabled"
+        );
     }
 }

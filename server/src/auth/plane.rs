@@ -1,23 +1,16 @@
-//! The dashboard's side of authorization: server functions reach the node only through the
-//! `ControlPlane` in Leptos context, and [`provide`] puts there a wrapper bound to the caller of
-//! the request. Its write methods (`submit`, `transfer_leadership`, `recover`) go through
-//! [`authorize`] (and the same-origin check) before the node's; reads pass through.
+//! The dashboard's side of authorization: server functions reach the node's writes only through
+//! the `Commands` in Leptos context, and [`provide`] puts there a wrapper bound to the caller of
+//! the request: every method goes through [`authorize`] (and the same-origin check) before the
+//! node's. Reads (`Queries`) are provided as they are.
 //!
-//! The trait has no default methods, so a write added to `ControlPlane` later does not compile
+//! The trait has no default methods, so a write added to `Commands` later does not compile
 //! until this wrapper decides about it: no server function can bypass the check.
 //! `site.rs` calls [`provide`] for both the server-function route and page rendering.
 
 use std::sync::Arc;
 
 use app::api::authz::CallerView;
-use app::api::clusters::ClustersView;
-use app::api::dto::{CandidateView, DowntimeView, RaftStatusView};
-use app::api::instance::InstanceDetailView;
-use app::api::port::{ControlPlane, SharedControlPlane};
-use app::api::pulse::PulseView;
-use app::api::raft::RaftPageView;
-use app::api::recovery::RecoveriesView;
-use app::api::topology::TopologyView;
+use app::api::port::{Commands, SharedCommands, SharedQueries};
 use app::api::ApiError;
 use app::core::{CommandOutcome, InstanceKey, Proposal};
 use leptos::prelude::{provide_context, use_context};
@@ -27,7 +20,7 @@ use super::{authorize, csrf, Action, Identity, Security};
 
 /// The node's control plane, bound to one request's caller.
 pub struct AuthorizedPlane {
-    inner: SharedControlPlane,
+    inner: SharedCommands,
     identity: Option<Identity>,
     /// The same-origin verdict of the request (`Err(reason)` for a cross-site browser request).
     origin: Result<(), String>,
@@ -37,7 +30,7 @@ pub struct AuthorizedPlane {
 impl AuthorizedPlane {
     /// Binds `inner` to a caller.
     pub fn new(
-        inner: SharedControlPlane,
+        inner: SharedCommands,
         identity: Option<Identity>,
         origin: Result<(), String>,
         security: Arc<Security>,
@@ -63,7 +56,7 @@ impl AuthorizedPlane {
 
 /// Puts the caller-bound control plane (and a [`CallerView`]) in Leptos context, reading the
 /// caller from the request `Parts` leptos_axum provided. Without them, the plane refuses writes.
-pub fn provide(inner: &SharedControlPlane, security: &Arc<Security>) {
+pub fn provide(inner: &SharedCommands, queries: &SharedQueries, security: &Arc<Security>) {
     let parts = use_context::<Parts>();
     let identity = parts.as_ref().and_then(|p| p.extensions.get::<Identity>().cloned());
     let origin = match &parts {
@@ -72,56 +65,21 @@ pub fn provide(inner: &SharedControlPlane, security: &Arc<Security>) {
     };
     let plane = AuthorizedPlane::new(inner.clone(), identity, origin, security.clone());
     provide_context(plane.caller());
-    let shared: SharedControlPlane = Arc::new(plane);
+    let shared: SharedCommands = Arc::new(plane);
     provide_context(shared);
+    provide_context(queries.clone());
 }
 
 #[async_trait::async_trait]
-impl ControlPlane for AuthorizedPlane {
+impl Commands for AuthorizedPlane {
     async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
         self.may_write()?;
         self.inner.submit(proposal).await
     }
 
-    async fn raft_status(&self) -> RaftStatusView {
-        self.inner.raft_status().await
-    }
-
-    async fn downtimes(&self) -> Result<Vec<DowntimeView>, ApiError> {
-        self.inner.downtimes().await
-    }
-
-    async fn candidates(&self) -> Result<Vec<CandidateView>, ApiError> {
-        self.inner.candidates().await
-    }
-
-    async fn pulse(&self) -> PulseView {
-        self.inner.pulse().await
-    }
-
-    async fn raft_page(&self) -> RaftPageView {
-        self.inner.raft_page().await
-    }
-
     async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError> {
         self.may_write()?;
         self.inner.transfer_leadership(target).await
-    }
-
-    async fn clusters(&self) -> Result<ClustersView, ApiError> {
-        self.inner.clusters().await
-    }
-
-    async fn topology(&self, cluster: &str) -> Result<TopologyView, ApiError> {
-        self.inner.topology(cluster).await
-    }
-
-    async fn instance(&self, key: &InstanceKey) -> Result<InstanceDetailView, ApiError> {
-        self.inner.instance(key).await
-    }
-
-    async fn recoveries(&self) -> Result<RecoveriesView, ApiError> {
-        self.inner.recoveries().await
     }
 
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {

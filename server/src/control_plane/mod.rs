@@ -1,5 +1,5 @@
-//! The server's implementation of `app::api::port::ControlPlane`: what the dashboard's server
-//! functions call. Writes go through `Commands::submit`, the single path into raft that the HTTP
+//! The server's implementation of `app::api::port::{Commands, Queries}`: what the dashboard's
+//! server functions call. Writes go through `Commands::submit`, the single path into raft that the HTTP
 //! API uses too; reads come from this node's store and latest analysis (possibly behind the
 //! leader, which every page says).
 //!
@@ -15,7 +15,7 @@ mod topology_view;
 use app::api::clusters::ClustersView;
 use app::api::dto::{CandidateView, DowntimeView, RaftStatusView};
 use app::api::instance::InstanceDetailView;
-use app::api::port::ControlPlane;
+use app::api::port::{Commands, Queries};
 use app::api::pulse::PulseView;
 use app::api::raft::RaftPageView;
 use app::api::recovery::RecoveriesView;
@@ -26,16 +26,31 @@ use app::core::{CommandOutcome, InstanceKey, Proposal};
 use crate::error::internal;
 use crate::ports::AppState;
 
-/// Wraps the node for Leptos context.
+/// The dashboard's writes over the node (authorization wraps these: `auth::plane`).
 #[derive(Clone)]
-pub struct NodeControlPlane(pub AppState);
+pub struct NodeCommands(pub AppState);
+
+/// The dashboard's reads over the node's store and analysis.
+#[derive(Clone)]
+pub struct NodeQueries(pub AppState);
 
 #[async_trait::async_trait]
-impl ControlPlane for NodeControlPlane {
+impl Commands for NodeCommands {
     async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
         self.0.commands.submit(proposal).await
     }
 
+    async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError> {
+        self.0.member.yield_leadership(Some(target)).await
+    }
+
+    async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
+        recovery_view::recover(&self.0, key).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Queries for NodeQueries {
     async fn raft_status(&self) -> RaftStatusView {
         self.0.member.status().await
     }
@@ -58,10 +73,6 @@ impl ControlPlane for NodeControlPlane {
         raft_view::raft_page(&self.0).await
     }
 
-    async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError> {
-        self.0.member.yield_leadership(Some(target)).await
-    }
-
     async fn clusters(&self) -> Result<ClustersView, ApiError> {
         topology_view::clusters(&self.0).await
     }
@@ -76,9 +87,5 @@ impl ControlPlane for NodeControlPlane {
 
     async fn recoveries(&self) -> Result<RecoveriesView, ApiError> {
         recovery_view::recoveries(&self.0).await
-    }
-
-    async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
-        recovery_view::recover(&self.0, key).await
     }
 }

@@ -13,7 +13,7 @@ mod recovery_api;
 mod reply;
 mod site;
 mod topology_api;
-mod writes;
+mod write_routes;
 
 use std::time::Duration;
 
@@ -37,41 +37,17 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     // Every write route is authorized (crate::auth) before the proxy forwards it to the leader.
     let write = || from_fn_with_state(security.clone(), crate::auth::require_write);
     // Writes go to the leader: the proxy layer forwards them from a follower.
-    let proxied = Router::new()
-        .route(
-            "/api/begin-downtime/{host}/{port}/{owner}/{reason}",
-            get(writes::begin_downtime).post(writes::begin_downtime),
-        )
-        .route(
-            "/api/begin-downtime/{host}/{port}/{owner}/{reason}/{duration}",
-            get(writes::begin_downtime_for).post(writes::begin_downtime_for),
-        )
-        .route(
-            "/api/end-downtime/{host}/{port}",
-            get(writes::end_downtime).post(writes::end_downtime),
-        )
-        .route(
-            "/api/register-candidate/{host}/{port}/{rule}",
-            get(writes::register_candidate).post(writes::register_candidate),
-        )
-        .route("/api/forget/{host}/{port}", get(writes::forget).post(writes::forget))
-        .route(
-            "/api/deregister-candidate/{host}/{port}",
-            get(writes::deregister_candidate).post(writes::deregister_candidate),
-        )
-        .route(
-            "/api/disable-global-recoveries",
-            get(writes::disable_global_recoveries).post(writes::disable_global_recoveries),
-        )
-        .route(
-            "/api/enable-global-recoveries",
-            get(writes::enable_global_recoveries).post(writes::enable_global_recoveries),
-        )
+    let mut proxied = Router::new();
+    for r in write_routes::WRITE_ROUTES {
+        let handler = move |state, params| write_routes::handle(state, r, params);
+        proxied = proxied.route(r.path, get(handler).post(handler));
+    }
+    let proxied = proxied
         .merge(recovery_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()
-        .route("/api/routed-leader-check", get(writes::routed_leader_check))
+        .route("/api/routed-leader-check", get(raft_api::routed_leader_check))
         .layer(from_fn_with_state(node.clone(), proxy::to_leader));
     let local = Router::new()
         .route("/api/leader-check", get(raft_api::leader_check))

@@ -221,3 +221,12 @@ async fn yield_to(node: &AppState, id: u64) -> Response {
         Err(e) => error(e),
     }
 }
+
+/// `/api/routed-leader-check`: reached the leader (directly or through the proxy) → 200.
+pub async fn routed_leader_check(State(node): State<AppState>) -> Response {
+    if node.member.is_leader_with_quorum() {
+        json_with(StatusCode::OK, "OK")
+    } else {
+        json_with(StatusCode::NOT_FOUND, "Not leader")
+    }
+}

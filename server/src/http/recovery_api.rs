@@ -6,10 +6,9 @@
 use std::collections::HashMap;
 
 use app::api::ApiError;
-use app::core::downtime::validate_text;
 use app::core::recovery::AckSelector;
 use app::core::{
-    AnalysisCode, Command, CommandEnvelope, InstanceKey, Proposal, ReplicationAnalysis,
+    AnalysisCode, Command, CommandEnvelope, DomainError, InstanceKey, Proposal, ReplicationAnalysis,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -262,29 +261,11 @@ async fn ack(
     query: &HashMap<String, String>,
     selector: AckSelector,
 ) -> Response {
-    let comment =
-        match validate_text("comment", query.get("comment").map(String::as_str).unwrap_or("")) {
-            Ok(c) => c,
-            Err(e) => {
-                return error(ApiError::Validation(format!(
-                    "{e} (acknowledging needs ?comment=...)"
-                )))
-            }
-        };
-    match node
-        .commands
-        .submit(Proposal::AckRecovery { selector, owner: owner(headers), comment })
-        .await
-    {
-        Ok(app::core::CommandOutcome::Applied) => {
-            ok("Recoveries acknowledged", serde_json::Value::Null)
-        }
-        Ok(
-            app::core::CommandOutcome::Unchanged { reason }
-            | app::core::CommandOutcome::Skipped { reason },
-        ) => ok(reason, serde_json::Value::Null),
-        Err(e) => error(e),
-    }
+    let comment = query.get("comment").map(String::as_str).unwrap_or("");
+    let proposal = Proposal::ack_recovery(selector, &owner(headers), comment).map_err(|e| {
+        DomainError::field("comment", format!("{e} (acknowledging needs ?comment=...)"))
+    });
+    super::write_routes::submit(node, proposal).await
 }
 
 async fn ack_cluster(
@@ -315,13 +296,9 @@ async fn ack_uid(
     Path(uid): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if uid.is_empty()
-        || uid.len() > 64
-        || !uid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        return error(ApiError::Validation(format!("invalid recovery uid {uid:?}")));
-    }
-    ack(&node, &headers, &q, AckSelector::Uid(uid)).await
+    let comment = q.get("comment").map(String::as_str).unwrap_or("");
+    let proposal = Proposal::ack_recovery_uid(&uid, &owner(&headers), comment);
+    super::write_routes::submit(&node, proposal).await
 }
 
 async fn ack_all(
@@ -357,23 +334,16 @@ async fn discover(
 
 async fn forget_cluster(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     match resolve_cluster(&node, &hint) {
-        Ok(cluster) => match node
-            .commands
-            .submit(Proposal::ForgetCluster {
-                cluster_name: cluster.clone(),
-                keys: node
-                    .analysis
-                    .get()
-                    .topology
-                    .cluster(&cluster)
-                    .map(|c| c.members)
-                    .unwrap_or_default(),
-            })
-            .await
-        {
-            Ok(_) => ok(format!("Cluster forgotten: {cluster}"), cluster),
-            Err(e) => error(e),
-        },
+        Ok(cluster) => {
+            let keys = node
+                .analysis
+                .get()
+                .topology
+                .cluster(&cluster)
+                .map(|c| c.members)
+                .unwrap_or_default();
+            super::write_routes::submit(&node, Ok(Proposal::forget_cluster(cluster, keys))).await
+        }
         Err(e) => error(e),
     }
 }
@@ -383,19 +353,6 @@ async fn set_cluster_alias(
     Path(cluster): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let alias = q.get("alias").cloned().unwrap_or_default();
-    if alias.len() > 255 || alias.chars().any(|c| c.is_control()) {
-        return error(ApiError::Validation("invalid alias".into()));
-    }
-    if cluster.is_empty() || cluster.len() > 255 {
-        return error(ApiError::Validation("invalid cluster name".into()));
-    }
-    match node
-        .commands
-        .submit(Proposal::SetClusterAlias { cluster_name: cluster.clone(), alias: alias.clone() })
-        .await
-    {
-        Ok(_) => ok(format!("Cluster {cluster} alias set to {alias:?}"), alias),
-        Err(e) => error(e),
-    }
+    let alias = q.get("alias").map(String::as_str).unwrap_or("");
+    super::write_routes::submit(&node, Proposal::set_cluster_alias(&cluster, alias)).await
 }

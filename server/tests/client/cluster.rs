@@ -80,6 +80,23 @@ async fn client_follows_the_leader_of_three_real_nodes() {
         "db2:3306\n",
         "candidate",
     );
+    for i in all {
+        wait_until(DEADLINE, "the candidate is registered everywhere", || async {
+            c.get(i, "/api/candidates").await.1.contains(r#""Hostname":"db2""#)
+        })
+        .await;
+    }
+    assert_ok(
+        &client(&["-c", "deregister-candidate", "-i", "db2"], &one).await,
+        "db2:3306\n",
+        "deregister-candidate",
+    );
+    for i in all {
+        wait_until(DEADLINE, "the registration is removed everywhere", || async {
+            c.get(i, "/api/candidates").await.1 == "[]"
+        })
+        .await;
+    }
     assert_ok(
         &client(&["-c", "end-downtime", "-i", "db"], &one).await,
         "db:3306\n",

@@ -165,7 +165,8 @@ fn write_route_list_is_complete() {
     let dir = env!("CARGO_MANIFEST_DIR");
     let router = std::fs::read_to_string(format!("{dir}/src/http/mod.rs")).unwrap();
     let recovery = std::fs::read_to_string(format!("{dir}/src/http/recovery_api.rs")).unwrap();
-    let start = router.find("let proxied = Router::new()").expect("proxied section");
+    let table = std::fs::read_to_string(format!("{dir}/src/http/write_routes.rs")).unwrap();
+    let start = router.find("let mut proxied = Router::new()").expect("proxied section");
     let end = router.find("let proxied_reads").expect("end of proxied section");
     let mut routes: Vec<String> = Vec::new();
     let mut collect = |text: &str| {
@@ -179,6 +180,10 @@ fn write_route_list_is_complete() {
     };
     collect(&router[start..end]);
     collect(&recovery);
+    // The write route table: `route("/api/...", builder)` entries.
+    let entries =
+        table.split("WRITE_ROUTES").nth(1).unwrap_or_default().replace("route(\"", ".route(\"");
+    collect(&entries);
     for line in router.lines().filter(|l| l.contains("route_layer(write())")) {
         collect(line);
     }

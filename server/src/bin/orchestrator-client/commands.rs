@@ -199,6 +199,12 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "register-candidate/{instance}/{rule}",
                 Out::DetailsKey,
             ),
+            get(
+                "deregister-candidate",
+                "Remove an instance's promotion rule (-i); orchestrator-rs only",
+                "deregister-candidate/{instance}",
+                Out::DetailsKey,
+            ),
         ],
     ),
     (
