@@ -83,3 +83,28 @@ pub struct CandidateView {
     /// When it expires, unix ms.
     pub expires_at_ms: i64,
 }
+
+impl From<&crate::core::Downtime> for DowntimeView {
+    fn from(d: &crate::core::Downtime) -> Self {
+        DowntimeView {
+            hostname: d.key.hostname.clone(),
+            port: d.key.port,
+            owner: d.owner.clone(),
+            reason: d.reason.clone(),
+            begins_at_ms: d.begins_at_ms,
+            ends_at_ms: d.ends_at_ms,
+        }
+    }
+}
+
+impl From<&crate::core::CandidateRegistration> for CandidateView {
+    fn from(c: &crate::core::CandidateRegistration) -> Self {
+        CandidateView {
+            hostname: c.key.hostname.clone(),
+            port: c.key.port,
+            promotion_rule: c.promotion_rule.to_string(),
+            last_suggested_ms: c.last_suggested_ms,
+            expires_at_ms: c.expires_at_ms,
+        }
+    }
+}

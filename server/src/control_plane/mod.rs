@@ -57,12 +57,28 @@ impl Queries for NodeQueries {
 
     async fn downtimes(&self) -> Result<Vec<DowntimeView>, ApiError> {
         let now = self.0.clock.now_ms();
-        self.0.store.active_downtimes(now).await.map_err(internal)
+        Ok(self
+            .0
+            .store
+            .active_downtimes(now)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(DowntimeView::from)
+            .collect())
     }
 
     async fn candidates(&self) -> Result<Vec<CandidateView>, ApiError> {
         let now = self.0.clock.now_ms();
-        self.0.store.active_candidates(now).await.map_err(internal)
+        Ok(self
+            .0
+            .store
+            .active_candidates(now)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(CandidateView::from)
+            .collect())
     }
 
     async fn pulse(&self) -> PulseView {

@@ -31,12 +31,12 @@ async fn marks(node: &AppState) -> Result<Marks, ApiError> {
             .map(|d| {
                 let badge =
                     DowntimeBadge { owner: d.owner, reason: d.reason, ends_at_ms: d.ends_at_ms };
-                (format!("{}:{}", d.hostname, d.port), badge)
+                (d.key.to_string(), badge)
             })
             .collect(),
         rules: candidates
             .into_iter()
-            .map(|c| (format!("{}:{}", c.hostname, c.port), c.promotion_rule))
+            .map(|c| (c.key.to_string(), c.promotion_rule.to_string()))
             .collect(),
     })
 }

@@ -31,7 +31,7 @@ pub async fn downtimed(State(node): State<AppState>) -> Response {
             StatusCode::OK,
             rows.into_iter()
                 .map(|d| DowntimedInstance {
-                    key: InstanceKey { hostname: d.hostname, port: d.port },
+                    key: d.key,
                     is_downtimed: true,
                     downtime_owner: d.owner,
                     downtime_reason: d.reason,
@@ -66,10 +66,10 @@ pub async fn candidates(State(node): State<AppState>) -> Response {
             StatusCode::OK,
             rows.into_iter()
                 .map(|c| CandidateInstance {
-                    key: InstanceKey { hostname: c.hostname.clone(), port: c.port },
-                    hostname: c.hostname,
-                    port: c.port,
-                    promotion_rule: c.promotion_rule,
+                    hostname: c.key.hostname.clone(),
+                    port: c.key.port,
+                    key: c.key,
+                    promotion_rule: c.promotion_rule.to_string(),
                     last_suggested_string: format_utc(c.last_suggested_ms),
                     promotion_rule_expiry: format_utc(c.expires_at_ms),
                     last_suggested_ms: c.last_suggested_ms,

@@ -87,7 +87,7 @@ impl View {
     /// Reads the snapshot and the active downtimes of `node`.
     pub async fn load(node: &AppState) -> Result<View, ApiError> {
         let now_ms = node.clock.now_ms();
-        let downtimes = node.store.active_downtime_records(now_ms).await.map_err(internal)?;
+        let downtimes = node.store.active_downtimes(now_ms).await.map_err(internal)?;
         let poll_seconds =
             i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
         Ok(View { snapshot: node.analysis.get(), downtimes, now_ms, poll_seconds })

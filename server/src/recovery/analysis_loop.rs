@@ -12,7 +12,7 @@ use app::core::recovery::{
     decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy,
 };
 use app::core::{
-    analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey,
+    analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey, PromotionRule,
     ReplicationAnalysis, Topology,
 };
 use tokio::sync::watch;
@@ -26,22 +26,20 @@ use crate::store::StoreError;
 /// Builds one snapshot from the node's store at `now_ms`.
 pub async fn build_snapshot(ctx: &Context, now_ms: i64) -> Result<AnalysisSnapshot, StoreError> {
     let mut instances = ctx.store.all_instances().await?;
-    let rules: HashMap<(String, u16), String> = ctx
+    let rules: HashMap<InstanceKey, PromotionRule> = ctx
         .store
         .active_candidates(now_ms)
         .await?
         .into_iter()
-        .map(|c| ((c.hostname, c.port), c.promotion_rule))
+        .map(|c| (c.key, c.promotion_rule))
         .collect();
     for i in &mut instances {
-        if let Some(rule) =
-            rules.get(&(i.key.hostname.clone(), i.key.port)).and_then(|r| r.parse().ok())
-        {
-            i.promotion_rule = rule;
+        if let Some(rule) = rules.get(&i.key) {
+            i.promotion_rule = *rule;
         }
     }
     let topology = Topology::build(instances);
-    let downtimes = ctx.store.active_downtime_records(now_ms).await?;
+    let downtimes = ctx.store.active_downtimes(now_ms).await?;
     let config = AnalysisConfig {
         instance_poll_seconds: ctx.config.discovery.instance_poll.as_secs().max(1) as i64,
         ..AnalysisConfig::default()

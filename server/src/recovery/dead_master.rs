@@ -46,12 +46,7 @@ pub async fn promotion_rules(ctx: &super::Context) -> Result<Rules, RecoveryErro
         .await
         .map_err(|e| RecoveryError::Failed(format!("cannot read promotion rules: {e}")))?
         .into_iter()
-        .filter_map(|c| {
-            Some((
-                InstanceKey { hostname: c.hostname, port: c.port },
-                c.promotion_rule.parse().ok()?,
-            ))
-        })
+        .map(|c| (c.key, c.promotion_rule))
         .collect();
     Ok(Rules { registered, ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone() })
 }

@@ -3,7 +3,6 @@
 //! Only the raft state machine calls the writing functions, inside its per-batch transaction.
 //! Everything here is deterministic: times come from the command envelope, never from a clock.
 
-use app::api::dto::{CandidateView, DowntimeView};
 use app::core::{
     CandidateRegistration, Command, CommandEnvelope, CommandOutcome, Downtime, InstanceKey,
     PromotionRule,
@@ -333,8 +332,8 @@ pub async fn restore(
 }
 
 impl Store {
-    /// Downtimes in force at `now_ms`, as the domain type (for analysis).
-    pub async fn active_downtime_records(&self, now_ms: i64) -> Result<Vec<Downtime>, StoreError> {
+    /// Downtimes in force at `now_ms`.
+    pub async fn active_downtimes(&self, now_ms: i64) -> Result<Vec<Downtime>, StoreError> {
         let rows = sqlx::query_as::<_, DowntimeRow>(
             "SELECT hostname, port, owner, reason, begins_at_ms, ends_at_ms FROM database_instance_downtime
              WHERE ends_at_ms > ? ORDER BY hostname, port",
@@ -349,25 +348,11 @@ impl Store {
             .collect()
     }
 
-    /// Downtimes in force at `now_ms`, as the view the API and dashboard show.
-    pub async fn active_downtimes(&self, now_ms: i64) -> Result<Vec<DowntimeView>, StoreError> {
-        Ok(self
-            .active_downtime_records(now_ms)
-            .await?
-            .into_iter()
-            .map(|d| DowntimeView {
-                hostname: d.key.hostname,
-                port: d.key.port,
-                owner: d.owner,
-                reason: d.reason,
-                begins_at_ms: d.begins_at_ms,
-                ends_at_ms: d.ends_at_ms,
-            })
-            .collect())
-    }
-
-    /// Registrations in force at `now_ms`.
-    pub async fn active_candidates(&self, now_ms: i64) -> Result<Vec<CandidateView>, StoreError> {
+    /// Registrations in force at `now_ms`. A rule that does not decode is an error, never dropped.
+    pub async fn active_candidates(
+        &self,
+        now_ms: i64,
+    ) -> Result<Vec<CandidateRegistration>, StoreError> {
         let rows = sqlx::query_as::<_, CandidateRow>(
             "SELECT hostname, port, promotion_rule, last_suggested_ms, expires_at_ms FROM candidate_database_instance
              WHERE expires_at_ms > ? ORDER BY hostname, port",
@@ -376,12 +361,10 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
-            .map(|(hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)| {
-                let port = key(String::new(), port)?.port;
-                Ok(CandidateView {
-                    hostname,
-                    port,
-                    promotion_rule,
+            .map(|(h, p, r, last_suggested_ms, expires_at_ms)| {
+                Ok(CandidateRegistration {
+                    key: key(h, p)?,
+                    promotion_rule: rule(&r)?,
                     last_suggested_ms,
                     expires_at_ms,
                 })

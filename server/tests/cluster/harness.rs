@@ -352,7 +352,7 @@ impl TestCluster {
             .await
             .expect("downtimes")
             .into_iter()
-            .map(|d| d.hostname)
+            .map(|d| d.key.hostname)
             .collect();
         hosts.sort();
         hosts

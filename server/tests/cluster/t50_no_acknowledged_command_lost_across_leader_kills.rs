@@ -70,7 +70,7 @@ async fn no_acknowledged_command_lost_across_leader_kills() {
             .await
             .unwrap()
             .into_iter()
-            .map(|c| c.hostname)
+            .map(|c| c.key.hostname)
             .collect();
         let lost: Vec<&String> = acked.iter().filter(|h| !present.contains(*h)).collect();
         assert!(lost.is_empty(), "node {i} lost {} acknowledged commands: {lost:?}", lost.len());
