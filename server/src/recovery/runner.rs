@@ -1,5 +1,6 @@
 //! Running one recovery: register it through raft first (the fence), run hooks, dispatch to the
-//! failover for its analysis, record every step and the outcome through raft.
+//! failover of its analysis' `RecoveryKind`, record every step and the outcome through raft. A
+//! code without a kind is detect-only: refused before anything is registered.
 //!
 //! Nothing touches a MySQL server before `write-recovery` is committed; if that commit fails (no
 //! quorum) or is skipped (another recovery of the cluster is active), the recovery is abandoned.
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use app::core::recovery::{RecoveryRecord, RecoveryResolution, RecoveryStep};
 use app::core::{
-    AnalysisCode, Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey,
+    Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey, RecoveryKind,
     ReplicationAnalysis,
 };
 use thiserror::Error;
@@ -35,8 +36,8 @@ pub enum RecoveryError {
     /// The failover itself failed.
     #[error("{0}")]
     Failed(String),
-    /// This analysis has no recovery here.
-    #[error("no recovery for {0}")]
+    /// No recovery handles this analysis (it is detect-only): nothing was registered.
+    #[error("no recovery for {0}: it is only detected")]
     Unsupported(String),
 }
 
@@ -198,24 +199,19 @@ pub async fn recover(
     analysis: ReplicationAnalysis,
     trigger: Trigger,
 ) -> Result<RecoveryResolution, RecoveryError> {
+    let Some(kind) = analysis.analysis.recovery_kind() else {
+        // Detect-only: refused before anything is registered, no hook runs.
+        return Err(RecoveryError::Unsupported(analysis.analysis.as_str().into()));
+    };
     let rec = register(node.clone(), &analysis, &trigger).await?;
     let cfg = &node.config.recovery;
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
-        Ok(()) => match analysis.analysis {
-            AnalysisCode::DeadMaster
-            | AnalysisCode::DeadMasterAndSomeReplicas
-            | AnalysisCode::DeadMasterAndReplicas => {
+        Ok(()) => match kind {
+            RecoveryKind::DeadMaster => {
                 super::dead_master::run(&rec, &analysis, trigger.candidate.as_ref()).await
             }
-            AnalysisCode::DeadIntermediateMaster
-            | AnalysisCode::DeadIntermediateMasterAndSomeReplicas
-            | AnalysisCode::DeadIntermediateMasterWithSingleReplicaFailingToConnect
-            | AnalysisCode::DeadIntermediateMasterAndReplicas
-            | AnalysisCode::AllIntermediateMasterReplicasFailingToConnectOrDead => {
-                super::intermediate::run(&rec, &analysis).await
-            }
-            other => Err(RecoveryError::Unsupported(other.as_str().into())),
+            RecoveryKind::DeadIntermediateMaster => super::intermediate::run(&rec, &analysis).await,
         },
     };
     let specific = if analysis.is_master || analysis.is_co_master {
