@@ -279,28 +279,10 @@ mod tests {
 
     #[test]
     fn codes_without_a_recovery_are_detect_only() {
-        for code in [
-            AnalysisCode::DeadCoMaster,
-            AnalysisCode::LockedSemiSyncMaster,
-            AnalysisCode::NoWriteableMasterStructureWarning,
-            AnalysisCode::DeadMasterAndReplicas,
-        ] {
-            assert_eq!(
-                decide(&analysis(code), &policy(&["*"]), false, &[], 0),
-                RecoveryDecision::DetectOnly,
-                "{code}"
-            );
+        for code in [AnalysisCode::DeadCoMaster, AnalysisCode::NoWriteableMasterStructureWarning] {
+            let decision = decide(&analysis(code), &policy(&["*"]), false, &[], 0);
+            assert_eq!(decision, RecoveryDecision::DetectOnly, "{code}");
         }
-        let mut intermediate = analysis(AnalysisCode::DeadIntermediateMaster);
-        intermediate.is_master = false;
-        let masters_only = RecoveryPolicy {
-            intermediate_master_filters: ClusterFilters::default(),
-            ..policy(&["*"])
-        };
-        assert!(matches!(
-            decide(&intermediate, &masters_only, false, &[], 0),
-            RecoveryDecision::NotApplicable(_)
-        ));
     }
 
     #[test]
