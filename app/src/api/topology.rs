@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::api::error::ApiError;
+use crate::core::problems::Problem;
 
 /// A downtime as the instance box shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +40,9 @@ pub struct InstanceBoxView {
     pub sql_thread: String,
     /// Whether the last probe succeeded.
     pub last_check_valid: bool,
-    /// Analysis code and structure warnings (empty when healthy).
-    pub problems: Vec<String>,
+    /// Its problems, most severe first (`core::problems`: orchestrator's words, its analysis code
+    /// and structure warnings; empty when healthy).
+    pub problems: Vec<Problem>,
     /// Whether the analysis is one automated recovery acts on.
     pub actionable: bool,
     /// Active downtime.

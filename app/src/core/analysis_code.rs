@@ -1,5 +1,5 @@
 //! AnalysisCode: orchestrator's failure-analysis vocabulary, verbatim (`DeadMaster`,
-//! `UnreachableIntermediateMaster`, ...), and which codes automated recovery acts on.
+//! `UnreachableIntermediateMaster`, ...). Which recovery handles each is `core::recovery_kind`.
 //!
 //! Only names and their fixed properties live here; deciding which code applies is
 //! `core::analysis`. Variants are serialized as their orchestrator names and are only ever
@@ -116,26 +116,10 @@ analysis_codes! {
 }
 
 impl AnalysisCode {
-    /// Whether automated recovery acts on this code: orchestrator's actionable codes (dead
-    /// master, intermediate master and co-master, semi-sync, no writable master), less group
-    /// replication, which is not carried. Other codes only register a detection and run the
-    /// detection hooks.
+    /// Whether automated recovery acts on this code: it has a [`recovery_kind`](Self::recovery_kind)
+    /// (orchestrator's recoverable codes, restricted to the recoveries this project implements).
     pub fn is_actionable(self) -> bool {
-        use AnalysisCode::*;
-        matches!(
-            self,
-            DeadMaster
-                | DeadMasterAndSomeReplicas
-                | DeadIntermediateMaster
-                | DeadIntermediateMasterAndSomeReplicas
-                | DeadIntermediateMasterWithSingleReplicaFailingToConnect
-                | AllIntermediateMasterReplicasFailingToConnectOrDead
-                | DeadCoMaster
-                | DeadCoMasterAndSomeReplicas
-                | LockedSemiSyncMaster
-                | MasterWithTooManySemiSyncReplicas
-                | NoWriteableMasterStructureWarning
-        )
+        self.recovery_kind().is_some()
     }
 
     /// Whether this is one of the structure warnings listed in `StructureAnalysis`.

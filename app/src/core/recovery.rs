@@ -7,6 +7,7 @@ use crate::core::analysis::ReplicationAnalysis;
 use crate::core::analysis_code::AnalysisCode;
 use crate::core::cluster_filter::ClusterFilters;
 use crate::core::instance_key::InstanceKey;
+use crate::core::recovery_kind::RecoveryKind;
 
 /// A failure the leader detected (orchestrator's `topology_failure_detection`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,9 +142,9 @@ pub struct RecentRecovery {
 /// The leader's decision for one analysis.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecoveryDecision {
-    /// Not a code automation acts on: register the detection only.
+    /// No recovery handles this code: register the detection only (if it is one).
     DetectOnly,
-    /// Actionable, but automated recovery does not apply (why).
+    /// A recovery handles it, but automated recovery does not apply now (why).
     NotApplicable(String),
     /// Blocked by a recent unacknowledged recovery of the same cluster (anti-flapping).
     Blocked {
@@ -162,9 +163,9 @@ pub fn decide(
     recent: &[RecentRecovery],
     now_ms: i64,
 ) -> RecoveryDecision {
-    if !analysis.analysis.is_actionable() {
+    let Some(kind) = analysis.analysis.recovery_kind() else {
         return RecoveryDecision::DetectOnly;
-    }
+    };
     if global_recoveries_disabled {
         return RecoveryDecision::NotApplicable("global recoveries are disabled".into());
     }
@@ -173,15 +174,9 @@ pub fn decide(
             "the instance (or its replicas) is downtimed".into(),
         );
     }
-    let filters = match analysis.analysis {
-        AnalysisCode::DeadMaster
-        | AnalysisCode::DeadMasterAndSomeReplicas
-        | AnalysisCode::DeadCoMaster
-        | AnalysisCode::DeadCoMasterAndSomeReplicas
-        | AnalysisCode::LockedSemiSyncMaster
-        | AnalysisCode::MasterWithTooManySemiSyncReplicas
-        | AnalysisCode::NoWriteableMasterStructureWarning => &policy.master_filters,
-        _ => &policy.intermediate_master_filters,
+    let filters = match kind {
+        RecoveryKind::DeadMaster => &policy.master_filters,
+        RecoveryKind::DeadIntermediateMaster => &policy.intermediate_master_filters,
     };
     if !filters.matches(&analysis.cluster_name, &analysis.cluster_alias) {
         return RecoveryDecision::NotApplicable(format!(
@@ -280,6 +275,14 @@ mod tests {
             decide(&analysis(AnalysisCode::UnreachableMaster), &policy(&["*"]), false, &[], 0),
             RecoveryDecision::DetectOnly
         );
+    }
+
+    #[test]
+    fn codes_without_a_recovery_are_detect_only() {
+        for code in [AnalysisCode::DeadCoMaster, AnalysisCode::NoWriteableMasterStructureWarning] {
+            let decision = decide(&analysis(code), &policy(&["*"]), false, &[], 0);
+            assert_eq!(decision, RecoveryDecision::DetectOnly, "{code}");
+        }
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub enum RecoveryError {
     /// The failover itself failed.
     #[error("{0}")]
     Failed(String),
-    /// This analysis has no recovery here.
-    #[error("no recovery for {0}")]
+    /// No recovery handles this analysis (it is detect-only): nothing was registered.
+    #[error("no recovery for {0}: it is only detected")]
     Unsupported(String),
 }
 

@@ -9,22 +9,31 @@ use app::api::instance::InstanceDetailView;
 use app::api::topology::{DowntimeBadge, InstanceBoxView, TopologyNodeView, TopologyView};
 use app::api::ApiError;
 use app::core::instance::{Flavor, UsingGtid};
-use app::core::{Instance, InstanceKey, ReplicationAnalysis, Topology};
+use app::core::problems::{analysis_problems, instance_problems, worst_severity};
+use app::core::{
+    AnalysisConfig, Instance, InstanceKey, ProblemContext, ReplicationAnalysis, Severity, Topology,
+};
 
 use crate::analysis_state::AnalysisSnapshot;
 use crate::error::internal;
 use crate::ports::AppState;
 
-/// Replicated facts the boxes show, keyed by `host:port`.
+/// What the boxes show besides the snapshot: replicated facts keyed by `host:port`, and the
+/// clock and thresholds problems are judged with.
 struct Marks {
     downtimes: HashMap<String, DowntimeBadge>,
     rules: HashMap<String, String>,
+    problems: ProblemContext,
 }
 
 async fn marks(node: &AppState) -> Result<Marks, ApiError> {
     let now = node.clock.now_ms();
     let downtimes = node.store.active_downtimes(now).await.map_err(internal)?;
     let candidates = node.store.active_candidates(now).await.map_err(internal)?;
+    let poll_seconds =
+        i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
+    let config =
+        AnalysisConfig { instance_poll_seconds: poll_seconds, ..AnalysisConfig::default() };
     Ok(Marks {
         downtimes: downtimes
             .into_iter()
@@ -38,20 +47,13 @@ async fn marks(node: &AppState) -> Result<Marks, ApiError> {
             .into_iter()
             .map(|c| (c.key.to_string(), c.promotion_rule.to_string()))
             .collect(),
+        problems: ProblemContext::new(now, &config),
     })
 }
 
-/// Severity used to pick a cluster's worst analysis: actionable > other problems > warnings.
-fn severity(a: &ReplicationAnalysis) -> u8 {
-    if a.analysis.is_actionable() {
-        3
-    } else if a.analysis != app::core::AnalysisCode::NoProblem {
-        2
-    } else if !a.structure_analysis.is_empty() {
-        1
-    } else {
-        0
-    }
+/// Severity used to pick a cluster's worst analysis (none when it names no problem).
+fn severity(a: &ReplicationAnalysis) -> Option<Severity> {
+    worst_severity(&analysis_problems(a))
 }
 
 fn gtid_words(i: &Instance) -> String {
@@ -76,13 +78,7 @@ fn instance_box(
 ) -> InstanceBoxView {
     let key = i.key.to_string();
     let analysis = analyses.get(&i.key);
-    let mut problems = Vec::new();
-    if let Some(a) = analysis {
-        if a.analysis != app::core::AnalysisCode::NoProblem {
-            problems.push(a.analysis.as_str().to_string());
-        }
-        problems.extend(a.structure_analysis.iter().map(|c| c.as_str().to_string()));
-    }
+    let problems = instance_problems(i, analysis.copied(), &marks.problems);
     let is_replica = i.master_key.is_some();
     InstanceBoxView {
         master_key: i.master_key.as_ref().map(|k| k.to_string()),
@@ -138,36 +134,33 @@ pub async fn clusters(node: &AppState) -> Result<ClustersView, ApiError> {
         by_cluster.entry(a.cluster_name.as_str()).or_default().push(a);
     }
     let topology = &snapshot.topology;
+    let by_key = analyses_by_key(&snapshot);
     let mut cards: Vec<ClusterCardView> = topology
         .clusters()
         .into_iter()
         .map(|c| {
             let alias = snapshot.alias(&c.name);
             let analyses = by_cluster.get(c.name.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let worst = analyses.iter().filter(|a| severity(a) > 0).max_by_key(|a| severity(a));
-            let problem_keys: BTreeSet<&InstanceKey> = analyses
+            let worst =
+                analyses.iter().filter(|a| severity(a).is_some()).max_by_key(|a| severity(a));
+            let problem_count = c
+                .members
                 .iter()
-                .filter(|a| severity(a) > 0)
-                .map(|a| &a.analyzed_instance_key)
-                .collect();
+                .filter_map(|k| topology.instance(k))
+                .filter(|i| {
+                    let analysis = by_key.get(&i.key).copied();
+                    !instance_problems(i, analysis, &marks.problems).is_empty()
+                })
+                .count();
             let member_keys: Vec<String> = c.members.iter().map(|k| k.to_string()).collect();
             let ours = |name: &str, a: &str| name == c.name || (!alias.is_empty() && a == alias);
             ClusterCardView {
                 instance_count: c.members.len(),
                 master: c.master.as_ref().map(|k| k.to_string()),
-                worst_analysis: worst.map(|a| {
-                    if a.analysis == app::core::AnalysisCode::NoProblem {
-                        a.structure_analysis
-                            .first()
-                            .map(|c| c.as_str())
-                            .unwrap_or_default()
-                            .to_string()
-                    } else {
-                        a.analysis.as_str().to_string()
-                    }
-                }),
+                worst_analysis: worst
+                    .and_then(|a| analysis_problems(a).first().map(|p| p.to_string())),
                 worst_is_actionable: worst.is_some_and(|a| a.analysis.is_actionable()),
-                problem_count: problem_keys.len(),
+                problem_count,
                 downtimed_count: member_keys
                     .iter()
                     .filter(|k| marks.downtimes.contains_key(*k))

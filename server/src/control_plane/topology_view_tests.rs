@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::core::{Instance, InstanceKey, Topology};
+use app::core::{AnalysisConfig, Instance, InstanceKey, ProblemContext, Topology};
 
 use super::{resolve, tree, Marks};
 use crate::analysis_state::AnalysisSnapshot;
@@ -26,7 +26,8 @@ fn snapshot(rows: &[(&str, Option<&str>, bool)], aliases: &[(&str, &str)]) -> An
 }
 
 fn no_marks() -> Marks {
-    Marks { downtimes: HashMap::new(), rules: HashMap::new() }
+    let problems = ProblemContext::new(0, &AnalysisConfig::default());
+    Marks { downtimes: HashMap::new(), rules: HashMap::new(), problems }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use app::api::ApiError;
 use app::core::recovery::{FailureDetection, RecoveryAck, RecoveryRecord};
 use app::core::time_fmt::format_utc;
-use app::core::{AnalysisCode, InstanceKey};
+use app::core::{AnalysisCode, InstanceKey, RecoveryKind};
 use serde::Serialize;
 
 use super::analysis_json::{AnalysisJson, ClusterInfoJson};
@@ -86,20 +86,10 @@ pub(super) struct BlockedJson {
     pub(super) blocking_recovery_uid: String,
 }
 
-/// orchestrator's `RecoveryType` of an analysis code.
+/// orchestrator's `TopologyRecovery.Type` of a recovery of `code`: that of its `RecoveryKind`,
+/// empty for a code no recovery handles (a graceful takeover's `NoProblem` included).
 pub(super) fn recovery_type(code: AnalysisCode) -> &'static str {
-    let name = code.as_str();
-    if name.starts_with("DeadCoMaster") {
-        "CoMasterRecovery"
-    } else if name.starts_with("DeadMaster")
-        || code == AnalysisCode::NoWriteableMasterStructureWarning
-    {
-        "MasterRecovery"
-    } else if name.contains("IntermediateMaster") {
-        "IntermediateMasterRecovery"
-    } else {
-        ""
-    }
+    code.recovery_kind().map_or("", RecoveryKind::orchestrator_type)
 }
 
 /// Everything the audit endpoints read, with the node and policy to render it.
@@ -318,7 +308,10 @@ mod tests {
     fn classifies_recovery_types() {
         assert_eq!(recovery_type(AnalysisCode::DeadMaster), "MasterRecovery");
         assert_eq!(recovery_type(AnalysisCode::DeadMasterAndSomeReplicas), "MasterRecovery");
-        assert_eq!(recovery_type(AnalysisCode::DeadCoMaster), "CoMasterRecovery");
+        // No recovery handles a dead co-master (it is detect-only): no recovery type.
+        assert_eq!(recovery_type(AnalysisCode::DeadCoMaster), "");
+        assert_eq!(recovery_type(AnalysisCode::NoWriteableMasterStructureWarning), "");
+        assert_eq!(recovery_type(AnalysisCode::NoProblem), "");
         assert_eq!(
             recovery_type(AnalysisCode::DeadIntermediateMaster),
             "IntermediateMasterRecovery"

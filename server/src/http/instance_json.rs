@@ -10,8 +10,8 @@
 //! - the API-compatibility duplicates are kept (`Slave_SQL_Running` = `ReplicationSQLThreadRuning`,
 //!   `SlaveLagSeconds`, `SlaveHosts`, `LogSlaveUpdatesEnabled`);
 //! - `Problems` are orchestrator's per-instance problem words (`last_check_invalid`,
-//!   `not_recently_checked`, `not_replicating`, `replication_lag`, `errant_gtid`), not analysis
-//!   codes (those are in `/api/replication-analysis`).
+//!   `not_recently_checked`, `not_replicating`, `replication_lag`, `errant_gtid`) from
+//!   `core::problems`, not analysis codes (those are in `/api/replication-analysis`).
 //!
 //! Not observed here, so always empty or zero: `Uptime`, `BinlogRowImage`, `MasterUUID`,
 //! `AncestryUUID`, `GtidPurged`, `RelaylogCoordinates`, `UnresolvedHostname`, `AllowTLS`,
@@ -20,6 +20,7 @@
 use app::core::instance::{
     supports_oracle_gtid, BinlogCoordinates, Flavor, ThreadState, UsingGtid,
 };
+use app::core::problems::{instance_problems, is_listed_problem, ProblemContext};
 use app::core::time_fmt::format_utc;
 use app::core::{Downtime, Instance, InstanceKey, PromotionRule, Topology};
 use serde::Serialize;
@@ -84,13 +85,22 @@ pub struct ReadContext<'a> {
 }
 
 impl ReadContext<'_> {
+    /// The clock and thresholds of this read, as `core::problems` takes them.
+    pub fn problem_context(&self) -> ProblemContext {
+        ProblemContext {
+            now_ms: self.now_ms,
+            instance_poll_seconds: self.poll_seconds,
+            reasonable_replication_lag_seconds: self.reasonable_lag_seconds,
+        }
+    }
+
     fn seconds_since_checked(&self, instance: &Instance) -> i64 {
-        (self.now_ms - instance.last_checked_ms).max(0) / 1000
+        self.problem_context().seconds_since_checked(instance)
     }
 
     /// orchestrator's `IsRecentlyChecked`: checked within 5 × `InstancePollSeconds`.
     pub fn is_recently_checked(&self, instance: &Instance) -> bool {
-        self.seconds_since_checked(instance) <= self.poll_seconds * 5
+        self.problem_context().is_recently_checked(instance)
     }
 
     /// The downtime in force on `key`, if any (the latest ending one).
@@ -112,41 +122,20 @@ pub fn thread_state(is_replica: bool, state: ThreadState) -> i8 {
     }
 }
 
-/// orchestrator's `Problems` of one instance (computed as its `readInstanceRow` does).
+/// orchestrator's `Problems` of one instance (`core::problems` without the analysis: the words
+/// its `readInstanceRow` computes).
 pub fn problems(instance: &Instance, ctx: &ReadContext<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    if !instance.is_last_check_valid {
-        out.push("last_check_invalid");
-    } else if !ctx.is_recently_checked(instance) {
-        out.push("not_recently_checked");
-    } else if instance.is_replica() && !instance.replication_running() {
-        out.push("not_replicating");
-    } else if lag_is_a_problem(instance.replication_lag_seconds, instance, ctx) {
-        out.push("replication_lag");
-    }
-    if !instance.gtid_errant.is_empty() {
-        out.push("errant_gtid");
-    }
-    out.into_iter().map(String::from).collect()
+    instance_problems(instance, None, &ctx.problem_context())
+        .into_iter()
+        .map(|p| p.name().to_string())
+        .collect()
 }
 
-fn lag_is_a_problem(lag: Option<i64>, instance: &Instance, ctx: &ReadContext<'_>) -> bool {
-    lag.is_some_and(|lag| (lag - i64::from(instance.sql_delay)).abs() > ctx.reasonable_lag_seconds)
-}
-
-/// Whether `/api/problems` lists the instance (orchestrator's `ReadProblemInstances`): invalid
-/// or stale last check, a stopped or failing replication thread, lag (either measure) beyond the
-/// reasonable limit, or errant GTIDs — and not downtimed.
+/// Whether `/api/problems` lists the instance (orchestrator's `ReadProblemInstances`, see
+/// `core::problems::is_listed_problem`): not downtimed, and with a problem.
 pub fn is_problem(instance: &Instance, ctx: &ReadContext<'_>) -> bool {
-    let replica = instance.is_replica();
-    let problem = !instance.is_last_check_valid
-        || !ctx.is_recently_checked(instance)
-        || !matches!(thread_state(replica, instance.slave_sql_running), -1 | 1)
-        || !matches!(thread_state(replica, instance.slave_io_running), -1 | 1)
-        || lag_is_a_problem(instance.seconds_behind_master, instance, ctx)
-        || lag_is_a_problem(instance.replication_lag_seconds, instance, ctx)
-        || !instance.gtid_errant.is_empty();
-    problem && ctx.downtime(&instance.key).is_none()
+    let downtimed = ctx.downtime(&instance.key).is_some();
+    is_listed_problem(instance, downtimed, &ctx.problem_context())
 }
 
 /// orchestrator's instance JSON.

@@ -1,8 +1,9 @@
 //! Every second, on every node: rebuild the topology from this node's observations, analyze it,
 //! publish the result. On the leader only (holding a quorum, past the startup grace): register
-//! new failure detections through raft, run the detection hooks, and start recoveries the
-//! policy allows — at most one at a time per cluster on this node, and the raft fence makes it
-//! at most one per cluster overall.
+//! new failure detections through raft (codes that `registers_detection`), run the detection
+//! hooks, and start recoveries the policy allows (codes with a `recovery_kind`) — at most one
+//! at a time per cluster on this node, and the raft fence makes it at most one per cluster
+//! overall.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -84,18 +85,22 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
                 continue;
             }
         };
-        let actionable: Vec<ReplicationAnalysis> =
-            snapshot.analyses.iter().filter(|a| a.analysis.is_actionable()).cloned().collect();
+        let detectable: Vec<ReplicationAnalysis> = snapshot
+            .analyses
+            .iter()
+            .filter(|a| a.analysis.registers_detection())
+            .cloned()
+            .collect();
         ctx.analysis.set(snapshot);
         if !ctx.consensus.is_leader_with_quorum() {
             leader_since = None;
             continue;
         }
         let since = *leader_since.get_or_insert_with(Instant::now);
-        if actionable.is_empty() || since.elapsed() < ctx.config.recovery.startup_grace {
+        if detectable.is_empty() || since.elapsed() < ctx.config.recovery.startup_grace {
             continue;
         }
-        if let Err(e) = act(&ctx, &actionable, now, &mut detected, &running).await {
+        if let Err(e) = act(&ctx, &detectable, now, &mut detected, &running).await {
             tracing::warn!(error = %e, "recovery checks failed");
         }
     }
@@ -103,7 +108,7 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
 
 async fn act(
     ctx: &Arc<Context>,
-    actionable: &[ReplicationAnalysis],
+    detectable: &[ReplicationAnalysis],
     now: i64,
     detected: &mut HashMap<(InstanceKey, AnalysisCode), i64>,
     running: &Arc<Mutex<HashSet<String>>>,
@@ -135,7 +140,7 @@ async fn act(
         intermediate_master_filters: cfg.intermediate_master_filters.clone(),
         recovery_period_block_ms: block_ms,
     };
-    for a in actionable {
+    for a in detectable {
         let id = (a.analyzed_instance_key.clone(), a.analysis);
         if let std::collections::hash_map::Entry::Vacant(slot) = detected.entry(id) {
             let (key, code) = slot.key().clone();

@@ -1,5 +1,6 @@
 //! Running one recovery: register it through raft first (the fence), run hooks, dispatch to the
-//! failover for its analysis, record every step and the outcome through raft.
+//! failover of its analysis' `RecoveryKind`, record every step and the outcome through raft. A
+//! code without a kind is detect-only: refused before anything is registered.
 //!
 //! Nothing touches a MySQL server before `write-recovery` is committed; if that commit fails (no
 //! quorum) or is skipped (another recovery of the cluster is active), the recovery is abandoned.
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use app::core::recovery::{RecoveryRecord, RecoveryResolution, RecoveryStep};
 pub use app::core::recovery_run::{RecoveryError, Trigger};
 use app::core::{
-    AnalysisCode, Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey,
+    Command, CommandEnvelope, CommandOutcome, DowntimeRequest, InstanceKey, RecoveryKind,
     ReplicationAnalysis,
 };
 
@@ -160,24 +161,19 @@ pub async fn recover(
     analysis: ReplicationAnalysis,
     trigger: Trigger,
 ) -> Result<RecoveryResolution, RecoveryError> {
+    let Some(kind) = analysis.analysis.recovery_kind() else {
+        // Detect-only: refused before anything is registered, no hook runs.
+        return Err(RecoveryError::Unsupported(analysis.analysis.as_str().into()));
+    };
     let rec = register(ctx.clone(), &analysis, &trigger).await?;
     let cfg = &ctx.config.recovery;
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
-        Ok(()) => match analysis.analysis {
-            AnalysisCode::DeadMaster
-            | AnalysisCode::DeadMasterAndSomeReplicas
-            | AnalysisCode::DeadMasterAndReplicas => {
+        Ok(()) => match kind {
+            RecoveryKind::DeadMaster => {
                 super::dead_master::run(&rec, &analysis, trigger.candidate.as_ref()).await
             }
-            AnalysisCode::DeadIntermediateMaster
-            | AnalysisCode::DeadIntermediateMasterAndSomeReplicas
-            | AnalysisCode::DeadIntermediateMasterWithSingleReplicaFailingToConnect
-            | AnalysisCode::DeadIntermediateMasterAndReplicas
-            | AnalysisCode::AllIntermediateMasterReplicasFailingToConnectOrDead => {
-                super::intermediate::run(&rec, &analysis).await
-            }
-            other => Err(RecoveryError::Unsupported(other.as_str().into())),
+            RecoveryKind::DeadIntermediateMaster => super::intermediate::run(&rec, &analysis).await,
         },
     };
     let specific = if analysis.is_master || analysis.is_co_master {

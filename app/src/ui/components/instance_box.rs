@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::topology::InstanceBoxView;
+use crate::core::problems::Severity;
 use crate::ui::format::{hhmm, lag, utc};
 
 /// Lag above this many seconds colours a replica as lagging (orchestrator's
@@ -14,9 +15,7 @@ const LAG_WARN_SECONDS: i64 = 10;
 pub fn state_class(i: &InstanceBoxView) -> &'static str {
     if !i.last_check_valid {
         "st-unreachable"
-    } else if !i.problems.is_empty()
-        && (i.actionable || !i.problems.iter().all(|p| p.ends_with("StructureWarning")))
-    {
+    } else if i.problems.iter().any(|p| p.severity() >= Severity::Error) {
         "st-problem"
     } else if i.is_replica
         && (i.io_thread != "Yes"
@@ -65,7 +64,13 @@ pub fn InstanceBox(
     let problems = i
         .problems
         .iter()
-        .map(|p| view! { <span class="badge b-problem">{p.clone()}</span> })
+        .map(|p| {
+            let class = match p.severity() {
+                Severity::Warning => "badge b-warn",
+                Severity::Error | Severity::Critical => "badge b-problem",
+            };
+            view! { <span class=class title=format!("{:?}", p.severity())>{p.name()}</span> }
+        })
         .collect_view();
     let downtime = i.downtime.as_ref().map(|d| {
         let title = format!("{}: {} (until {})", d.owner, d.reason, utc(d.ends_at_ms));
@@ -94,6 +99,8 @@ pub fn InstanceBox(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::problems::Problem;
+    use crate::core::AnalysisCode;
 
     fn healthy_replica() -> InstanceBoxView {
         InstanceBoxView {
@@ -126,11 +133,11 @@ mod tests {
         let stopped = InstanceBoxView { sql_thread: "No".into(), ..ok.clone() };
         assert_eq!(state_class(&stopped), "st-lag");
         let warning_only = InstanceBoxView {
-            problems: vec!["NoFailoverSupportStructureWarning".into()],
+            problems: vec![Problem::Analysis(AnalysisCode::NoFailoverSupportStructureWarning)],
             ..ok.clone()
         };
         assert_eq!(state_class(&warning_only), "st-ok");
-        let problem = InstanceBoxView { problems: vec!["ReplicationStopped".into()], ..ok.clone() };
+        let problem = InstanceBoxView { problems: vec![Problem::NotReplicating], ..ok.clone() };
         assert_eq!(state_class(&problem), "st-problem");
         let unreachable = InstanceBoxView { last_check_valid: false, ..problem };
         assert_eq!(state_class(&unreachable), "st-unreachable");

@@ -51,8 +51,11 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
     } else {
         ().into_any()
     };
-    let problems =
-        if s.problems.is_empty() { "none".to_string() } else { d.analysis_description.clone() };
+    let problems = if s.problems.is_empty() {
+        "none".to_string()
+    } else {
+        s.problems.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+    };
     let replicas = if d.replicas.is_empty() { "none".to_string() } else { d.replicas.join(", ") };
     view! {
         <h2 id="panel-title">{key.clone()}</h2>
@@ -70,6 +73,7 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
                 {row("Executed GTIDs", d.executed_gtid_set.clone())}
                 {row("Errant GTIDs", if d.gtid_errant.is_empty() { "none".into() } else { d.gtid_errant.clone() })}
                 {row("Problems", problems)}
+                {row("Analysis", d.analysis_description.clone())}
                 {row("Promotion rule", s.promotion_rule.clone().unwrap_or_else(|| "not registered (neutral)".into()))}
                 {row("Data center", format!("{} / region {} / env {}", s.data_center, d.region, d.physical_environment))}
                 {row("Replicas", replicas)}
