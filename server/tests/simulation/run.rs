@@ -394,7 +394,7 @@ impl Sim {
         for n in &self.nodes {
             let present: BTreeSet<String> = n
                 .store
-                .active_downtime_records(now)
+                .active_downtimes(now)
                 .await
                 .map_err(|e| format!("downtimes of n{}: {e}", n.id))?
                 .into_iter()
