@@ -274,3 +274,36 @@ fn base64_encode(text: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
+
+/// Every `/api` answer parses as JSON, whatever went wrong: scripts pipe them through `jq`.
+#[tokio::test]
+async fn every_api_answer_is_json_with_an_error_status_when_it_fails() {
+    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    for (method, path, expected) in [
+        ("GET", "/api/no-such-path", StatusCode::NOT_FOUND),
+        ("GET", "/api/no/such/deep/path", StatusCode::NOT_FOUND),
+        ("GET", "/api", StatusCode::NOT_FOUND),
+        ("DELETE", "/api/clusters", StatusCode::METHOD_NOT_ALLOWED),
+        ("GET", "/api/downtimed/no-such-cluster", StatusCode::NOT_FOUND),
+        ("GET", "/api/downtimed/", StatusCode::OK),
+        ("GET", "/api/downtimed", StatusCode::OK),
+        ("GET", "/api/search?s=127.0.0.1%0A", StatusCode::OK),
+    ] {
+        let (status, headers, body) = call(&f, method, path, None).await;
+        assert_eq!(status, expected, "{method} {path}: {body}");
+        assert_eq!(
+            headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{method} {path}"
+        );
+        let value: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"));
+        if !status.is_success() {
+            assert_eq!(value["Code"], "ERROR", "{path}: {body}");
+            assert!(value["Message"].as_str().is_some_and(|m| !m.is_empty()), "{path}: {body}");
+        }
+    }
+    // The dashboard is still served outside /api.
+    let (status, _, _) = call(&f, "GET", "/web/no-such-page", None).await;
+    assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED);
+}

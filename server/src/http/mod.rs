@@ -1,6 +1,7 @@
 //! The HTTP listener's router: orchestrator's `/api`, node-to-node `/internal`, the dashboard.
 
 mod analysis_json;
+mod api_errors;
 mod audit_api;
 mod audit_json;
 mod instance_json;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -62,13 +63,18 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/api/health", get(raft_api::health))
         .route("/api/status", get(raft_api::status))
         .route("/api/downtimed", get(reads::downtimed))
+        .route("/api/downtimed/", get(reads::downtimed))
+        .route("/api/downtimed/{hint}", get(reads::downtimed_of_cluster))
         .route("/api/candidates", get(reads::candidates))
         .route("/api/bulk-promotion-rules", get(reads::candidates))
         .route("/api/check-global-recoveries", get(reads::check_global_recoveries))
         .route("/internal/propose", post(internal::propose))
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
-        .merge(topology_api::routes());
+        .merge(topology_api::routes())
+        .route("/api", any(api_errors::unknown_path))
+        .route("/api/", any(api_errors::unknown_path))
+        .route("/api/{*rest}", any(api_errors::unknown_path));
     proxied
         .merge(proxied_reads)
         .merge(local)
@@ -83,4 +89,5 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
             Duration::from_secs(30),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(api_errors::json_errors))
 }

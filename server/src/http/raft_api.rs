@@ -150,6 +150,14 @@ struct HealthDetails {
     backend_healthy: bool,
 }
 
+/// This machine's host name, as orchestrator reports it in `/api/status` (`os.Hostname()`).
+fn this_hostname() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
 /// `GET /api/health` (always 200, details say whether healthy) and `/api/status` (500 when not).
 pub async fn health(State(node): State<AppState>) -> Response {
     health_reply(&node, false).await
@@ -167,7 +175,7 @@ async fn health_reply(node: &AppState, strict: bool) -> Response {
     let is_leader = s.leader_id == Some(node.member.id()) && node.member.is_leader_with_quorum();
     let details = HealthDetails {
         healthy,
-        hostname: node.config.raft.advertise.host().to_string(),
+        hostname: this_hostname().unwrap_or_else(|| node.config.raft.advertise.host().to_string()),
         is_active_node: is_leader,
         raft_leader: s.leader_raft_addr.unwrap_or_default(),
         is_raft_leader: is_leader,

@@ -2,7 +2,7 @@
 
 use app::core::time_fmt::format_utc;
 use app::core::InstanceKey;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -24,12 +24,36 @@ struct DowntimedInstance {
     downtime_ends_at_ms: i64,
 }
 
-/// `GET /api/downtimed`: instances in downtime now.
+/// `GET /api/downtimed` (also with orchestrator-client's trailing slash): instances in downtime
+/// now.
 pub async fn downtimed(State(node): State<AppState>) -> Response {
+    downtimed_where(&node, |_| true).await
+}
+
+/// `GET /api/downtimed/:clusterHint`: the downtimed instances of one cluster (name, alias or
+/// member); an unknown cluster is a 404.
+pub async fn downtimed_of_cluster(
+    State(node): State<AppState>,
+    Path(hint): Path<String>,
+) -> Response {
+    let view = match super::topology_api::View::load(&node).await {
+        Ok(v) => v,
+        Err(e) => return error(e),
+    };
+    let cluster = match view.cluster_name(&hint) {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
+    let topology = &view.snapshot.topology;
+    downtimed_where(&node, |key| topology.cluster_of(key) == Some(cluster.as_str())).await
+}
+
+async fn downtimed_where(node: &AppState, keep: impl Fn(&InstanceKey) -> bool) -> Response {
     match node.store.active_downtimes(node.clock.now_ms()).await {
         Ok(rows) => json_with(
             StatusCode::OK,
             rows.into_iter()
+                .filter(|d| keep(&d.key))
                 .map(|d| DowntimedInstance {
                     key: d.key,
                     is_downtimed: true,

@@ -326,9 +326,13 @@ async fn discover(
     };
     let env =
         CommandEnvelope::new(Command::Discover(key.clone()), node.clock.now_ms(), node.member.id());
-    match node.commands.propose(env, false).await {
-        Ok(_) => ok(format!("Instance discovered: {key}"), instance.key),
-        Err(e) => error(e.into()),
+    if let Err(e) = node.commands.propose(env, false).await {
+        return error(e.into());
+    }
+    // orchestrator answers with the instance it read, in full.
+    match super::topology_api::View::load(&node).await {
+        Ok(view) => ok(format!("Instance discovered: {key}"), view.json(&instance)),
+        Err(e) => error(e),
     }
 }
 

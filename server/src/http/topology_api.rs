@@ -102,7 +102,9 @@ impl View {
         }
     }
 
-    fn json(&self, instance: &Instance) -> InstanceJson {
+    /// orchestrator's JSON of `instance` (which may be fresher than the snapshot), placed in
+    /// the snapshot's topology.
+    pub fn json(&self, instance: &Instance) -> InstanceJson {
         instance_json(&self.snapshot.topology, instance, &self.ctx())
     }
 
@@ -348,9 +350,12 @@ async fn topology_of_instance(
     }
 }
 
-/// Instances whose key, alias, cluster (name or alias) or version contains `text`
-/// (case-insensitively), or whose server id or uuid is `text`; all of them for an empty text.
+/// Instances whose key, alias, cluster (name or alias), version or version comment contains
+/// `text` (case-insensitively), or whose server id, port or uuid is `text`; all of them for an
+/// empty text. Surrounding whitespace is ignored, as orchestrator trims it (its client sends
+/// the term with a trailing newline, `s=db1%0A`).
 fn search(view: &View, text: &str) -> Vec<InstanceJson> {
+    let text = text.trim();
     let needle = text.to_ascii_lowercase();
     let contains = |hay: &str| hay.to_ascii_lowercase().contains(&needle);
     let topology = &view.snapshot.topology;
@@ -361,7 +366,9 @@ fn search(view: &View, text: &str) -> Vec<InstanceJson> {
             || contains(cluster)
             || contains(&view.snapshot.alias(cluster))
             || contains(&i.version)
+            || contains(&i.version_comment)
             || i.server_id.to_string() == text
+            || i.key.port.to_string() == text
             || (!i.server_uuid.is_empty() && i.server_uuid == text)
     }))
 }
