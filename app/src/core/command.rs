@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::audit::AuditEntry;
 use crate::core::downtime::{validate_text, Downtime, DowntimeRequest};
 use crate::core::envelope::{CommandEnvelope, CommandOutcome};
 use crate::core::error::DomainError;
 use crate::core::instance_key::InstanceKey;
+use crate::core::maintenance::{Maintenance, MaintenanceEnd, MaintenanceRequest};
 use crate::core::promotion_rule::{CandidateRegistration, PromotionRule};
 use crate::core::recovery::{
     AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
@@ -81,6 +83,12 @@ pub enum Command {
     },
     /// Remove an instance's promotion-rule registration (back to the default, `neutral`).
     DeregisterCandidate(InstanceKey),
+    /// Take a maintenance lock (refused at apply while the instance holds one).
+    BeginMaintenance(Maintenance),
+    /// Release a maintenance lock.
+    EndMaintenance(MaintenanceEnd),
+    /// A line of the audit log.
+    Audit(AuditEntry),
     /// Several commands proposed together into one raft entry (one log append, one fsync, one
     /// apply transaction), applied in order, each with its own stamp. Never nested.
     Batch(Vec<CommandEnvelope>),
@@ -109,6 +117,9 @@ impl Command {
             Command::PruneHistory { .. } => "prune-history",
             Command::Batch(_) => "batch",
             Command::DeregisterCandidate(_) => "deregister-candidate",
+            Command::BeginMaintenance(_) => "begin-maintenance",
+            Command::EndMaintenance(_) => "end-maintenance",
+            Command::Audit(_) => "audit",
         }
     }
 }
@@ -162,6 +173,10 @@ pub enum Proposal {
         /// Alias.
         alias: String,
     },
+    /// `begin-maintenance`.
+    BeginMaintenance(MaintenanceRequest),
+    /// `end-maintenance` (by instance or by id).
+    EndMaintenance(MaintenanceEnd),
 }
 
 impl Proposal {
@@ -192,6 +207,8 @@ impl Proposal {
             Proposal::SetClusterAlias { cluster_name, alias } => {
                 Command::SetClusterAlias { cluster_name, alias }
             }
+            Proposal::BeginMaintenance(req) => Command::BeginMaintenance(req.stamp(now_ms)),
+            Proposal::EndMaintenance(end) => Command::EndMaintenance(end),
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }
@@ -275,6 +292,27 @@ impl Proposal {
         })
     }
 
+    /// `begin-maintenance`: owner and reason required; `duration` as for downtimes (empty: the
+    /// 10-minute default).
+    pub fn begin_maintenance(
+        key: InstanceKey,
+        owner: &str,
+        reason: &str,
+        duration: &str,
+    ) -> Result<Self, DomainError> {
+        Ok(Proposal::BeginMaintenance(MaintenanceRequest::parse(key, owner, reason, duration)?))
+    }
+
+    /// `end-maintenance/:host/:port`.
+    pub fn end_maintenance(key: InstanceKey) -> Self {
+        Proposal::EndMaintenance(MaintenanceEnd::Key(key))
+    }
+
+    /// `end-maintenance/:maintenanceKey`.
+    pub fn end_maintenance_id(id: &str) -> Result<Self, DomainError> {
+        Ok(Proposal::EndMaintenance(MaintenanceEnd::id(id)?))
+    }
+
     /// What happened, in words: the command's own wording when applied, the reason otherwise.
     pub fn outcome_message(&self, outcome: &CommandOutcome) -> String {
         match outcome {
@@ -311,6 +349,8 @@ impl Proposal {
             Proposal::SetClusterAlias { cluster_name, alias } => {
                 format!("Cluster {cluster_name} alias set to {alias:?}")
             }
+            Proposal::BeginMaintenance(req) => format!("Maintenance begun: {}", req.key),
+            Proposal::EndMaintenance(end) => format!("Maintenance ended: {end}"),
         }
     }
 }

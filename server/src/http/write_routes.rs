@@ -9,7 +9,8 @@
 use std::collections::HashMap;
 
 use app::api::ApiError;
-use app::core::{DomainError, InstanceKey, Proposal};
+use app::core::maintenance::MaintenanceEnd;
+use app::core::{CommandOutcome, DomainError, InstanceKey, Proposal};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::Value;
@@ -66,6 +67,14 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     route("/api/forget/{host}/{port}", |p| Ok(Proposal::forget(p.key()?))),
     route("/api/disable-global-recoveries", |_| Ok(Proposal::set_global_recoveries(false))),
     route("/api/enable-global-recoveries", |_| Ok(Proposal::set_global_recoveries(true))),
+    route("/api/begin-maintenance/{host}/{port}/{owner}/{reason}", |p| {
+        Proposal::begin_maintenance(p.key()?, p.get("owner"), p.get("reason"), "")
+    }),
+    route("/api/begin-maintenance/{host}/{port}/{owner}/{reason}/{duration}", |p| {
+        Proposal::begin_maintenance(p.key()?, p.get("owner"), p.get("reason"), p.get("duration"))
+    }),
+    route("/api/end-maintenance/{host}/{port}", |p| Ok(Proposal::end_maintenance(p.key()?))),
+    route("/api/end-maintenance/{id}", |p| Proposal::end_maintenance_id(p.get("id"))),
 ];
 
 /// orchestrator's `Details` of each write's answer.
@@ -83,6 +92,11 @@ fn details(proposal: &Proposal) -> Value {
         Proposal::AckRecovery { .. } => Value::Null,
         Proposal::ForgetCluster { cluster_name, .. } => Value::from(cluster_name.as_str()),
         Proposal::SetClusterAlias { alias, .. } => Value::from(alias.as_str()),
+        Proposal::BeginMaintenance(req) => key(&req.key),
+        Proposal::EndMaintenance(end) => match end {
+            MaintenanceEnd::Key(k) | MaintenanceEnd::Lock { key: k, .. } => key(k),
+            MaintenanceEnd::Id(id) => Value::from(*id),
+        },
     }
 }
 
@@ -93,6 +107,12 @@ pub async fn submit(state: &AppState, proposal: Result<Proposal, DomainError>) -
         Err(e) => return error(ApiError::from(e)),
     };
     match state.commands.submit(proposal.clone()).await {
+        // A lock that is not taken is a failure to the caller (orchestrator answers an error).
+        Ok(CommandOutcome::Skipped { reason })
+            if matches!(proposal, Proposal::BeginMaintenance(_)) =>
+        {
+            error(ApiError::Validation(reason))
+        }
         Ok(outcome) => ok(proposal.outcome_message(&outcome), details(&proposal)),
         Err(e) => error(e),
     }

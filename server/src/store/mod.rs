@@ -6,6 +6,7 @@
 
 pub mod local;
 pub mod observed;
+pub mod operation_tables;
 pub mod recovery_tables;
 pub mod replicated;
 mod schema;

@@ -10,7 +10,7 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{recovery_tables, Store, StoreError};
+use super::{operation_tables, recovery_tables, Store, StoreError};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
@@ -136,7 +136,13 @@ pub async fn apply(
         Command::WriteRecoveryStep(s) => recovery_tables::write_step(conn, s).await?,
         Command::ResolveRecovery(r) => recovery_tables::resolve(conn, r).await?,
         Command::AckRecovery(a) => recovery_tables::acknowledge(conn, a).await?,
-        Command::PruneHistory { before_ms } => recovery_tables::prune(conn, *before_ms).await?,
+        Command::PruneHistory { before_ms } => {
+            operation_tables::prune(conn, *before_ms).await?;
+            recovery_tables::prune(conn, *before_ms).await?
+        }
+        Command::BeginMaintenance(m) => operation_tables::begin(conn, m, now).await?,
+        Command::EndMaintenance(which) => operation_tables::end(conn, which, now).await?,
+        Command::Audit(entry) => operation_tables::append_audit(conn, entry).await?,
     })
 }
 
@@ -212,6 +218,9 @@ pub struct ReplicatedTables {
     /// Detections, recoveries, discovered instances, alias overrides.
     #[serde(default)]
     pub recovery: recovery_tables::RecoveryTables,
+    /// Maintenance locks and the audit log.
+    #[serde(default)]
+    pub operations: operation_tables::OperationTables,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -271,6 +280,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     .map(|(h, p, at)| Ok((key(h, p)?, at)))
     .collect::<Result<Vec<_>, StoreError>>()?;
     let recovery = recovery_tables::dump(conn).await?;
+    let operations = operation_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -278,6 +288,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         leader_uris,
         forgotten,
         recovery,
+        operations,
     })
 }
 
@@ -318,6 +329,7 @@ pub async fn restore(
             .await?;
     }
     recovery_tables::restore(conn, &tables.recovery).await?;
+    operation_tables::restore(conn, &tables.operations).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

@@ -84,6 +84,25 @@ const TABLES: &[&str] = &[
         message TEXT NOT NULL,
         PRIMARY KEY (uid, step_no)
     )",
+    // Replicated: maintenance locks (`ended_at_ms` 0 while not ended) and the audit log.
+    "CREATE TABLE IF NOT EXISTS database_instance_maintenance (
+        maintenance_id BIGINT NOT NULL PRIMARY KEY,
+        hostname VARCHAR(255) NOT NULL,
+        port INT NOT NULL,
+        owner VARCHAR(256) NOT NULL,
+        reason TEXT NOT NULL,
+        begins_at_ms BIGINT NOT NULL,
+        ends_at_ms BIGINT NOT NULL,
+        ended_at_ms BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS audit (
+        audit_id BIGINT NOT NULL PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        audit_type VARCHAR(128) NOT NULL,
+        hostname VARCHAR(255) NOT NULL,
+        port INT NOT NULL,
+        message TEXT NOT NULL
+    )",
     // Node-local (never replicated).
     "CREATE TABLE IF NOT EXISTS node_health (
         node_id BIGINT NOT NULL PRIMARY KEY,
