@@ -12,7 +12,8 @@
 //! - [`control_plane`]: what the dashboard and the API call; [`leadership`] and [`health`]:
 //!   background duties.
 //! - [`probe`]: discovery (each node probes the fleet into its own store); [`recovery`]: failure
-//!   analysis on every node, and the recoveries the leader runs.
+//!   analysis on every node, and the recoveries the leader runs; [`topology_ops`]: replica
+//!   control and relocation the leader runs on MySQL servers.
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
 //! - [`auth`]: authentication, the one write authorization, the raft port's secret, TLS, CSRF.
 //! - [`error`]: the errors at the node's boundaries, and the error policy.
@@ -40,3 +41,4 @@ pub mod raft;
 pub mod recovery;
 pub mod site_options;
 pub mod store;
+pub mod topology_ops;

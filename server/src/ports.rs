@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::api::dto::RaftStatusView;
 use app::api::ApiError;
+use app::core::operation_result::{OpError, OpResult, OperationRequest};
 use app::core::recovery::RecoveryResolution;
 use app::core::{
     CommandEnvelope, CommandOutcome, Instance, InstanceKey, Proposal, ReplicationAnalysis,
@@ -86,6 +87,11 @@ pub trait Operations: Send + Sync + 'static {
     ) -> Result<RecoveryResolution, RecoveryError>;
     /// Probes one server now (`discover`).
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String>;
+    /// Runs a topology operation (replica control, relocation) on this node, the leader.
+    async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
+        let _ = request;
+        Err(OpError::NotLeader("topology operations are not available on this node".into()))
+    }
 }
 
 /// What every HTTP handler and the dashboard get: the node's parts through narrow handles.

@@ -140,6 +140,27 @@ pub enum Refusal {
         /// Which rule.
         reason: String,
     },
+    /// Repointing to another master keeps the executed coordinates, valid only on the same
+    /// master (or a binlog server, which this project does not manage) unless GTID is used.
+    #[error("{key} would keep its executed coordinates under {target}, where they mean something else; repoint to another master needs GTID (use relocate instead)")]
+    RepointNeedsGtid {
+        /// The instance.
+        key: InstanceKey,
+        /// The other master.
+        target: InstanceKey,
+    },
+    /// A replica has not executed the binary log to be purged.
+    #[error("unsafe to purge binary logs on {key} up to {log_file}: replica {replica} has only executed up to {executed} (use ?force=true to purge anyway)")]
+    ReplicaNeedsBinlog {
+        /// The server.
+        key: InstanceKey,
+        /// The file asked.
+        log_file: String,
+        /// The replica that needs it.
+        replica: InstanceKey,
+        /// Where the replica is.
+        executed: String,
+    },
     /// Nothing this project implements gets there in one safe step.
     #[error("relocating {key} below {target} turns to be too complex (no GTID, not a sibling nor the grandparent); please do it in steps")]
     TooComplex {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::candidate::can_replicate_from;
 use crate::core::gtid::{GtidPosition, MysqlGtidSet};
-use crate::core::instance::{supports_oracle_gtid, Flavor, Instance, UsingGtid};
+use crate::core::instance::{supports_oracle_gtid, BinlogCoordinates, Flavor, Instance, UsingGtid};
 use crate::core::instance_key::InstanceKey;
 pub use crate::core::refusal::Refusal;
 use crate::core::topology::Topology;
@@ -306,6 +306,28 @@ pub fn plan_make_co_master<'a>(
     Ok(master)
 }
 
+/// orchestrator's `PurgeBinaryLogsTo` safety check: every replica must have executed past the
+/// start of `log_file` (its exec coordinates on this server), unless the purge is forced.
+pub fn check_purge(
+    key: &InstanceKey,
+    log_file: &str,
+    replicas: &[Instance],
+) -> Result<(), Refusal> {
+    let purge_to = BinlogCoordinates::new(log_file, 0);
+    for replica in replicas.iter().filter(|r| r.master_key.as_ref() == Some(key)) {
+        let executed = replica.exec_master_coordinates.clone().unwrap_or_default();
+        if executed <= purge_to {
+            return Err(Refusal::ReplicaNeedsBinlog {
+                key: key.clone(),
+                log_file: log_file.to_string(),
+                replica: replica.key.clone(),
+                executed: format!("{}:{}", executed.file, executed.pos),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,6 +362,16 @@ mod tests {
         assert!(matches!(can_move(&r, 20), Err(Refusal::UnknownLag { .. })));
         r.slave_sql_running = ThreadState::No;
         assert!(matches!(can_move(&r, 20), Err(Refusal::NotReplicating { .. })));
+    }
+
+    #[test]
+    fn purging_waits_for_every_replica() {
+        let m = InstanceKey::new("m", 3306).unwrap();
+        let mut r = inst("r", Some("m"));
+        r.exec_master_coordinates = Some(BinlogCoordinates::new("mysql-bin.000003", 120));
+        assert_eq!(check_purge(&m, "mysql-bin.000003", std::slice::from_ref(&r)), Ok(()));
+        let refused = check_purge(&m, "mysql-bin.000004", std::slice::from_ref(&r));
+        assert!(matches!(refused, Err(Refusal::ReplicaNeedsBinlog { .. })), "{refused:?}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod audit_api;
 mod audit_json;
 mod instance_json;
 mod internal;
+mod maintenance_api;
+mod operations_api;
 pub mod path_guard;
 pub mod proxy;
 mod raft_api;
@@ -45,6 +47,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     }
     let proxied = proxied
         .merge(recovery_api::routes())
+        .merge(operations_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()
@@ -72,6 +75,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes())
+        .merge(maintenance_api::routes())
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use app::api::dto::RaftStatusView;
 use app::api::ApiError;
+use app::core::operation_result::{OpError, OpResult, OperationRequest};
 use app::core::recovery::RecoveryResolution;
 use app::core::{
     CommandEnvelope, CommandOutcome, Instance, InstanceKey, Proposal, ReplicationAnalysis,
@@ -100,5 +101,9 @@ impl Operations for Recoveries {
 
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String> {
         self.0.prober.probe_now(key).await.map_err(|e| e.to_string())
+    }
+
+    async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
+        crate::topology_ops::run(self.0.clone(), request).await
     }
 }

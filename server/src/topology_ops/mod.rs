@@ -1,0 +1,86 @@
+//! Topology operations on MySQL servers, run by the raft leader only: replica and instance
+//! control (`control`), relocation by GTID (`gtid_moves`) or binlog coordinates
+//! (`binlog_moves`), and the same on several replicas (`replicas`). Every operation re-reads
+//! the live state of the servers it touches (`live`), decides with the core's rules
+//! (`app::core::relocation`), takes maintenance locks and records its outcome in the audit log
+//! through raft (`lock`), checks leadership before each change, and starts again any replica
+//! it stopped when it fails (`steps`), saying which could not be.
+
+mod binlog_moves;
+mod control;
+pub mod dialect;
+mod gtid_moves;
+mod live;
+mod lock;
+mod replicas;
+pub mod session;
+mod steps;
+
+use std::sync::Arc;
+
+use app::core::operation::Op;
+use app::core::operation_result::{OpError, OpResult, OperationRequest};
+use app::core::Instance;
+
+use crate::recovery::Context;
+use session::StepError;
+
+/// The leader's handle for running operations.
+pub struct Ops {
+    ctx: Arc<Context>,
+}
+
+/// A step that failed before anything was changed.
+fn unchanged(e: StepError) -> OpError {
+    OpError::Failed { message: format!("{e}; nothing was changed"), left_stopped: Vec::new() }
+}
+
+/// Runs `request` on this node, which must lead with a quorum; records the outcome in the
+/// audit log (successes and failures midway; refusals changed nothing and are only answered).
+pub async fn run(ctx: Arc<Context>, request: OperationRequest) -> Result<OpResult, OpError> {
+    let ops = Ops { ctx };
+    ops.ensure_leader()?;
+    let result = ops.dispatch(&request).await;
+    if !request.op.is_read_only() {
+        match &result {
+            Ok(r) => ops.audit(request.op.name(), &request.key, &request.message(r)).await,
+            Err(e @ OpError::Failed { .. }) => {
+                let audit_type = format!("{}-failed", request.op.name());
+                ops.audit(&audit_type, &request.key, &e.to_string()).await
+            }
+            Err(_) => {}
+        }
+    }
+    result
+}
+
+fn one(instance: Instance) -> OpResult {
+    OpResult::Instance(Box::new(instance))
+}
+
+impl Ops {
+    async fn dispatch(&self, r: &OperationRequest) -> Result<OpResult, OpError> {
+        let key = &r.key;
+        match &r.op {
+            Op::Relocate { below } => self.relocate(key, below).await.map(one),
+            Op::MoveBelowGtid { below } | Op::MoveEquivalent { below } => {
+                self.move_gtid(key, below, &r.op).await.map(one)
+            }
+            Op::MoveUp => self.move_up(key).await.map(one),
+            Op::MoveBelow { sibling } => self.move_below(key, sibling).await.map(one),
+            Op::Repoint { below } => self.repoint(key, below.as_ref()).await.map(one),
+            Op::TakeMaster => self.take_master(key).await.map(one),
+            Op::MakeCoMaster => self.make_co_master(key).await.map(one),
+            Op::RelocateReplicas { below } => self.relocate_replicas(key, below, false).await,
+            Op::MoveReplicasGtid { below } => self.relocate_replicas(key, below, true).await,
+            Op::MoveUpReplicas => self.move_up_replicas(key).await,
+            Op::TakeSiblings => self.take_siblings(key).await,
+            Op::RepointReplicas => self.repoint_replicas(key).await,
+            Op::RegroupReplicas => self.regroup(key, false).await,
+            Op::RegroupReplicasGtid => self.regroup(key, true).await,
+            Op::CanReplicateFrom { below } => self.can_replicate(key, below, false).await,
+            Op::CanReplicateFromGtid { below } => self.can_replicate(key, below, true).await,
+            other => self.control(key, other).await,
+        }
+    }
+}
