@@ -210,6 +210,11 @@ pub async fn run(node: &AppState, request: OperationRequest) -> Response {
         }
         (Op::DelayReplication { seconds }, _) => ok(message, Value::from(*seconds)),
         (Op::Refresh, _) => ok(message, key(&request.key)),
+        // orchestrator answers take-siblings with the instance that took them.
+        (Op::TakeSiblings, _) => match view.snapshot.topology.instance(&request.key) {
+            Some(i) => ok(message, json(i)),
+            None => ok(message, key(&request.key)),
+        },
         (_, OpResult::Instance(i)) => ok(message, json(i)),
         (_, OpResult::Replicas { moved, .. }) => {
             ok(message, Value::Array(moved.iter().map(json).collect()))

@@ -27,6 +27,21 @@ pub fn routes() -> Router<AppState> {
         .route("/api/recover/{host}/{port}", get(recover_instance))
         .route("/api/recover/{host}/{port}/{chost}/{cport}", get(recover_with_candidate))
         .route("/api/recover-lite/{host}/{port}", get(recover_instance))
+        .route("/api/recover-lite/{host}/{port}/{chost}/{cport}", get(recover_with_candidate))
+        .route("/api/force-master-takeover/{hint}/{dhost}/{dport}", get(force_master_takeover))
+        .route(
+            "/api/force-master-takeover/{host}/{port}/{dhost}/{dport}",
+            get(force_master_takeover_key),
+        )
+        .route(
+            "/api/graceful-master-takeover/{host}/{port}/{dhost}/{dport}",
+            get(graceful_key_designated),
+        )
+        .route("/api/graceful-master-takeover-auto/{host}/{port}", get(graceful_key))
+        .route(
+            "/api/graceful-master-takeover-auto/{host}/{port}/{dhost}/{dport}",
+            get(graceful_key_designated),
+        )
         .route("/api/force-master-failover/{hint}", get(force_master_failover))
         .route("/api/force-master-failover/{host}/{port}", get(force_master_failover_key))
         .route("/api/graceful-master-takeover/{hint}", get(graceful_auto))
@@ -153,6 +168,19 @@ fn resolve_cluster(node: &AppState, hint: &str) -> Result<String, ApiError> {
 }
 
 async fn force(node: AppState, cluster: Result<String, ApiError>) -> Response {
+    force_to(node, cluster, Ok(None)).await
+}
+
+/// A forced failover of `cluster`'s master, to `candidate` when given (`force-master-takeover`).
+async fn force_to(
+    node: AppState,
+    cluster: Result<String, ApiError>,
+    candidate: Result<Option<InstanceKey>, ApiError>,
+) -> Response {
+    let candidate = match candidate {
+        Ok(c) => c,
+        Err(e) => return error(e),
+    };
     if let Err(e) = leader_only(&node) {
         return error(e);
     }
@@ -170,7 +198,15 @@ async fn force(node: AppState, cluster: Result<String, ApiError>) -> Response {
     run_recovery(
         node,
         analysis,
-        Trigger { manual: true, candidate: None, operation: "force-master-failover" },
+        Trigger {
+            manual: true,
+            operation: if candidate.is_some() {
+                "force-master-takeover"
+            } else {
+                "force-master-failover"
+            },
+            candidate,
+        },
     )
     .await
 }
@@ -178,6 +214,22 @@ async fn force(node: AppState, cluster: Result<String, ApiError>) -> Response {
 async fn force_master_failover(State(node): State<AppState>, Path(hint): Path<String>) -> Response {
     let cluster = resolve_cluster(&node, &hint);
     force(node, cluster).await
+}
+
+async fn force_master_takeover(
+    State(node): State<AppState>,
+    Path((hint, dhost, dport)): Path<(String, String, String)>,
+) -> Response {
+    let cluster = resolve_cluster(&node, &hint);
+    force_to(node, cluster, key(&dhost, &dport).map(Some)).await
+}
+
+async fn force_master_takeover_key(
+    State(node): State<AppState>,
+    Path((host, port, dhost, dport)): Path<(String, String, String, String)>,
+) -> Response {
+    let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
+    force_to(node, cluster, key(&dhost, &dport).map(Some)).await
 }
 
 async fn force_master_failover_key(
@@ -235,6 +287,14 @@ async fn graceful_key(
 ) -> Response {
     let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
     takeover(node, cluster, Ok(None)).await
+}
+
+async fn graceful_key_designated(
+    State(node): State<AppState>,
+    Path((host, port, dhost, dport)): Path<(String, String, String, String)>,
+) -> Response {
+    let cluster = key(&host, &port).and_then(|k| resolve_cluster(&node, &k.to_string()));
+    takeover(node, cluster, key(&dhost, &dport).map(Some)).await
 }
 
 async fn graceful_designated(

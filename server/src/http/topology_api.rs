@@ -62,6 +62,14 @@ pub fn routes() -> Router<AppState> {
             "/api/topology-tabulated/{host}/{port}",
             get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, true)),
         )
+        .route(
+            "/api/topology-tags/{hint}",
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, false)),
+        )
+        .route(
+            "/api/topology-tags/{host}/{port}",
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, false)),
+        )
         .route("/api/search", get(search_query))
         .route("/api/search/{text}", get(search_path))
         .route("/api/problems", get(problems))

@@ -1,6 +1,7 @@
 //! `orchestrator-client` tests: the real client binary against a fake API serving recorded
 //! orchestrator replies (output formats, command-line errors, leader discovery, auth, retries),
-//! and against a real 3-node cluster of `orchestrator` processes.
+//! and against a real 3-node cluster of `orchestrator` processes, which every command of the
+//! client is run against (`every_command`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,7 +9,15 @@
 #[path = "../processes/harness.rs"]
 mod harness;
 
+#[path = "../support/mariadb/mod.rs"]
+mod mariadb;
+
+#[path = "../failover/fleet.rs"]
+#[allow(dead_code)]
+mod fleet;
+
 mod cli;
 mod cluster;
+mod every_command;
 mod fake;
 mod formats;

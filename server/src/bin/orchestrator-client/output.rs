@@ -31,6 +31,17 @@ pub enum Out {
     Analysis,
     /// `host:port<master:port` of the instance in `Details` (relocate).
     Relocated,
+    /// `.Key` of each instance in the `Details` array (operations on several replicas).
+    DetailsKeys,
+    /// `Details` itself: a string or number as is, anything else as JSON.
+    Details,
+    /// Each string of the `Details` array on its own line.
+    DetailsLines,
+    /// `.Key` of an instance whose SQL and IO thread states are both `state` (1 running,
+    /// 0 stopped); nothing otherwise (`is-replicating`, `is-replication-stopped`).
+    KeyIfThreads(i64),
+    /// `.Key` of each replica with a stopped thread and an error (`which-broken-replicas`).
+    BrokenKeys,
 }
 
 /// The lines to print for `value`, or what was missing from it.
@@ -68,6 +79,35 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
                 }
             }
             Ok(lines)
+        }
+        Out::DetailsKeys => {
+            array(field(value, "Details")?)?.iter().map(|i| key(field(i, "Key")?)).collect()
+        }
+        Out::Details => {
+            let details = string(field(value, "Details")?);
+            Ok(if details.is_empty() { Vec::new() } else { vec![details] })
+        }
+        Out::DetailsLines => Ok(array(field(value, "Details")?)?.iter().map(string).collect()),
+        Out::KeyIfThreads(state) => {
+            let running = |name: &str| value.get(name).and_then(Value::as_i64) == Some(state);
+            if running("ReplicationSQLThreadState") && running("ReplicationIOThreadState") {
+                Ok(vec![key(field(value, "Key")?)?])
+            } else {
+                Ok(Vec::new())
+            }
+        }
+        Out::BrokenKeys => {
+            let mut keys = Vec::new();
+            for i in array(value)? {
+                let stopped = |name: &str| i.get(name) == Some(&Value::Bool(false));
+                let error = |name: &str| i.get(name).is_some_and(|e| !string(e).is_empty());
+                if (stopped("ReplicationSQLThreadRuning") || stopped("ReplicationIOThreadRuning"))
+                    && (error("LastSQLError") || error("LastIOError"))
+                {
+                    keys.push(key(field(i, "Key")?)?);
+                }
+            }
+            Ok(keys)
         }
         Out::Relocated => {
             let details = field(value, "Details")?;
@@ -179,5 +219,23 @@ mod tests {
         ]});
         assert_eq!(render(Out::Analysis, &analysis).unwrap(), ["a:1 (cluster a:1): DeadMaster"]);
         assert!(render(Out::Keys, &json!({"x": 1})).is_err());
+    }
+
+    #[test]
+    fn operation_outputs() {
+        let moved = json!({"Code": "OK", "Details": [{"Key": {"Hostname": "r1", "Port": 1}}, {"Key": {"Hostname": "r2", "Port": 2}}]});
+        assert_eq!(render(Out::DetailsKeys, &moved).unwrap(), ["r1:1", "r2:2"]);
+        assert_eq!(render(Out::Details, &json!({"Details": 30})).unwrap(), ["30"]);
+        assert!(render(Out::Details, &json!({"Details": ""})).unwrap().is_empty());
+        let statements = json!({"Details": ["STOP SLAVE IO_THREAD;", "SET x=1;"]});
+        assert_eq!(render(Out::DetailsLines, &statements).unwrap().len(), 2);
+        let running = json!({"Key": {"Hostname": "r", "Port": 3}, "ReplicationSQLThreadState": 1, "ReplicationIOThreadState": 1});
+        assert_eq!(render(Out::KeyIfThreads(1), &running).unwrap(), ["r:3"]);
+        assert!(render(Out::KeyIfThreads(0), &running).unwrap().is_empty());
+        let replicas = json!([
+            {"Key": {"Hostname": "a", "Port": 1}, "ReplicationSQLThreadRuning": false, "ReplicationIOThreadRuning": true, "LastSQLError": "dup", "LastIOError": ""},
+            {"Key": {"Hostname": "b", "Port": 2}, "ReplicationSQLThreadRuning": false, "ReplicationIOThreadRuning": false, "LastSQLError": "", "LastIOError": ""}
+        ]);
+        assert_eq!(render(Out::BrokenKeys, &replicas).unwrap(), ["a:1"]);
     }
 }

@@ -53,6 +53,9 @@ fn label(name: &str) -> &str {
         "hint" => "instance|alias",
         "text" => "instance",
         "rule" => "promotion-rule",
+        "query" => "query",
+        "binlog" => "binlog",
+        "seconds" => "seconds",
         other => other,
     }
 }
@@ -70,6 +73,9 @@ fn value(name: &str, opts: &Options) -> Result<Option<String>, ClientError> {
         "duration" => plain(Opt::Duration),
         "rule" => plain(Opt::PromotionRule),
         "hostname" => plain(Opt::Hostname),
+        "query" => plain(Opt::Query),
+        "binlog" => plain(Opt::Binlog),
+        "seconds" => plain(Opt::Seconds),
         other => {
             Err(ClientError::Setup(format!("internal error: unknown placeholder {{{other}}}")))
         }
