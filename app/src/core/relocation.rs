@@ -286,20 +286,19 @@ pub fn plan_make_co_master<'a>(
         )));
     }
     if let Some(grand) = master.master_key.as_ref() {
+        let co_master = topology.is_co_master(master_key);
         match topology.instance(grand) {
-            Some(other) if topology.is_co_master(master_key) => {
-                if other.is_last_check_valid && !other.read_only {
-                    return Err(rule(format!(
-                        "{master_key} is already co-master with {grand}, which is alive and writable; make it read-only first"
-                    )));
-                }
+            Some(other) if co_master && other.is_last_check_valid && !other.read_only => {
+                return Err(rule(format!(
+                    "{master_key} is already co-master with {grand}, which is alive and writable; make it read-only first"
+                )));
             }
-            Some(_) => {
+            Some(_) if !co_master => {
                 return Err(rule(format!(
                     "{master_key} is not a real master; it replicates from {grand}"
                 )))
             }
-            None => {}
+            _ => {}
         }
     }
     check_can_replicate(master, instance)?;
