@@ -251,10 +251,6 @@ impl Op {
 mod tests {
     use super::*;
 
-    fn key(h: &str) -> InstanceKey {
-        InstanceKey::new(h, 3306).unwrap()
-    }
-
     #[test]
     fn parameters_are_validated() {
         assert_eq!(Op::delay("30"), Ok(Op::DelayReplication { seconds: 30 }));
@@ -263,6 +259,9 @@ mod tests {
         assert!(Op::purge("x; DROP", false).is_err());
         assert!(Op::kill("12x").is_err());
         assert!(Op::restart_statements("").is_err());
+        let below = InstanceKey::new("m", 3306).unwrap();
+        assert_eq!(Op::Relocate { below: below.clone() }.target(), Some(&below));
+        assert!(Op::CanReplicateFrom { below }.is_read_only());
         assert!(Op::restart_statements("set a=1; set b=2").is_err());
         assert_eq!(
             Op::restart_statements("SET GLOBAL rpl_semi_sync_slave_enabled=1;"),
