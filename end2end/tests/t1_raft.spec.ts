@@ -44,7 +44,7 @@ test("every node's Raft page shows the same single leader and two followers", as
   const errors = watchErrors(page);
   for (const node of cluster.nodes) {
     await page.goto(`${node.url}/web/raft`);
-    await expect(page.locator("#served-by")).toContainText(`Served by node ${node.id}`);
+    await expect(page.locator("#served-by")).toContainText(`Served by ${node.raftAddr}`);
     await expect(page.locator("#served-by")).toContainText(node.raftAddr);
     await expect(page.locator("#node-state")).toHaveText(node.id === leaderId ? "Leader" : "Follower");
     await expect(page.locator("#leader")).toHaveText(`Leader: ${leaderId}`);
@@ -74,7 +74,7 @@ test("hydrated page follows a replicated write without a reload", async ({ page 
   const follower = cluster.nodes.find((n) => n.id !== leaderId)!;
   const roundTrip = serverFnRoundTrip(page);
   await page.goto(`${follower.url}/web/raft`);
-  await expect(page.locator("#served-by")).toContainText(`Served by node ${follower.id}`);
+  await expect(page.locator("#served-by")).toContainText(`Served by ${follower.raftAddr}`);
   // Hydrated: the polling server function answered at least once.
   await roundTrip;
   await page.evaluate(() => ((window as any).__e2eNoReload = true));
@@ -102,7 +102,7 @@ test("without JavaScript the server-rendered page still shows the member table",
     const errors = watchErrors(page);
     const node = cluster.nodes[0];
     await page.goto(`${node.url}/web/raft`);
-    await expect(page.locator("#served-by")).toContainText(`Served by node ${node.id}`);
+    await expect(page.locator("#served-by")).toContainText(`Served by ${node.raftAddr}`);
     await expect(page.locator("#leader")).toHaveText(`Leader: ${leaderId}`);
     const rows = page.locator("table.members tbody tr[data-node-id]");
     await expect(rows).toHaveCount(3);

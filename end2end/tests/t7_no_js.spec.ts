@@ -17,7 +17,7 @@ test("without JavaScript the pages read and the downtime form works", async ({ b
   const replica = keyOf(servers("alpha")[1]);
   try {
     await page.goto(`${node.url}/web/clusters`);
-    await expect(page.locator("#pulse-node")).toHaveText(String(node.id));
+    await expect(page.locator("#pulse-node")).toHaveText(node.raftAddr);
     await expect(page.locator('.card[data-cluster] h2', { hasText: "alpha" })).toBeVisible();
     await shot(page, testInfo, "nojs-clusters");
 

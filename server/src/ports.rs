@@ -53,6 +53,10 @@ pub trait Member: Send + Sync + 'static {
     fn relay_client(&self) -> reqwest::Client;
     /// `GET url` of another member, carrying the peer secret.
     fn peer_get(&self, url: &str) -> reqwest::RequestBuilder;
+    /// `POST url` of another member, carrying the peer secret (`/internal/operate`).
+    fn peer_post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.relay_client().post(url)
+    }
     /// This node's HTTP URI.
     fn http_uri(&self) -> String;
 }

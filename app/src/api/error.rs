@@ -56,6 +56,21 @@ impl From<DomainError> for ApiError {
     }
 }
 
+/// A topology operation's failure: refusals and lock conflicts are 400 (nothing changed), no
+/// leader 503, a failure midway 500 (its message says what was left stopped).
+impl From<crate::core::operation_result::OpError> for ApiError {
+    fn from(e: crate::core::operation_result::OpError) -> Self {
+        use crate::core::operation_result::OpError;
+        match e {
+            OpError::Refused(_) | OpError::Invalid(_) | OpError::Locked(_) => {
+                ApiError::Validation(e.to_string())
+            }
+            OpError::NotLeader(_) => ApiError::Unavailable(e.to_string()),
+            OpError::Failed { .. } => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl leptos::server_fn::error::FromServerFnError for ApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 

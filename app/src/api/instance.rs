@@ -50,6 +50,12 @@ pub struct InstanceDetailView {
     pub replicas: Vec<String>,
     /// A recovery can be started here: actionable failure, and this node leads with a quorum.
     pub recover_here: bool,
+    /// Other instances of the cluster it could be moved below (the "move below…" form).
+    #[serde(default)]
+    pub move_targets: Vec<String>,
+    /// The maintenance lock it is under, in words (owner: reason), if any.
+    #[serde(default)]
+    pub maintenance: Option<String>,
 }
 
 /// The panel of `instance` (`host:port`).

@@ -5,6 +5,7 @@
 //! node's single path into raft that the HTTP API uses too; there is no second one.
 //! One module per feature, each with its DTOs and server functions.
 
+pub mod audit;
 pub mod authz;
 pub mod candidate;
 pub mod clusters;
@@ -12,11 +13,13 @@ pub mod downtime;
 pub mod dto;
 pub mod error;
 pub mod instance;
+pub mod operations;
 #[cfg(feature = "ssr")]
 pub mod port;
 pub mod pulse;
 pub mod raft;
 pub mod recovery;
+pub mod search;
 #[cfg(feature = "ssr")]
 pub mod status;
 pub mod topology;

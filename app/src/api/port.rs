@@ -3,14 +3,18 @@
 
 use std::sync::Arc;
 
+use crate::api::audit::AuditRowView;
 use crate::api::clusters::ClustersView;
 use crate::api::dto::{CandidateView, DowntimeView, RaftStatusView};
 use crate::api::error::ApiError;
 use crate::api::instance::InstanceDetailView;
+use crate::api::operations::MovePlanView;
 use crate::api::pulse::PulseView;
 use crate::api::raft::RaftPageView;
 use crate::api::recovery::RecoveriesView;
+use crate::api::search::InstanceHitView;
 use crate::api::topology::TopologyView;
+use crate::core::operation_result::OperationRequest;
 use crate::core::{CommandOutcome, InstanceKey, Proposal};
 
 /// Writes. The server provides, per request, an implementation bound to the caller that
@@ -24,6 +28,9 @@ pub trait Commands: Send + Sync + 'static {
     async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError>;
     /// Manual recovery of a failed instance; leader only.
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError>;
+    /// A topology operation (replica control, relocation), run by the leader (a follower
+    /// forwards it); answers the operation's wording of its result.
+    async fn operate(&self, request: OperationRequest) -> Result<String, ApiError>;
 }
 
 /// Reads from the serving node's own store and analysis (possibly behind the leader).
@@ -47,6 +54,18 @@ pub trait Queries: Send + Sync + 'static {
     async fn instance(&self, key: &InstanceKey) -> Result<InstanceDetailView, ApiError>;
     /// Recoveries and failure detections.
     async fn recoveries(&self) -> Result<RecoveriesView, ApiError>;
+    /// How moving `key` below `below` would be done (or why not), from this node's topology.
+    async fn plan_move(
+        &self,
+        key: &InstanceKey,
+        below: &InstanceKey,
+    ) -> Result<MovePlanView, ApiError>;
+    /// Instances matching `text` (host, cluster name or alias).
+    async fn search(&self, text: &str) -> Result<Vec<InstanceHitView>, ApiError>;
+    /// Every instance with a problem.
+    async fn problems(&self) -> Result<Vec<InstanceHitView>, ApiError>;
+    /// A page of the audit log, newest first.
+    async fn audit(&self, page: u32) -> Result<Vec<AuditRowView>, ApiError>;
 }
 
 /// Shared handle types.

@@ -21,6 +21,9 @@ pub struct PulseView {
     pub state: String,
     /// The leader it knows of.
     pub leader_id: Option<u64>,
+    /// The leader's raft address (what people read, rather than its id).
+    #[serde(default)]
+    pub leader_raft_addr: Option<String>,
     /// The leader's HTTP URI, when known.
     pub leader_uri: Option<String>,
     /// Leader with a quorum, or follower of a known leader: actions can be committed.

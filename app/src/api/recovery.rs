@@ -46,6 +46,9 @@ pub struct RecoveryView {
     pub started_at_ms: i64,
     /// Raft id of the node that ran it.
     pub processing_node: u64,
+    /// Its raft address (shown instead of the id).
+    #[serde(default)]
+    pub processing_node_name: String,
     /// End (unix ms), once resolved.
     pub ended_at_ms: Option<i64>,
     /// Outcome, once resolved.
@@ -83,6 +86,9 @@ pub struct DetectionView {
     pub detected_at_ms: i64,
     /// Raft id of the detecting leader.
     pub processing_node: u64,
+    /// Its raft address (shown instead of the id).
+    #[serde(default)]
+    pub processing_node_name: String,
     /// Acknowledgement.
     pub ack: Option<AckView>,
 }

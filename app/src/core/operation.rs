@@ -69,6 +69,8 @@ pub enum Op {
     },
     /// Probe the instance now.
     Refresh,
+    /// Probe the instance and add it to every node's discovery (`discover`).
+    Discover,
     /// Move below `below`, by whatever method applies.
     Relocate {
         /// The new master.
@@ -156,6 +158,7 @@ impl Op {
             Op::RestartReplicaStatements { .. } => "restart-replica-statements",
             Op::KillQuery { .. } => "kill-query",
             Op::Refresh => "refresh",
+            Op::Discover => "discover",
             Op::Relocate { .. } => "relocate",
             Op::RelocateReplicas { .. } => "relocate-replicas",
             Op::MoveUp => "move-up",
@@ -184,6 +187,7 @@ impl Op {
                 | Op::CanReplicateFrom { .. }
                 | Op::CanReplicateFromGtid { .. }
                 | Op::Refresh
+                | Op::Discover
         )
     }
 
@@ -201,6 +205,35 @@ impl Op {
             Op::Repoint { below } => below.as_ref(),
             _ => None,
         }
+    }
+
+    /// The operations without parameters, by orchestrator's name (the dashboard's buttons).
+    pub fn simple(name: &str) -> Result<Op, DomainError> {
+        Ok(match name.trim() {
+            "start-replica" => Op::StartReplica,
+            "stop-replica" => Op::StopReplica,
+            "stop-replica-nice" => Op::StopReplicaNice,
+            "restart-replica" => Op::RestartReplica,
+            "reset-replica" => Op::ResetReplica,
+            "detach-replica-master-host" => Op::DetachReplicaMasterHost,
+            "reattach-replica-master-host" => Op::ReattachReplicaMasterHost,
+            "skip-query" => Op::SkipQuery,
+            "set-read-only" => Op::SetReadOnly,
+            "set-writeable" => Op::SetWriteable,
+            "flush-binary-logs" => Op::FlushBinaryLogs,
+            "enable-semi-sync-master" => Op::SetSemiSyncMaster { enable: true },
+            "disable-semi-sync-master" => Op::SetSemiSyncMaster { enable: false },
+            "enable-semi-sync-replica" => Op::SetSemiSyncReplica { enable: true },
+            "disable-semi-sync-replica" => Op::SetSemiSyncReplica { enable: false },
+            "refresh" => Op::Refresh,
+            "move-up" => Op::MoveUp,
+            "take-master" => Op::TakeMaster,
+            "take-siblings" => Op::TakeSiblings,
+            "make-co-master" => Op::MakeCoMaster,
+            other => {
+                return Err(DomainError::field("op", format!("{other:?} is not an operation")))
+            }
+        })
     }
 
     /// `delay-replication/:seconds`.
@@ -259,6 +292,12 @@ mod tests {
         assert!(Op::purge("x; DROP", false).is_err());
         assert!(Op::kill("12x").is_err());
         assert!(Op::restart_statements("").is_err());
+        assert_eq!(Op::simple("stop-replica"), Ok(Op::StopReplica));
+        assert_eq!(
+            Op::simple("enable-semi-sync-master").map(|o| o.name()),
+            Ok("enable-semi-sync-master")
+        );
+        assert!(Op::simple("drop-database").is_err());
         let below = InstanceKey::new("m", 3306).unwrap();
         assert_eq!(Op::Relocate { below: below.clone() }.target(), Some(&below));
         assert!(Op::CanReplicateFrom { below }.is_read_only());

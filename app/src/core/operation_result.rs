@@ -120,6 +120,7 @@ impl OperationRequest {
             }
             Op::KillQuery { process } => format!("Query {process} killed on : {key}"),
             Op::Refresh => format!("Instance refreshed: {key}"),
+            Op::Discover => format!("Instance discovered: {key}"),
             Op::Relocate { .. } => format!("Instance {key} relocated below {target}"),
             Op::MoveUp => format!("Instance {key} moved up"),
             Op::MoveBelow { .. } => format!("Instance {key} moved below {target}"),

@@ -54,7 +54,13 @@ pub fn App() -> impl IntoView {
                     <A href="/web/downtimes">"Downtimes"</A>
                     <A href="/web/candidates">"Candidates"</A>
                     <A href="/web/raft">"Raft"</A>
+                    <A href="/web/problems">"Problems"</A>
+                    <A href="/web/audit">"Audit"</A>
                 </nav>
+                <form method="get" action="/web/search" class="topsearch" role="search">
+                    <input name="s" placeholder="Search host, cluster, alias" aria-label="Search instances" autocomplete="off"/>
+                    <button type="submit" class="secondary">"Search"</button>
+                </form>
             </header>
             <ServedBy/>
             <main>
@@ -69,6 +75,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/web/candidates") view=pages::candidates::CandidatesPage ssr=SsrMode::Async/>
                     <Route path=path!("/web/recoveries") view=pages::recoveries::RecoveriesPage ssr=SsrMode::Async/>
                     <Route path=path!("/web/raft") view=pages::raft::RaftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/search") view=pages::search::SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/problems") view=pages::problems::ProblemsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/web/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

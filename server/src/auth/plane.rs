@@ -12,6 +12,7 @@ use std::sync::Arc;
 use app::api::authz::CallerView;
 use app::api::port::{Commands, SharedCommands, SharedQueries};
 use app::api::ApiError;
+use app::core::operation_result::OperationRequest;
 use app::core::{CommandOutcome, InstanceKey, Proposal};
 use leptos::prelude::{provide_context, use_context};
 use leptos::server_fn::axum_export::http::request::Parts;
@@ -85,5 +86,10 @@ impl Commands for AuthorizedPlane {
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
         self.may_write()?;
         self.inner.recover(key).await
+    }
+
+    async fn operate(&self, request: OperationRequest) -> Result<String, ApiError> {
+        self.may_write()?;
+        self.inner.operate(request).await
     }
 }

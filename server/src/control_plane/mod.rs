@@ -6,21 +6,28 @@
 //! - [`raft_view`]: this node's raft status, every member's own report, the pulse.
 //! - [`topology_view`]: clusters overview, one cluster's tree, one instance's details.
 //! - [`recovery_view`]: recoveries, detections, manual recovery.
+//! - [`operations_view`]: topology operations (run on the leader), move plans, search,
+//!   problems, the audit log.
 
 mod fingerprint;
+mod operations_view;
 mod raft_view;
 mod recovery_view;
 mod topology_view;
 
+use app::api::audit::AuditRowView;
 use app::api::clusters::ClustersView;
 use app::api::dto::{CandidateView, DowntimeView, RaftStatusView};
 use app::api::instance::InstanceDetailView;
+use app::api::operations::MovePlanView;
 use app::api::port::{Commands, Queries};
 use app::api::pulse::PulseView;
 use app::api::raft::RaftPageView;
 use app::api::recovery::RecoveriesView;
+use app::api::search::InstanceHitView;
 use app::api::topology::TopologyView;
 use app::api::ApiError;
+use app::core::operation_result::OperationRequest;
 use app::core::{CommandOutcome, InstanceKey, Proposal};
 
 use crate::error::internal;
@@ -46,6 +53,10 @@ impl Commands for NodeCommands {
 
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
         recovery_view::recover(&self.0, key).await
+    }
+
+    async fn operate(&self, request: OperationRequest) -> Result<String, ApiError> {
+        operations_view::operate(&self.0, request).await
     }
 }
 
@@ -103,5 +114,25 @@ impl Queries for NodeQueries {
 
     async fn recoveries(&self) -> Result<RecoveriesView, ApiError> {
         recovery_view::recoveries(&self.0).await
+    }
+
+    async fn plan_move(
+        &self,
+        key: &InstanceKey,
+        below: &InstanceKey,
+    ) -> Result<MovePlanView, ApiError> {
+        Ok(operations_view::plan_move(&self.0, key, below))
+    }
+
+    async fn search(&self, text: &str) -> Result<Vec<InstanceHitView>, ApiError> {
+        operations_view::search(&self.0, text).await
+    }
+
+    async fn problems(&self) -> Result<Vec<InstanceHitView>, ApiError> {
+        operations_view::problems(&self.0).await
+    }
+
+    async fn audit(&self, page: u32) -> Result<Vec<AuditRowView>, ApiError> {
+        operations_view::audit(&self.0, page).await
     }
 }

@@ -30,6 +30,7 @@ pub async fn pulse(node: &AppState) -> PulseView {
         http_uri: status.http_uri,
         state: status.state,
         leader_id: status.leader_id,
+        leader_raft_addr: status.leader_raft_addr,
         leader_uri: status.leader_uri,
         has_quorum,
         term: status.term,

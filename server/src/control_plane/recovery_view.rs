@@ -28,6 +28,7 @@ fn recovery_view(r: StoredRecovery) -> RecoveryView {
         is_manual: r.record.is_manual,
         started_at_ms: r.record.started_at_ms,
         processing_node: r.record.processing_node,
+        processing_node_name: String::new(),
         ended_at_ms: res.as_ref().map(|x| x.ended_at_ms),
         is_successful: res.as_ref().map(|x| x.is_successful),
         successor: res.as_ref().and_then(|x| x.successor.as_ref().map(|k| k.to_string())),
@@ -57,6 +58,7 @@ fn detection_view(d: StoredDetection) -> DetectionView {
         is_actionable: x.is_actionable,
         detected_at_ms: x.detected_at_ms,
         processing_node: x.processing_node,
+        processing_node_name: String::new(),
         ack: ack_view(d.ack),
     }
 }
@@ -71,6 +73,20 @@ pub async fn recoveries(node: &AppState) -> Result<RecoveriesView, ApiError> {
     past.reverse();
     let mut detections: Vec<DetectionView> = detections.into_iter().map(detection_view).collect();
     detections.reverse();
+    // People read raft addresses, not 16-digit node ids.
+    let members = node.member.members();
+    let name = |id: u64| {
+        members
+            .iter()
+            .find(|m| m.id == id)
+            .map_or_else(|| format!("node {id}"), |m| m.raft_addr.clone())
+    };
+    for r in active.iter_mut().chain(past.iter_mut()) {
+        r.processing_node_name = name(r.processing_node);
+    }
+    for d in &mut detections {
+        d.processing_node_name = name(d.processing_node);
+    }
     Ok(RecoveriesView { active, past, detections })
 }
 

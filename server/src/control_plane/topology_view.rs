@@ -20,13 +20,13 @@ use crate::ports::AppState;
 
 /// What the boxes show besides the snapshot: replicated facts keyed by `host:port`, and the
 /// clock and thresholds problems are judged with.
-struct Marks {
+pub(super) struct Marks {
     downtimes: HashMap<String, DowntimeBadge>,
     rules: HashMap<String, String>,
-    problems: ProblemContext,
+    pub(super) problems: ProblemContext,
 }
 
-async fn marks(node: &AppState) -> Result<Marks, ApiError> {
+pub(super) async fn marks(node: &AppState) -> Result<Marks, ApiError> {
     let now = node.clock.now_ms();
     let downtimes = node.store.active_downtimes(now).await.map_err(internal)?;
     let candidates = node.store.active_candidates(now).await.map_err(internal)?;
@@ -70,7 +70,7 @@ fn gtid_words(i: &Instance) -> String {
     }
 }
 
-fn instance_box(
+pub(super) fn instance_box(
     topology: &Topology,
     analyses: &HashMap<&InstanceKey, &ReplicationAnalysis>,
     marks: &Marks,
@@ -105,7 +105,9 @@ fn instance_box(
     }
 }
 
-fn analyses_by_key(snapshot: &AnalysisSnapshot) -> HashMap<&InstanceKey, &ReplicationAnalysis> {
+pub(super) fn analyses_by_key(
+    snapshot: &AnalysisSnapshot,
+) -> HashMap<&InstanceKey, &ReplicationAnalysis> {
     snapshot.analyses.iter().map(|a| (&a.analyzed_instance_key, a)).collect()
 }
 
@@ -346,6 +348,8 @@ pub async fn instance(node: &AppState, key: &InstanceKey) -> Result<InstanceDeta
         replicas: topology.replicas_of(key).iter().map(|k| k.to_string()).collect(),
         recover_here: analysis.is_some_and(|a| a.analysis.is_actionable())
             && node.member.is_leader_with_quorum(),
+        move_targets: super::operations_view::move_targets(topology, key),
+        maintenance: super::operations_view::maintenance_of(node, key).await?,
     })
 }
 

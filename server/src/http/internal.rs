@@ -1,8 +1,10 @@
-//! Node-to-node endpoints: a follower's forwarded command, yield requests, election holds.
+//! Node-to-node endpoints: a follower's forwarded command or dashboard operation, yield
+//! requests, election holds.
 
 use std::time::Duration;
 
 use app::api::ApiError;
+use app::core::operation_result::OperationRequest;
 use app::core::{CommandEnvelope, CommandOutcome};
 use axum::extract::State;
 use axum::Json;
@@ -19,6 +21,18 @@ pub async fn propose(
     Json(env): Json<CommandEnvelope>,
 ) -> Json<Result<CommandOutcome, ApiError>> {
     Json(node.commands.propose(env, true).await.map_err(ApiError::from))
+}
+
+/// `POST /internal/operate`: run a topology operation a follower's dashboard forwarded (its
+/// caller was authorized there); answers the operation's wording or its error.
+pub async fn operate(
+    State(node): State<AppState>,
+    Json(request): Json<OperationRequest>,
+) -> Json<Result<String, ApiError>> {
+    Json(match node.ops.operate(request.clone()).await {
+        Ok(result) => Ok(request.message(&result)),
+        Err(e) => Err(e.into()),
+    })
 }
 
 /// `POST /internal/yield`: the leader hands leadership over.

@@ -72,6 +72,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/api/bulk-promotion-rules", get(reads::candidates))
         .route("/api/check-global-recoveries", get(reads::check_global_recoveries))
         .route("/internal/propose", post(internal::propose))
+        .route("/internal/operate", post(internal::operate))
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes())

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use app::api::ApiError;
 use app::core::operation::Op;
-use app::core::operation_result::{OpError, OpResult, OperationRequest};
+use app::core::operation_result::{OpResult, OperationRequest};
 use app::core::{Command, CommandEnvelope, DomainError, InstanceKey};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -151,17 +151,6 @@ pub fn routes() -> Router<AppState> {
     router
 }
 
-/// How an operation's failure is answered: refusals 400, no leader 503, failures midway 500.
-pub fn api_error(e: OpError) -> ApiError {
-    match e {
-        OpError::Refused(_) | OpError::Invalid(_) | OpError::Locked(_) => {
-            ApiError::Validation(e.to_string())
-        }
-        OpError::NotLeader(_) => ApiError::Unavailable(e.to_string()),
-        OpError::Failed { .. } => ApiError::Internal(e.to_string()),
-    }
-}
-
 async fn handle(
     State(node): State<AppState>,
     route: &'static OpRoute,
@@ -188,7 +177,7 @@ pub async fn run(node: &AppState, request: OperationRequest) -> Response {
     }
     let result = match node.ops.operate(request.clone()).await {
         Ok(r) => r,
-        Err(e) => return error(api_error(e)),
+        Err(e) => return error(ApiError::from(e)),
     };
     let message = request.message(&result);
     let view = match View::load(node).await {

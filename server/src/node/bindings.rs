@@ -59,6 +59,9 @@ impl Member for crate::consensus::Consensus {
     fn peer_get(&self, url: &str) -> reqwest::RequestBuilder {
         self.peers().get(url)
     }
+    fn peer_post(&self, url: &str) -> reqwest::RequestBuilder {
+        self.peers().post(url)
+    }
     fn http_uri(&self) -> String {
         crate::consensus::Consensus::http_uri(self)
     }

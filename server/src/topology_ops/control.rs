@@ -31,6 +31,11 @@ impl Ops {
         if matches!(op, Op::Refresh) {
             return Ok(one(instance));
         }
+        if matches!(op, Op::Discover) {
+            // Every node adds it to its own discovery.
+            self.discovered(key).await?;
+            return Ok(one(instance));
+        }
         if let Op::RestartReplicaStatements { query } = op {
             let mut s = self.session(&instance).await.map_err(unchanged)?;
             let status = s.status().await.map_err(unchanged);

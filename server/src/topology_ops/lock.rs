@@ -67,6 +67,11 @@ impl Ops {
         }
     }
 
+    /// Replicates a `discover` of `key` (every node adds it to its own discovery).
+    pub async fn discovered(&self, key: &InstanceKey) -> Result<(), OpError> {
+        self.propose(Command::Discover(key.clone())).await.map(|_| ())
+    }
+
     /// Appends an audit line (logged too; an audit that cannot be committed is only logged).
     pub async fn audit(&self, audit_type: &str, key: &InstanceKey, message: &str) {
         tracing::info!(%key, audit_type, message, "topology operation");

@@ -86,7 +86,7 @@ pub fn InstanceBox(
     let dc =
         if i.data_center.is_empty() { String::new() } else { format!(" · {}", i.data_center) };
     view! {
-        <a class=class href=href data-key=i.key.clone() title=i.key.clone()>
+        <a class=class href=href data-key=i.key.clone() title=i.key.clone() draggable="true">
             <div class="ihead"><span class="ikey"><span class="ihost">{host}</span><span class="iport">{port}</span></span>{rw}</div>
             <div class="iline" title=i.version.clone()>{version}{dc}</div>
             <div class="iline">"GTID " <b>{i.gtid.clone()}</b></div>

@@ -1,18 +1,23 @@
-//! The instance panel: details of the selected instance and its actions (begin/end downtime,
-//! register candidate, forget, and — for a failed master, on the leader — recover). The
-//! actions are created once with the panel, so their results survive the live data refresh.
+//! The instance panel: details of the selected instance and its actions (replica controls,
+//! read-only, semi-sync, "move below…", maintenance, begin/end downtime, register candidate,
+//! forget, and — for a failed master, on the leader — recover). The actions are created once
+//! with the panel, so their results survive the live data refresh.
 
 use leptos::prelude::*;
 
 use super::action_result::ActionResult;
 use super::candidate_form::RegisterCandidateForm;
+use super::control_buttons::ControlButtons;
 use super::downtime_form::BeginDowntimeForm;
 use super::end_downtime_form::EndDowntimeForm;
 use super::forget_form::ForgetForm;
+use super::maintenance_form::MaintenanceForm;
+use super::move_form::MoveForm;
 use super::recover_form::RecoverForm;
 use crate::api::candidate::RegisterCandidate;
 use crate::api::downtime::{BeginDowntime, EndDowntime};
 use crate::api::instance::{get_instance, ForgetInstance, InstanceDetailView, RecoverInstance};
+use crate::api::operations::{BeginMaintenance, ControlInstance, EndMaintenance, RelocateInstance};
 use crate::ui::format::{lag, utc};
 use crate::ui::live::{refresh_after, use_live};
 
@@ -24,6 +29,10 @@ struct Actions {
     register: ServerAction<RegisterCandidate>,
     forget: ServerAction<ForgetInstance>,
     recover: ServerAction<RecoverInstance>,
+    relocate: ServerAction<RelocateInstance>,
+    control: ServerAction<ControlInstance>,
+    begin_maintenance: ServerAction<BeginMaintenance>,
+    end_maintenance: ServerAction<EndMaintenance>,
 }
 
 fn row(label: &'static str, value: String) -> impl IntoView {
@@ -84,6 +93,9 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
             </tbody>
         </table>
         <h3>"Actions"</h3>
+        <ControlButtons action=actions.control instance=s.clone()/>
+        <MoveForm action=actions.relocate instance=key.clone() targets=d.move_targets.clone()/>
+        <MaintenanceForm begin=actions.begin_maintenance end=actions.end_maintenance instance=key.clone() held=d.maintenance.clone()/>
         {downtime}
         <RegisterCandidateForm action=actions.register instance=key.clone() current=s.promotion_rule.clone().unwrap_or_default()/>
         {recover}
@@ -104,12 +116,20 @@ pub fn InstancePanel(
         register: ServerAction::new(),
         forget: ServerAction::new(),
         recover: ServerAction::new(),
+        relocate: ServerAction::new(),
+        control: ServerAction::new(),
+        begin_maintenance: ServerAction::new(),
+        end_maintenance: ServerAction::new(),
     };
     refresh_after(actions.begin.version());
     refresh_after(actions.end.version());
     refresh_after(actions.register.version());
     refresh_after(actions.forget.version());
     refresh_after(actions.recover.version());
+    refresh_after(actions.relocate.version());
+    refresh_after(actions.control.version());
+    refresh_after(actions.begin_maintenance.version());
+    refresh_after(actions.end_maintenance.version());
     let data = Resource::new(
         move || (selected.get(), live.epoch()),
         |(key, _)| async move {
@@ -129,6 +149,10 @@ pub fn InstancePanel(
                 <ActionResult value=actions.register.value() pending=actions.register.pending()/>
                 <ActionResult value=actions.forget.value() pending=actions.forget.pending()/>
                 <ActionResult value=actions.recover.value() pending=actions.recover.pending()/>
+                <ActionResult value=actions.relocate.value() pending=actions.relocate.pending()/>
+                <ActionResult value=actions.control.value() pending=actions.control.pending()/>
+                <ActionResult value=actions.begin_maintenance.value() pending=actions.begin_maintenance.pending()/>
+                <ActionResult value=actions.end_maintenance.value() pending=actions.end_maintenance.pending()/>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading instance…"</p> }>
                 {move || Suspend::new(async move {

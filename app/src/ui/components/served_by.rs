@@ -9,6 +9,15 @@ use crate::api::authz::get_caller;
 use crate::api::pulse::PulseView;
 use crate::ui::live::{use_live, Live};
 
+/// The leader as people read it: its raft address (its id only when the address is unknown).
+fn leader_name(p: &PulseView) -> String {
+    match (&p.leader_raft_addr, p.leader_id) {
+        (Some(addr), _) => addr.clone(),
+        (None, Some(id)) => format!("node {id}"),
+        (None, None) => String::new(),
+    }
+}
+
 /// The fields, fine-grained.
 #[component]
 fn LiveBanner(live: Live) -> impl IntoView {
@@ -32,17 +41,17 @@ fn LiveBanner(live: Live) -> impl IntoView {
     };
     view! {
         <div class="pulse-line">
-            <span>"Served by node " <b id="pulse-node">{text(|p| p.node_id.to_string())}</b> " (" {text(|p| p.raft_addr.clone())} ")"</span>
+            <span>"Served by " <b id="pulse-node" title=text(|p| format!("raft node id {}", p.node_id))>{text(|p| p.raft_addr.clone())}</b></span>
             <span class=text(|p| format!("role role-{}", p.state.to_lowercase())) id="pulse-role">{text(|p| p.state.clone())}</span>
             <span>"applied index " <b id="pulse-applied">{text(|p| p.applied_index.map(|i| i.to_string()).unwrap_or_else(|| "-".into()))}</b></span>
             <span>"term " {text(|p| p.term.to_string())}</span>
             <span id="pulse-leader">
                 <span class:hidden=move || !leads()>"this node leads"</span>
                 <span class:hidden=move || leads() || leader_href().is_empty()>
-                    "leader: " <a href=leader_href>{text(|p| p.leader_id.map(|id| format!("node {id}")).unwrap_or_default())}</a>
+                    "leader: " <a href=leader_href>{text(leader_name)}</a>
                 </span>
                 <span class:hidden=move || leads() || !leader_href().is_empty()>
-                    {text(|p| p.leader_id.map(|id| format!("leader: node {id}")).unwrap_or_else(|| "no leader known".into()))}
+                    {text(|p| if p.leader_id.is_some() { format!("leader: {}", leader_name(p)) } else { "no leader known".into() })}
                 </span>
             </span>
             <span class="stale-note" title="Reads come from this node's own store, which may trail the leader by a few entries">

@@ -3,12 +3,16 @@
 //! keyboard and without JavaScript; after hydration the collapsed set is remembered across data
 //! refreshes. Boxes flow in normal layout (never absolutely placed), so they cannot overlap;
 //! leaf replicas of one master wrap in a grid, which keeps a 500-instance cluster compact.
+//! After hydration a box can be dragged onto another to move it there (orchestrator's
+//! signature interaction): the tree listens once for the drag events of all its boxes and hands
+//! the dropped pair to the page's confirmation (`move_dialog`).
 
 use std::collections::HashSet;
 
 use leptos::prelude::*;
 
 use super::instance_box::InstanceBox;
+use super::move_dialog::PendingMove;
 use crate::api::topology::TopologyView;
 use crate::ui::format::cluster_href;
 
@@ -112,13 +116,38 @@ pub fn TopologyTree(
     state: TreeState,
     /// The selected instance key.
     selected: Memo<Option<String>>,
+    /// Where a dropped move goes, for confirmation.
+    moving: PendingMove,
 ) -> impl IntoView {
     let collapsed = state.collapsed.get_untracked();
     let ctx = Ctx { view: &view, cluster: &cluster, state, collapsed: &collapsed };
     let roots = view.roots.iter().map(|r| node(&ctx, *r)).collect_view();
+    let dragged = RwSignal::new(None::<String>);
+    let box_key = |ev: &leptos::ev::DragEvent| {
+        event_target::<leptos::web_sys::Element>(ev)
+            .closest("a.ibox")
+            .ok()
+            .flatten()
+            .and_then(|a| a.get_attribute("data-key"))
+    };
+    let on_dragstart = move |ev: leptos::ev::DragEvent| dragged.set(box_key(&ev));
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        if dragged.with_untracked(Option::is_some) && box_key(&ev).is_some() {
+            ev.prevent_default();
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let (Some(source), Some(target)) = (dragged.get_untracked(), box_key(&ev)) {
+            if source != target {
+                moving.set(Some((source, target)));
+            }
+        }
+        dragged.set(None);
+    };
     view! {
         <style id="selected-box">{move || selected.with(|s| selected_rule(s.as_deref()))}</style>
-        <ul class="tree" id="topology-tree">{roots}</ul>
+        <ul class="tree" id="topology-tree" on:dragstart=on_dragstart on:dragover=on_dragover on:drop=on_drop>{roots}</ul>
     }
 }
 

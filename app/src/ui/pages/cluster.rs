@@ -1,15 +1,18 @@
-//! Cluster page: the replication tree with a legend, expand/collapse controls, and the panel of
-//! the selected instance (`?instance=host:port`, so a box is a plain link that also works
-//! without JavaScript).
+//! Cluster page: the replication tree with a legend, expand/collapse controls, drag-and-drop
+//! relocation with its confirmation, and the panel of the selected instance
+//! (`?instance=host:port`, so a box is a plain link that also works without JavaScript).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::operations::RelocateInstance;
 use crate::api::topology::get_topology;
+use crate::ui::components::action_result::ActionResult;
 use crate::ui::components::instance_panel::InstancePanel;
 use crate::ui::components::legend::Legend;
+use crate::ui::components::move_dialog::MoveDialog;
 use crate::ui::components::topology_tree::{masters, TopologyTree, TreeState};
-use crate::ui::live::use_live;
+use crate::ui::live::{refresh_after, use_live};
 
 /// One cluster's topology.
 #[component]
@@ -20,6 +23,9 @@ pub fn ClusterPage() -> impl IntoView {
     let cluster = Memo::new(move |_| params.read().get("name").unwrap_or_default());
     let selected = Memo::new(move |_| query.read().get("instance").filter(|s| !s.is_empty()));
     let state = TreeState::new();
+    let moving = RwSignal::new(None::<(String, String)>);
+    let relocate = ServerAction::<RelocateInstance>::new();
+    refresh_after(relocate.version());
     let data = Resource::new(move || (cluster.get(), live.epoch()), |(name, _)| get_topology(name));
     let expand_all = move |_| {
         state.collapsed.set(Default::default());
@@ -34,6 +40,8 @@ pub fn ClusterPage() -> impl IntoView {
     view! {
         <div class="cluster-layout">
             <section class="tree-area" aria-label="Replication tree">
+                <MoveDialog pending=moving action=relocate/>
+                <div id="move-result"><ActionResult value=relocate.value() pending=relocate.pending()/></div>
                 <Transition fallback=|| view! { <p class="muted">"Loading topology…"</p> }>
                     {move || Suspend::new(async move {
                         let _ = state.redraw.get();
@@ -56,7 +64,8 @@ pub fn ClusterPage() -> impl IntoView {
                                         <button type="button" class="secondary" on:click=collapse_all>"Collapse all"</button>
                                     </div>
                                     <Legend/>
-                                    <TopologyTree view=v cluster=cluster.get_untracked() state=state selected=selected/>
+                                    <p class="muted hint">"Drag an instance onto another to move it below it."</p>
+                                    <TopologyTree view=v cluster=cluster.get_untracked() state=state selected=selected moving=moving/>
                                 }
                                 .into_any()
                             }

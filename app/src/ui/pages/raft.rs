@@ -65,8 +65,8 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
             let health = if m.healthy { "healthy" } else { "unhealthy" };
             view! {
                 <tr data-node-id=m.id.to_string() class:me=me>
-                    <td>{m.id.to_string()} {me.then_some(" (this node)")}</td>
-                    <td>{m.raft_addr}</td>
+                    <td title=format!("raft node id {}", m.id)><b>{m.raft_addr}</b> {me.then_some(" (this node)")}</td>
+                    <td class="muted">{m.id.to_string()}</td>
                     <td>{match m.http_uri { Some(u) => view! { <a href=format!("{u}/web/raft")>{u.clone()}</a> }.into_any(), None => "unknown".into_any() }}</td>
                     <td><span class=role_class>{m.role}</span></td>
                     <td class=format!("health-{health}")>{health}</td>
@@ -79,7 +79,7 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
         .collect_view();
     view! {
         <p class="served-by" id="served-by">
-            "Served by node " <b>{status.node_id.to_string()}</b> " (" {status.raft_addr.clone()} "), "
+            "Served by " <b title=format!("raft node id {}", status.node_id)>{status.raft_addr.clone()}</b> ", "
             <span id="node-state">{status.state.clone()}</span>
             ", term " <span id="term">{status.term.to_string()}</span>
             ", applied index " <span id="applied-index">{applied}</span>
@@ -89,12 +89,12 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
         })}
         <p id="leader">
             "Leader: "
-            {match leader { Some(id) => id.to_string(), None => "none".into() }}
+            {match (status.leader_raft_addr.clone(), leader) { (Some(addr), _) => addr, (None, Some(id)) => format!("node {id}"), (None, None) => "none".into() }}
         </p>
         <table class="members">
             <thead>
                 <tr>
-                    <th>"Id"</th><th>"Raft address"</th><th>"HTTP"</th><th>"Role"</th><th>"Health"</th>
+                    <th>"Member"</th><th>"Node id"</th><th>"HTTP"</th><th>"Role"</th><th>"Health"</th>
                     <th>"Term"</th><th>"Last log index"</th><th>"Applied index"</th>
                 </tr>
             </thead>

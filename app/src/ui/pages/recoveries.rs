@@ -47,7 +47,7 @@ fn recovery(r: RecoveryView, ack: ServerAction<AckRecovery>) -> impl IntoView {
                 <dt>"Ended"</dt><dd>{ended}</dd>
                 <dt>"Successor"</dt><dd class="successor">{successor}</dd>
                 <dt>"Lost replicas"</dt><dd>{lost}</dd>
-                <dt>"Run by"</dt><dd>{format!("node {}", r.processing_node)}</dd>
+                <dt>"Run by"</dt><dd title=format!("raft node id {}", r.processing_node)>{r.processing_node_name.clone()}</dd>
                 <dt>"Uid"</dt><dd class="uid">{r.uid.clone()}</dd>
             </dl>
             {error}
@@ -67,7 +67,7 @@ fn detection(d: DetectionView) -> impl IntoView {
             <td>{d.cluster_alias}</td>
             <td>{if d.is_actionable { "yes" } else { "no" }}</td>
             <td>{d.count_replicas.to_string()}</td>
-            <td>{format!("node {}", d.processing_node)}</td>
+            <td title=format!("raft node id {}", d.processing_node)>{d.processing_node_name.clone()}</td>
             <td>{ack}</td>
         </tr>
     }
