@@ -40,6 +40,9 @@ function serverFnRoundTrip(page: Page) {
   });
 }
 
+/** A member's raft address (pages show it rather than the id). */
+const addrOf = (id: number) => cluster.nodes.find((n) => n.id === id)!.raftAddr;
+
 test("every node's Raft page shows the same single leader and two followers", async ({ page }, testInfo) => {
   const errors = watchErrors(page);
   for (const node of cluster.nodes) {
@@ -47,7 +50,8 @@ test("every node's Raft page shows the same single leader and two followers", as
     await expect(page.locator("#served-by")).toContainText(`Served by ${node.raftAddr}`);
     await expect(page.locator("#served-by")).toContainText(node.raftAddr);
     await expect(page.locator("#node-state")).toHaveText(node.id === leaderId ? "Leader" : "Follower");
-    await expect(page.locator("#leader")).toHaveText(`Leader: ${leaderId}`);
+    await expect(page.locator("#leader")).toHaveText(`Leader: ${addrOf(leaderId)}`);
+    await expect(page.locator("#leader")).toHaveAttribute("data-leader-id", String(leaderId));
 
     const rows = page.locator("table.members tbody tr[data-node-id]");
     await expect(rows).toHaveCount(3);
@@ -103,7 +107,7 @@ test("without JavaScript the server-rendered page still shows the member table",
     const node = cluster.nodes[0];
     await page.goto(`${node.url}/web/raft`);
     await expect(page.locator("#served-by")).toContainText(`Served by ${node.raftAddr}`);
-    await expect(page.locator("#leader")).toHaveText(`Leader: ${leaderId}`);
+    await expect(page.locator("#leader")).toHaveText(`Leader: ${addrOf(leaderId)}`);
     const rows = page.locator("table.members tbody tr[data-node-id]");
     await expect(rows).toHaveCount(3);
     const roles = await rows.locator(".role").allTextContents();
@@ -126,10 +130,10 @@ test("leadership is transferred to the member chosen on a follower's page", asyn
   await page.getByRole("button", { name: "Transfer leadership" }).click();
   await expect(page.locator(".result.ok")).toContainText(`Leadership transfer to node ${target.id} requested`);
   // Every node's page (live, no reload) shows the chosen member as leader.
-  await expect(page.locator("#leader")).toHaveText(`Leader: ${target.id}`, { timeout: 20_000 });
+  await expect(page.locator("#leader")).toHaveText(`Leader: ${target.raftAddr}`, { timeout: 20_000 });
   for (const node of cluster.nodes) {
     await page.goto(`${node.url}/web/raft`);
-    await expect(page.locator("#leader")).toHaveText(`Leader: ${target.id}`, { timeout: 20_000 });
+    await expect(page.locator("#leader")).toHaveText(`Leader: ${target.raftAddr}`, { timeout: 20_000 });
     await expect(page.locator(`tr[data-node-id="${target.id}"] .role`)).toHaveText("Leader");
   }
   await page.screenshot({ path: testInfo.outputPath("after-transfer.png"), fullPage: true });

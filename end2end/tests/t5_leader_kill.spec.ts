@@ -31,7 +31,7 @@ test("after the leader is killed the dashboards show a new leader and actions st
   const errors = pages.flatMap((p) => watchErrors(p));
   for (const [i, node] of survivors.entries()) {
     await open(pages[i], node, "/web/raft");
-    await expect(pages[i].locator("#leader")).toHaveText(`Leader: ${old.id}`);
+    await expect(pages[i].locator("#leader")).toHaveText(`Leader: ${old.raftAddr}`);
     await pages[i].evaluate(() => ((window as any).__noReload = true));
   }
 
@@ -41,10 +41,10 @@ test("after the leader is killed the dashboards show a new leader and actions st
     let newLeader = 0;
     for (const [i, page] of pages.entries()) {
       // The open pages follow the change by themselves.
-      await expect(page.locator("#leader")).not.toHaveText(`Leader: ${old.id}`, { timeout: 15_000 });
-      await expect(page.locator("#leader")).toHaveText(/^Leader: \d+$/, { timeout: 15_000 });
+      await expect(page.locator("#leader")).not.toHaveText(`Leader: ${old.raftAddr}`, { timeout: 15_000 });
+      await expect(page.locator("#leader")).toHaveText(/^Leader: \S+:\d+$/, { timeout: 15_000 });
       await expect(page.locator(`tr[data-node-id="${old.id}"] .role`)).toHaveText("Unreachable", { timeout: 15_000 });
-      const id = Number((await page.locator("#leader").textContent())!.replace("Leader: ", ""));
+      const id = Number(await page.locator("#leader").getAttribute("data-leader-id"));
       expect(survivors.map((n) => n.id)).toContain(id);
       if (newLeader) expect(id).toBe(newLeader);
       newLeader = id;

@@ -52,6 +52,17 @@ pub async fn relocate_instance(instance: String, below: String) -> Result<String
     .await
 }
 
+/// The same move, confirmed in the drag-and-drop dialog (a server function of its own, so that
+/// its result shows only there, never also in the instance panel's form).
+#[server(prefix = "/sfn")]
+pub async fn relocate_dropped(instance: String, below: String) -> Result<String, ApiError> {
+    crate::api::status::respond(async move {
+        let below = key(&below)?;
+        operate(&instance, crate::core::operation::Op::Relocate { below }).await
+    })
+    .await
+}
+
 /// A replica or instance control (`op` is orchestrator's name: `stop-replica`, …).
 #[server(prefix = "/sfn")]
 pub async fn control_instance(instance: String, op: String) -> Result<String, ApiError> {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::operations::{plan_move, RelocateInstance};
+use crate::api::operations::{plan_move, RelocateDropped};
 
 /// A move waiting for confirmation: (instance, new master).
 pub type PendingMove = RwSignal<Option<(String, String)>>;
@@ -15,7 +15,7 @@ pub fn MoveDialog(
     /// The dropped move, if any.
     pending: PendingMove,
     /// The page's relocation action.
-    action: ServerAction<RelocateInstance>,
+    action: ServerAction<RelocateDropped>,
 ) -> impl IntoView {
     let plan = Resource::new(
         move || pending.get(),
@@ -28,7 +28,7 @@ pub fn MoveDialog(
     );
     let confirm = move |_| {
         if let Some((instance, below)) = pending.get_untracked() {
-            action.dispatch(RelocateInstance { instance, below });
+            action.dispatch(RelocateDropped { instance, below });
         }
         pending.set(None);
     };

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::operations::RelocateInstance;
+use crate::api::operations::RelocateDropped;
 use crate::api::topology::get_topology;
 use crate::ui::components::action_result::ActionResult;
 use crate::ui::components::instance_panel::InstancePanel;
@@ -24,7 +24,7 @@ pub fn ClusterPage() -> impl IntoView {
     let selected = Memo::new(move |_| query.read().get("instance").filter(|s| !s.is_empty()));
     let state = TreeState::new();
     let moving = RwSignal::new(None::<(String, String)>);
-    let relocate = ServerAction::<RelocateInstance>::new();
+    let relocate = ServerAction::<RelocateDropped>::new();
     refresh_after(relocate.version());
     let data = Resource::new(move || (cluster.get(), live.epoch()), |(name, _)| get_topology(name));
     let expand_all = move |_| {

@@ -87,7 +87,7 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
         {(!status.is_part_of_quorum).then(|| view! {
             <p class="warning" id="no-quorum">"This node is not part of a quorum: what it shows may be stale and actions are refused."</p>
         })}
-        <p id="leader">
+        <p id="leader" data-leader-id=leader.map(|id| id.to_string()).unwrap_or_default()>
             "Leader: "
             {match (status.leader_raft_addr.clone(), leader) { (Some(addr), _) => addr, (None, Some(id)) => format!("node {id}"), (None, None) => "none".into() }}
         </p>
