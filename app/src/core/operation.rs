@@ -28,6 +28,10 @@ pub enum Op {
     ReattachReplicaMasterHost,
     /// Skip one failed statement (binlog coordinates or MySQL GTID).
     SkipQuery,
+    /// Replicate by GTID (MariaDB `slave_pos`, MySQL auto-position) from now on.
+    EnableGtid,
+    /// Replicate by binlog coordinates from now on.
+    DisableGtid,
     /// `SET GLOBAL read_only=1`.
     SetReadOnly,
     /// `SET GLOBAL read_only=0`.
@@ -146,6 +150,8 @@ impl Op {
             Op::DetachReplicaMasterHost => "detach-replica-master-host",
             Op::ReattachReplicaMasterHost => "reattach-replica-master-host",
             Op::SkipQuery => "skip-query",
+            Op::EnableGtid => "enable-gtid",
+            Op::DisableGtid => "disable-gtid",
             Op::SetReadOnly => "set-read-only",
             Op::SetWriteable => "set-writeable",
             Op::FlushBinaryLogs => "flush-binary-logs",
@@ -218,6 +224,8 @@ impl Op {
             "detach-replica-master-host" => Op::DetachReplicaMasterHost,
             "reattach-replica-master-host" => Op::ReattachReplicaMasterHost,
             "skip-query" => Op::SkipQuery,
+            "enable-gtid" => Op::EnableGtid,
+            "disable-gtid" => Op::DisableGtid,
             "set-read-only" => Op::SetReadOnly,
             "set-writeable" => Op::SetWriteable,
             "flush-binary-logs" => Op::FlushBinaryLogs,

@@ -107,6 +107,8 @@ impl OperationRequest {
             Op::DetachReplicaMasterHost => format!("Replica detached: {key}"),
             Op::ReattachReplicaMasterHost => format!("Replica reattached: {key}"),
             Op::SkipQuery => format!("Query skipped on {key}"),
+            Op::EnableGtid => format!("Enabled GTID on {key}"),
+            Op::DisableGtid => format!("Disabled GTID on {key}"),
             Op::SetReadOnly => "Server set as read-only".into(),
             Op::SetWriteable => "Server set as writeable".into(),
             Op::FlushBinaryLogs => format!("Binary logs flushed on: {key}"),

@@ -4,6 +4,7 @@ mod analysis_json;
 mod api_errors;
 mod audit_api;
 mod audit_json;
+mod compat_api;
 mod instance_json;
 mod internal;
 mod maintenance_api;
@@ -77,6 +78,8 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes())
         .merge(maintenance_api::routes())
+        .merge(compat_api::reads())
+        .merge(compat_api::writes().route_layer(write()))
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));

@@ -83,6 +83,8 @@ const OP_ROUTES: &[OpRoute] = &[
     r(&["can-replicate-from"], BELOW, |p| Ok(Op::CanReplicateFrom { below: p.below()? })),
     r(&["can-replicate-from-gtid"], BELOW, |p| Ok(Op::CanReplicateFromGtid { below: p.below()? })),
     r(&["skip-query"], "", |_| Ok(Op::SkipQuery)),
+    r(&["enable-gtid"], "", |_| Ok(Op::EnableGtid)),
+    r(&["disable-gtid"], "", |_| Ok(Op::DisableGtid)),
     r(&["start-replica", "start-slave"], "", |_| Ok(Op::StartReplica)),
     r(&["restart-replica", "restart-slave"], "", |_| Ok(Op::RestartReplica)),
     r(&["stop-replica", "stop-slave"], "", |_| Ok(Op::StopReplica)),

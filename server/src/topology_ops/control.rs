@@ -177,6 +177,25 @@ impl Ops {
                 s.exec(&d.skip_counter()).await?;
                 steps::start(s).await?;
             }
+            Op::EnableGtid | Op::DisableGtid => {
+                replica()?;
+                let enable = matches!(op, Op::EnableGtid);
+                if instance.using_gtid.is_gtid() == enable {
+                    let state = if enable { "already uses" } else { "does not use" };
+                    return Err(refuse(format!("{} {state} GTID", instance.key)));
+                }
+                if enable
+                    && instance.flavor == app::core::instance::Flavor::MySQL
+                    && !app::core::instance::supports_oracle_gtid(&instance.gtid_mode)
+                {
+                    return Err(refuse(format!("{} has gtid_mode OFF", instance.key)));
+                }
+                steps::stop(s).await?;
+                stopped.add(instance);
+                s.exec(&d.use_gtid(enable)).await?;
+                steps::start(s).await?;
+                stopped.started(&instance.key);
+            }
             Op::SetReadOnly => s.exec(&set_read_only(true)).await?,
             Op::SetWriteable => s.exec(&set_read_only(false)).await?,
             Op::FlushBinaryLogs => s.exec("FLUSH BINARY LOGS").await?,

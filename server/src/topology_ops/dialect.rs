@@ -164,6 +164,21 @@ impl Dialect {
         format!(", {s}_USER={}, {s}_PASSWORD={}", lit(user), lit(password))
     }
 
+    /// Switches GTID positioning on (MariaDB `slave_pos`, MySQL auto-position) or off.
+    pub fn use_gtid(&self, enable: bool) -> String {
+        match self.flavor {
+            Flavor::MariaDB => {
+                format!(
+                    "CHANGE MASTER TO MASTER_USE_GTID={}",
+                    if enable { "slave_pos" } else { "no" }
+                )
+            }
+            Flavor::MySQL => {
+                format!("{} {}_AUTO_POSITION={}", self.change_to(), self.source(), u8::from(enable))
+            }
+        }
+    }
+
     /// `MASTER_DELAY` / `SOURCE_DELAY`.
     pub fn delay(&self, seconds: u32) -> String {
         format!("{} {}_DELAY={seconds}", self.change_to(), self.source())

@@ -113,6 +113,8 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("disable-semi-sync-master", &["-i", m]),
         step("enable-semi-sync-replica", &["-i", r3]),
         step("disable-semi-sync-replica", &["-i", r3]),
+        step("disable-gtid", &["-i", r3]),
+        step("enable-gtid", &["-i", r3]),
         step("delay-replication", &["-i", r3, "-S", "0"]),
         step("restart-replica-statements", &["-i", r3, "-q", "SET GLOBAL max_connections=151"]),
         step("detach-replica", &["-i", r3]),

@@ -1,5 +1,6 @@
 //! Setup: MariaDB star m + r1, r2 (GTID); 3 orchestrator nodes.
 //! Action (through a follower, some by their `slave` synonym): stop/start/restart/stop-nice,
+//! GTID off and on,
 //! read-only and writeable, semi-sync master and replica on and off, delay, detach and
 //! reattach the master host, flush and purge binary logs (refused while a replica still needs
 //! them), restart-replica-statements, kill-query, skip-query (refused under MariaDB GTID),
@@ -63,6 +64,12 @@ async fn replica_and_instance_control() {
     wait_under(r1, m).await;
     ok(&f, &format!("/api/disable-semi-sync-replica/{}", hp(r1))).await;
     assert_eq!(var(r1, "rpl_semi_sync_slave_enabled"), "0");
+
+    ok(&f, &format!("/api/disable-gtid/{}", hp(r1))).await;
+    assert_eq!(status(r1, "Using_Gtid"), "No");
+    assert_eq!(running_under(r1), Some(m.port()));
+    ok(&f, &format!("/api/enable-gtid/{}", hp(r1))).await;
+    assert_eq!(status(r1, "Using_Gtid"), "Slave_Pos");
 
     let v = ok(&f, &format!("/api/delay-replication/{}/30", hp(r1))).await;
     assert_eq!(v["Details"], 30, "{v}");

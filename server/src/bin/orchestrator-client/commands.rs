@@ -378,6 +378,18 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 Out::DetailsKey,
             ),
             get(
+                "enable-gtid",
+                "Make a replica replicate by GTID (-i); orchestrator-rs only",
+                "enable-gtid/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "disable-gtid",
+                "Make a replica replicate by binlog coordinates (-i); orchestrator-rs only",
+                "disable-gtid/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
                 "delay-replication",
                 "Set MASTER_DELAY, keeping the threads as they were (-i, -S seconds)",
                 "delay-replication/{instance}/{seconds}",

@@ -1,0 +1,515 @@
+//! orchestrator's API paths, all 245 of them (222 registered paths plus their `replica`
+//! synonyms, from orchestrator's `RegisterRequests`), against the in-process router: every path
+//! listed as served reaches a handler (never the JSON 404 of an unknown path), every refused one
+//! answers a JSON 400 with the reason, and every path not served answers the JSON 404 naming it.
+//! The README's API count is these lists.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::api::dto::RaftStatusView;
+use app::api::ApiError;
+use app::core::recovery::RecoveryResolution;
+use app::core::recovery_run::{RecoveryError, Trigger};
+use app::core::{
+    CommandEnvelope, CommandOutcome, Instance, InstanceKey, Proposal, ReplicationAnalysis,
+};
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use server::analysis_state::AnalysisState;
+use server::clock::SystemClock;
+use server::config::NodeConfig;
+use server::consensus::Member as MemberInfo;
+use server::ports::{AppState, Commands, Member, Operations};
+use server::propose::ProposeError;
+use server::store::Store;
+use tower::ServiceExt;
+
+/// A member that always leads (so the proxy never relays).
+struct Leader;
+
+#[async_trait]
+impl Member for Leader {
+    fn id(&self) -> u64 {
+        1
+    }
+    fn members(&self) -> Vec<MemberInfo> {
+        vec![MemberInfo { id: 1, raft_addr: "127.0.0.1:10008".into(), host: "127.0.0.1".into() }]
+    }
+    fn is_leader_with_quorum(&self) -> bool {
+        true
+    }
+    fn backend_ok(&self) -> bool {
+        true
+    }
+    fn leader(&self) -> Option<u64> {
+        Some(1)
+    }
+    async fn leader_changed_from(&self, _leader: u64) {
+        std::future::pending::<()>().await
+    }
+    async fn uri_of(&self, _id: u64) -> Option<String> {
+        Some("http://127.0.0.1:3000".into())
+    }
+    async fn status(&self) -> RaftStatusView {
+        RaftStatusView {
+            node_id: 1,
+            raft_addr: "127.0.0.1:10008".into(),
+            http_uri: "http://127.0.0.1:3000".into(),
+            state: "Leader".into(),
+            healthy: true,
+            is_part_of_quorum: true,
+            leader_id: Some(1),
+            leader_raft_addr: Some("127.0.0.1:10008".into()),
+            leader_uri: Some("http://127.0.0.1:3000".into()),
+            term: 1,
+            last_log_index: Some(1),
+            applied_index: Some(1),
+            snapshot_index: None,
+            millis_since_quorum_ack: Some(0),
+            members: Vec::new(),
+        }
+    }
+    fn log_stats(&self) -> (u64, u64) {
+        (0, 0)
+    }
+    async fn yield_leadership(&self, _target: Option<u64>) -> Result<String, ApiError> {
+        Ok("yielded".into())
+    }
+    fn hold_elections(&self, _window: Duration) {}
+    fn relay_client(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+    fn peer_get(&self, url: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new().get(url)
+    }
+    fn http_uri(&self) -> String {
+        "http://127.0.0.1:3000".into()
+    }
+}
+
+/// Records proposals and answers with a preset result.
+struct Recorder {
+    seen: Mutex<Vec<Proposal>>,
+    answer: Result<CommandOutcome, ApiError>,
+}
+
+#[async_trait]
+impl Commands for Recorder {
+    async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError> {
+        self.seen.lock().unwrap().push(proposal);
+        self.answer.clone()
+    }
+    async fn propose(
+        &self,
+        _env: CommandEnvelope,
+        _forwarded: bool,
+    ) -> Result<CommandOutcome, ProposeError> {
+        Err(ProposeError::NoLeader)
+    }
+}
+
+struct NoOps;
+
+#[async_trait]
+impl Operations for NoOps {
+    async fn recover(
+        &self,
+        _analysis: ReplicationAnalysis,
+        _trigger: Trigger,
+    ) -> Result<RecoveryResolution, RecoveryError> {
+        Err(RecoveryError::Failed("not in this test".into()))
+    }
+    async fn takeover(
+        &self,
+        _cluster: &str,
+        _designated: Option<InstanceKey>,
+    ) -> Result<RecoveryResolution, RecoveryError> {
+        Err(RecoveryError::Failed("not in this test".into()))
+    }
+    async fn probe(&self, key: InstanceKey) -> Result<Instance, String> {
+        Err(format!("{key} is not reachable in this test"))
+    }
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    router: axum::Router,
+}
+
+async fn fixture(extra: &str, answer: Result<CommandOutcome, ApiError>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"{{ "RaftEnabled": true, "RaftDataDir": "{raft}", "RaftBind": "127.0.0.1:10008",
+             "ListenAddress": "127.0.0.1:3000", "BackendDB": "sqlite", "SQLite3DataFile": "{db}" {extra} }}"#,
+        raft = dir.path().join("raft").display(),
+        db = dir.path().join("orchestrator.db").display(),
+    );
+    let config = Arc::new(NodeConfig::parse(&text).unwrap());
+    let store = Store::open(&config.backend.db, Duration::from_secs(5)).await.unwrap();
+    let security = Arc::new(server::auth::Security::load(&config).unwrap());
+    let commands = Arc::new(Recorder { seen: Mutex::default(), answer });
+    let state = AppState {
+        member: Arc::new(Leader),
+        commands: commands.clone(),
+        ops: Arc::new(NoOps),
+        store,
+        analysis: Arc::new(AnalysisState::default()),
+        security,
+        config,
+        clock: Arc::new(SystemClock),
+    };
+    let router = server::http::router(state, server::site_options::defaults());
+    Fixture { _dir: dir, router }
+}
+
+async fn call(
+    f: &Fixture,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut request = Request::builder().method(method).uri(path).header("host", "127.0.0.1:3000");
+    if let Some(a) = auth {
+        request = request.header("authorization", a);
+    }
+    let response = f.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// orchestrator's paths this project serves (its `replica` synonyms included).
+const SERVED: &[&str] = &[
+    "relocate/:host/:port/:belowHost/:belowPort",
+    "relocate-below/:host/:port/:belowHost/:belowPort",
+    "relocate-slaves/:host/:port/:belowHost/:belowPort",
+    "relocate-replicas/:host/:port/:belowHost/:belowPort",
+    "regroup-slaves/:host/:port",
+    "regroup-replicas/:host/:port",
+    "move-up/:host/:port",
+    "move-up-slaves/:host/:port",
+    "move-up-replicas/:host/:port",
+    "move-below/:host/:port/:siblingHost/:siblingPort",
+    "move-equivalent/:host/:port/:belowHost/:belowPort",
+    "repoint/:host/:port/:belowHost/:belowPort",
+    "repoint-slaves/:host/:port",
+    "repoint-replicas/:host/:port",
+    "make-co-master/:host/:port",
+    "enslave-siblings/:host/:port",
+    "take-siblings/:host/:port",
+    "enslave-master/:host/:port",
+    "take-master/:host/:port",
+    "move-below-gtid/:host/:port/:belowHost/:belowPort",
+    "move-slaves-gtid/:host/:port/:belowHost/:belowPort",
+    "move-replicas-gtid/:host/:port/:belowHost/:belowPort",
+    "regroup-slaves-gtid/:host/:port",
+    "regroup-replicas-gtid/:host/:port",
+    "enable-gtid/:host/:port",
+    "disable-gtid/:host/:port",
+    "skip-query/:host/:port",
+    "start-slave/:host/:port",
+    "start-replica/:host/:port",
+    "restart-slave/:host/:port",
+    "restart-replica/:host/:port",
+    "stop-slave/:host/:port",
+    "stop-replica/:host/:port",
+    "stop-slave-nice/:host/:port",
+    "stop-replica-nice/:host/:port",
+    "reset-slave/:host/:port",
+    "reset-replica/:host/:port",
+    "detach-slave/:host/:port",
+    "detach-replica/:host/:port",
+    "reattach-slave/:host/:port",
+    "reattach-replica/:host/:port",
+    "detach-slave-master-host/:host/:port",
+    "detach-replica-master-host/:host/:port",
+    "reattach-slave-master-host/:host/:port",
+    "reattach-replica-master-host/:host/:port",
+    "flush-binary-logs/:host/:port",
+    "purge-binary-logs/:host/:port/:logFile",
+    "restart-slave-statements/:host/:port",
+    "restart-replica-statements/:host/:port",
+    "enable-semi-sync-master/:host/:port",
+    "disable-semi-sync-master/:host/:port",
+    "enable-semi-sync-replica/:host/:port",
+    "disable-semi-sync-replica/:host/:port",
+    "delay-replication/:host/:port/:seconds",
+    "can-replicate-from/:host/:port/:belowHost/:belowPort",
+    "can-replicate-from-gtid/:host/:port/:belowHost/:belowPort",
+    "set-read-only/:host/:port",
+    "set-writeable/:host/:port",
+    "kill-query/:host/:port/:process",
+    "search/:searchString",
+    "search",
+    "cluster/:clusterHint",
+    "cluster/alias/:clusterAlias",
+    "cluster/instance/:host/:port",
+    "cluster-info/:clusterHint",
+    "cluster-info/alias/:clusterAlias",
+    "set-cluster-alias/:clusterName",
+    "clusters",
+    "clusters-info",
+    "masters",
+    "master/:clusterHint",
+    "instance-replicas/:host/:port",
+    "all-instances",
+    "downtimed",
+    "downtimed/:clusterHint",
+    "topology/:clusterHint",
+    "topology/:host/:port",
+    "topology-tabulated/:clusterHint",
+    "topology-tabulated/:host/:port",
+    "topology-tags/:clusterHint",
+    "topology-tags/:host/:port",
+    "instance/:host/:port",
+    "discover/:host/:port",
+    "async-discover/:host/:port",
+    "refresh/:host/:port",
+    "forget/:host/:port",
+    "forget-cluster/:clusterHint",
+    "begin-maintenance/:host/:port/:owner/:reason",
+    "end-maintenance/:host/:port",
+    "in-maintenance/:host/:port",
+    "end-maintenance/:maintenanceKey",
+    "maintenance",
+    "begin-downtime/:host/:port/:owner/:reason",
+    "begin-downtime/:host/:port/:owner/:reason/:duration",
+    "end-downtime/:host/:port",
+    "replication-analysis",
+    "replication-analysis/:clusterName",
+    "replication-analysis/instance/:host/:port",
+    "recover/:host/:port",
+    "recover/:host/:port/:candidateHost/:candidatePort",
+    "recover-lite/:host/:port",
+    "recover-lite/:host/:port/:candidateHost/:candidatePort",
+    "graceful-master-takeover/:host/:port",
+    "graceful-master-takeover/:host/:port/:designatedHost/:designatedPort",
+    "graceful-master-takeover/:clusterHint",
+    "graceful-master-takeover/:clusterHint/:designatedHost/:designatedPort",
+    "graceful-master-takeover-auto/:host/:port",
+    "graceful-master-takeover-auto/:host/:port/:designatedHost/:designatedPort",
+    "graceful-master-takeover-auto/:clusterHint",
+    "graceful-master-takeover-auto/:clusterHint/:designatedHost/:designatedPort",
+    "force-master-failover/:host/:port",
+    "force-master-failover/:clusterHint",
+    "force-master-takeover/:clusterHint/:designatedHost/:designatedPort",
+    "force-master-takeover/:host/:port/:designatedHost/:designatedPort",
+    "register-candidate/:host/:port/:promotionRule",
+    "automated-recovery-filters",
+    "audit-failure-detection",
+    "audit-failure-detection/:page",
+    "audit-failure-detection/id/:id",
+    "audit-failure-detection/alias/:clusterAlias",
+    "audit-failure-detection/alias/:clusterAlias/:page",
+    "audit-recovery",
+    "audit-recovery/:page",
+    "audit-recovery/id/:id",
+    "audit-recovery/uid/:uid",
+    "audit-recovery/cluster/:clusterName",
+    "audit-recovery/cluster/:clusterName/:page",
+    "audit-recovery/alias/:clusterAlias",
+    "audit-recovery/alias/:clusterAlias/:page",
+    "audit-recovery-steps/:uid",
+    "active-cluster-recovery/:clusterName",
+    "recently-active-cluster-recovery/:clusterName",
+    "recently-active-instance-recovery/:host/:port",
+    "ack-recovery/cluster/:clusterHint",
+    "ack-recovery/cluster/alias/:clusterAlias",
+    "ack-recovery/instance/:host/:port",
+    "ack-recovery/:recoveryId",
+    "ack-recovery/uid/:uid",
+    "ack-all-recoveries",
+    "blocked-recoveries",
+    "blocked-recoveries/cluster/:clusterName",
+    "disable-global-recoveries",
+    "enable-global-recoveries",
+    "check-global-recoveries",
+    "problems",
+    "problems/:clusterName",
+    "audit",
+    "audit/:page",
+    "audit/instance/:host/:port",
+    "audit/instance/:host/:port/:page",
+    "resolve/:host/:port",
+    "headers",
+    "health",
+    "lb-check",
+    "_ping",
+    "leader-check",
+    "leader-check/:errorStatusCode",
+    "raft-yield/:node",
+    "raft-yield-hint/:hint",
+    "raft-peers",
+    "raft-state",
+    "raft-leader",
+    "raft-health",
+    "raft-status",
+    "hostname-resolve-cache",
+    "reset-hostname-resolve-cache",
+    "routed-leader-check",
+    "bulk-instances",
+    "bulk-promotion-rules",
+    "status",
+];
+
+/// Paths answered with the reason the feature does not exist here (a JSON 400).
+const REFUSED: &[&str] = &[
+    "grab-election",
+    "raft-add-peer/:addr",
+    "raft-remove-peer/:addr",
+    "raft-snapshot",
+    "raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise",
+    "reload-configuration",
+    "reelect",
+    "reload-cluster-alias",
+];
+
+/// Paths not served (a JSON 404), each with why.
+const NOT_SERVED: &[(&str, &str)] = &[
+    ("master-equivalent/:host/:port/:logFile/:logPos", EQUIVALENCE),
+    ("regroup-slaves-bls/:host/:port", BINLOG_SERVERS),
+    ("regroup-replicas-bls/:host/:port", BINLOG_SERVERS),
+    ("match/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
+    ("match-below/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
+    ("match-up/:host/:port", PSEUDO_GTID),
+    ("match-slaves/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
+    ("match-replicas/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
+    ("match-up-slaves/:host/:port", PSEUDO_GTID),
+    ("match-up-replicas/:host/:port", PSEUDO_GTID),
+    ("regroup-slaves-pgtid/:host/:port", PSEUDO_GTID),
+    ("regroup-replicas-pgtid/:host/:port", PSEUDO_GTID),
+    ("make-master/:host/:port", PSEUDO_GTID),
+    ("make-local-master/:host/:port", PSEUDO_GTID),
+    ("locate-gtid-errant/:host/:port", ERRANT_GTID),
+    ("gtid-errant-reset-master/:host/:port", ERRANT_GTID),
+    ("gtid-errant-inject-empty/:host/:port", ERRANT_GTID),
+    ("last-pseudo-gtid/:host/:port", PSEUDO_GTID),
+    ("submit-pool-instances/:pool", POOLS),
+    ("cluster-pool-instances/:clusterName", POOLS),
+    ("cluster-pool-instances/:clusterName/:pool", POOLS),
+    ("heuristic-cluster-pool-instances/:clusterName", POOLS),
+    ("heuristic-cluster-pool-instances/:clusterName/:pool", POOLS),
+    ("heuristic-cluster-pool-lag/:clusterName", POOLS),
+    ("heuristic-cluster-pool-lag/:clusterName/:pool", POOLS),
+    ("cluster-osc-slaves/:clusterHint", OSC),
+    ("cluster-osc-replicas/:clusterHint", OSC),
+    ("snapshot-topologies", SNAPSHOTS),
+    ("submit-masters-to-kv-stores", KV),
+    ("submit-masters-to-kv-stores/:clusterHint", KV),
+    ("tagged", TAGS),
+    ("tags/:host/:port", TAGS),
+    ("tag-value/:host/:port", TAGS),
+    ("tag-value/:host/:port/:tagName", TAGS),
+    ("tag/:host/:port", TAGS),
+    ("tag/:host/:port/:tagName/:tagValue", TAGS),
+    ("untag/:host/:port", TAGS),
+    ("untag/:host/:port/:tagName", TAGS),
+    ("untag-all", TAGS),
+    ("untag-all/:tagName/:tagValue", TAGS),
+    ("replication-analysis-changelog", CHANGELOG),
+    ("deregister-hostname-unresolve/:host/:port", UNRESOLVE),
+    ("register-hostname-unresolve/:host/:port/:virtualname", UNRESOLVE),
+    ("discovery-metrics-raw/:seconds", METRICS),
+    ("discovery-metrics-aggregated/:seconds", METRICS),
+    ("discovery-queue-metrics-raw/:seconds", METRICS),
+    ("discovery-queue-metrics-aggregated/:seconds", METRICS),
+    ("backend-query-metrics-raw/:seconds", METRICS),
+    ("backend-query-metrics-aggregated/:seconds", METRICS),
+    ("write-buffer-metrics-raw/:seconds", METRICS),
+    ("write-buffer-metrics-aggregated/:seconds", METRICS),
+    ("agents", AGENTS),
+    ("agent/:host", AGENTS),
+    ("agent-umount/:host", AGENTS),
+    ("agent-mount/:host", AGENTS),
+    ("agent-create-snapshot/:host", AGENTS),
+    ("agent-removelv/:host", AGENTS),
+    ("agent-mysql-stop/:host", AGENTS),
+    ("agent-mysql-start/:host", AGENTS),
+    ("agent-seed/:targetHost/:sourceHost", AGENTS),
+    ("agent-active-seeds/:host", AGENTS),
+    ("agent-recent-seeds/:host", AGENTS),
+    ("agent-seed-details/:seedId", AGENTS),
+    ("agent-seed-states/:seedId", AGENTS),
+    ("agent-abort-seed/:seedId", AGENTS),
+    ("agent-custom-command/:host/:command", AGENTS),
+    ("seeds", AGENTS),
+];
+
+const AGENTS: &str = "orchestrator-agent (LVM snapshots, seeding) is not part of this project";
+const POOLS: &str =
+    "instance pools are an orchestrator feature deprecated upstream; not implemented";
+const PSEUDO_GTID: &str = "Pseudo-GTID is not implemented: GTID (MariaDB or MySQL) is";
+const BINLOG_SERVERS: &str = "binlog servers are not managed";
+const EQUIVALENCE: &str =
+    "equivalence coordinates are not recorded (moves use GTID or START SLAVE UNTIL)";
+const TAGS: &str = "instance tags are not implemented yet";
+const METRICS: &str = "discovery/backend/write-buffer metrics are not collected";
+const ERRANT_GTID: &str =
+    "MySQL errant-GTID repair (locate, RESET MASTER, inject empty) is not implemented";
+const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
+const KV: &str = "key-value stores (Consul, ZooKeeper) are not supported";
+const UNRESOLVE: &str =
+    "hostname unresolve is not supported: hostnames are used as the topology reports them";
+const SNAPSHOTS: &str = "topology snapshots (history) are not kept";
+const CHANGELOG: &str =
+    "the analysis changelog is not kept (detections and recoveries are audited)";
+
+/// A path pattern with sample parameter values.
+fn concrete(pattern: &str) -> String {
+    let segments: Vec<String> = pattern
+        .split('/')
+        .map(|seg| match seg {
+            s if s.starts_with(':') && s.to_lowercase().contains("host") => "127.0.0.1".to_string(),
+            s if s.starts_with(':') && s.to_lowercase().contains("port") => "3306".to_string(),
+            ":seconds" | ":page" | ":id" | ":maintenanceKey" | ":process" | ":recoveryId"
+            | ":logPos" | ":errorStatusCode" => "1".to_string(),
+            s if s.starts_with(':') => "x".to_string(),
+            s => s.to_string(),
+        })
+        .collect();
+    format!("/api/{}", segments.join("/"))
+}
+
+#[tokio::test]
+async fn every_orchestrator_path_is_served_refused_or_listed_with_a_reason() {
+    let mut all: Vec<&str> = SERVED
+        .iter()
+        .chain(REFUSED.iter())
+        .copied()
+        .chain(NOT_SERVED.iter().map(|(p, _)| *p))
+        .collect();
+    assert_eq!(all.len(), 245, "orchestrator's 245 paths, each listed once");
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 245, "a path is listed twice");
+    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let mut wrong = Vec::new();
+    for pattern in SERVED {
+        let path = concrete(pattern);
+        let (status, _, body) = call(&f, "GET", &path, None).await;
+        if status == StatusCode::NOT_FOUND && body.contains("unknown API path") {
+            wrong.push(format!("{path}: not served"));
+        }
+    }
+    for pattern in REFUSED {
+        let path = concrete(pattern);
+        let (status, _, body) = call(&f, "GET", &path, None).await;
+        if status != StatusCode::BAD_REQUEST || !body.contains(r#""Code":"ERROR""#) {
+            wrong.push(format!("{path}: expected a JSON 400 with the reason, got {status} {body}"));
+        }
+    }
+    for (pattern, reason) in NOT_SERVED {
+        assert!(!reason.is_empty());
+        let path = concrete(pattern);
+        let (status, _, body) = call(&f, "GET", &path, None).await;
+        if status != StatusCode::NOT_FOUND || !body.contains("unknown API path") {
+            wrong.push(format!("{path}: listed as not served, answered {status} {body}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
