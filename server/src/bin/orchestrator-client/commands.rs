@@ -19,6 +19,8 @@ pub enum Kind {
     RaftLeaderHostname,
     /// GET the expanded template on the raft leader itself (for paths that are never proxied).
     OnRaftLeader(&'static str, Out),
+    /// A command of orchestrator's client this one does not run, and why (exit 1, no request).
+    Unsupported(&'static str),
 }
 
 /// One command.
@@ -605,9 +607,61 @@ pub const GROUPS: &[(&str, &[Command])] = &[
     ),
 ];
 
+const fn unsupported(name: &'static str, reason: &'static str) -> Command {
+    Command { name, help: reason, kind: Kind::Unsupported(reason) }
+}
+
+const PSEUDO_GTID: &str = "not supported: Pseudo-GTID is not implemented (GTID is)";
+
+/// orchestrator's client commands this client lists but does not run, with the reason.
+const UNSUPPORTED: &[Command] = &[
+    unsupported("match", PSEUDO_GTID),
+    unsupported("match-up", PSEUDO_GTID),
+    unsupported("match-up-replicas", PSEUDO_GTID),
+    unsupported("last-pseudo-gtid", PSEUDO_GTID),
+    unsupported("snapshot-topologies", "not supported: topology history is not kept"),
+    unsupported("submit-masters-to-kv-stores", "not supported: no key-value store support"),
+    unsupported("submit-pool-instances", "not supported: instance pools are not implemented"),
+    unsupported(
+        "which-heuristic-cluster-pool-instances",
+        "not supported: instance pools are not implemented",
+    ),
+    unsupported("tags", "not supported: instance tags are not implemented yet"),
+    unsupported("tag-value", "not supported: instance tags are not implemented yet"),
+    unsupported("tag", "not supported: instance tags are not implemented yet"),
+    unsupported("untag", "not supported: instance tags are not implemented yet"),
+    unsupported("untag-all", "not supported: instance tags are not implemented yet"),
+    unsupported("tagged", "not supported: instance tags are not implemented yet"),
+    unsupported(
+        "register-hostname-unresolve",
+        "not supported: hostnames are used as the topology reports them",
+    ),
+    unsupported(
+        "deregister-hostname-unresolve",
+        "not supported: hostnames are used as the topology reports them",
+    ),
+    unsupported(
+        "which-cluster-osc-replicas",
+        "not supported: the online-schema-change replica heuristic is not implemented",
+    ),
+    unsupported(
+        "which-cluster-osc-running-replicas",
+        "not supported: the online-schema-change replica heuristic is not implemented",
+    ),
+    unsupported("locate-gtid-errant", "not supported: MySQL errant-GTID repair is not implemented"),
+    unsupported(
+        "gtid-errant-reset-master",
+        "not supported: MySQL errant-GTID repair is not implemented",
+    ),
+    unsupported(
+        "gtid-errant-inject-empty",
+        "not supported: MySQL errant-GTID repair is not implemented",
+    ),
+];
+
 /// Every command, in table order.
 pub fn all() -> impl Iterator<Item = &'static Command> {
-    GROUPS.iter().flat_map(|(_, commands)| commands.iter())
+    GROUPS.iter().flat_map(|(_, commands)| commands.iter()).chain(UNSUPPORTED.iter())
 }
 
 /// The command named `name` (already `slave`→`replica` rewritten).
@@ -645,7 +699,7 @@ pub fn usage() -> String {
         text.push_str(&format!("  {left:<42} {}\n", flag.help));
     }
     text.push_str("\nCommands (\"slave\" in a command name is read as \"replica\"):\n");
-    for (group, commands) in GROUPS {
+    for (group, commands) in GROUPS.iter().chain(std::iter::once(&("Not supported", UNSUPPORTED))) {
         text.push_str(&format!("  {group}:\n"));
         for command in *commands {
             text.push_str(&format!("    {:<30} {}\n", command.name, command.help));

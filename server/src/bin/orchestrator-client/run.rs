@@ -48,6 +48,9 @@ pub async fn run(opts: Options) -> Result<(), ClientError> {
         Kind::Get(template, out) => Plan::Get(expand(template, &opts)?, out),
         Kind::RaftLeaderHostname => Plan::LeaderHostname,
         Kind::OnRaftLeader(template, out) => Plan::OnRaftLeader(expand(template, &opts)?, out),
+        Kind::Unsupported(reason) => {
+            return Err(ClientError::Api(format!("orchestrator-client: {name}: {reason}")))
+        }
     };
     let endpoints = leader::endpoints(&opts.api)?;
     let http = Http::new(&opts)?;
