@@ -90,6 +90,8 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("topology-tags", &["-i", m]),
         step("search", &["-i", "127.0.0.1"]),
         step("instance", &["-i", r1]),
+        step("which-instance", &["-i", r1]),
+        step("dominant-dc", &[]),
         step("which-master", &["-i", r1]),
         step("which-replicas", &["-i", m]),
         step("which-cluster", &["-i", m]),

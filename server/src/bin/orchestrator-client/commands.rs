@@ -136,6 +136,13 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "instance/{instance}",
                 Out::Key,
             ),
+            get("which-instance", "Same as instance (-i)", "instance/{instance}", Out::Key),
+            get(
+                "dominant-dc",
+                "Output the data center where most writable masters are",
+                "masters",
+                Out::DominantDc,
+            ),
             get(
                 "which-master",
                 "Output the master of an instance (-i)",

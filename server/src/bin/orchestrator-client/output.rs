@@ -42,6 +42,8 @@ pub enum Out {
     KeyIfThreads(i64),
     /// `.Key` of each replica with a stopped thread and an error (`which-broken-replicas`).
     BrokenKeys,
+    /// The most common `.DataCenter` of an instance list (ties: the first in name order).
+    DominantDc,
 }
 
 /// The lines to print for `value`, or what was missing from it.
@@ -108,6 +110,15 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
                 }
             }
             Ok(keys)
+        }
+        Out::DominantDc => {
+            let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+            for i in array(value)? {
+                *counts.entry(i.get("DataCenter").map(string).unwrap_or_default()).or_default() +=
+                    1;
+            }
+            let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
+            Ok(best.map(|(dc, _)| dc.clone()).into_iter().collect())
         }
         Out::Relocated => {
             let details = field(value, "Details")?;
@@ -237,5 +248,8 @@ mod tests {
             {"Key": {"Hostname": "b", "Port": 2}, "ReplicationSQLThreadRuning": false, "ReplicationIOThreadRuning": false, "LastSQLError": "", "LastIOError": ""}
         ]);
         assert_eq!(render(Out::BrokenKeys, &replicas).unwrap(), ["a:1"]);
+        let masters =
+            json!([{"DataCenter": "east"}, {"DataCenter": "west"}, {"DataCenter": "west"}]);
+        assert_eq!(render(Out::DominantDc, &masters).unwrap(), ["west"]);
     }
 }
