@@ -364,6 +364,28 @@ mod tests {
     }
 
     #[test]
+    fn mysql_gtid_moves_need_what_the_target_purged() {
+        const U: &str = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+        let mut r = inst("r", Some("m"));
+        let mut t = inst("t", Some("m"));
+        for i in [&mut r, &mut t] {
+            i.flavor = Flavor::MySQL;
+            i.version = "8.0.36".into();
+            i.gtid_mode = "ON".into();
+        }
+        r.using_gtid = UsingGtid::AutoPosition;
+        r.executed_gtid_set = format!("{U}:1-100");
+        assert_eq!(check_gtid_move(&r, &t, &format!("{U}:1-90")), Ok(CatchUp::None));
+        let gap = check_gtid_move(&r, &t, &format!("{U}:1-120"));
+        assert!(
+            matches!(&gap, Err(Refusal::PurgedOnTarget { missing, .. }) if missing == &format!("{U}:101-120")),
+            "{gap:?}"
+        );
+        t.gtid_mode = "OFF".into();
+        assert!(matches!(check_gtid_move(&r, &t, ""), Err(Refusal::NotGtidCompatible { .. })));
+    }
+
+    #[test]
     fn purging_waits_for_every_replica() {
         let m = InstanceKey::new("m", 3306).unwrap();
         let mut r = inst("r", Some("m"));
