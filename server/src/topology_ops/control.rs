@@ -3,8 +3,6 @@
 //! refresh — each on one server, as orchestrator's `instance_topology_dao` does it, answering
 //! the instance as read right after.
 
-use std::time::{Duration, Instant};
-
 use app::core::instance::UsingGtid;
 use app::core::operation::Op;
 use app::core::operation_result::{OpError, OpResult};
@@ -14,7 +12,8 @@ use app::core::{Instance, InstanceKey};
 use super::dialect::{purge_to, set_read_only};
 use super::lock::Locks;
 use super::session::{Session, StepError};
-use super::steps::{self, Stopped, CATCH_UP_WAIT};
+use super::steps::{self, Stopped};
+use super::thread_state::{restart_statements, wait_sql_caught_up};
 use super::{one, unchanged, Ops};
 
 /// orchestrator's prefix of a detached master host.
@@ -281,72 +280,4 @@ fn change_host(
     // Not a validated InstanceKey: a detached host is deliberately not a valid one.
     let placeholder = InstanceKey { hostname: host.to_string(), port };
     s.dialect.change_master(&placeholder, &super::gtid_moves::executed(instance, exec))
-}
-
-/// orchestrator's `GetReplicationRestartPreserveStatements`: stop the running threads, run
-/// `query`, start again only those that ran.
-fn restart_statements(
-    d: &super::dialect::Dialect,
-    status: Option<&super::session::ReplicaStatus>,
-    query: &str,
-) -> Vec<String> {
-    let (io, sql) = status.map_or((false, false), |s| (s.io_running, s.sql_running));
-    let mut out = Vec::new();
-    if io {
-        out.push(d.stop_io());
-    }
-    if sql {
-        out.push(d.stop_sql());
-    }
-    out.push(query.to_string());
-    if sql {
-        out.push(d.start_sql());
-    }
-    if io {
-        out.push(d.start_io());
-    }
-    out.into_iter().map(|s| format!("{s};")).collect()
-}
-
-/// Waits until the SQL thread executed everything the IO thread read.
-async fn wait_sql_caught_up(s: &mut Session) -> Result<(), StepError> {
-    let deadline = Instant::now() + CATCH_UP_WAIT;
-    loop {
-        let st = s.status().await?.unwrap_or_default();
-        if st.exec.is_some() && st.exec == st.read {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(StepError {
-                key: s.key().clone(),
-                what: "stop replication nicely".into(),
-                reason: format!("SQL thread did not catch up within {CATCH_UP_WAIT:?}"),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    use app::core::instance::Flavor;
-
-    #[test]
-    fn restart_statements_keep_the_threads_as_they_were() {
-        let mut i = Instance::new(InstanceKey::new("r", 3306).unwrap());
-        i.flavor = Flavor::MariaDB;
-        i.version = "10.11.6-MariaDB".into();
-        let d = s_dialect(&i);
-        let st = super::super::session::ReplicaStatus {
-            io_running: true,
-            sql_running: false,
-            ..Default::default()
-        };
-        assert_eq!(
-            restart_statements(&d, Some(&st), "CHANGE MASTER TO MASTER_DELAY=5"),
-            ["STOP SLAVE IO_THREAD;", "CHANGE MASTER TO MASTER_DELAY=5;", "START SLAVE IO_THREAD;"]
-        );
-    }
 }

@@ -15,6 +15,7 @@ mod lock;
 mod replicas;
 pub mod session;
 mod steps;
+mod thread_state;
 
 use std::sync::Arc;
 
