@@ -31,6 +31,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use crate::ports::AppState;
+pub use operations_api::paths as operation_paths;
 
 /// Largest request body accepted on the HTTP port.
 const MAX_BODY: usize = 1024 * 1024;

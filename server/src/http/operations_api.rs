@@ -128,9 +128,8 @@ const OP_ROUTES: &[OpRoute] = &[
     r(&["refresh"], "", |_| Ok(Op::Refresh)),
 ];
 
-/// Every path the table serves.
-#[cfg(test)]
-fn paths() -> Vec<String> {
+/// Every path the table serves (security tests check each is authorized).
+pub fn paths() -> Vec<String> {
     OP_ROUTES
         .iter()
         .flat_map(|route| {

@@ -188,12 +188,80 @@ pub const WRITE_ROUTES: &[(&str, &str)] = &[
     ("/api/set-cluster-alias/{cluster}", "/api/set-cluster-alias/db1:3306?alias=main"),
     ("/api/raft-yield/{node}", "/api/raft-yield/1"),
     ("/api/raft-yield-hint/{hint}", "/api/raft-yield-hint/127.0.0.1"),
+    ("/api/recover-lite/{host}/{port}/{chost}/{cport}", "/api/recover-lite/db1/3306/db2/3306"),
+    (
+        "/api/force-master-takeover/{hint}/{dhost}/{dport}",
+        "/api/force-master-takeover/db1/db2/3306",
+    ),
+    (
+        "/api/force-master-takeover/{host}/{port}/{dhost}/{dport}",
+        "/api/force-master-takeover/db1/3306/db2/3306",
+    ),
+    (
+        "/api/graceful-master-takeover/{host}/{port}/{dhost}/{dport}",
+        "/api/graceful-master-takeover/db1/3306/db2/3306",
+    ),
+    (
+        "/api/graceful-master-takeover-auto/{host}/{port}",
+        "/api/graceful-master-takeover-auto/db1/3306",
+    ),
+    (
+        "/api/graceful-master-takeover-auto/{host}/{port}/{dhost}/{dport}",
+        "/api/graceful-master-takeover-auto/db1/3306/db2/3306",
+    ),
+    (
+        "/api/begin-maintenance/{host}/{port}/{owner}/{reason}",
+        "/api/begin-maintenance/db1/3306/ops/test",
+    ),
+    (
+        "/api/begin-maintenance/{host}/{port}/{owner}/{reason}/{duration}",
+        "/api/begin-maintenance/db1/3306/ops/test/10m",
+    ),
+    ("/api/end-maintenance/{host}/{port}", "/api/end-maintenance/db1/3306"),
+    ("/api/end-maintenance/{id}", "/api/end-maintenance/1"),
+    ("/api/async-discover/{host}/{port}", "/api/async-discover/db1/3306"),
+    ("/api/bulk-instances", "/api/bulk-instances"),
+    ("/api/reset-hostname-resolve-cache", "/api/reset-hostname-resolve-cache"),
+    ("/api/reload-cluster-alias", "/api/reload-cluster-alias"),
+    ("/api/grab-election", "/api/grab-election"),
+    ("/api/reelect", "/api/reelect"),
+    ("/api/raft-add-peer/{addr}", "/api/raft-add-peer/db9:10008"),
+    ("/api/raft-remove-peer/{addr}", "/api/raft-remove-peer/db9:10008"),
+    ("/api/reload-configuration", "/api/reload-configuration"),
+    ("/api/raft-snapshot", "/api/raft-snapshot"),
+    (
+        "/api/raft-follower-health-report/{token}/{bind}/{advertise}",
+        "/api/raft-follower-health-report/t/b/a",
+    ),
 ];
+
+/// [`WRITE_ROUTES`] plus every topology operation route (relocation, replica control, from the
+/// router's own table), each with a request path.
+pub fn all_write_routes() -> Vec<(String, String)> {
+    let sample = |pattern: &str| {
+        pattern
+            .replace("{host}", "db1")
+            .replace("{port}", "3306")
+            .replace("{bhost}", "db2")
+            .replace("{bport}", "3306")
+            .replace("{logfile}", "latest")
+            .replace("{seconds}", "0")
+            .replace("{process}", "1")
+    };
+    WRITE_ROUTES
+        .iter()
+        .map(|(p, r)| (p.to_string(), r.to_string()))
+        .chain(server::http::operation_paths().into_iter().map(|p| {
+            let path = sample(&p);
+            (p, path)
+        }))
+        .collect()
+}
 
 /// Every server function that writes, with valid arguments (form-encoded), so that only the
 /// authorization can refuse it.
 pub fn write_server_fns() -> Vec<(&'static str, &'static str)> {
-    use app::api::{candidate, clusters, downtime, instance, raft, recovery};
+    use app::api::{candidate, clusters, downtime, instance, operations, raft, recovery};
     use leptos::server_fn::ServerFn;
     vec![
         (
@@ -208,6 +276,15 @@ pub fn write_server_fns() -> Vec<(&'static str, &'static str)> {
         (<instance::RecoverInstance as ServerFn>::PATH, "instance=db1%3A3306"),
         (<raft::TransferLeadership as ServerFn>::PATH, "target=1"),
         (<recovery::AckRecovery as ServerFn>::PATH, "uid=abc-1&comment=ok"),
+        (<operations::RelocateInstance as ServerFn>::PATH, "instance=db1%3A3306&below=db2%3A3306"),
+        (<operations::RelocateDropped as ServerFn>::PATH, "instance=db1%3A3306&below=db2%3A3306"),
+        (<operations::ControlInstance as ServerFn>::PATH, "instance=db1%3A3306&op=stop-replica"),
+        (
+            <operations::BeginMaintenance as ServerFn>::PATH,
+            "instance=db1%3A3306&owner=ops&reason=test",
+        ),
+        (<operations::EndMaintenance as ServerFn>::PATH, "instance=db1%3A3306"),
+        (<operations::DiscoverInstance as ServerFn>::PATH, "instance=db1%3A3306"),
     ]
 }
 

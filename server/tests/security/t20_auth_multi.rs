@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::harness::{Backend, ProcCluster};
 use crate::support::{
-    client, client_as, secret_file, send, server_fn, write_server_fns, ADMIN, WRITE_ROUTES,
+    all_write_routes, client, client_as, secret_file, send, server_fn, write_server_fns, ADMIN,
 };
 
 const SECRET: &str = "t20-peer-secret-0123456789abcdef";
@@ -83,7 +83,7 @@ async fn multi_auth_guards_every_write() {
 
     // readonly: every write route refused on the leader and through a follower's proxy.
     for node in [leader, follower] {
-        for (_, path) in WRITE_ROUTES {
+        for (_, path) in all_write_routes() {
             let (status, body) = send(reader.get(format!("{}{path}", base(&c, node)))).await;
             assert_eq!(status, 403, "readonly {path} on node {node}: {body}");
             assert!(body.contains("read-only"), "403 explains why: {body}");
@@ -187,10 +187,15 @@ fn write_route_list_is_complete() {
     for line in router.lines().filter(|l| l.contains("route_layer(write())")) {
         collect(line);
     }
+    let compat = std::fs::read_to_string(format!("{dir}/src/http/compat_api.rs")).unwrap();
+    collect(&compat[compat.find("pub fn writes()").expect("compat writes")..]);
+    let operations = std::fs::read_to_string(format!("{dir}/src/http/operations_api.rs")).unwrap();
+    collect(&operations[operations.find("pub fn routes()").expect("operation routes")..]);
+    routes.extend(server::http::operation_paths());
     assert!(routes.len() >= 25, "parsed too few routes: {routes:?}");
     for route in routes {
         assert!(
-            WRITE_ROUTES.iter().any(|(p, _)| *p == route),
+            all_write_routes().iter().any(|(p, _)| *p == route),
             "write route {route} is not tested: add it to WRITE_ROUTES"
         );
     }

@@ -4,7 +4,7 @@
 
 use crate::harness::{Backend, ProcCluster};
 use crate::support::{
-    client, secret_file, send, server_fn, settled_digest, write_server_fns, WRITE_ROUTES,
+    all_write_routes, client, secret_file, send, server_fn, settled_digest, write_server_fns,
 };
 
 fn base(c: &ProcCluster, i: usize) -> String {
@@ -17,7 +17,7 @@ async fn read_only_refuses_every_write() {
     c.wait_for_leader(&[0]).await;
     let before = settled_digest(&c, 0).await;
     let http = client();
-    for (_, path) in WRITE_ROUTES {
+    for (_, path) in all_write_routes() {
         let (status, body) = send(http.get(format!("{}{path}", base(&c, 0)))).await;
         assert_eq!(status, 403, "{path}: {body}");
         assert!(body.contains("ReadOnly"), "403 names the setting: {body}");
@@ -59,8 +59,8 @@ async fn proxy_mode_power_users_write_others_read() {
         |path: &str| http.get(format!("{}{path}", base(&c, follower))).header("x-auth-user", "bob");
     assert_eq!(send(bob("/api/clusters")).await.0, 200, "everyone reads");
     let before = c.digest(leader).await;
-    for (_, path) in WRITE_ROUTES {
-        let (status, body) = send(bob(path)).await;
+    for (_, path) in all_write_routes() {
+        let (status, body) = send(bob(&path)).await;
         assert_eq!(status, 403, "bob {path} through follower {follower}: {body}");
     }
     // X-Forwarded-User does not impersonate in proxy mode with another header.
