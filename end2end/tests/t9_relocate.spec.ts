@@ -76,3 +76,22 @@ test("without JavaScript the move-below form refuses or moves the same way", asy
     await context.close();
   }
 });
+
+test("the search box, the problems view and the audit log read on every node", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  const [master, r1] = servers("alpha");
+  for (const node of readCluster().nodes.filter((n) => n.pid !== null)) {
+    await open(page, node, "/web/clusters");
+    await page.locator("form.topsearch input[name=s]").fill("alpha");
+    await page.locator("form.topsearch").getByRole("button", { name: "Search" }).click();
+    await expect(page.locator(`#search-results tr[data-key="${keyOf(master)}"]`)).toBeVisible();
+    await expect(page.locator(`#search-results tr[data-key="${keyOf(r1)}"]`)).toBeVisible();
+    await open(page, node, "/web/problems");
+    await expect(page.locator("main h1")).toHaveText("Problems");
+    // The moves of the tests above are in the replicated audit log of every node.
+    await open(page, node, "/web/audit");
+    await expect(page.locator("#audit td.audit-type", { hasText: /^relocate$/ }).first()).toBeVisible();
+  }
+  await shot(page, testInfo, "audit");
+  expect(errors).toEqual([]);
+});
