@@ -21,3 +21,4 @@ mod t10_gtid_relocations;
 mod t20_coordinate_relocations;
 mod t30_replica_control;
 mod t40_refused_and_interrupted;
+mod t50_replica_sets;
