@@ -66,6 +66,7 @@ impl From<crate::core::operation_result::OpError> for ApiError {
                 ApiError::Validation(e.to_string())
             }
             OpError::NotLeader(_) => ApiError::Unavailable(e.to_string()),
+            OpError::StillRunning(_) => ApiError::OutcomeUnknown(e.to_string()),
             OpError::Failed { .. } => ApiError::Internal(e.to_string()),
         }
     }

@@ -155,6 +155,11 @@ pub enum OpError {
     /// Only the raft leader with a quorum runs operations (nothing was changed).
     #[error("{0}")]
     NotLeader(String),
+    /// The operation did not finish within the time an answer waits; it keeps running on the
+    /// leader, finishes (or restarts what it stopped) by itself, and its outcome goes to the
+    /// audit log.
+    #[error("{0}")]
+    StillRunning(String),
     /// A statement failed midway.
     #[error("{message}{}", stopped_note(left_stopped))]
     Failed {

@@ -19,8 +19,9 @@ use super::topology_view::{analyses_by_key, instance_box, marks};
 use crate::error::internal;
 use crate::ports::AppState;
 
-/// Longest a forwarded operation may take (catch-up waits included).
-const OPERATE_TIMEOUT: Duration = Duration::from_secs(150);
+/// How long a follower waits for the leader's answer (the leader answers within its own 25 s
+/// wait, telling when the operation is still running).
+const OPERATE_TIMEOUT: Duration = Duration::from_secs(32);
 
 /// How moving `key` below `below` would be done, as this node's topology says.
 pub fn plan_move(node: &AppState, key: &InstanceKey, below: &InstanceKey) -> MovePlanView {

@@ -138,6 +138,12 @@ pub fn paths() -> Vec<String> {
         .collect()
 }
 
+/// Whether `path` is a topology operation's (a follower waits longer for the leader's answer).
+pub fn is_operation_path(path: &str) -> bool {
+    let name = path.strip_prefix("/api/").and_then(|rest| rest.split('/').next()).unwrap_or("");
+    name == "async-discover" || OP_ROUTES.iter().any(|r| r.names.contains(&name))
+}
+
 /// The routes (mounted behind authorization and the follower → leader proxy), and
 /// `async-discover`.
 pub fn routes() -> Router<AppState> {
@@ -255,6 +261,15 @@ async fn async_discover(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operation_paths_are_recognised_for_the_proxy() {
+        assert!(is_operation_path("/api/relocate/db1/3306/db2/3306"));
+        assert!(is_operation_path("/api/start-slave/db1/3306"));
+        assert!(is_operation_path("/api/async-discover/db1/3306"));
+        assert!(!is_operation_path("/api/begin-downtime/db1/3306/o/r"));
+        assert!(!is_operation_path("/web/cluster/x"));
+    }
 
     #[test]
     fn every_route_has_its_slave_synonym_where_orchestrator_has_one() {

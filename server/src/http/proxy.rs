@@ -23,6 +23,8 @@ use crate::propose::COMMIT_TIMEOUT;
 pub const FORWARDED_BY: &str = "x-orchestrator-forwarded-by";
 /// Header telling the leader which host the caller addressed.
 const FORWARDED_HOST: &str = "x-forwarded-host";
+/// How long a follower waits for the leader's answer to a topology operation.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(32);
 /// Largest request body forwarded.
 const MAX_FORWARD_BODY: usize = 1024 * 1024;
 
@@ -126,11 +128,18 @@ async fn forward(
             ForwardError::Refused(format!("cannot read request body: {e}"))
         }
     })?;
+    // A topology operation answers within its own wait (25 s) on the leader; a write within the
+    // commit timeout.
+    let timeout = if super::operations_api::is_operation_path(parts.uri.path()) {
+        OPERATION_TIMEOUT
+    } else {
+        COMMIT_TIMEOUT + Duration::from_secs(2)
+    };
     let mut outgoing = node
         .member
         .relay_client()
         .request(parts.method.clone(), url)
-        .timeout(COMMIT_TIMEOUT + Duration::from_secs(2))
+        .timeout(timeout)
         .header(FORWARDED_BY, node.member.id().to_string())
         .body(body);
     for (name, value) in parts.headers.iter().filter(|(n, _)| !hop_by_hop(n)) {

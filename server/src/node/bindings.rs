@@ -107,6 +107,19 @@ impl Operations for Recoveries {
     }
 
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
-        crate::topology_ops::run(self.0.clone(), request).await
+        // Its own task: a caller that goes away (timeout, closed connection) never cancels an
+        // operation halfway; it finishes, restarts what it stopped and records its outcome.
+        let task = tokio::spawn(crate::topology_ops::run(self.0.clone(), request));
+        match tokio::time::timeout(crate::topology_ops::ANSWER_WAIT, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => Err(OpError::Failed {
+                message: format!("the operation stopped unexpectedly: {e}"),
+                left_stopped: Vec::new(),
+            }),
+            Err(_) => Err(OpError::StillRunning(format!(
+                "the operation is still running on the leader after {:?}; it finishes (or restarts what it stopped) by itself and its outcome goes to /api/audit",
+                crate::topology_ops::ANSWER_WAIT
+            ))),
+        }
     }
 }

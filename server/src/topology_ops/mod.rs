@@ -18,6 +18,7 @@ mod steps;
 mod thread_state;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::core::operation::Op;
 use app::core::operation_result::{OpError, OpResult, OperationRequest};
@@ -25,6 +26,10 @@ use app::core::Instance;
 
 use crate::recovery::Context;
 use session::StepError;
+
+/// How long an HTTP answer waits for an operation (below the listener's 30 s request timeout);
+/// a longer one keeps running and the caller is told so (504, outcome in the audit log).
+pub const ANSWER_WAIT: Duration = Duration::from_secs(25);
 
 /// The leader's handle for running operations.
 pub struct Ops {

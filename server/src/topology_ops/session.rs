@@ -130,6 +130,11 @@ impl Session {
 
     /// Rows of one statement (text protocol, so every value is text).
     pub async fn rows(&mut self, sql: &str) -> Result<Vec<Row>, StepError> {
+        self.rows_within(sql, STATEMENT_TIMEOUT).await
+    }
+
+    /// Rows of one statement that may take up to `limit` (a server-side wait).
+    pub async fn rows_within(&mut self, sql: &str, limit: Duration) -> Result<Vec<Row>, StepError> {
         let run = async {
             let mut rows = Vec::new();
             let mut stream =
@@ -141,10 +146,10 @@ impl Session {
             }
             Ok::<_, sqlx::Error>(rows)
         };
-        match tokio::time::timeout(STATEMENT_TIMEOUT, run).await {
+        match tokio::time::timeout(limit, run).await {
             Ok(Ok(rows)) => Ok(rows),
             Ok(Err(e)) => Err(self.fail(sql, e.to_string())),
-            Err(_) => Err(self.fail(sql, format!("timed out after {STATEMENT_TIMEOUT:?}"))),
+            Err(_) => Err(self.fail(sql, format!("timed out after {limit:?}"))),
         }
     }
 

@@ -86,8 +86,9 @@ pub async fn wait_gtid(s: &mut Session, flavor: Flavor, position: &str) -> Resul
         Flavor::MariaDB => format!("SELECT MASTER_GTID_WAIT({}, {secs})", lit(position)),
         Flavor::MySQL => format!("SELECT WAIT_FOR_EXECUTED_GTID_SET({}, {secs})", lit(position)),
     };
-    // The statement itself blocks up to `secs`: run it on a bounded connection of its own.
-    match s.scalar(&sql).await {
+    // The statement itself blocks up to `secs` on the server.
+    let rows = s.rows_within(&sql, CATCH_UP_WAIT + Duration::from_secs(5)).await;
+    match rows.map(|r| r.into_iter().next().and_then(|row| row.into_values().next().flatten())) {
         Ok(Some(v)) if v.trim() == "0" => Ok(()),
         Ok(other) => Err(step_error(
             s,

@@ -83,3 +83,30 @@ async fn unsafe_moves_are_refused_and_interrupted_ones_leave_no_lock() {
     wait_under(r1, m).await;
     assert_eq!(running_under(r1), Some(m.port()), "{}", key(r1));
 }
+
+/// Setup: star m + r1, r2; r2's SQL thread stopped, so it never catches up with r1.
+/// Action: relocate r1 below r2 through a follower, which waits longer than an answer may take.
+/// Expected: the caller gets a 504 saying the operation is still running; the operation is not
+/// cancelled by that: it ends on its own (the catch-up times out), records `relocate-failed` on
+/// every node, releases its lock, and r1 never stopped replicating from m.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_operation_outlives_its_answer_and_still_cleans_up() {
+    let Some(f) = Fleet::star("outlives_its_answer", 3, "") else { return };
+    f.orc.wait_for_leader(&[0, 1, 2]).await;
+    f.wait_discovered(0, 3).await;
+    let (m, r1, r2) = (&f.db[0], &f.db[1], &f.db[2]);
+    r2.sql("STOP SLAVE SQL_THREAD").unwrap();
+    write_reaches(m, &[r1], 1);
+    let node = follower(&f).await;
+    let url =
+        format!("http://127.0.0.1:{}/api/relocate/{}/{}", f.orc.http_ports[node], hp(r1), hp(r2));
+    let started = std::time::Instant::now();
+    let r = reqwest::Client::new().get(url).timeout(Duration::from_secs(120)).send().await.unwrap();
+    let (code, body) = (r.status().as_u16(), r.text().await.unwrap());
+    assert_eq!(code, 504, "{body}");
+    assert!(body.contains("still running"), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(40), "answered after {:?}", started.elapsed());
+    wait_audited(&f, "relocate-failed", r1).await;
+    wait_no_locks(&f).await;
+    assert_eq!(running_under(r1), Some(m.port()), "{}", key(r1));
+}
