@@ -109,10 +109,7 @@ fn run_half(half: u64) {
     // The checks compare something only if commands were acknowledged at all.
     if ran >= 10 {
         let acked = total.acked.load(std::sync::atomic::Ordering::Relaxed);
-        assert!(
-            acked >= ran as u64,
-            "only {acked} commands acknowledged in {ran} seeds: the workload does not reach raft"
-        );
+        assert!(acked >= ran as u64, "only {acked} commands acknowledged in {ran} seeds: the workload does not reach raft");
     }
 }
 

@@ -10,13 +10,11 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use openraft::error::{
-    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
-};
+use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
 use openraft::network::{Backoff, RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
-    VoteRequest, VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
+    VoteResponse,
 };
 use openraft::BasicNode;
 use rand::rngs::StdRng;
@@ -144,11 +142,7 @@ impl SimNet {
             return Err(format!("request {from} -> {to} lost"));
         }
         let max = s.max_delay_us;
-        let delay = if max > 0 {
-            Duration::from_micros(s.rng.random_range(0..=max))
-        } else {
-            Duration::ZERO
-        };
+        let delay = if max > 0 { Duration::from_micros(s.rng.random_range(0..=max)) } else { Duration::ZERO };
         Ok((raft, delay))
     }
 
@@ -204,8 +198,7 @@ impl SimConn {
         F: FnOnce(Raft) -> Fut,
         Fut: Future<Output = Result<Resp, RaftError<u64, E>>>,
     {
-        let (raft, delay) =
-            self.net.route(self.from, self.life, self.target).map_err(unreachable)?;
+        let (raft, delay) = self.net.route(self.from, self.life, self.target).map_err(unreachable)?;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -218,12 +211,8 @@ impl SimConn {
         match result {
             Ok(resp) => Ok(resp),
             // The target's raft stopped (it is crashing): like a refused connection.
-            Err(RaftError::Fatal(f)) => {
-                Err(unreachable(format!("node {} stopped: {f}", self.target)))
-            }
-            Err(e @ RaftError::APIError(_)) => {
-                Err(RPCError::RemoteError(RemoteError::new(self.target, e)))
-            }
+            Err(RaftError::Fatal(f)) => Err(unreachable(format!("node {} stopped: {f}", self.target))),
+            Err(e @ RaftError::APIError(_)) => Err(RPCError::RemoteError(RemoteError::new(self.target, e))),
         }
     }
 }
@@ -241,10 +230,7 @@ impl RaftNetwork<TypeConfig> for SimConn {
         &mut self,
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<
-        InstallSnapshotResponse<u64>,
-        RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
-    > {
+    ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>> {
         self.deliver(&option, |raft| async move { raft.install_snapshot(rpc).await }).await
     }
 

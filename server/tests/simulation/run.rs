@@ -75,9 +75,7 @@ struct Sim {
 pub async fn run_seed(seed: u64, base: &Path) -> (Arc<Counters>, Result<(), String>) {
     let counters = Arc::new(Counters::default());
     let trace = Trace::new();
-    let fail = |e: String, trace: &Trace| {
-        format!("SEED {seed} failed: {e}\n--- trace of seed {seed} ---\n{}", trace.render())
-    };
+    let fail = |e: String, trace: &Trace| format!("SEED {seed} failed: {e}\n--- trace of seed {seed} ---\n{}", trace.render());
     let tmp = match tempfile::Builder::new().prefix(&format!("sim-{seed}-")).tempdir_in(base) {
         Ok(t) => t,
         Err(e) => return (counters, Err(fail(format!("no temp dir: {e}"), &trace))),
@@ -167,10 +165,7 @@ impl Sim {
         let loss = self.rng.random_range(0.0..0.03);
         let delay = Duration::from_micros(self.rng.random_range(0..=4_000));
         self.ctx.net.set_weather(loss, delay);
-        self.log(format!(
-            "seed {}: {:?}, loss {loss:.3}, delay up to {delay:?}",
-            self.seed, self.ctx.config.snapshot_policy
-        ));
+        self.log(format!("seed {}: {:?}, loss {loss:.3}, delay up to {delay:?}", self.seed, self.ctx.config.snapshot_policy));
         for id in IDS {
             self.start(id).await?;
         }
@@ -291,9 +286,7 @@ impl Sim {
     /// task; an `Ok` answer is an acknowledgement.
     fn submit(&mut self, step: usize, count: usize, r: u64) {
         let up = self.up();
-        let Some(target) =
-            self.leader().or_else(|| (!up.is_empty()).then(|| up[(r % up.len() as u64) as usize]))
-        else {
+        let Some(target) = self.leader().or_else(|| (!up.is_empty()).then(|| up[(r % up.len() as u64) as usize])) else {
             return;
         };
         let Some(raft) = self.node(target).live.as_ref().map(|l| l.raft.clone()) else { return };
@@ -317,17 +310,10 @@ impl Sim {
                 self.ctx.counters.clone(),
             );
             self.writes.push(tokio::spawn(async move {
-                let Ok(Ok(resp)) =
-                    tokio::time::timeout(WRITE_TIMEOUT, raft.client_write(env)).await
-                else {
-                    return;
-                };
+                let Ok(Ok(resp)) = tokio::time::timeout(WRITE_TIMEOUT, raft.client_write(env)).await else { return };
                 let index = resp.log_id.index;
                 if resp.data != EntryOutcome::One(CommandOutcome::Applied) {
-                    lock(&oddities).push(format!(
-                        "k{n} acknowledged by n{target} at {index} with {:?}",
-                        resp.data
-                    ));
+                    lock(&oddities).push(format!("k{n} acknowledged by n{target} at {index} with {:?}", resp.data));
                 }
                 trace.log(format!("ack k{n} by n{target} at index {index}"));
                 Counters::bump(&counters.acked);
@@ -341,38 +327,26 @@ impl Sim {
     async fn converge(&mut self) -> Result<(), String> {
         let started = Instant::now();
         loop {
-            let metrics: Vec<_> = self
-                .nodes
-                .iter()
-                .filter_map(|n| n.live.as_ref().map(|l| l.raft.metrics().borrow().clone()))
-                .collect();
+            let metrics: Vec<_> =
+                self.nodes.iter().filter_map(|n| n.live.as_ref().map(|l| l.raft.metrics().borrow().clone())).collect();
             for m in &metrics {
                 if let Err(fatal) = &m.running_state {
                     return Err(format!("n{}'s raft stopped with a fatal error: {fatal}", m.id));
                 }
             }
-            let leaders: Vec<_> =
-                metrics.iter().filter(|m| m.state == ServerState::Leader).collect();
+            let leaders: Vec<_> = metrics.iter().filter(|m| m.state == ServerState::Leader).collect();
             let agreed = match leaders.as_slice() {
                 [l] => {
                     metrics.len() == 3
-                        && metrics.iter().all(|m| {
-                            m.current_leader == Some(l.id) && m.current_term == l.current_term
-                        })
-                        && metrics
-                            .iter()
-                            .all(|m| m.last_applied.map(|x| x.index) == l.last_log_index)
+                        && metrics.iter().all(|m| m.current_leader == Some(l.id) && m.current_term == l.current_term)
+                        && metrics.iter().all(|m| m.last_applied.map(|x| x.index) == l.last_log_index)
                 }
                 _ => false,
             };
             let mut digests = BTreeMap::new();
             if agreed {
                 for n in &self.nodes {
-                    let d = n
-                        .store
-                        .replicated_digest()
-                        .await
-                        .map_err(|e| format!("digest of n{}: {e}", n.id))?;
+                    let d = n.store.replicated_digest().await.map_err(|e| format!("digest of n{}: {e}", n.id))?;
                     digests.insert(n.id, d);
                 }
                 if digests.values().collect::<BTreeSet<_>>().len() == 1 {
@@ -405,14 +379,8 @@ impl Sim {
                 .collect::<Vec<_>>()
                 .join("; ");
             if started.elapsed() > CONVERGE_DEADLINE {
-                let what = if digests.is_empty() {
-                    "agree on a leader and applied index"
-                } else {
-                    "agree on digests"
-                };
-                return Err(format!(
-                    "the healed cluster did not {what} within {CONVERGE_DEADLINE:?}: {status}"
-                ));
+                let what = if digests.is_empty() { "agree on a leader and applied index" } else { "agree on digests" };
+                return Err(format!("the healed cluster did not {what} within {CONVERGE_DEADLINE:?}: {status}"));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -438,12 +406,7 @@ impl Sim {
                 .map(|a| format!("{} (acked by n{} at index {})", a.key, a.by, a.index))
                 .collect();
             if !lost.is_empty() {
-                problems.push(format!(
-                    "n{} lost {} acknowledged command(s): {}",
-                    n.id,
-                    lost.len(),
-                    lost.join(", ")
-                ));
+                problems.push(format!("n{} lost {} acknowledged command(s): {}", n.id, lost.len(), lost.join(", ")));
             }
             let submitted = self.next_key;
             let strangers: Vec<&String> = present
@@ -476,12 +439,8 @@ impl Sim {
         // leader that wrote it) at each index.
         for (index, ids) in lock(&self.ctx.applied).iter() {
             if ids.len() > 1 {
-                let what: Vec<String> =
-                    ids.iter().map(|(id, nodes)| format!("{id} on {nodes:?}")).collect();
-                problems.push(format!(
-                    "index {index} was applied as different entries: {}",
-                    what.join(", ")
-                ));
+                let what: Vec<String> = ids.iter().map(|(id, nodes)| format!("{id} on {nodes:?}")).collect();
+                problems.push(format!("index {index} was applied as different entries: {}", what.join(", ")));
             }
         }
         let applied = lock(&self.ctx.applied).len();
@@ -491,11 +450,7 @@ impl Sim {
         problems.extend(lock(&self.oddities).iter().cloned());
         let terms: Vec<String> =
             lock(&self.ctx.leaders).iter().map(|(t, ids)| format!("t{t}:{ids:?}")).collect();
-        self.log(format!(
-            "{} commands acknowledged; leaders by term: {}",
-            acks.len(),
-            terms.join(" ")
-        ));
+        self.log(format!("{} commands acknowledged; leaders by term: {}", acks.len(), terms.join(" ")));
         if problems.is_empty() {
             Ok(())
         } else {
