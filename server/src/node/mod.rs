@@ -220,7 +220,10 @@ pub async fn start(
         source,
     })?;
     let mut tasks = Vec::new();
-    let raft_app = crate::raft::rpc::router(raft.clone(), faults.clone())
+    let rejoin = crate::raft::rejoin::Rejoin::load(&config.raft.data_dir);
+    tasks.push(tokio::spawn(rejoin.clone().watch(raft.clone())));
+    let inbox = crate::raft::rejoin::Inbox::new(raft.clone(), rejoin);
+    let raft_app = crate::raft::rpc::router(inbox, faults.clone())
         .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let header_timeout = security.config.header_read_timeout;
     let raft_listener = serve::Listener {

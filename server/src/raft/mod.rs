@@ -18,6 +18,7 @@ pub mod log_store;
 pub mod log_writer;
 pub mod network;
 pub mod open;
+pub mod rejoin;
 pub mod rpc;
 pub mod snapshot_file;
 pub mod state_machine;
