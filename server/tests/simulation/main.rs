@@ -8,9 +8,11 @@
 //! (crashes with torn disks, restarts, partitions); then everything heals and the run checks
 //! (`run.rs`): no acknowledged command lost on any node, every node applied the same entry at
 //! each index, no raft core stopped or panicked, equal replicated digests and applied indexes.
-//! Leaders per term are watched and counted; openraft's default `LeaderId` is (term, node id),
-//! which lets a later candidate win a term another node already won, so "one leader per term"
-//! is asserted only with `SIM_STRICT_TERMS=1` (right once `single-term-leader` is enabled).
+//! Leaders per term are watched and counted. openraft's `LeaderId` is (term, node id), which
+//! lets a later candidate with a greater id win a term another node already won (the later
+//! supersedes the earlier, and log ids name the full leader id), so "one leader per term" is
+//! asserted only with `SIM_STRICT_TERMS=1`; every run asserts the property it protects:
+//! no two different entries applied at one index, and no acknowledged command lost.
 //! Where a real node refuses to start (a corrupt log, a refused `disk_state` verdict), the run
 //! does what the operator is told to do, `reset-raft-state`, and says so in the trace.
 //!
@@ -23,7 +25,7 @@
 //!   (k copies at once, up to `SIM_PARALLEL`: a failure that depends on timing shows up again
 //!   more often under the load it had in the full run);
 //! * `SIM_PARALLEL=k` runs `k` seeds at once in each test (default [`DEFAULT_PARALLEL`]);
-//! * `SIM_TRACE=1` prints the trace of passing seeds too; `SIM_STRICT_TERMS=1` see above;
+//! * `SIM_TRACE=1` prints the trace of passing seeds too;
 //! * `SIM_LOG=openraft=debug,server=info` prints logs (tracing's env-filter syntax).
 //!
 //! A failure panics with `SEED <s> failed: <what>` and the run's trace.

@@ -479,11 +479,10 @@ impl Sim {
                 problems.push(format!("n{} holds downtimes nobody submitted: {strangers:?}", n.id));
             }
         }
-        // openraft's default (advanced) LeaderId is (term, node id), totally ordered: a node may
-        // grant a vote to a greater node id in a term it already voted in, so one term can see
-        // two leaders, the later one superseding the earlier. Standard raft's "one leader per
-        // term" therefore holds only with openraft's `single-term-leader` feature
-        // (`SIM_STRICT_TERMS=1` asserts it anyway); what must hold in every mode is below.
+        // Leaders per term: openraft's LeaderId is (term, node id), so a later candidate with a
+        // greater node id may win a term another node already won (the later supersedes the
+        // earlier; entries carry the full leader id). Counted and reported; with
+        // `SIM_STRICT_TERMS=1` asserted too. What must hold in every mode is below.
         let strict = std::env::var("SIM_STRICT_TERMS").is_ok_and(|v| v == "1");
         for (term, ids) in lock(&self.ctx.leaders).iter() {
             if ids.len() > 1 {
