@@ -10,6 +10,8 @@
 //!   background duties; [`probe`]: discovery (each node probes the fleet into its own store).
 //! - [`http`]: `/api` (orchestrator paths), `/internal` (node to node), the dashboard.
 //! - [`auth`]: authentication, the one write authorization, the raft port's secret, TLS, CSRF.
+//! - `testkit` (feature `testkit`, for tests and benchmarks only): MariaDB sandbox, process
+//!   cluster, waits with deadlines.
 
 pub mod auth;
 pub mod batcher;
@@ -28,3 +30,5 @@ pub mod raft;
 pub mod recovery;
 pub mod site_options;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
