@@ -4,10 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../processes/harness.rs"]
-mod harness;
-
 mod cli;
 mod cluster;
 mod fake;

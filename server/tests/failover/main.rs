@@ -4,12 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../processes/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
 mod fleet;
 
 mod t10_dead_master_fails_over_once;

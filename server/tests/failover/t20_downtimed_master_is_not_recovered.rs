@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use server::testkit::wait_until;
+
 use crate::fleet::Fleet;
-use crate::harness::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn downtimed_master_is_not_recovered() {

@@ -6,8 +6,9 @@
 
 use std::time::{Duration, Instant};
 
+use server::testkit::wait_until;
+
 use crate::fleet::{Fleet, DEADLINE};
-use crate::harness::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hung_master_is_unreachable_not_dead() {
