@@ -258,6 +258,10 @@ pub async fn start(
         yield_after: config.backend.yield_after,
         exit_after: config.backend.exit_after,
     };
+    tasks.push(tokio::spawn(crate::store::wal::keep_bounded(
+        state.store.clone(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::health::run(health, shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
     Ok(NodeHandle {
