@@ -1,10 +1,12 @@
 #!/bin/sh
-# Build the site + node binary with cargo-leptos, then run the Playwright end-to-end tests
-# against a real 3-node cluster (started by end2end/tests/support/cluster.ts).
+# Build the site + node binary with cargo-leptos and the test kit's launcher
+# (`orchestrator-testkit`), then run the Playwright end-to-end tests against a real 3-node cluster
+# and MariaDB topologies (started by end2end/tests/support/cluster.ts through the kit).
 #
 # Usage: end2end/run.sh [--release] [--no-build] [playwright args...]
 # Env:   CARGO_TARGET_DIR (default <repo>/target), CHROMIUM_PATH (default /usr/bin/chromium),
-#        ORCHESTRATOR_BIN / LEPTOS_SITE_ROOT (derived from the build by default).
+#        ORCHESTRATOR_BIN / ORCHESTRATOR_TESTKIT_BIN / LEPTOS_SITE_ROOT (derived from the build by
+#        default).
 # Needs on PATH: cargo-leptos 0.3.10, wasm-bindgen 0.2.130 (= Cargo.lock). wasm-opt (release
 # only) comes from end2end/node_modules (npm binaryen@132) through the end2end/bin shim, which
 # this script puts on PATH; never use Debian's binaryen (it produces broken wasm).
@@ -44,9 +46,17 @@ if [ "$BUILD" = 1 ]; then
   else
     cargo leptos build
   fi
+  # cargo-leptos builds only the `orchestrator` bin (bin-features = []); the kit's launcher needs
+  # the `testkit` feature. Same LEPTOS_OUTPUT_NAME as cargo-leptos, so the leptos crates are shared.
+  if [ "$PROFILE" = release ]; then
+    LEPTOS_OUTPUT_NAME=orchestrator cargo build --release -p server --features testkit --bin orchestrator-testkit
+  else
+    LEPTOS_OUTPUT_NAME=orchestrator cargo build -p server --features testkit --bin orchestrator-testkit
+  fi
 fi
 
 export ORCHESTRATOR_BIN="${ORCHESTRATOR_BIN:-$TARGET_DIR/$PROFILE/orchestrator}"
+export ORCHESTRATOR_TESTKIT_BIN="${ORCHESTRATOR_TESTKIT_BIN:-$TARGET_DIR/$PROFILE/orchestrator-testkit}"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$REPO/target/site}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 cd "$E2E_DIR"

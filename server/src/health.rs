@@ -1,7 +1,7 @@
 //! Backend health tick: write this node's health row every second; yield leadership after
 //! `BackendHealthYieldSeconds` of failures and stop the node after `BackendHealthExitSeconds`.
-//! Also turns a stopped raft core or a corrupt backend into a fatal node condition, and
-//! checkpoints the SQLite WAL (outside the apply path) so that it stays bounded.
+//! Also turns a stopped raft core or a corrupt backend into a fatal node condition. (The SQLite
+//! WAL is kept bounded by `store::wal`.)
 
 use std::time::{Duration, Instant};
 
@@ -22,9 +22,6 @@ pub struct Health {
     pub exit_after: Duration,
 }
 
-/// Every how many ticks (seconds) the SQLite WAL is checkpointed with TRUNCATE, which waits for
-/// readers and shrinks the file; the other ticks run a PASSIVE checkpoint.
-const WAL_TRUNCATE_EVERY: u64 = 5;
 /// Every how many ticks the backend's integrity is checked (SQLite `quick_check`).
 const INTEGRITY_CHECK_EVERY: u64 = 30;
 
@@ -70,9 +67,6 @@ pub async fn run(health: Health, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         ticks += 1;
-        if let Err(e) = store.checkpoint(ticks.is_multiple_of(WAL_TRUNCATE_EVERY)).await {
-            tracing::debug!(error = %e, "WAL checkpoint skipped");
-        }
         if ticks.is_multiple_of(INTEGRITY_CHECK_EVERY) {
             if let Err(e) = store.integrity_check().await {
                 if e.is_corruption() {

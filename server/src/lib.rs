@@ -20,6 +20,8 @@
 //! - Binaries: `main.rs` is `orchestrator` (the node); under `bin/`, `orchestrator-bench` (the
 //!   benchmarks, see `docs/benchmarks.md`), `orchestrator-client` (orchestrator's command-line
 //!   client) and `orchestrator-seed` (seeds a synthetic fleet for the dashboard benchmark).
+//! - `testkit` (feature `testkit`, for tests and benchmarks only): MariaDB sandbox, process
+//!   cluster, waits with deadlines.
 
 pub mod analysis_state;
 pub mod auth;
@@ -41,4 +43,6 @@ pub mod raft;
 pub mod recovery;
 pub mod site_options;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod topology_ops;

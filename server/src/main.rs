@@ -100,6 +100,11 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(&e),
     };
+    // Until it has caught up with the leader, the node must not vote: it may have acknowledged
+    // entries it no longer holds (server/src/raft/rejoin.rs).
+    if let Err(e) = server::raft::rejoin::Rejoin::mark(dir) {
+        return fail(&e);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => return fail(&e),

@@ -1,15 +1,15 @@
-//! Tests of the MariaDB sandbox harness itself (`support/mariadb/mod.rs`) against real servers on
+//! Tests of the test kit's MariaDB sandbox (`server::testkit::mariadb`) against real servers on
 //! 127.0.0.1: replication in star and chain topologies, fault injection (kill -9, SIGSTOP),
 //! restart, the orchestrator backend database, and that no server outlives its test.
 //! Every test is skipped, with the reason printed, when MariaDB is not installed.
-
-mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::mariadb::{self, wait_replicated, wait_until, Sandbox, Server};
+
+use server::testkit::mariadb::{self, wait_replicated, Sandbox, Server};
+use server::testkit::Wait;
 
 fn sandbox() -> Option<Sandbox> {
     match Sandbox::available() {
@@ -69,20 +69,18 @@ fn star_replicates_and_replicas_see_a_dead_master() {
     master.kill9();
     assert!(!master.is_running() && process_gone(pid), "killed and reaped");
     let t = Instant::now();
-    wait_until(Duration::from_secs(10), "replicas to report Connecting", || {
-        replicas.iter().all(|r| io_running(r) == "Connecting")
-    })
-    .expect("dead master seen");
+    Wait::new(Duration::from_secs(10), "replicas to report Connecting")
+        .blocking_until(|| replicas.iter().all(|r| io_running(r) == "Connecting"))
+        .expect("dead master seen");
     eprintln!("replicas saw the dead master after {:?}", t.elapsed());
 
     let port = master.port();
     master.restart().expect("restart the master");
     assert_eq!(master.port(), port);
     assert_eq!(master.sql("SELECT COUNT(*) FROM d.t").expect("rows after restart"), "3");
-    wait_until(Duration::from_secs(30), "replicas to reconnect", || {
-        replicas.iter().all(|r| io_running(r) == "Yes")
-    })
-    .expect("replicas reconnected");
+    Wait::new(Duration::from_secs(30), "replicas to reconnect")
+        .blocking_until(|| replicas.iter().all(|r| io_running(r) == "Yes"))
+        .expect("replicas reconnected");
     master.sql("INSERT INTO d.t VALUES (4,'d')").expect("write after restart");
     wait_replicated(master, replicas).expect("replicated after restart");
     for r in replicas {
@@ -106,7 +104,8 @@ fn chain_relays_and_an_orphan_can_be_relocated() {
     assert_eq!(status.get("Master_Port"), Some(&s[1].port().to_string()));
 
     s[1].kill9();
-    wait_until(Duration::from_secs(10), "n3 to see n2 die", || io_running(&s[2]) == "Connecting")
+    Wait::new(Duration::from_secs(10), "n3 to see n2 die")
+        .blocking_until(|| io_running(&s[2]) == "Connecting")
         .expect("intermediate master death seen");
     s[2].replicate_from(&s[0]).expect("relocate n3 under n1");
     s[0].sql("INSERT INTO c.t VALUES (2)").expect("write");
@@ -142,13 +141,13 @@ fn sigstop_hangs_the_master_until_sigcont() {
     s[0].sigstop().expect("SIGSTOP");
     assert!(s[0].is_running(), "a stopped process is still running");
     let t = Instant::now();
-    wait_until(Duration::from_secs(20), "the replica to give up on the hung master", || {
-        io_running(&s[1]) != "Yes"
-    })
-    .expect("hung master noticed");
+    Wait::new(Duration::from_secs(20), "the replica to give up on the hung master")
+        .blocking_until(|| io_running(&s[1]) != "Yes")
+        .expect("hung master noticed");
     eprintln!("replica noticed the hung master after {:?}", t.elapsed());
     s[0].sigcont().expect("SIGCONT");
-    wait_until(Duration::from_secs(30), "the replica to reconnect", || io_running(&s[1]) == "Yes")
+    Wait::new(Duration::from_secs(30), "the replica to reconnect")
+        .blocking_until(|| io_running(&s[1]) == "Yes")
         .expect("reconnected");
     s[0].sql("CREATE DATABASE h").expect("write after SIGCONT");
     wait_replicated(&s[0], &s[1..]).expect("replicated after SIGCONT");
@@ -224,7 +223,8 @@ fn servers_die_with_a_killed_test_process() {
     child.kill().expect("kill -9 the helper");
     child.wait().expect("reap the helper");
     let pid: u32 = line.expect("helper printed its server pid")[4..].parse().expect("pid");
-    wait_until(Duration::from_secs(10), "the orphaned server to die", || process_gone(pid))
+    Wait::new(Duration::from_secs(10), "the orphaned server to die")
+        .blocking_until(|| process_gone(pid))
         .expect("no stray mariadbd");
     drop(Sandbox::new().expect("a new sandbox sweeps stale dirs"));
     let root = sb.dir().parent().expect("scratch root").to_path_buf();

@@ -220,7 +220,10 @@ pub async fn start(
         source,
     })?;
     let mut tasks = Vec::new();
-    let raft_app = crate::raft::rpc::router(raft.clone(), faults.clone())
+    let rejoin = crate::raft::rejoin::Rejoin::load(&config.raft.data_dir);
+    tasks.push(tokio::spawn(rejoin.clone().watch(raft.clone())));
+    let inbox = crate::raft::rejoin::Inbox::new(raft.clone(), rejoin);
+    let raft_app = crate::raft::rpc::router(inbox, faults.clone())
         .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let header_timeout = security.config.header_read_timeout;
     let raft_listener = serve::Listener {
@@ -255,6 +258,10 @@ pub async fn start(
         yield_after: config.backend.yield_after,
         exit_after: config.backend.exit_after,
     };
+    tasks.push(tokio::spawn(crate::store::wal::keep_bounded(
+        state.store.clone(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::health::run(health, shutdown_rx)));
     tracing::info!(node_id = id, raft = %raft_addr, http = %http_addr, "node started");
     Ok(NodeHandle {

@@ -144,6 +144,13 @@ pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
                 }
                 break; // the torn final record of a crash
             }
+            // A crash can also leave the final record's tail unwritten (zeros) on file systems
+            // that extend the file before its data reaches the disk.
+            Err(Damage::Bad(_))
+                if ends_in_zeros(&bytes[pos..]) && next_valid_record(bytes, pos + 1).is_none() =>
+            {
+                break;
+            }
             Err(Damage::Bad(reason)) => {
                 return Err(LogFileError::Corrupt { offset: pos, reason: reason.into() })
             }
@@ -192,6 +199,13 @@ fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], Damage> {
         return Err(Damage::Bad("checksum mismatch"));
     }
     Ok(body)
+}
+
+/// Whether `rest` ends in a run of zero bytes as an unwritten page tail does (at least 16, or
+/// all of it).
+fn ends_in_zeros(rest: &[u8]) -> bool {
+    let zeros = rest.iter().rev().take_while(|b| **b == 0).count();
+    zeros >= 16 || (zeros > 0 && zeros == rest.len())
 }
 
 /// Offset of the first well-framed record at or after `from`, if any.
@@ -340,6 +354,12 @@ mod tests {
         zeros.extend_from_slice(&[0u8; 4096]);
         let r = replay(&zeros).unwrap();
         assert_eq!((r.contents.entries.len(), r.valid_len), (10, full.len()));
+        // ... also inside the final record: its header arrived, the rest of its page did not.
+        let mut partial = full.clone();
+        let n = partial.len();
+        partial[n - 20..].fill(0);
+        let r = replay(&partial).unwrap();
+        assert_eq!(r.contents.entries.len(), 9);
     }
 
     #[test]

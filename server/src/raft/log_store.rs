@@ -178,16 +178,32 @@ fn read_range(
     Ok(entries)
 }
 
-/// Entries `[start, end)` for replication: the whole range (up to openraft's size hint) or an
-/// error. A range that begins inside the purged part is an error, so that a lagging follower can
-/// never be sent a shorter range than the one its `prev_log_id` describes.
+/// Entries `[start, end)` for replication: the whole range (up to openraft's size hint), or
+/// nothing when `start` was purged or truncated meanwhile — never a shorter range that begins
+/// elsewhere, which a follower would take for entries following its `prev_log_id`. (An empty
+/// answer is a heartbeat to openraft; a deposed leader's stale replication task can ask for a
+/// range it no longer has, and an error there would stop the raft core.) A gap is an error.
 fn read_exact(
     contents: &Mutex<LogContents>,
     start: u64,
     end: u64,
 ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+    let purged = contents
+        .lock()
+        .map_err(|_| StorageIOError::read_logs(&io::Error::other("log state poisoned")))?
+        .last_purged
+        .map(|p| p.index);
+    if purged.is_some_and(|p| start <= p) {
+        tracing::debug!(start, end, ?purged, "replication asked for purged entries; sending none");
+        return Ok(Vec::new());
+    }
     let entries = read_range(contents, start..end)?;
     let first = entries.first().map(|e| e.log_id.index);
+    if first.is_none() {
+        // Truncated meanwhile (the stale task of a deposed leader): nothing to send.
+        tracing::debug!(start, end, "replication asked for entries the log no longer has");
+        return Ok(entries);
+    }
     if start < end && first != Some(start) {
         let reason = format!(
             "raft log entries [{start}, {end}) requested but the log holds them from {}",
@@ -318,8 +334,8 @@ mod tests {
         store.purge(entry(4).log_id).await.unwrap();
         assert_eq!(store.limited_get_log_entries(5, 8).await.unwrap().len(), 3);
         // Asking for purged entries must not silently answer with the retained ones.
-        assert!(store.limited_get_log_entries(2, 8).await.is_err());
-        assert!(store.limited_get_log_entries(11, 12).await.is_err());
+        assert!(store.limited_get_log_entries(2, 8).await.unwrap().is_empty());
+        assert!(store.limited_get_log_entries(11, 12).await.unwrap().is_empty());
         // openraft's plain reader still answers with what exists (its contract allows it).
         assert_eq!(store.try_get_log_entries(0..100).await.unwrap().len(), 6);
     }

@@ -7,7 +7,7 @@
 //! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
 //! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
 //! | membership                                  | fixed `RaftNodes`, node id = hash of the address text |
-//! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part |
+//! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part; `rejoin`: no vote until caught up |
 
 #![allow(clippy::result_large_err)] // openraft's StorageError is large by design
 
@@ -18,6 +18,7 @@ pub mod log_store;
 pub mod log_writer;
 pub mod network;
 pub mod open;
+pub mod rejoin;
 pub mod rpc;
 pub mod snapshot_file;
 pub mod state_machine;

@@ -10,6 +10,7 @@ use super::disk_state::{
     self, DirError, DirLock, DiskError, DiskFacts, Verdict, LOG_FILE, SNAPSHOT_DIR,
 };
 use super::log_store::{LogOpenError, LogStore};
+use super::rejoin::Rejoin;
 use super::snapshot_file::SnapshotFiles;
 use super::state_machine::StateMachine;
 use crate::store::{Store, StoreError};
@@ -83,6 +84,11 @@ pub async fn open(
                 );
             }
             StateMachine::clear_backend(store).await?;
+            if backend_had_state {
+                // It had a history: it may have acknowledged entries it no longer holds.
+                Rejoin::mark(dir)
+                    .map_err(|source| DirError::Io { dir: dir.to_path_buf(), source })?;
+            }
             if snapshot_last.is_some() {
                 if let Some(aside) = disk_state::set_aside(dir, &[SNAPSHOT_DIR], unix_secs())? {
                     tracing::warn!(to = %aside.display(), "set aside a snapshot without log or vote");
@@ -97,6 +103,7 @@ pub async fn open(
                  setting the log aside (the vote is kept) and rejoining by snapshot from the leader"
             );
             drop(log);
+            Rejoin::mark(dir).map_err(|source| DirError::Io { dir: dir.to_path_buf(), source })?;
             StateMachine::clear_backend(store).await?;
             let aside = disk_state::set_aside(dir, &[LOG_FILE, SNAPSHOT_DIR], unix_secs())?;
             tracing::warn!(to = ?aside, "old raft log set aside");

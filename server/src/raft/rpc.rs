@@ -10,19 +10,20 @@ use axum::{Json, Router};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 
 use super::network::NetworkFaults;
-use super::{Raft, TypeConfig};
+use super::rejoin::Inbox;
+use super::TypeConfig;
 
 /// Largest RPC body accepted (snapshot chunks are 1 MiB of data, JSON-encoded).
 const MAX_RPC_BODY: usize = 64 * 1024 * 1024;
 
 #[derive(Clone)]
 struct RpcState {
-    raft: Raft,
+    raft: Inbox,
     faults: Arc<NetworkFaults>,
 }
 
-/// The raft port's router.
-pub fn router(raft: Raft, faults: Arc<NetworkFaults>) -> Router {
+/// The raft port's router over this node's inbox.
+pub fn router(raft: Inbox, faults: Arc<NetworkFaults>) -> Router {
     Router::new()
         .route("/raft/append", post(append))
         .route("/raft/vote", post(vote))

@@ -10,6 +10,7 @@ pub mod operation_tables;
 pub mod recovery_tables;
 pub mod replicated;
 mod schema;
+pub mod wal;
 
 use std::time::Duration;
 
@@ -99,6 +100,8 @@ pub struct Store {
     dialect: Dialect,
     /// Which backend, for messages (never includes the password).
     what: String,
+    /// The SQLite file (none for MySQL).
+    sqlite_path: Option<std::path::PathBuf>,
 }
 
 impl Store {
@@ -166,7 +169,7 @@ impl Store {
                         // committing apply, where they cost up to two fsyncs.
                         conn.execute("PRAGMA wal_autocheckpoint=0").await?;
                         // After a checkpoint resets the WAL, shrink the file back to this size.
-                        conn.execute("PRAGMA journal_size_limit=8388608").await?;
+                        conn.execute("PRAGMA journal_size_limit=1048576").await?;
                     }
                     Ok(())
                 })
@@ -174,7 +177,11 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        let store = Store { pool, dialect, what: what.clone() };
+        let sqlite_path = match config {
+            BackendConfig::Sqlite { path } => Some(path.clone()),
+            BackendConfig::MySql { .. } => None,
+        };
+        let store = Store { pool, dialect, what: what.clone(), sqlite_path };
         store.integrity_check().await?;
         schema::create(&store).await.map_err(|e| match e {
             StoreError::Query(source) if !is_corruption(&source) => {
@@ -186,6 +193,11 @@ impl Store {
             other => other,
         })?;
         Ok(store)
+    }
+
+    /// The SQLite file, for a SQLite backend.
+    pub fn sqlite_path(&self) -> Option<&std::path::Path> {
+        self.sqlite_path.as_deref()
     }
 
     /// The connection pool.

@@ -8,8 +8,10 @@
 
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, ProcCluster, DEADLINE};
+use server::testkit::wait_until;
+
 use crate::fake::{client, Run};
-use crate::harness::{wait_until, Backend, ProcCluster, DEADLINE};
 
 /// The node's raft address (`RaftAdvertise` in /api/raft-status).
 async fn raft_address(c: &ProcCluster, i: usize) -> String {
@@ -29,7 +31,7 @@ fn assert_ok(run: &Run, stdout: &str, what: &str) {
 
 /// Waits until the client, talking to node `i` only, prints `stdout` for `args`.
 async fn wait_for_output(c: &ProcCluster, i: usize, args: &[&str], stdout: &str) {
-    let url = format!("http://127.0.0.1:{}", c.http_ports[i]);
+    let url = c.url(i);
     wait_until(DEADLINE, &format!("{args:?} on node {i} prints {stdout:?}"), || async {
         let run = client(args, &[("ORCHESTRATOR_API", url.as_str())]).await;
         run.code == 0 && run.stdout == stdout
@@ -42,7 +44,7 @@ async fn client_follows_the_leader_of_three_real_nodes() {
     let mut c = ProcCluster::start(vec![Backend::Sqlite; 3], "");
     let all = [0, 1, 2];
     let leader = c.wait_for_leader(&all).await;
-    let urls: Vec<String> = c.http_ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let urls = c.urls();
     let every = format!("{} {}/api {}/", urls[0], urls[1], urls[2]);
     let env = [("ORCHESTRATOR_API", every.as_str())];
 

@@ -9,9 +9,9 @@
 //! servers' own SHOW SLAVE STATUS agrees with what the client printed.
 
 use crate::fake::client;
-use crate::fleet::{key, master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::Server;
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
+use server::testkit::mariadb::Server;
+use server::testkit::wait_until;
 
 /// A command, its arguments, whether it must exit 0, and what to wait for afterwards.
 struct Step {
@@ -246,8 +246,7 @@ async fn every_client_command_answers_json_from_a_real_cluster() {
     listed.sort();
     assert_eq!(planned, listed, "the plan must run every command --help lists, and only those");
 
-    let urls: Vec<String> =
-        f.orc.http_ports.iter().map(|p| format!("http://127.0.0.1:{p}")).collect();
+    let urls: Vec<String> = f.orc.urls();
     let api = urls.join(" ");
     let env = [("ORCHESTRATOR_API", api.as_str())];
     let mut failures = Vec::new();

@@ -5,17 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../processes/harness.rs"]
-mod harness;
-
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
-#[path = "../failover/fleet.rs"]
-#[allow(dead_code)]
-mod fleet;
-
 mod cli;
 mod cluster;
 mod every_command;

@@ -1,7 +1,6 @@
 //! TestCluster: N real nodes in one process (real raft over real loopback sockets, per-node
 //! SQLite and raft dir), with the fault layer to cut links, and condition waits with deadlines.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,27 +11,12 @@ use openraft::ServerState;
 use server::config::NodeConfig;
 use server::node::{self, Listeners, NodeHandle};
 use server::propose::ProposeError;
+pub use server::testkit::wait_until;
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 
 /// Default deadline for cluster-level conditions (elections, replication).
 pub const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Polls `cond` every 20 ms until it is true or `timeout` passes; panics with `what` then.
-pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let start = Instant::now();
-    loop {
-        if cond().await {
-            return;
-        }
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// What the tests look at and drive in one running node: its raft handle, config, store and
 /// clock, its fault layer, and its write path (the dashboard's and the API's).

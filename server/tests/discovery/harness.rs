@@ -1,25 +1,24 @@
 //! Test support: a `Prober` over a temporary SQLite store, and waiting on the store.
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use app::core::{Instance, InstanceKey};
 use server::clock::{Clock, SystemClock};
 use server::config::{BackendConfig, DiscoveryConfig};
 use server::probe::Prober;
 use server::store::Store;
+use server::testkit::mariadb::{self, Sandbox, Server, ORC_PASSWORD, ORC_USER};
+use server::testkit::wait_for;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-use crate::mariadb::{Sandbox, Server, ORC_PASSWORD, ORC_USER};
 
 /// Deadline for discovery conditions (generous: CI machines are shared).
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
 /// A sandbox, or `None` (reason printed) when MariaDB is not installed.
 pub fn sandbox() -> Option<Sandbox> {
-    match Sandbox::available() {
+    match mariadb::available() {
         Ok(()) => Some(Sandbox::new().expect("create sandbox")),
         Err(why) => {
             eprintln!("skipped: {why}");
@@ -86,13 +85,13 @@ impl Discovery {
         what: &str,
         check: impl Fn(&Instance) -> bool,
     ) -> Instance {
-        wait_for(what, DEADLINE, || async { self.instance(key).await.filter(|i| check(i)) }).await
+        wait_for(DEADLINE, what, || async { self.instance(key).await.filter(|i| check(i)) }).await
     }
 
     /// Waits until every key is stored with a valid last check; returns them in key order.
     pub async fn wait_all_valid(&self, keys: &[InstanceKey]) -> Vec<Instance> {
         let what = format!("{} instances discovered and valid", keys.len());
-        wait_for(&what, DEADLINE, || async {
+        wait_for(DEADLINE, &what, || async {
             let all = self.store.all_instances().await.expect("all instances");
             let found: Vec<Instance> = keys
                 .iter()
@@ -109,21 +108,5 @@ impl Discovery {
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
-    }
-}
-
-/// Polls `probe` every 50 ms until it yields a value; panics naming `what` after `timeout`.
-pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

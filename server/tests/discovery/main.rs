@@ -6,9 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
 mod harness;
 
 mod t10_star_is_crawled_from_one_seed;

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use app::core::instance::{BinlogCoordinates, Flavor, ThreadState, UsingGtid};
+use server::testkit::mariadb::wait_replicated;
 
 use crate::harness::{config, key, sandbox, Discovery};
-use crate::mariadb::wait_replicated;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn star_is_crawled_from_one_seed() {

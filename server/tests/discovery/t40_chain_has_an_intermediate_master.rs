@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use app::core::Topology;
+use server::testkit::wait_for;
 
-use crate::harness::{config, key, sandbox, wait_for, Discovery, DEADLINE};
+use crate::harness::{config, key, sandbox, Discovery, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_has_an_intermediate_master() {
@@ -18,7 +19,7 @@ async fn chain_has_an_intermediate_master() {
 
     let d = Discovery::start(config(Duration::from_secs(1)), &[keys[2].clone()]).await;
     d.wait_all_valid(&keys).await;
-    let stored = wait_for("every member stored under the top master's name", DEADLINE, || async {
+    let stored = wait_for(DEADLINE, "every member stored under the top master's name", || async {
         let all = d.store.all_instances().await.expect("all instances");
         (all.len() == 3 && all.iter().all(|i| i.cluster_name == top)).then_some(all)
     })

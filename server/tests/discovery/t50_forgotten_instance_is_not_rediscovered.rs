@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::harness::{config, key, now_ms, sandbox, wait_for, Discovery, DEADLINE};
+use server::testkit::wait_for;
+
+use crate::harness::{config, key, now_ms, sandbox, Discovery, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgotten_instance_is_not_rediscovered() {
@@ -25,7 +27,7 @@ async fn forgotten_instance_is_not_rediscovered() {
     .execute(d.store.pool())
     .await
     .expect("record the forget");
-    wait_for("the forgotten replica's row to go", DEADLINE, || async {
+    wait_for(DEADLINE, "the forgotten replica's row to go", || async {
         d.instance(&replica).await.is_none().then_some(())
     })
     .await;

@@ -4,14 +4,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../processes/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
-mod fleet;
-
 mod t10_dead_master_fails_over_once;
 mod t20_downtimed_master_is_not_recovered;
 mod t30_second_failure_blocked_until_acknowledged;

@@ -5,9 +5,10 @@
 //! promotes r3 (`prefer` among equals; `must_not` never); r1 and r2 replicate from it and a
 //! write on the new master reaches them; the hook file holds the placeholders' values.
 
-use crate::fleet::{key, master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::wait_replicated;
+use server::testkit::mariadb::wait_replicated;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dead_master_fails_over_once() {
@@ -34,7 +35,7 @@ async fn dead_master_fails_over_once() {
     assert_eq!(recovery["IsSuccessful"], true, "{recovery}");
     assert_eq!(
         recovery["ProcessingNodeToken"],
-        format!("127.0.0.1:{}", f.orc.raft_ports[leader]),
+        f.orc.raft_addr(leader),
         "the failover was run by the leader: {recovery}"
     );
     let successor = Fleet::successor(&recovery);

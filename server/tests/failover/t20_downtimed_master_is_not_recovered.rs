@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::fleet::Fleet;
-use crate::harness::wait_until;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::Fleet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn downtimed_master_is_not_recovered() {
@@ -23,7 +24,7 @@ async fn downtimed_master_is_not_recovered() {
     assert_eq!(s, 200, "{b}");
     f.db[0].kill9();
     for i in 0..3 {
-        wait_until(crate::fleet::DEADLINE, "DeadMaster detected", || async {
+        wait_until(server::testkit::fleet::DEADLINE, "DeadMaster detected", || async {
             f.analysis(i).await.iter().any(|(_, code)| code == "DeadMaster")
         })
         .await;

@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::fleet::{key, Fleet, DEADLINE};
-use crate::harness::wait_until;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{key, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn second_failure_blocked_until_acknowledged() {
@@ -19,7 +20,7 @@ async fn second_failure_blocked_until_acknowledged() {
     let s1 = f.index_of(&successor);
     let other = if s1 == 1 { 2 } else { 1 };
     wait_until(DEADLINE, "survivor replicates from the new master", || async {
-        crate::fleet::master_port(&f.db[other]) == Some(f.db[s1].port())
+        server::testkit::fleet::master_port(&f.db[other]) == Some(f.db[s1].port())
     })
     .await;
     wait_until(DEADLINE, "new topology discovered", || async {

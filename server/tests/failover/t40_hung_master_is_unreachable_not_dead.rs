@@ -6,8 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::fleet::{Fleet, DEADLINE};
-use crate::harness::wait_until;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hung_master_is_unreachable_not_dead() {

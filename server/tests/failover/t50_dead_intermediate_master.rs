@@ -3,9 +3,10 @@
 //! Expected: `DeadIntermediateMaster*` is recovered by moving r1 and r2 under m; a write on m
 //! reaches them.
 
-use crate::fleet::{master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::{wait_replicated, Sandbox};
+use server::testkit::mariadb::{wait_replicated, Sandbox};
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{master_port, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dead_intermediate_master() {

@@ -3,9 +3,10 @@
 //! Expected: r2 becomes the writable master, r1 and the old master replicate from it, the old
 //! master is read-only; a write on r2 reaches both.
 
-use crate::fleet::{key, master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::wait_replicated;
+use server::testkit::mariadb::wait_replicated;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn graceful_takeover() {

@@ -6,17 +6,12 @@
 
 use std::process::Command;
 
-use crate::fleet::{key, master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
+use server::testkit::wait_until;
+
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
 fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
-    let apis = f
-        .orc
-        .http_ports
-        .iter()
-        .map(|p| format!("http://127.0.0.1:{p}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let apis = f.orc.urls().join(" ");
     let out = Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
         .args(args)
         .env("ORCHESTRATOR_API", apis)

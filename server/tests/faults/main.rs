@@ -17,9 +17,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
 mod invariants;
 mod netns;
 mod nodes;
@@ -48,11 +45,6 @@ use std::time::{Duration, Instant};
 
 use netns::FaultNet;
 use report::Row;
-
-/// Path of the binary under test.
-pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_orchestrator")
-}
 
 type Scenario = fn(Arc<FaultNet>) -> Pin<Box<dyn Future<Output = Row> + Send>>;
 

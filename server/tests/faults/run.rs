@@ -8,12 +8,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, DEADLINE};
+
 use crate::invariants::{
     check_failovers, describe_duals, dual_leader, leader_changes, leaderless, lost_commands,
     Sample, Sampler,
 };
 use crate::netns::FaultNet;
-use crate::nodes::{Backend, Nodes, DEADLINE};
+use crate::nodes::Nodes;
 use crate::report::Row;
 use crate::workload::{Log, Spec, Workload};
 
@@ -188,10 +190,10 @@ impl Run {
             Some(w) => Some(w.stop().await),
             None => None,
         };
-        match self.nodes.wait_converged(&all, DEADLINE).await {
+        match self.nodes.try_wait_converged(&all, DEADLINE).await {
             Ok(digest) => self
                 .step(&format!("all nodes converged, digest {}", &digest[..digest.len().min(16)])),
-            Err(e) => self.check(false, e),
+            Err(e) => self.check(false, e.to_string()),
         }
         let logs: Vec<Log> = log.into_iter().chain(std::mem::take(&mut self.logs)).collect();
         if let (Some(from), Some(to)) =
@@ -228,7 +230,7 @@ impl Run {
                         );
                     }
                 }
-                Err(e) => self.check(false, e),
+                Err(e) => self.check(false, e.to_string()),
             }
         }
         let samples = match self.sampler.take() {

@@ -11,9 +11,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, DEADLINE};
+use server::testkit::wait_until;
+
 use crate::invariants::{last_leader_sample, SAMPLE_EVERY};
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 

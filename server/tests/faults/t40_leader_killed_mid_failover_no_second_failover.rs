@@ -11,9 +11,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, DEADLINE};
+use server::testkit::wait_until;
+
 use crate::invariants::recoveries;
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::{Failovers, Run};
 use crate::topology::{key, successor, wait_recovery, Topology, DEADLINE as FAILOVER_DEADLINE};

@@ -10,8 +10,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use server::testkit::cluster::{Backend, DEADLINE};
+use server::testkit::wait_until;
+
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 
@@ -39,7 +41,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     run.fault(format!("DC{} (follower node {away}) cut from the other DCs", away + 1));
     let away_last =
         run.nodes.raft_status(away).await.and_then(|v| v["LastLogIndex"].as_u64()).unwrap_or(0);
-    let installs_before = installs(&run.nodes.log(away));
+    let installs_before = installs(run.nodes.log(away));
 
     let (acked, refused, took) = run.blast(majority.clone(), COMMANDS, 24).await;
     run.note(format!(
@@ -63,7 +65,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
 
     net.rejoin(away);
     run.step("healed");
-    let log = run.nodes.log(away);
+    let log = run.nodes.log(away).to_path_buf();
     wait_until(DEADLINE, "the away node installs a snapshot", || async {
         installs(&log) > installs_before
     })

@@ -11,10 +11,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::DEADLINE;
+use server::testkit::mariadb::{BackendDb, Placement, Sandbox};
+use server::testkit::wait_until;
+
 use crate::invariants::last_leader_sample;
-use crate::mariadb::{BackendDb, Placement, Sandbox};
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 
@@ -36,10 +38,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
                 .expect("backend MariaDB in a DC")
         })
         .collect();
-    let backends = dbs
-        .iter()
-        .map(|d| Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone()))
-        .collect();
+    let backends = dbs.iter().map(BackendDb::backend).collect();
     let extra =
         format!(r#""BackendHealthYieldSeconds": {YIELD_S}, "BackendHealthExitSeconds": {EXIT_S}"#);
     let mut run = Run::start("t70", net, backends, &extra).await;

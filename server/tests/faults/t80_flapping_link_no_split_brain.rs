@@ -10,8 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, DEADLINE};
+
 use crate::netns::FaultNet;
-use crate::nodes::{Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 

@@ -9,14 +9,16 @@ use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
+use server::testkit::cluster::{Backend, DEADLINE};
+use server::testkit::wait_until;
+
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 
 async fn replace_disk(run: &mut Run, i: usize, role: &str) {
     run.nodes.kill9(i);
-    let dir = run.nodes.dir.path().join(format!("n{i}"));
+    let dir = run.nodes.node_dir(i).to_path_buf();
     fs::remove_dir_all(dir.join("raft")).expect("remove raft dir");
     for name in ["orchestrator.db", "orchestrator.db-wal", "orchestrator.db-shm"] {
         let _ = fs::remove_file(dir.join(name));

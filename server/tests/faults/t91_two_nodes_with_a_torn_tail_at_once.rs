@@ -9,8 +9,9 @@ use std::fs;
 use std::sync::Arc;
 use std::time::Duration;
 
+use server::testkit::cluster::{Backend, DEADLINE};
+
 use crate::netns::FaultNet;
-use crate::nodes::{Backend, DEADLINE};
 use crate::report::Row;
 use crate::run::Run;
 
@@ -38,7 +39,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
     run.nodes.kill9(leader);
     run.nodes.kill9(follower);
     for i in [leader, follower] {
-        tear(&run.nodes.dir.path().join(format!("n{i}/raft/raft-log.bin")));
+        tear(&run.nodes.node_dir(i).join("raft/raft-log.bin"));
     }
     run.fault(format!("nodes {leader} (leader) and {follower} killed at once, each left with a torn final log record"));
     run.nodes.spawn(leader);

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use server::testkit::mariadb::{Placement, Sandbox, Server};
+use server::testkit::wait_until;
+use server::testkit::Wait;
 
-use crate::mariadb::{Placement, Sandbox, Server};
 use crate::netns::FaultNet;
-use crate::nodes::{wait_until, Nodes};
+use crate::nodes::Nodes;
 
 /// Deadline for discovery and failover conditions.
 pub const DEADLINE: Duration = Duration::from_secs(45);
@@ -27,7 +29,7 @@ pub struct Topology {
 
 /// `host:port` of a server, as orchestrator keys it.
 pub fn key(s: &Server) -> String {
-    format!("{}:{}", s.host(), s.port())
+    s.key()
 }
 
 impl Topology {
@@ -119,16 +121,12 @@ pub async fn wait_recovery(
     what: &str,
     pred: impl Fn(&Value) -> bool,
 ) -> Value {
-    let start = std::time::Instant::now();
-    loop {
-        let rs = crate::invariants::recoveries(nodes, i).await;
-        if let Some(r) = rs.iter().find(|r| pred(r)) {
-            return r.clone();
-        }
-        assert!(
-            start.elapsed() < DEADLINE,
-            "node {i}: no recovery that {what} after {DEADLINE:?}: {rs:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    Wait::new(DEADLINE, format!("a recovery on node {i} that {what}"))
+        .every(Duration::from_millis(50))
+        .result(|| async {
+            let rs = crate::invariants::recoveries(nodes, i).await;
+            rs.iter().find(|r| pred(r)).cloned().ok_or_else(|| format!("recoveries: {rs:?}"))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::harness::ProcCluster;
+use server::testkit::cluster::ProcCluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_with_dead_backend_yields_then_exits() {

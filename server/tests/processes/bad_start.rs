@@ -5,7 +5,8 @@
 use std::fs;
 use std::net::TcpListener;
 
-use crate::harness::{free_port, run_once};
+use server::testkit::cluster::run_once;
+use server::testkit::ports::free_port;
 
 fn write_config(dir: &std::path::Path, body: &str) -> String {
     let path = dir.join("orchestrator.conf.json");

@@ -10,7 +10,8 @@
 use std::fs;
 use std::path::Path;
 
-use crate::harness::{run_once, wait_until, Backend, ProcCluster, DEADLINE};
+use server::testkit::cluster::{run_once, Backend, ProcCluster, DEADLINE};
+use server::testkit::wait_until;
 
 const DOWNTIMES: usize = 300;
 // Concurrent writes share raft entries (batching): a low threshold makes sure of snapshots.
@@ -40,13 +41,8 @@ async fn loaded_cluster() -> (ProcCluster, usize, usize) {
     (c, leader, follower)
 }
 
-async fn raft_status(c: &ProcCluster, i: usize) -> Option<serde_json::Value> {
-    let (status, body) = c.get(i, "/api/raft-status").await;
-    (status == 200).then(|| serde_json::from_str(&body).ok()).flatten()
-}
-
 async fn snapshot_index(c: &ProcCluster, i: usize) -> Option<u64> {
-    raft_status(c, i).await?.get("SnapshotIndex")?.as_u64()
+    c.raft_status(i).await?.get("SnapshotIndex")?.as_u64()
 }
 
 /// Restarts `node` and waits until it is healthy and has the leader's digest, checking on the way
@@ -63,7 +59,7 @@ async fn rejoins(c: &mut ProcCluster, leader: usize, node: usize, from_leader: b
         if c.get(node, "/api/raft-health").await.0 != 200 {
             return false;
         }
-        let applied = raft_status(c, node).await.and_then(|s| s.get("AppliedIndex")?.as_u64());
+        let applied = c.applied_index(node).await;
         assert!(
             applied.is_some_and(|a| a >= floor),
             "node {node} healthy with AppliedIndex {applied:?} < {floor}"
@@ -88,7 +84,7 @@ async fn refuses(c: &mut ProcCluster, node: usize, expected: &str) {
 
 fn reset_raft_state(c: &ProcCluster, node: usize) {
     let config = c.config(node).to_string_lossy().into_owned();
-    let (status, out) = run_once(&c.node_dir(node), &["--config", &config, "reset-raft-state"]);
+    let (status, out) = run_once(c.node_dir(node), &["--config", &config, "reset-raft-state"]);
     assert!(status.success(), "reset-raft-state: {out}");
     assert!(out.contains("rejoin by snapshot"), "{out}");
 }
@@ -124,7 +120,7 @@ async fn wiped_follower_rejoins_by_snapshot() {
     let (mut c, leader, f) = loaded_cluster().await;
     c.kill9(f);
     remove(&c.node_dir(f).join("raft"));
-    remove_backend(&c.node_dir(f));
+    remove_backend(c.node_dir(f));
     rejoins(&mut c, leader, f, true).await;
 }
 
@@ -132,11 +128,11 @@ async fn wiped_follower_rejoins_by_snapshot() {
 async fn lost_backend_rejoins_from_log_and_snapshot() {
     let (mut c, leader, f) = loaded_cluster().await;
     c.kill9(f);
-    remove_backend(&c.node_dir(f));
+    remove_backend(c.node_dir(f));
     rejoins(&mut c, leader, f, false).await;
     // Then the snapshots as well: the log alone cannot rebuild the backend.
     c.kill9(f);
-    remove_backend(&c.node_dir(f));
+    remove_backend(c.node_dir(f));
     remove(&c.node_dir(f).join("raft/snapshots"));
     rejoins(&mut c, leader, f, true).await;
     let log = fs::read_to_string(c.log(f)).unwrap_or_default();

@@ -4,7 +4,8 @@
 //! to the leader; after the kill a new leader is elected and accepts writes; the restarted
 //! node catches up and all replicated digests are identical; nothing acknowledged is lost.
 
-use crate::harness::{wait_until, Backend, ProcCluster, DEADLINE};
+use server::testkit::cluster::{Backend, ProcCluster, DEADLINE};
+use server::testkit::wait_until;
 
 async fn scenario(mut c: ProcCluster) {
     let all = [0, 1, 2];

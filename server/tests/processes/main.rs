@@ -1,34 +1,27 @@
 //! Multi-process tests: real `orchestrator` binaries on loopback, SQLite and MySQL backends,
-//! kill -9, restart, and the binary's fatal start-up conditions.
+//! kill -9, restart, and the binary's fatal start-up conditions. Processes and MariaDB servers
+//! come from the test kit (`server::testkit`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
 
 mod backend_loss;
 mod bad_start;
 mod disk_loss;
 mod kill_leader;
 
+use server::testkit::cluster::Backend;
+use server::testkit::mariadb::{self, BackendDb, Sandbox};
+
 /// A MariaDB server with one backend database per node (3), or `None` (printed) without MariaDB.
-fn mysql_backends(
-    test: &str,
-) -> Option<(mariadb::Sandbox, Vec<mariadb::BackendDb>, Vec<harness::Backend>)> {
-    if let Err(why) = mariadb::Sandbox::available() {
+fn mysql_backends(test: &str) -> Option<(Sandbox, Vec<BackendDb>, Vec<Backend>)> {
+    if let Err(why) = mariadb::available() {
         eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
         return None;
     }
-    let sandbox = mariadb::Sandbox::new().expect("sandbox");
-    let dbs: Vec<mariadb::BackendDb> = (0..3)
+    let sandbox = Sandbox::new().expect("sandbox");
+    let dbs: Vec<BackendDb> = (0..3)
         .map(|i| sandbox.backend_db(&format!("orchestrator{i}")).expect("backend db"))
         .collect();
-    let backends = dbs
-        .iter()
-        .map(|d| {
-            harness::Backend::MySql(d.port, d.database.clone(), d.user.clone(), d.password.clone())
-        })
-        .collect();
+    let backends = dbs.iter().map(BackendDb::backend).collect();
     Some((sandbox, dbs, backends))
 }

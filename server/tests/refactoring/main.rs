@@ -6,15 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../processes/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
-#[path = "../failover/fleet.rs"]
-#[allow(dead_code)]
-mod fleet;
 mod ops;
 
 mod t10_gtid_relocations;

@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 
-use crate::fleet::{key, master_port, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::{wait_replicated, Server};
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
+use server::testkit::mariadb::{wait_replicated, Server};
+use server::testkit::wait_until;
 
 /// `host/port` of a server, as API paths take it.
 pub fn hp(s: &Server) -> String {

@@ -6,8 +6,8 @@
 //! threads running, a row written on m reaches every replica, every node's audit log has the
 //! operation, and no maintenance lock is left.
 
-use crate::fleet::{key, Fleet};
 use crate::ops::{hp, ok, wait_audited, wait_no_locks, wait_seen_under, wait_under, write_reaches};
+use server::testkit::fleet::{key, Fleet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn gtid_relocations_on_a_star_a_chain_and_a_co_master_pair() {

@@ -6,10 +6,10 @@
 //! the servers replicate from the new master with both threads running and still without GTID,
 //! and a row written on m reaches every replica after each step.
 
-use crate::fleet::{key, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::Server;
 use crate::ops::{hp, ok, wait_audited, wait_no_locks, wait_seen_under, wait_under, write_reaches};
+use server::testkit::fleet::{key, Fleet, DEADLINE};
+use server::testkit::mariadb::Server;
+use server::testkit::wait_until;
 
 fn by_coordinates(s: &Server) -> bool {
     s.slave_status().is_ok_and(|st| st.get("Using_Gtid").is_some_and(|v| v == "No"))

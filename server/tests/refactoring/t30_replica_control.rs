@@ -10,10 +10,10 @@
 
 use std::time::Duration;
 
-use crate::fleet::{key, Fleet, DEADLINE};
-use crate::harness::wait_until;
-use crate::mariadb::Server;
 use crate::ops::{call, hp, ok, running_under, wait_audited, wait_under, write_reaches};
+use server::testkit::fleet::{key, Fleet, DEADLINE};
+use server::testkit::mariadb::Server;
+use server::testkit::wait_until;
 
 fn var(s: &Server, name: &str) -> String {
     s.sql(&format!("SELECT @@GLOBAL.{name}")).unwrap().trim().to_string()

@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
-use crate::fleet::{key, Fleet, DEADLINE};
-use crate::harness::wait_until;
 use crate::ops::{
     call, follower, hp, ok, running_under, wait_audited, wait_no_locks, wait_under, write_reaches,
 };
+use server::testkit::fleet::{key, Fleet, DEADLINE};
+use server::testkit::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unsafe_moves_are_refused_and_interrupted_ones_leave_no_lock() {
@@ -63,8 +63,7 @@ async fn unsafe_moves_are_refused_and_interrupted_ones_leave_no_lock() {
     r2.sql("STOP SLAVE SQL_THREAD").unwrap();
     write_reaches(m, &[r1], 1);
     let node = follower(&f).await;
-    let url =
-        format!("http://127.0.0.1:{}/api/relocate/{}/{}", f.orc.http_ports[node], hp(r1), hp(r2));
+    let url = format!("{}/api/relocate/{}/{}", f.orc.url(node), hp(r1), hp(r2));
     let request = tokio::spawn(async move {
         let r =
             reqwest::Client::new().get(url).timeout(Duration::from_secs(120)).send().await.unwrap();
@@ -98,8 +97,7 @@ async fn a_long_operation_outlives_its_answer_and_still_cleans_up() {
     r2.sql("STOP SLAVE SQL_THREAD").unwrap();
     write_reaches(m, &[r1], 1);
     let node = follower(&f).await;
-    let url =
-        format!("http://127.0.0.1:{}/api/relocate/{}/{}", f.orc.http_ports[node], hp(r1), hp(r2));
+    let url = format!("{}/api/relocate/{}/{}", f.orc.url(node), hp(r1), hp(r2));
     let started = std::time::Instant::now();
     let r = reqwest::Client::new().get(url).timeout(Duration::from_secs(120)).send().await.unwrap();
     let (code, body) = (r.status().as_u16(), r.text().await.unwrap());

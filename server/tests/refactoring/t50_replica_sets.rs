@@ -5,9 +5,9 @@
 //! `Details` name it); the others come back; each step leaves every server replicating from the
 //! expected master and a row written on m reaching all of them.
 
-use crate::fleet::Fleet;
-use crate::mariadb::Server;
 use crate::ops::{hp, ok, wait_seen_under, wait_under, write_reaches};
+use server::testkit::fleet::Fleet;
+use server::testkit::mariadb::Server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn regroup_and_move_replica_sets() {

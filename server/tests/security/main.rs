@@ -5,16 +5,11 @@
 //! parsers with a kept corpus, malformed raft entries being fatal, and TLS to topology servers
 //! (MariaDB sandbox).
 //!
-//! Real `orchestrator` processes come from the shared process harness; certificates and secrets
-//! are generated at run time (nothing secret is committed).
+//! Real `orchestrator` processes and MariaDB servers come from the test kit (`server::testkit`);
+//! certificates and secrets are generated at run time (nothing secret is committed).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-#[path = "../processes/harness.rs"]
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
 mod support;
 
 mod t10_config;

@@ -122,7 +122,7 @@ pub async fn send(request: reqwest::RequestBuilder) -> (u16, String) {
 }
 
 /// The replicated digest of node `i` once it stops changing (start-up announcements done).
-pub async fn settled_digest(c: &crate::harness::ProcCluster, i: usize) -> Option<String> {
+pub async fn settled_digest(c: &server::testkit::cluster::ProcCluster, i: usize) -> Option<String> {
     let mut last = c.digest(i).await;
     loop {
         tokio::time::sleep(Duration::from_millis(700)).await;

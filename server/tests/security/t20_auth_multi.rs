@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use crate::harness::{Backend, ProcCluster};
+use server::testkit::cluster::{Backend, ClusterSpec, ProcCluster};
+
 use crate::support::{
     all_write_routes, client, client_as, secret_file, send, server_fn, write_server_fns, ADMIN,
 };
@@ -21,11 +22,14 @@ fn start(secrets: &std::path::Path) -> ProcCluster {
         ADMIN.1,
         secret.display()
     );
-    ProcCluster::start_with(vec![Backend::Sqlite; 3], &extra, "http", client_as(ADMIN.0, ADMIN.1))
+    ClusterSpec::new(vec![Backend::Sqlite; 3])
+        .extra(&extra)
+        .client(client_as(ADMIN.0, ADMIN.1))
+        .start()
 }
 
 fn base(c: &ProcCluster, i: usize) -> String {
-    format!("http://127.0.0.1:{}", c.http_ports[i])
+    c.url(i)
 }
 
 async fn digests(c: &ProcCluster) -> Vec<Option<String>> {

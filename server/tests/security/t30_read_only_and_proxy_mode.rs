@@ -2,13 +2,14 @@
 //! front proxy's `AuthUserHeader`, lets `PowerAuthUsers` write and keeps everyone else read-only,
 //! also through a follower's proxy to the leader.
 
-use crate::harness::{Backend, ProcCluster};
+use server::testkit::cluster::{Backend, ClusterSpec, ProcCluster};
+
 use crate::support::{
     all_write_routes, client, secret_file, send, server_fn, settled_digest, write_server_fns,
 };
 
 fn base(c: &ProcCluster, i: usize) -> String {
-    format!("http://127.0.0.1:{}", c.http_ports[i])
+    c.url(i)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -46,7 +47,7 @@ async fn proxy_mode_power_users_write_others_read() {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-auth-user", "alice".parse().unwrap());
     let alice = reqwest::Client::builder().no_proxy().default_headers(headers).build().unwrap();
-    let c = ProcCluster::start_with(vec![Backend::Sqlite; 3], &extra, "http", alice.clone());
+    let c = ClusterSpec::new(vec![Backend::Sqlite; 3]).extra(&extra).client(alice.clone()).start();
     let leader = c.wait_for_leader(&[0, 1, 2]).await;
     let follower = (leader + 2) % 3;
     c.wait_converged(&[0, 1, 2]).await;

@@ -11,8 +11,8 @@ use openraft::{
     CommittedLeaderId, Entry, EntryPayload, LogId, SnapshotMeta, StoredMembership, Vote,
 };
 use server::raft::TypeConfig;
+use server::testkit::cluster::{Backend, ProcCluster};
 
-use crate::harness::{Backend, ProcCluster};
 use crate::support::{client, secret_file, send};
 
 const SECRET: &str = "t40-peer-secret-0123456789abcdef";
@@ -76,7 +76,7 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
     }
     let term = before[leader].0 .0;
     let rogue = client();
-    for (i, port) in c.raft_ports.iter().enumerate() {
+    for (i, port) in c.all().into_iter().map(|i| (i, c.raft_port(i))) {
         for (rpc, body) in rogue_rpcs(term) {
             let url = format!("http://127.0.0.1:{port}/raft/{rpc}");
             let (status, answer) = send(rogue.post(&url).json(&body)).await;
@@ -110,7 +110,7 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
     // answers it (and refuses it on its own terms: a leader holds a lease).
     let follower = (leader + 1) % 3;
     let (_, vote) = rogue_rpcs(term).remove(0);
-    let url = format!("http://127.0.0.1:{}/raft/vote", c.raft_ports[follower]);
+    let url = format!("http://127.0.0.1:{}/raft/vote", c.raft_port(follower));
     let (status, answer) =
         send(rogue.post(&url).header("x-orchestrator-peer-secret", SECRET).json(&vote)).await;
     assert_eq!(status, 200, "{answer}");

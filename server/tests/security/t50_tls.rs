@@ -5,7 +5,8 @@
 //! refused at the handshake; a rogue raft peer with a valid certificate still needs the secret.
 //! orchestrator-client talks https, verifying the server with `SSL_CERT_FILE`.
 
-use crate::harness::{Backend, ProcCluster};
+use server::testkit::cluster::{Backend, ClusterSpec};
+
 use crate::support::{secret_file, send, Pki};
 
 const SECRET: &str = "t50-peer-secret-0123456789abcdef";
@@ -37,7 +38,11 @@ async fn mutual_tls_cluster_on_both_ports() {
         secret.display()
     );
     let operator = tls_client(&pki, Some(pki.identity("operator")));
-    let c = ProcCluster::start_with(vec![Backend::Sqlite; 3], &extra, "https", operator.clone());
+    let c = ClusterSpec::new(vec![Backend::Sqlite; 3])
+        .extra(&extra)
+        .scheme("https")
+        .client(operator.clone())
+        .start();
     let leader = c.wait_for_leader(&[0, 1, 2]).await;
     let follower = (leader + 1) % 3;
     c.wait_converged(&[0, 1, 2]).await;
@@ -48,7 +53,7 @@ async fn mutual_tls_cluster_on_both_ports() {
     c.wait_converged(&[0, 1, 2]).await;
     assert!(c.get(leader, "/api/downtimed").await.1.contains("tls"));
 
-    let url = format!("https://127.0.0.1:{}/api/health", c.http_ports[follower]);
+    let url = format!("https://127.0.0.1:{}/api/health", c.http_port(follower));
     assert_eq!(
         send(tls_client(&pki, None).get(&url)).await.0,
         0,
@@ -65,11 +70,11 @@ async fn mutual_tls_cluster_on_both_ports() {
         0,
         "client of another CA"
     );
-    let plain = format!("http://127.0.0.1:{}/api/health", c.http_ports[follower]);
+    let plain = format!("http://127.0.0.1:{}/api/health", c.http_port(follower));
     assert_eq!(send(reqwest::Client::new().get(&plain)).await.0, 0, "plain HTTP on a TLS port");
 
     // The raft port: no TLS, another CA, or the cluster's CA without the secret.
-    let raft = format!("127.0.0.1:{}/raft/vote", c.raft_ports[follower]);
+    let raft = format!("127.0.0.1:{}/raft/vote", c.raft_port(follower));
     let body = serde_json::json!({"vote": {"leader_id": {"term": 99, "node_id": 7}, "committed": false}, "last_log_id": null});
     assert_eq!(send(reqwest::Client::new().post(format!("http://{raft}")).json(&body)).await.0, 0);
     let stranger = tls_client(&pki, Some(other.identity("stranger")));
@@ -88,9 +93,13 @@ async fn orchestrator_client_verifies_https() {
         cert.display(),
         key.display()
     );
-    let c = ProcCluster::start_with(vec![Backend::Sqlite], &extra, "https", tls_client(&pki, None));
+    let c = ClusterSpec::new(vec![Backend::Sqlite])
+        .extra(&extra)
+        .scheme("https")
+        .client(tls_client(&pki, None))
+        .start();
     c.wait_for_leader(&[0]).await;
-    let api = format!("https://127.0.0.1:{}", c.http_ports[0]);
+    let api = format!("https://127.0.0.1:{}", c.http_port(0));
     let run = |ca: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
             .args(["-c", "check-global-recoveries"])

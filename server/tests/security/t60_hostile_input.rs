@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use server::testkit::cluster::{Backend, ProcCluster};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::{Backend, ProcCluster};
 use crate::support::{client, raw_status_line, send, settled_digest};
 
 const BAD_PARAMETERS: &[&str] = &[
@@ -38,7 +38,7 @@ async fn hostile_input_is_refused_and_bounded() {
     c.wait_for_leader(&[0]).await;
     let before = settled_digest(&c, 0).await;
     let http = client();
-    let base = format!("http://127.0.0.1:{}", c.http_ports[0]);
+    let base = format!("http://127.0.0.1:{}", c.http_port(0));
 
     for path in BAD_PARAMETERS {
         let (status, body) = send(http.get(format!("{base}{path}"))).await;
@@ -51,16 +51,16 @@ async fn hostile_input_is_refused_and_bounded() {
     let long_alias = format!("{base}/api/set-cluster-alias/db1:3306?alias={}", "a".repeat(300));
     assert_eq!(send(http.get(long_alias)).await.0, 400);
     assert_eq!(c.digest(0).await, before, "a refused parameter was proposed");
-    assert!(!c.dir.path().join("n0/pwned").exists() && !std::path::Path::new("pwned").exists());
+    assert!(!c.node_dir(0).join("pwned").exists() && !std::path::Path::new("pwned").exists());
 
     // Bodies over 1 MiB: 413 before any handler (API, server functions, /internal).
     for path in ["/api/begin-downtime/db1/3306/ops/test", "/sfn/anything", "/internal/propose"] {
         let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n");
-        let line = raw_status_line(c.http_ports[0], head.as_bytes()).await;
+        let line = raw_status_line(c.http_port(0), head.as_bytes()).await;
         assert!(line.starts_with("HTTP/1.1 413"), "{path} announcing a 2 MiB body: {line:?}");
     }
     // Without a Content-Length (chunked), the limit still holds when the body is read.
-    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", c.http_ports[0])).await.unwrap();
+    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", c.http_port(0))).await.unwrap();
     raw.write_all(b"POST /internal/propose HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
         .await
         .unwrap();
@@ -81,7 +81,7 @@ async fn hostile_input_is_refused_and_bounded() {
     assert!(head.starts_with("HTTP/1.1 413") || n == 0, "chunked 2.5 MiB body: {head:?}");
 
     // A client that never finishes its headers is cut off after HTTPReadHeaderTimeoutSeconds.
-    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", c.http_ports[0])).await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", c.http_port(0))).await.unwrap();
     slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     let started = Instant::now();
     let mut buf = Vec::new();

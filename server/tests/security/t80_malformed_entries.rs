@@ -13,8 +13,7 @@ use server::raft::log_store::LogStore;
 use server::raft::state_machine::StateMachine;
 use server::raft::TypeConfig;
 use server::store::Store;
-
-use crate::harness::{Backend, ProcCluster};
+use server::testkit::cluster::{Backend, ProcCluster};
 
 /// A log record as `log_file` frames it (`len | crc32 | kind | payload`), with a valid checksum.
 fn record(payload: &[u8]) -> Vec<u8> {
@@ -76,7 +75,7 @@ async fn node_with_a_malformed_entry_exits_with_a_clear_error() {
     let mut c = ProcCluster::start(vec![Backend::Sqlite], "");
     c.wait_for_leader(&[0]).await;
     c.kill9(0);
-    let log = c.dir.path().join("n0/raft/raft-log.bin");
+    let log = c.node_dir(0).join("raft/raft-log.bin");
     let mut bytes = std::fs::read(&log).unwrap();
     bytes.extend(alien_entry(1_000));
     std::fs::write(&log, bytes).unwrap();

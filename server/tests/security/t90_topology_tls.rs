@@ -21,9 +21,9 @@ use server::config::topology_tls::TlsUse;
 use server::config::{BackendConfig, DiscoveryConfig, NodeConfig};
 use server::probe::{connect, ProbeError, Prober};
 use server::store::Store;
+use server::testkit::mariadb::{Sandbox, Server, ORC_PASSWORD, ORC_USER};
 use sqlx::Row;
 
-use crate::mariadb::{Sandbox, Server, ORC_PASSWORD, ORC_USER};
 use crate::support::Pki;
 
 /// The node's discovery config from JSON keys (user, short timeouts, `extra`).

@@ -73,7 +73,11 @@ fn dead() -> io::Error {
 impl SimMedia {
     /// An empty medium whose syncs take `fsync`.
     pub fn new(fsync: Duration) -> Arc<Self> {
-        Arc::new(SimMedia { state: Mutex::new(Media::default()), generation: AtomicU64::new(0), fsync })
+        Arc::new(SimMedia {
+            state: Mutex::new(Media::default()),
+            generation: AtomicU64::new(0),
+            fsync,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Media> {
@@ -82,7 +86,10 @@ impl SimMedia {
 
     /// A handle for a new process life.
     pub fn handle(self: &Arc<Self>) -> Arc<SimDisk> {
-        Arc::new(SimDisk { media: self.clone(), generation: self.generation.load(Ordering::SeqCst) })
+        Arc::new(SimDisk {
+            media: self.clone(),
+            generation: self.generation.load(Ordering::SeqCst),
+        })
     }
 
     /// Which raft files exist (what `disk_state::inspect` sees on a real directory).
@@ -167,7 +174,10 @@ impl SimDisk {
             let (from, to) = blocks[hole];
             (
                 CrashKind::Reordered,
-                format!("reordered: {} of {n} unsynced bytes survived, bytes {from}..{to} of them zeroed", image.len()),
+                format!(
+                    "reordered: {} of {n} unsynced bytes survived, bytes {from}..{to} zeroed",
+                    image.len()
+                ),
             )
         };
         CrashReport { kind, detail }

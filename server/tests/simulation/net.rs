@@ -1,4 +1,5 @@
-//! `SimNet`: raft RPCs delivered by calling the target's `Raft` handle, with seeded faults.
+//! `SimNet`: raft RPCs delivered through the target's `Inbox` (its raft handle behind the rejoin
+//! guard, as the RPC server does), with seeded faults.
 //!
 //! Faults: cut links (each direction separately), nodes down while crashed, random request or
 //! reply loss, and random delays of a few milliseconds. A cut request path is `Unreachable`
@@ -10,16 +11,19 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{Backoff, RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
-    VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use openraft::BasicNode;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use server::raft::{Raft, TypeConfig};
+use server::raft::rejoin::Inbox;
+use server::raft::TypeConfig;
 
 /// Node ids of the simulated cluster.
 pub const IDS: [u64; 3] = [1, 2, 3];
@@ -37,8 +41,8 @@ fn lost<E: std::error::Error>(why: String) -> RPCError<u64, BasicNode, RaftError
 }
 
 struct State {
-    /// The live process of each node: (life number, raft handle).
-    nodes: [Option<(u64, Raft)>; 3],
+    /// The live process of each node: (life number, its inbox).
+    nodes: [Option<(u64, Inbox)>; 3],
     /// Cut directions (from, to).
     cut: HashSet<(u64, u64)>,
     /// Chance that a request, or its reply, is lost.
@@ -66,7 +70,7 @@ impl SimNet {
             cut: HashSet::new(),
             loss: 0.0,
             max_delay_us: 0,
-            rng: StdRng::seed_from_u64(seed ^ 0x5EED_0F_4E7),
+            rng: StdRng::seed_from_u64(seed ^ 0x5EED_0F4E),
         };
         SimNet { state: Arc::new(Mutex::new(state)) }
     }
@@ -81,7 +85,7 @@ impl SimNet {
     }
 
     /// Node `id` is up in life `life`, answering with `raft`.
-    pub fn up(&self, id: u64, life: u64, raft: Raft) {
+    pub fn up(&self, id: u64, life: u64, raft: Inbox) {
         self.lock().nodes[slot(id)] = Some((life, raft));
     }
 
@@ -125,7 +129,7 @@ impl SimNet {
     }
 
     /// What happens to a request: the target's handle and the delay, or why it is not delivered.
-    fn route(&self, from: u64, life: u64, to: u64) -> Result<(Raft, Duration), String> {
+    fn route(&self, from: u64, life: u64, to: u64) -> Result<(Inbox, Duration), String> {
         let mut s = self.lock();
         match &s.nodes[slot(from)] {
             Some((l, _)) if *l == life => {}
@@ -142,7 +146,11 @@ impl SimNet {
             return Err(format!("request {from} -> {to} lost"));
         }
         let max = s.max_delay_us;
-        let delay = if max > 0 { Duration::from_micros(s.rng.random_range(0..=max)) } else { Duration::ZERO };
+        let delay = if max > 0 {
+            Duration::from_micros(s.rng.random_range(0..=max))
+        } else {
+            Duration::ZERO
+        };
         Ok((raft, delay))
     }
 
@@ -195,10 +203,11 @@ impl SimConn {
     ) -> Result<Resp, RPCError<u64, BasicNode, RaftError<u64, E>>>
     where
         E: std::error::Error,
-        F: FnOnce(Raft) -> Fut,
+        F: FnOnce(Inbox) -> Fut,
         Fut: Future<Output = Result<Resp, RaftError<u64, E>>>,
     {
-        let (raft, delay) = self.net.route(self.from, self.life, self.target).map_err(unreachable)?;
+        let (raft, delay) =
+            self.net.route(self.from, self.life, self.target).map_err(unreachable)?;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -211,8 +220,12 @@ impl SimConn {
         match result {
             Ok(resp) => Ok(resp),
             // The target's raft stopped (it is crashing): like a refused connection.
-            Err(RaftError::Fatal(f)) => Err(unreachable(format!("node {} stopped: {f}", self.target))),
-            Err(e @ RaftError::APIError(_)) => Err(RPCError::RemoteError(RemoteError::new(self.target, e))),
+            Err(RaftError::Fatal(f)) => {
+                Err(unreachable(format!("node {} stopped: {f}", self.target)))
+            }
+            Err(e @ RaftError::APIError(_)) => {
+                Err(RPCError::RemoteError(RemoteError::new(self.target, e)))
+            }
         }
     }
 }
@@ -230,7 +243,10 @@ impl RaftNetwork<TypeConfig> for SimConn {
         &mut self,
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>> {
+    ) -> Result<
+        InstallSnapshotResponse<u64>,
+        RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
+    > {
         self.deliver(&option, |raft| async move { raft.install_snapshot(rpc).await }).await
     }
 

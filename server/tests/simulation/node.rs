@@ -17,12 +17,13 @@ use std::time::Duration;
 use openraft::error::{InitializeError, RaftError};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{
-    BasicNode, Entry, LogId, OptionalSend, RaftMetrics, RaftSnapshotBuilder, ServerState, SnapshotMeta, StorageError,
-    StorageIOError, StoredMembership,
+    BasicNode, Entry, LogId, OptionalSend, RaftMetrics, RaftSnapshotBuilder, ServerState,
+    SnapshotMeta, StorageError, StorageIOError, StoredMembership,
 };
 use rand::rngs::StdRng;
 use server::raft::disk_state::{self, DiskFacts, Verdict, SNAPSHOT_DIR};
 use server::raft::log_store::{LogOpenError, LogStore};
+use server::raft::rejoin::{Inbox, Rejoin};
 use server::raft::snapshot_file::SnapshotFiles;
 use server::raft::state_machine::{SnapshotBuilder, StateMachine};
 use server::raft::{EntryOutcome, Raft, TypeConfig};
@@ -61,7 +62,10 @@ impl Fence {
     async fn enter(&self) -> Result<tokio::sync::MutexGuard<'_, ()>, StorageError<u64>> {
         let guard = self.busy.lock().await;
         if !self.alive.load(Ordering::SeqCst) {
-            return Err(StorageIOError::write_state_machine(&std::io::Error::other("simulated crash")).into());
+            return Err(StorageIOError::write_state_machine(&std::io::Error::other(
+                "simulated crash",
+            ))
+            .into());
         }
         Ok(guard)
     }
@@ -101,7 +105,9 @@ type Membership = StoredMembership<u64, BasicNode>;
 impl RaftStateMachine<TypeConfig> for FencedSm {
     type SnapshotBuilder = FencedBuilder;
 
-    async fn applied_state(&mut self) -> Result<(Option<LogId<u64>>, Membership), StorageError<u64>> {
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId<u64>>, Membership), StorageError<u64>> {
         self.inner.applied_state().await
     }
 
@@ -125,7 +131,9 @@ impl RaftStateMachine<TypeConfig> for FencedSm {
         FencedBuilder { inner: self.inner.get_snapshot_builder().await, fence: self.fence.clone() }
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
         self.inner.begin_receiving_snapshot().await
     }
 
@@ -137,11 +145,17 @@ impl RaftStateMachine<TypeConfig> for FencedSm {
         let _open = self.fence.enter().await?;
         self.inner.install_snapshot(meta, snapshot).await?;
         Counters::bump(&self.counters.snapshots_installed);
-        self.trace.log(format!("n{} installed a snapshot up to {:?}", self.id, meta.last_log_id.map(|l| l.index)));
+        self.trace.log(format!(
+            "n{} installed a snapshot up to {:?}",
+            self.id,
+            meta.last_log_id.map(|l| l.index)
+        ));
         Ok(())
     }
 
-    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
         self.inner.get_current_snapshot().await
     }
 }
@@ -188,7 +202,8 @@ impl SimNode {
         let sm = StateMachine::open(self.store.clone(), &self.dir, Duration::from_secs(5))
             .await
             .map_err(|e| format!("n{id}: state machine does not open: {e}"))?;
-        let fence = Arc::new(Fence { alive: AtomicBool::new(true), busy: tokio::sync::Mutex::new(()) });
+        let fence =
+            Arc::new(Fence { alive: AtomicBool::new(true), busy: tokio::sync::Mutex::new(()) });
         let sm = FencedSm {
             inner: sm,
             fence: fence.clone(),
@@ -201,14 +216,19 @@ impl SimNode {
             .await
             .map_err(|e| format!("n{id}: Raft::new failed: {e}"))?;
         let watcher = tokio::spawn(watch_leaders(raft.metrics(), ctx.leaders.clone()));
-        ctx.net.up(id, self.life, raft.clone());
+        let rejoin = Rejoin::load(&self.dir);
+        tokio::spawn(rejoin.clone().watch(raft.clone()));
+        ctx.net.up(id, self.life, Inbox::new(raft.clone(), rejoin));
         initialize_if_pristine(&raft).await.map_err(|e| format!("n{id}: {e}"))?;
         self.live = Some(Life { raft, disk: log.1, fence, watcher });
         Ok(())
     }
 
     /// Opens the log on a fresh handle and carries out the start verdict.
-    async fn open_log(&mut self, ctx: &Ctx) -> Result<(LogStore, Arc<crate::disk::SimDisk>), String> {
+    async fn open_log(
+        &mut self,
+        ctx: &Ctx,
+    ) -> Result<(LogStore, Arc<crate::disk::SimDisk>), String> {
         let id = self.id;
         let files = self.media.files();
         let disk = self.media.handle();
@@ -228,7 +248,8 @@ impl SimNode {
         let backend_applied = StateMachine::backend_applied(&self.store)
             .await
             .map_err(|e| format!("n{id}: unreadable backend bookkeeping: {e}"))?;
-        let facts = DiskFacts { files, log_last, log_purged, log_max_term, snapshot_last, backend_applied };
+        let facts =
+            DiskFacts { files, log_last, log_purged, log_max_term, snapshot_last, backend_applied };
         match disk_state::check(&facts) {
             Verdict::Start => {
                 let show = |l: Option<LogId<u64>>| l.map_or("-".to_string(), |l| l.to_string());
@@ -242,8 +263,14 @@ impl SimNode {
                 Ok((log, disk))
             }
             Verdict::StartFresh { backend_had_state } => {
-                ctx.trace.log(format!("n{id} starts fresh (backend had state: {backend_had_state})"));
-                StateMachine::clear_backend(&self.store).await.map_err(|e| format!("n{id}: clear backend: {e}"))?;
+                ctx.trace
+                    .log(format!("n{id} starts fresh (backend had state: {backend_had_state})"));
+                if backend_had_state {
+                    Rejoin::mark(&self.dir).map_err(|e| format!("n{id}: mark rejoining: {e}"))?;
+                }
+                StateMachine::clear_backend(&self.store)
+                    .await
+                    .map_err(|e| format!("n{id}: clear backend: {e}"))?;
                 remove_snapshots(&self.dir)?;
                 Ok((log, disk))
             }
@@ -268,17 +295,28 @@ impl SimNode {
         disk: Arc<crate::disk::SimDisk>,
     ) -> Result<(LogStore, Arc<crate::disk::SimDisk>), String> {
         Counters::bump(&ctx.counters.resets);
-        ctx.trace.log(format!("n{}: operator runs reset-raft-state (vote kept, log emptied, backend cleared)", self.id));
+        ctx.trace.log(format!(
+            "n{}: operator runs reset-raft-state (vote kept, log emptied, backend cleared)",
+            self.id
+        ));
         self.wipe(disk).await
     }
 
     /// Empties the log (keeping the vote), clears the backend and drops the snapshot.
-    async fn wipe(&mut self, disk: Arc<crate::disk::SimDisk>) -> Result<(LogStore, Arc<crate::disk::SimDisk>), String> {
+    async fn wipe(
+        &mut self,
+        disk: Arc<crate::disk::SimDisk>,
+    ) -> Result<(LogStore, Arc<crate::disk::SimDisk>), String> {
         let id = self.id;
+        // As `reset-raft-state` and the automatic rejoin do: no vote until caught up.
+        Rejoin::mark(&self.dir).map_err(|e| format!("n{id}: mark rejoining: {e}"))?;
         self.media.reset_log();
-        StateMachine::clear_backend(&self.store).await.map_err(|e| format!("n{id}: clear backend: {e}"))?;
+        StateMachine::clear_backend(&self.store)
+            .await
+            .map_err(|e| format!("n{id}: clear backend: {e}"))?;
         remove_snapshots(&self.dir)?;
-        let log = LogStore::open_on(disk.clone(), &self.dir).map_err(|e| format!("n{id}: emptied log: {e}"))?;
+        let log = LogStore::open_on(disk.clone(), &self.dir)
+            .map_err(|e| format!("n{id}: emptied log: {e}"))?;
         Ok((log, disk))
     }
 
@@ -337,12 +375,20 @@ async fn initialize_if_pristine(raft: &Raft) -> Result<(), String> {
 }
 
 /// Records (term, id) whenever this process reports itself leader.
-async fn watch_leaders(mut rx: watch::Receiver<RaftMetrics<u64, BasicNode>>, leaders: LeadersByTerm) {
+async fn watch_leaders(
+    mut rx: watch::Receiver<RaftMetrics<u64, BasicNode>>,
+    leaders: LeadersByTerm,
+) {
     loop {
         {
             let m = rx.borrow_and_update();
             if m.state == ServerState::Leader {
-                leaders.lock().unwrap_or_else(|p| p.into_inner()).entry(m.current_term).or_default().insert(m.id);
+                leaders
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(m.current_term)
+                    .or_default()
+                    .insert(m.id);
             }
         }
         if rx.changed().await.is_err() {

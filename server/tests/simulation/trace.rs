@@ -81,8 +81,9 @@ impl Counters {
     pub fn summary(&self) -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "{} commands acknowledged, {} crashes ({} torn tails, {} reordered tails), {} snapshots installed, \
-             {} operator resets, {} rejoins by snapshot, {} terms with two leaders",
+            "{} commands acknowledged, {} crashes ({} torn tails, {} reordered tails), \
+             {} snapshots installed, {} operator resets, {} rejoins by snapshot, \
+             {} terms with two leaders",
             g(&self.acked),
             g(&self.crashes),
             g(&self.torn),

@@ -7,12 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../processes/harness.rs"]
-#[allow(dead_code)]
-mod harness;
-#[path = "../support/mariadb/mod.rs"]
-mod mariadb;
-
 mod setup;
 
 mod t10_reads_on_every_node;

@@ -2,12 +2,12 @@
 //! waiting on every node, and running `orchestrator-client` against the cluster.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-
-use crate::harness::{Backend, ProcCluster};
-use crate::mariadb::{Sandbox, Server};
+use server::testkit::cluster::{Backend, ProcCluster};
+use server::testkit::mariadb::{self, Sandbox, Server};
+use server::testkit::Wait;
 
 /// Deadline for discovery and analysis conditions (generous: CI machines are shared).
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -17,7 +17,7 @@ pub const STAR_ALIAS: &str = "shop";
 
 /// `127.0.0.1:port` of a server.
 pub fn key(s: &Server) -> String {
-    format!("127.0.0.1:{}", s.port())
+    s.key()
 }
 
 /// `{Hostname, Port}` of a server, as the API writes keys.
@@ -45,7 +45,7 @@ impl Fleet {
     /// A star (and a chain when `with_chain`), and 3 nodes seeded with their top masters.
     /// `None` (reason printed) when MariaDB is not installed.
     pub fn start(test: &str, with_chain: bool) -> Option<Fleet> {
-        if let Err(why) = Sandbox::available() {
+        if let Err(why) = mariadb::available() {
             eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
             return None;
         }
@@ -87,15 +87,17 @@ impl Fleet {
         what: &str,
         check: impl Fn(u16, &Value) -> bool,
     ) -> Value {
-        let start = Instant::now();
-        loop {
-            let (status, v) = self.json(i, path).await;
-            if check(status, &v) {
-                return v;
-            }
-            assert!(start.elapsed() < DEADLINE, "node {i}: timed out after {DEADLINE:?} waiting for {what}; last {path}: {status} {v}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        Wait::new(DEADLINE, format!("{what} on node {i}"))
+            .every(Duration::from_millis(100))
+            .result(|| async {
+                let (status, v) = self.json(i, path).await;
+                match check(status, &v) {
+                    true => Ok(v),
+                    false => Err(format!("{path}: {status} {v}")),
+                }
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Waits on every node until it lists `count` instances in the cluster `hint`.
@@ -115,13 +117,7 @@ impl Fleet {
 
     /// Runs `orchestrator-client` with `args` against the three nodes.
     pub async fn client(&self, args: &[&str]) -> ClientRun {
-        let api = self
-            .orc
-            .http_ports
-            .iter()
-            .map(|p| format!("http://127.0.0.1:{p}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let api = self.orc.urls().join(" ");
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
             .args(args)
             .env("ORCHESTRATOR_API", api)
@@ -160,17 +156,14 @@ impl ClientRun {
 }
 
 /// Polls `probe` every 100 ms until it yields a value; panics naming `what` after [`DEADLINE`].
-pub async fn wait_for<T, F, Fut>(what: &str, mut probe: F) -> T
+pub async fn wait_for<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out after {DEADLINE:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    Wait::new(DEADLINE, what)
+        .every(Duration::from_millis(100))
+        .value(probe)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }

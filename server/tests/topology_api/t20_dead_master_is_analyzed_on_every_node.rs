@@ -3,8 +3,8 @@
 //! audits it); recovery is not configured, so nothing fails over and no recovery is recorded.
 
 use serde_json::{json, Value};
+use server::testkit::mariadb::Server;
 
-use crate::mariadb::Server;
 use crate::setup::{key, key_json, key_text, Fleet, STAR_ALIAS};
 
 /// The `DeadMaster` entry for `master` in a replication-analysis reply, if present.

@@ -21,11 +21,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use futures::StreamExt;
+use server::testkit::cluster::ProcCluster;
+use server::testkit::mariadb::{self, Sandbox, Server, NODE_USERS, ORC_PASSWORD, ORC_USER};
 use sqlx::Connection;
 
-use crate::cluster::{Cluster, ClusterOptions};
 use crate::machine::{self, cpu_time, MachineInfo};
-use crate::mariadb::{self, Fleet, Mdb, NODE_USERS, ORC_PASSWORD, ORC_USER};
 use crate::orc_api::{flag, get_200, get_json, key_port, list};
 
 /// Options of the discovery benchmark.
@@ -156,15 +156,13 @@ fn rss_mib(pid: u32) -> f64 {
 
 /// Per node user (`orc0`..): summed `TOTAL_CONNECTIONS` and `CPU_TIME` over `ports`.
 async fn user_stats(ports: &[u16]) -> Result<Vec<(u64, f64)>> {
-    let results: Vec<Result<Vec<HashMap<String, String>>>> =
+    const STATS: &str =
+        "SELECT USER, TOTAL_CONNECTIONS, CPU_TIME FROM information_schema.USER_STATISTICS";
+    let results: Vec<Result<Vec<HashMap<String, String>>, mariadb::Error>> =
         futures::stream::iter(ports.iter().copied())
             .map(|p| async move {
-                let mut c = mariadb::connect_port(p).await?;
-                let rows = mariadb::query(
-            &mut c,
-            "SELECT USER, TOTAL_CONNECTIONS, CPU_TIME FROM information_schema.USER_STATISTICS",
-        )
-        .await;
+                let mut c = mariadb::connect("127.0.0.1", p).await?;
+                let rows = mariadb::query(&mut c, STATS).await;
                 let _ = c.close().await;
                 rows
             })
@@ -190,12 +188,12 @@ async fn user_stats(ports: &[u16]) -> Result<Vec<(u64, f64)>> {
     Ok(out)
 }
 
-async fn snapshot(cluster: &Cluster, servers: &mut [Mdb]) -> Result<Snapshot> {
-    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+async fn snapshot(cluster: &ProcCluster, servers: &[Server]) -> Result<Snapshot> {
+    let ports: Vec<u16> = servers.iter().map(Server::port).collect();
     // The CPU counters are read around the (slower) SQL round, at its midpoint.
     let at0 = Instant::now();
     let node_cpu = cluster.pids().into_iter().map(|p| p.and_then(cpu_time)).collect();
-    let servers_cpu = servers.iter_mut().filter_map(|s| s.pid()).filter_map(cpu_time).sum();
+    let servers_cpu = servers.iter().filter_map(Server::pid).filter_map(cpu_time).sum();
     let bench_cpu = cpu_time(std::process::id());
     let machine_busy = machine_busy_jiffies();
     let users = user_stats(&ports).await?;
@@ -204,26 +202,15 @@ async fn snapshot(cluster: &Cluster, servers: &mut [Mdb]) -> Result<Snapshot> {
 }
 
 /// Starts `n` servers as stars of `size`; returns them and the masters' ports.
-async fn start_stars(fleet: &mut Fleet, n: usize, size: usize) -> Result<(Vec<Mdb>, Vec<u16>)> {
-    let servers = tokio::task::block_in_place(|| fleet.start(n))?;
-    let mut masters = Vec::new();
-    let mut jobs = Vec::new();
-    for group in servers.chunks(size.max(1)) {
-        let master = group[0].port;
-        masters.push(master);
-        for r in &group[1..] {
-            jobs.push(r.replicate_from(master));
-        }
-    }
-    for r in futures::stream::iter(jobs).buffer_unordered(8).collect::<Vec<_>>().await {
-        r?;
-    }
+fn start_stars(sandbox: &Sandbox, n: usize, size: usize) -> Result<(Vec<Server>, Vec<u16>)> {
+    let (servers, masters) = tokio::task::block_in_place(|| sandbox.stars(n, size))?;
+    let masters = masters.into_iter().map(|i| servers[i].port()).collect();
     Ok((servers, masters))
 }
 
 /// Until every node lists every port valid; per node, when it first did (from `since`).
 async fn wait_discovered(
-    cluster: &Cluster,
+    cluster: &ProcCluster,
     client: &reqwest::Client,
     ports: &[u16],
     since: Instant,
@@ -277,17 +264,16 @@ pub async fn run(
     if args.steps.is_empty() || args.steps.windows(2).any(|w| w[1] <= w[0]) {
         bail!("--instances must be increasing, e.g. 20,40,80");
     }
-    mariadb::available()?;
+    mariadb::available().map_err(anyhow::Error::msg)?;
     let version = std::process::Command::new("mariadbd")
         .arg("--version")
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    let mut fleet = Fleet::new()?;
-    fleet.extra_cnf = "userstat = ON".into();
-    let mut servers: Vec<Mdb> = Vec::new();
-    let mut cluster: Option<Cluster> = None;
+    let sandbox = Sandbox::new()?.with_cnf("userstat = ON");
+    let mut servers: Vec<Server> = Vec::new();
+    let mut cluster: Option<ProcCluster> = None;
     let client = crate::load::client()?;
     let mut steps = Vec::new();
 
@@ -304,11 +290,11 @@ pub async fn run(
             }
             eprintln!("starting {add} MariaDB servers (→ {target}) ...");
             let t = Instant::now();
-            let (new, masters) = start_stars(&mut fleet, add, args.cluster_size).await?;
+            let (new, masters) = start_stars(&sandbox, add, args.cluster_size)?;
             let start_servers = t.elapsed();
             eprintln!("  {add} started and replicating in {:.1} s", start_servers.as_secs_f64());
             servers.extend(new);
-            let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+            let ports: Vec<u16> = servers.iter().map(Server::port).collect();
             let since = Instant::now();
             match cluster.as_ref() {
                 None => {
@@ -323,9 +309,8 @@ pub async fn run(
                         args.instance_poll,
                         if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) }
                     );
-                    let opts = ClusterOptions { bin: bin.to_path_buf(), dir: dir.to_path_buf(), nodes: 3, node_log: args.node_log.clone(), extra };
                     eprintln!("starting 3 orchestrator nodes (seeds: {} masters) ...", masters.len());
-                    cluster = Some(Cluster::start(opts, Duration::from_secs(30)).await?);
+                    cluster = Some(crate::nodes::start(bin, dir, 3, args.node_log.clone(), &extra).await?);
                 }
                 Some(c) => {
                     let leader = c.leader().await.context("no leader")?;
@@ -339,13 +324,13 @@ pub async fn run(
             eprintln!("  every node knows all {target} instances: {:?}", discovered.iter().map(|d| d.map(|d| format!("{:.2} s", d.as_secs_f64()))).collect::<Vec<_>>());
             tokio::time::sleep(args.warmup).await;
             eprintln!("  measuring for {:.0} s ...", args.duration.as_secs_f64());
-            let a = snapshot(c, &mut servers).await?;
+            let a = snapshot(c, &servers).await?;
             tokio::time::sleep(args.duration).await;
-            let b = snapshot(c, &mut servers).await?;
+            let b = snapshot(c, &servers).await?;
             let mut step = figures(&a, &b, target);
             step.start_servers = start_servers;
             step.added = add;
-            step.servers_rss_mib = servers.iter_mut().filter_map(|s| s.pid()).map(rss_mib).sum();
+            step.servers_rss_mib = servers.iter().filter_map(Server::pid).map(rss_mib).sum();
             for (i, pid) in c.pids().into_iter().enumerate() {
                 let Some(node) = step.nodes.get_mut(i) else { continue };
                 node.discovered_in = discovered.get(i).copied().flatten();
@@ -369,10 +354,10 @@ pub async fn run(
     }
     .await;
     if let Some(mut c) = cluster {
-        c.stop_all().await;
+        c.kill_all();
     }
     drop(servers);
-    drop(fleet);
+    drop(sandbox);
     result?;
     let report = DiscoveryReport {
         machine,

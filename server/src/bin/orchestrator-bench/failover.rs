@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 
-use crate::cluster::Cluster;
 use crate::load::{get_ok, write_url};
 use crate::stats::{fmt, summarize, Summary};
+use server::testkit::cluster::ProcCluster;
 
 /// Per-attempt timeout of a probing write.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -53,14 +53,14 @@ pub struct Failover {
 
 /// Runs `kills` rounds.
 pub async fn run(
-    cluster: &mut Cluster,
+    cluster: &mut ProcCluster,
     client: &reqwest::Client,
     kills: usize,
     seq: Arc<AtomicU64>,
 ) -> Result<Failover> {
     let mut rounds = Vec::with_capacity(kills);
     for k in 0..kills {
-        let leader = cluster.wait_settled(ROUND_DEADLINE).await?;
+        let leader = cluster.try_wait_settled(ROUND_DEADLINE).await?;
         // Let heartbeats flow for a moment so the followers' election timers are fresh, as they
         // would be in a long-running cluster.
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -69,7 +69,7 @@ pub async fn run(
         let urls: Vec<(usize, String)> = survivors.iter().map(|i| (*i, cluster.url(*i))).collect();
 
         let killed_at = Instant::now();
-        cluster.kill(leader).await?;
+        cluster.kill9(leader);
 
         let mut writers = tokio::task::JoinSet::new();
         for (i, base) in urls.clone() {
@@ -115,7 +115,7 @@ pub async fn run(
             .and_then(|r| r.ok());
 
         let restart_at = Instant::now();
-        cluster.restart(leader, ROUND_DEADLINE).await?;
+        cluster.try_restart(leader, ROUND_DEADLINE).await?;
         let rejoin = restart_at.elapsed();
         eprintln!(
             "  kill {}/{kills}: node {leader} killed; write accepted via node {via} after {}; leader-check after {}; rejoined in {}",

@@ -30,12 +30,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
+use server::testkit::cluster::ProcCluster;
+use server::testkit::mariadb::{self, Sandbox, Server, ORC_PASSWORD, ORC_USER};
+use server::testkit::mariadb::{REPL_PASSWORD, REPL_USER};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Connection;
 
-use crate::cluster::{Cluster, ClusterOptions};
 use crate::machine::{self, MachineInfo};
-use crate::mariadb::{self, Fleet, Mdb, ORC_PASSWORD, ORC_USER, REPL_PASSWORD, REPL_USER};
 use crate::orc_api::{
     flag, get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine,
 };
@@ -154,20 +155,20 @@ pub struct FailoverReport {
 }
 
 struct Star {
-    servers: Vec<Mdb>,
+    servers: Vec<Server>,
     master: usize,
 }
 
 impl Star {
     fn master_port(&self) -> u16 {
-        self.servers[self.master].port
+        self.servers[self.master].port()
     }
     fn replica_ports(&self) -> Vec<u16> {
         self.servers
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != self.master)
-            .map(|(_, s)| s.port)
+            .map(|(_, s)| s.port())
             .collect()
     }
 }
@@ -188,7 +189,7 @@ pub async fn run(
     if args.instances < 3 {
         bail!("--instances must be at least 3 (a master and two replicas, so there are siblings to repoint)");
     }
-    mariadb::available()?;
+    mariadb::available().map_err(anyhow::Error::msg)?;
     let version = std::process::Command::new("mariadbd")
         .arg("--version")
         .output()
@@ -198,9 +199,9 @@ pub async fn run(
 
     eprintln!("starting {} MariaDB servers ...", args.instances);
     let t = Instant::now();
-    let mut fleet = Fleet::new()?;
+    let sandbox = Sandbox::new()?;
     let n = args.instances;
-    let servers = tokio::task::block_in_place(|| fleet.start(n))?;
+    let servers = tokio::task::block_in_place(|| sandbox.start(n))?;
     let mut star = Star { servers, master: 0 };
     let mport = star.master_port();
     star.servers[0]
@@ -209,15 +210,14 @@ pub async fn run(
             "CREATE TABLE bench.t (id INT AUTO_INCREMENT PRIMARY KEY, run INT, at BIGINT)",
         ])
         .await?;
-    for r in &star.servers[1..] {
-        r.replicate_from(mport).await?;
-    }
+    let (master, replicas) = star.servers.split_at(1);
+    tokio::task::block_in_place(|| replicas.iter().try_for_each(|r| r.replicate_from(&master[0])))?;
     eprintln!(
         "  star up in {:.2} s: master {}, replicas {:?} (fleet dir {})",
         t.elapsed().as_secs_f64(),
         star.servers[0],
         star.replica_ports(),
-        fleet.dir().display()
+        sandbox.dir().display()
     );
 
     let extra = format!(
@@ -230,21 +230,14 @@ pub async fn run(
         more =
             if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) },
     );
-    let opts = ClusterOptions {
-        bin: bin.to_path_buf(),
-        dir: dir.to_path_buf(),
-        nodes: 3,
-        node_log: args.node_log.clone(),
-        extra,
-    };
     eprintln!("starting 3 orchestrator nodes ...");
-    let mut cluster = Cluster::start(opts, Duration::from_secs(30)).await?;
+    let mut cluster = crate::nodes::start(bin, dir, 3, args.node_log.clone(), &extra).await?;
     let client = crate::load::client()?;
 
     let result = runs(&args, &mut cluster, &client, &mut star, dir).await;
-    cluster.stop_all().await;
+    cluster.kill_all();
     drop(star);
-    drop(fleet);
+    drop(sandbox);
     let runs = result?;
     let report = FailoverReport {
         machine,
@@ -262,7 +255,7 @@ pub async fn run(
 
 async fn runs(
     args: &FailoverArgs,
-    cluster: &mut Cluster,
+    cluster: &mut ProcCluster,
     client: &reqwest::Client,
     star: &mut Star,
     dir: &Path,
@@ -273,11 +266,11 @@ async fn runs(
     for k in 0..args.runs {
         if args.fresh_nodes && k > 0 {
             for i in 0..3 {
-                cluster.kill(i).await?;
-                cluster.restart(i, Duration::from_secs(30)).await?;
+                cluster.kill9(i);
+                cluster.try_restart(i, Duration::from_secs(30)).await?;
             }
         }
-        let leader = cluster.wait_settled(Duration::from_secs(30)).await?;
+        let leader = cluster.try_wait_settled(Duration::from_secs(30)).await?;
         wait_healthy(cluster, client, star)
             .await
             .with_context(|| format!("before run {}", k + 1))?;
@@ -326,7 +319,7 @@ async fn runs(
 
 /// Until every node sees every server valid, the master a master, every replica replicating
 /// from it, and nothing actionable in its analysis.
-async fn wait_healthy(cluster: &Cluster, client: &reqwest::Client, star: &Star) -> Result<()> {
+async fn wait_healthy(cluster: &ProcCluster, client: &reqwest::Client, star: &Star) -> Result<()> {
     let start = Instant::now();
     let mport = star.master_port();
     let replicas = star.replica_ports();
@@ -400,7 +393,7 @@ async fn healthy_on(
 #[allow(clippy::too_many_arguments)]
 async fn one_run(
     args: &FailoverArgs,
-    cluster: &Cluster,
+    cluster: &ProcCluster,
     client: &reqwest::Client,
     star: &mut Star,
     dir: &Path,
@@ -420,7 +413,7 @@ async fn one_run(
     let _ = conn.close().await;
     let mut conns: Vec<(u16, Option<MySqlConnection>)> = Vec::new();
     for p in &replicas {
-        let mut c = mariadb::connect_port(*p).await?;
+        let mut c = mariadb::connect("127.0.0.1", *p).await?;
         let r = mariadb::scalar(&mut c, &format!("SELECT MASTER_GTID_WAIT('{pos}', 30)")).await?;
         if r.as_deref() != Some("0") {
             bail!("replica {p} did not apply {pos} ({r:?})");
@@ -629,7 +622,7 @@ fn step_message(line: &str, uid: &str) -> String {
 
 async fn poll_scalar(port: u16, conn: &mut Option<MySqlConnection>, sql: &str) -> Option<String> {
     if conn.is_none() {
-        *conn = mariadb::connect_port(port).await.ok();
+        *conn = mariadb::connect("127.0.0.1", port).await.ok();
     }
     let c = conn.as_mut()?;
     match mariadb::scalar(c, sql).await {
@@ -646,7 +639,7 @@ async fn poll_status(
     conn: &mut Option<MySqlConnection>,
 ) -> std::collections::HashMap<String, String> {
     if conn.is_none() {
-        *conn = mariadb::connect_port(port).await.ok();
+        *conn = mariadb::connect("127.0.0.1", port).await.ok();
     }
     let Some(c) = conn.as_mut() else { return Default::default() };
     match mariadb::slave_status(c).await {
@@ -661,7 +654,7 @@ async fn poll_status(
 /// Restarts the killed master as a replica of the successor, ends its downtime, acknowledges
 /// the recovery; the successor is the next run's master.
 async fn restore(
-    cluster: &Cluster,
+    cluster: &ProcCluster,
     client: &reqwest::Client,
     star: &mut Star,
     successor: Option<u16>,
@@ -671,10 +664,10 @@ async fn restore(
     let new = star
         .servers
         .iter()
-        .position(|s| s.port == successor)
+        .position(|s| s.port() == successor)
         .context("successor not in the star")?;
     tokio::task::block_in_place(|| star.servers[old].restart())?;
-    let change = mariadb::change_master_sql(successor);
+    let change = mariadb::change_master_sql("127.0.0.1", successor);
     star.servers[old]
         .exec(&[
             "SET GLOBAL read_only = ON",
@@ -685,7 +678,8 @@ async fn restore(
         .await?;
     for (i, s) in star.servers.iter().enumerate() {
         if i != new {
-            s.wait_replicating(Some(successor), Duration::from_secs(30)).await?;
+            let timeout = Duration::from_secs(30);
+            tokio::task::block_in_place(|| s.wait_replicating(Some(successor), timeout))?;
         }
     }
     star.master = new;
@@ -695,7 +689,7 @@ async fn restore(
     wait_healthy(cluster, client, star).await?;
     let leader = cluster.leader().await.context("no leader")?;
     let url = cluster.url(leader);
-    let old_port = star.servers[old].port;
+    let old_port = star.servers[old].port();
     get_200(client, &format!("{url}/api/end-downtime/127.0.0.1/{old_port}")).await?;
     get_200(client, &format!("{url}/api/ack-all-recoveries?comment=bench")).await?;
     Ok(())

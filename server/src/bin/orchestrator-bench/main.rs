@@ -4,15 +4,14 @@
 //! the figures with the performance targets (see docs/benchmarks.md). A benchmark, not a test:
 //! it always prints, and exits non-zero only when it cannot measure.
 
-mod cluster;
 mod discovery_bench;
 mod failover;
 mod failover_bench;
 mod floors;
 mod load;
 mod machine;
-mod mariadb;
 mod modes;
+mod nodes;
 mod orc_api;
 mod report;
 mod stats;
@@ -26,8 +25,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 
-use cluster::{Cluster, ClusterOptions};
 use report::{CpuSplit, Report, SyncSplit};
+use server::testkit::cluster::ProcCluster;
 
 const USAGE: &str = "\
 usage: orchestrator-bench [options]
@@ -209,17 +208,17 @@ async fn measure_floors(
 
 /// Runs `phase` and accounts the CPU time the nodes and this process used meanwhile.
 async fn with_cpu<T>(
-    cluster: &Cluster,
+    cluster: &ProcCluster,
     commits: impl Fn(&T) -> usize,
     phase: impl std::future::Future<Output = T>,
 ) -> (T, Option<CpuSplit>) {
     let me = std::process::id();
-    let nodes0 = cluster.cpu_time();
+    let nodes0 = nodes::cpu(cluster);
     let bench0 = machine::cpu_time(me);
     let start = Instant::now();
     let out = phase.await;
     let wall = start.elapsed();
-    let nodes = cluster.cpu_time().saturating_sub(nodes0);
+    let nodes = nodes::cpu(cluster).saturating_sub(nodes0);
     let split = bench0
         .and_then(|b0| machine::cpu_time(me).map(|b1| b1.saturating_sub(b0)))
         .map(|bench| CpuSplit { nodes, bench, wall, commits: commits(&out) });
@@ -274,17 +273,10 @@ async fn run_in(
     command: String,
     started: Instant,
 ) -> Result<()> {
-    let opts = ClusterOptions {
-        bin: bin.to_path_buf(),
-        dir: dir.to_path_buf(),
-        nodes: 3,
-        node_log: args.node_log.clone(),
-        extra: args.raft_extra.clone(),
-    };
     eprintln!("starting 3 nodes ...");
     let t = Instant::now();
-    let mut cluster = Cluster::start(opts, Duration::from_secs(30)).await?;
-    let leader = cluster.wait_settled(Duration::from_secs(30)).await?;
+    let mut cluster = nodes::start(bin, dir, 3, args.node_log.clone(), &args.raft_extra).await?;
+    let leader = cluster.try_wait_settled(Duration::from_secs(30)).await?;
     eprintln!(
         "  leader is node {leader} ({}), settled in {:.2} s",
         cluster.url(leader),
@@ -322,7 +314,7 @@ async fn run_in(
         args.warmup, args.commands
     );
     // Raft log counters are read before the warm-up, so warm-up commits count in the denominator.
-    let log0 = cluster.log_stats().await;
+    let log0 = nodes::log_stats(&cluster).await;
     let (latency, latency_cpu) = with_cpu(
         &cluster,
         |s: &load::Sequential| s.latency.map(|l| l.n).unwrap_or(0),
@@ -335,7 +327,7 @@ async fn run_in(
         ),
     )
     .await;
-    let log1 = cluster.log_stats().await;
+    let log1 = nodes::log_stats(&cluster).await;
     let latency_syncs = sync_split(&log0, &log1, leader, args.warmup + args.commands);
     if let Some(l) = latency.latency {
         eprintln!(
@@ -366,7 +358,7 @@ async fn run_in(
     .await;
     let wal = wal_sampler.finish().await;
     eprintln!("  {}", wal.describe());
-    let log2 = cluster.log_stats().await;
+    let log2 = nodes::log_stats(&cluster).await;
     // Warm-up commits are not in `ok`; estimate them at the measured rate.
     let warm_commits = (throughput.rate() * warm.as_secs_f64()) as usize;
     let throughput_syncs = sync_split(&log1, &log2, leader, throughput.ok + warm_commits);
@@ -383,7 +375,7 @@ async fn run_in(
     } else {
         None
     };
-    cluster.stop_all().await;
+    cluster.kill_all();
 
     eprintln!("re-measuring floors ...");
     let floors_after =

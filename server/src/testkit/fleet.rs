@@ -1,11 +1,12 @@
-//! Fleet: a MariaDB topology plus a 3-node orchestrator cluster configured to manage it.
+//! Fleet: a MariaDB topology plus a 3-node orchestrator cluster configured to manage it (the
+//! failover, refactoring and client tests' common setup).
 
 use std::time::Duration;
 
+use super::cluster::{Backend, ProcCluster};
+use super::mariadb::{self, Sandbox, Server};
+use super::{wait_until, Wait};
 use serde_json::Value;
-
-use crate::harness::{wait_until, Backend, ProcCluster};
-use crate::mariadb::{Sandbox, Server};
 
 /// Deadline for discovery and failover conditions.
 pub const DEADLINE: Duration = Duration::from_secs(45);
@@ -24,7 +25,7 @@ pub struct Fleet {
 
 /// `127.0.0.1:port` of a server.
 pub fn key(s: &Server) -> String {
-    format!("127.0.0.1:{}", s.port())
+    s.key()
 }
 
 /// Config keys that make orchestrator manage the sandbox quickly.
@@ -48,7 +49,7 @@ impl Fleet {
     /// A star of `n` MariaDB servers and 3 orchestrator nodes seeded with one replica.
     /// `None` (after printing why) when MariaDB is not installed.
     pub fn star(test: &str, n: usize, extra: &str) -> Option<Fleet> {
-        if let Err(why) = Sandbox::available() {
+        if let Err(why) = mariadb::available() {
             eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
             return None;
         }
@@ -115,25 +116,18 @@ impl Fleet {
 
     /// Waits until node `i` records a resolved recovery; returns it.
     pub async fn wait_resolved_recovery(&self, i: usize) -> Value {
-        let mut found = Value::Null;
-        let start = std::time::Instant::now();
-        loop {
-            let rs = self.recoveries(i).await;
-            if let Some(r) = rs.iter().find(|r| {
-                r["IsActive"] == Value::Bool(false)
-                    || r["RecoveryEndTimestamp"].as_str().is_some_and(|t| !t.is_empty())
-            }) {
-                found = r.clone();
-            }
-            if !found.is_null() {
-                return found;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "node {i}: no resolved recovery after {DEADLINE:?}: {rs:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        Wait::new(DEADLINE, format!("a resolved recovery on node {i}"))
+            .every(Duration::from_millis(100))
+            .result(|| async {
+                let rs = self.recoveries(i).await;
+                let resolved = rs.iter().find(|r| {
+                    r["IsActive"] == Value::Bool(false)
+                        || r["RecoveryEndTimestamp"].as_str().is_some_and(|t| !t.is_empty())
+                });
+                resolved.cloned().ok_or_else(|| format!("recoveries: {rs:?}"))
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The successor key of a recovery entry, as `host:port`.

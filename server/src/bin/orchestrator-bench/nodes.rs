@@ -1,0 +1,56 @@
+//! The benchmark's nodes: the test kit's process cluster (`server::testkit::cluster`) with the
+//! benchmark's settings, and what the benchmark reads from them besides.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Result;
+use server::testkit::cluster::{ClusterSpec, ProcCluster};
+
+use crate::machine::cpu_time;
+
+/// Per-request timeout of control-plane probes (leader-check, raft-health, raft-status).
+const PROBE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Starts `n` nodes with SQLite backends from `bin`, their directories under `dir` (kept for
+/// the report and `--keep`), `RUST_LOG` `node_log` (`None`: inherited) and `extra` config keys,
+/// and waits until they are settled.
+pub async fn start(
+    bin: &Path,
+    dir: &Path,
+    n: usize,
+    node_log: Option<String>,
+    extra: &str,
+) -> Result<ProcCluster> {
+    let mut cluster = ClusterSpec::sqlite(n)
+        .bin(bin)
+        .dir(dir)
+        .rust_log(node_log)
+        .extra(extra)
+        .probe_timeout(PROBE_TIMEOUT)
+        .try_start()?;
+    cluster.try_wait_settled(Duration::from_secs(30)).await?;
+    Ok(cluster)
+}
+
+/// Sum of the running nodes' CPU time (user + system).
+pub fn cpu(cluster: &ProcCluster) -> Duration {
+    cluster.pids().into_iter().flatten().filter_map(cpu_time).sum()
+}
+
+/// `(LogAppends, LogSyncs)` from every node's `/api/raft-status` (raft log append calls and the
+/// fdatasyncs that made them durable); `None` for a stopped node or an older build.
+pub async fn log_stats(cluster: &ProcCluster) -> Vec<Option<(u64, u64)>> {
+    let mut out = Vec::with_capacity(cluster.len());
+    for i in cluster.all() {
+        let status = match cluster.pid(i) {
+            Some(_) => cluster.raft_status(i).await,
+            None => None,
+        };
+        out.push(
+            status
+                .and_then(|v| Some((v.get("LogAppends")?.as_u64()?, v.get("LogSyncs")?.as_u64()?))),
+        );
+    }
+    out
+}

@@ -1,0 +1,116 @@
+//! The control API: kill and restart nodes and MariaDB servers of the running kit, over HTTP on
+//! loopback (Playwright's workers are other processes than the one that started the kit).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use server::testkit::cluster::ProcCluster;
+use tokio::sync::Mutex;
+
+use crate::kit::{Kit, RESTART_DEADLINE};
+
+/// The kit, shared with the handlers; `None` once torn down.
+pub type Shared = Arc<Mutex<Option<Kit>>>;
+
+type Answer = Result<Json<Value>, (StatusCode, Json<Value>)>;
+
+/// The routes (see the usage text).
+pub fn router(kit: Shared) -> Router {
+    Router::new()
+        .route("/state", get(state))
+        .route("/leader", post(leader))
+        .route("/nodes/{i}/{op}", post(node))
+        .route("/mariadb/{name}/{op}", post(mariadb))
+        .with_state(kit)
+}
+
+fn answer(result: Result<Value>) -> Answer {
+    result.map(Json).map_err(|e| {
+        (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": format!("{e:#}") })))
+    })
+}
+
+async fn state(State(kit): State<Shared>) -> Answer {
+    let guard = kit.lock().await;
+    answer(guard.as_ref().map(Kit::describe).context("torn down"))
+}
+
+async fn leader(State(kit): State<Shared>) -> Answer {
+    let mut guard = kit.lock().await;
+    answer(
+        async {
+            let kit = guard.as_mut().context("torn down")?;
+            let cluster = kit.cluster()?;
+            let running = cluster.running();
+            let leader = cluster.try_wait_for_leader(&running, RESTART_DEADLINE).await?;
+            let mut v = kit.describe();
+            v["leader"] = leader.into();
+            Ok(v)
+        }
+        .await,
+    )
+}
+
+/// Waits until node `i` answers 200 on raft-health; fails at once if a node exits.
+async fn wait_healthy(cluster: &mut ProcCluster, i: usize) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        cluster.check_alive()?;
+        if cluster.healthy(i).await {
+            return Ok(());
+        }
+        if start.elapsed() > RESTART_DEADLINE {
+            bail!("node {i} not healthy after {RESTART_DEADLINE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn node(State(kit): State<Shared>, Path((i, op)): Path<(usize, String)>) -> Answer {
+    let mut guard = kit.lock().await;
+    answer(
+        async {
+            let kit = guard.as_mut().context("torn down")?;
+            let cluster = kit.cluster()?;
+            if i >= cluster.len() {
+                bail!("no node {i} (there are {})", cluster.len());
+            }
+            match op.as_str() {
+                "kill9" => cluster.kill9(i),
+                "stop" => cluster.stop(i).await,
+                "start" => {
+                    cluster.try_spawn(i)?;
+                    wait_healthy(cluster, i).await?;
+                }
+                "restart" => {
+                    cluster.kill9(i);
+                    cluster.try_spawn(i)?;
+                    wait_healthy(cluster, i).await?;
+                }
+                other => bail!("unknown node operation {other:?}"),
+            }
+            Ok(kit.describe())
+        }
+        .await,
+    )
+}
+
+async fn mariadb(State(kit): State<Shared>, Path((name, op)): Path<(String, String)>) -> Answer {
+    let guard = kit.lock().await;
+    answer((|| {
+        let kit = guard.as_ref().context("torn down")?;
+        let server = kit.server(&name)?;
+        match op.as_str() {
+            "kill9" => server.kill9(),
+            "restart" => tokio::task::block_in_place(|| server.restart())?,
+            other => bail!("unknown MariaDB operation {other:?}"),
+        }
+        Ok(kit.describe())
+    })())
+}

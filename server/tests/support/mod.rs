@@ -1,3 +1,0 @@
-//! Shared support code for the integration tests.
-
-pub mod mariadb;
