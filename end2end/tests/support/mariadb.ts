@@ -6,7 +6,12 @@
 // cluster a stable alias that survives a failover. Servers are described in
 // test-results/cluster.json (`readFleet()`); `killServer` goes through the kit's control API.
 
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { control, readCluster, type DbServer, type FleetState } from "./testkit";
+
+const run = promisify(execFile);
 
 export type { DbServer, FleetState };
 
@@ -41,4 +46,19 @@ export function clusterServers(state: FleetState, cluster: string): DbServer[] {
 /** SIGKILL one server (by name); the kit reaps it. */
 export async function killServer(name: string): Promise<void> {
   await control(`/mariadb/${name}/kill9`);
+}
+
+/** Runs `stmt` as root over the server's unix socket; batch output without column names. */
+export async function sql(s: DbServer, stmt: string): Promise<string> {
+  const { stdout } = await run("mariadb", [
+    "--no-defaults",
+    "--connect-timeout=5",
+    "-B",
+    "-N",
+    `--socket=${path.join(s.dir, "mysqld.sock")}`,
+    "-uroot",
+    "-e",
+    stmt,
+  ]);
+  return stdout.trim();
 }
