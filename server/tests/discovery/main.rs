@@ -14,3 +14,5 @@ mod t30_hung_host_does_not_delay_others;
 mod t40_chain_has_an_intermediate_master;
 mod t50_forgotten_instance_is_not_rediscovered;
 mod t60_observed_store_on_a_mysql_backend;
+mod t70_simulated_fleet_answers_like_mariadb;
+mod t80_simulated_faults_and_writes;

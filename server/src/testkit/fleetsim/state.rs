@@ -1,0 +1,43 @@
+//! The whole simulated fleet: every server by key, and how fleets are laid out (stars of one
+//! master and GTID replicas).
+
+use std::collections::BTreeMap;
+
+use app::core::InstanceKey;
+
+use super::server::{SimFlavor, SimServer};
+
+/// Every simulated server, by the key it listens on.
+#[derive(Debug, Clone, Default)]
+pub struct FleetState {
+    /// The servers.
+    pub servers: BTreeMap<InstanceKey, SimServer>,
+}
+
+impl FleetState {
+    /// Stars on `keys` (taken in order): each a master followed by `replicas` GTID replicas;
+    /// server ids count from 1. A last, incomplete star keeps what keys are left.
+    pub fn stars(keys: &[InstanceKey], replicas: usize, flavor: SimFlavor) -> FleetState {
+        let mut state = FleetState::default();
+        for (star, chunk) in keys.chunks(replicas + 1).enumerate() {
+            let first_id = star * (replicas + 1) + 1;
+            let Some((master_key, replica_keys)) = chunk.split_first() else { continue };
+            let master = SimServer::master(master_key.clone(), flavor, id(first_id));
+            for (i, key) in replica_keys.iter().enumerate() {
+                let replica = SimServer::replica_of(key.clone(), &master, id(first_id + 1 + i));
+                state.servers.insert(key.clone(), replica);
+            }
+            state.servers.insert(master_key.clone(), master);
+        }
+        state
+    }
+
+    /// Keys of the servers that replicate from nobody (the masters).
+    pub fn masters(&self) -> Vec<InstanceKey> {
+        self.servers.values().filter(|s| s.replication.is_none()).map(|s| s.key.clone()).collect()
+    }
+}
+
+fn id(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
