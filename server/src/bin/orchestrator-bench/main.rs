@@ -14,6 +14,7 @@ mod modes;
 mod nodes;
 mod orc_api;
 mod report;
+mod scale_bench;
 mod stats;
 mod wal;
 
@@ -32,6 +33,7 @@ const USAGE: &str = "\
 usage: orchestrator-bench [options]
        orchestrator-bench failover [options]    master kill -9 → successor writable (MariaDB)
        orchestrator-bench discovery [options]   probes/s and CPU per node (many MariaDB servers)
+       orchestrator-bench scale [options]       thousands of simulated MySQL servers (fleetsim)
 
 Starts 3 orchestrator nodes (separate processes, SQLite, 127.0.0.1), measures through the
 leader's HTTP API, prints a table, the targets and a markdown snippet. Defaults take < 3 min.
@@ -139,7 +141,9 @@ fn main() -> ExitCode {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    if let Some(mode) = argv.get(1).filter(|m| *m == "failover" || *m == "discovery") {
+    if let Some(mode) =
+        argv.get(1).filter(|m| matches!(m.as_str(), "failover" | "discovery" | "scale"))
+    {
         return modes::main(mode, &argv[2..], quoted());
     }
     let args = match parse_args(&argv[1..]) {

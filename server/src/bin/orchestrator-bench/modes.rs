@@ -1,4 +1,4 @@
-//! The sub-commands `failover` and `discovery` (the default mode, without a sub-command, is the
+//! The sub-commands `failover`, `discovery` and `scale` (the default mode, without a sub-command, is the
 //! raft benchmark in `main.rs`): argument parsing and the shared work-directory handling.
 
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use crate::discovery_bench::{self, DiscoveryArgs};
 use crate::failover_bench::{self, FailoverArgs};
 use crate::machine;
+use crate::scale_bench::{self, ScaleArgs};
 
 pub const FAILOVER_USAGE: &str = "\
 usage: orchestrator-bench failover [options]
@@ -41,9 +42,25 @@ Probes per second per node and the CPU they cost, with many sandbox MariaDB serv
   --orchestrator-bin PATH, --work-dir DIR, --keep, --node-log FILTER, --raft-extra JSON
   --help";
 
+pub const SCALE_USAGE: &str = "\
+usage: orchestrator-bench scale [options]
+
+3 orchestrator nodes probing N simulated MySQL servers (the test kit's fleetsim, in this
+process: stars on 127.0.0.x ports from 20000). Prints each node's CPU and RSS, probe latency,
+probes per instance per poll, missed polls and API read times; the last line is the summary.
+
+  --instances N            simulated servers (default 1000)
+  --replicas N             replicas per master (default 3)
+  --poll-seconds SECS      InstancePollSeconds (default 5)
+  --warmup SECS            settling time once every node knows every instance (default 10)
+  --duration SECS          measurement window (default 30)
+  --orchestrator-bin PATH, --work-dir DIR, --keep, --node-log FILTER, --raft-extra JSON
+  --help";
+
 enum Mode {
     Failover(FailoverArgs),
     Discovery(DiscoveryArgs),
+    Scale(ScaleArgs),
 }
 
 struct Common {
@@ -64,14 +81,23 @@ fn num(v: &str) -> Result<usize> {
     v.parse().with_context(|| format!("not a number: {v:?}"))
 }
 
+fn usage_of(mode: &str) -> &'static str {
+    match mode {
+        "failover" => FAILOVER_USAGE,
+        "scale" => SCALE_USAGE,
+        _ => DISCOVERY_USAGE,
+    }
+}
+
 /// Parses `args` (after the sub-command); `None` for `--help`.
 fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
     let mut failover = FailoverArgs::default();
     let mut discovery = DiscoveryArgs::default();
+    let mut scale = ScaleArgs::default();
     let mut common = Common { bin: None, work_dir: None, keep: false };
     let mut node_log = None;
     let mut extra = String::new();
-    let usage = if mode == "failover" { FAILOVER_USAGE } else { DISCOVERY_USAGE };
+    let usage = usage_of(mode);
     let mut i = 0;
     while i < args.len() {
         let (flag, inline) = match args[i].split_once('=') {
@@ -115,15 +141,28 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
             ("discovery", "--duration") => {
                 discovery.duration = secs(&value()?)?.max(Duration::from_secs(1))
             }
+            ("scale", "--instances") => scale.instances = num(&value()?)?.max(1),
+            ("scale", "--replicas") => scale.replicas = num(&value()?)?,
+            ("scale", "--poll-seconds") => scale.poll = num(&value()?)?.max(1) as u64,
+            ("scale", "--warmup") => scale.warmup = secs(&value()?)?,
+            ("scale", "--duration") => {
+                scale.duration = secs(&value()?)?.max(Duration::from_secs(1))
+            }
             (_, other) => bail!("unexpected argument {other:?}\n\n{usage}"),
         }
         i += 1;
     }
     failover.node_log = node_log.clone();
-    discovery.node_log = node_log;
+    discovery.node_log = node_log.clone();
+    scale.node_log = node_log;
     failover.extra = extra.clone();
-    discovery.extra = extra;
-    let m = if mode == "failover" { Mode::Failover(failover) } else { Mode::Discovery(discovery) };
+    discovery.extra = extra.clone();
+    scale.extra = extra;
+    let m = match mode {
+        "failover" => Mode::Failover(failover),
+        "scale" => Mode::Scale(scale),
+        _ => Mode::Discovery(discovery),
+    };
     Ok(Some((m, common)))
 }
 
@@ -133,7 +172,7 @@ pub fn main(mode: &str, args: &[String], command: String) -> std::process::ExitC
     let (m, common) = match parse(mode, args) {
         Ok(Some(x)) => x,
         Ok(None) => {
-            println!("{}", if mode == "failover" { FAILOVER_USAGE } else { DISCOVERY_USAGE });
+            println!("{}", usage_of(mode));
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -181,6 +220,7 @@ async fn run(mode: Mode, common: Common, command: String) -> Result<()> {
     let result = match mode {
         Mode::Failover(a) => failover_bench::run(a, &bin, &dir, machine, command).await,
         Mode::Discovery(a) => discovery_bench::run(a, &bin, &dir, machine, command).await,
+        Mode::Scale(a) => scale_bench::run(a, &bin, &dir, machine, command).await,
     };
     match (&result, common.keep) {
         (Ok(()), false) => {

@@ -37,8 +37,9 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, Json(json!({ "Code": "ERROR", "Message": message.to_string() }))).into_response()
 }
 
-fn key_of(text: &str) -> Result<InstanceKey, Response> {
-    InstanceKey::parse_joined(text, 3306).map_err(|e| refuse(StatusCode::BAD_REQUEST, e))
+/// The key in a path, or the 400 to answer.
+fn key_of(text: &str) -> Result<InstanceKey, Box<Response>> {
+    InstanceKey::parse_joined(text, 3306).map_err(|e| Box::new(refuse(StatusCode::BAD_REQUEST, e)))
 }
 
 fn answer(result: Result<(), SimError>, fleet: &FleetHandle, key: &InstanceKey) -> Response {
@@ -61,7 +62,7 @@ async fn list(State(fleet): State<FleetHandle>) -> Json<Vec<SimServer>> {
 async fn one(State(fleet): State<FleetHandle>, Path(key): Path<String>) -> Response {
     match key_of(&key) {
         Ok(key) => answer(Ok(()), &fleet, &key),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -71,7 +72,7 @@ async fn fault(
 ) -> Response {
     let key = match key_of(&key) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let fault = match fault.as_str() {
         "healthy" => Fault::Healthy,
@@ -90,7 +91,7 @@ async fn fault(
 async fn slow(State(fleet): State<FleetHandle>, Path((key, ms)): Path<(String, u64)>) -> Response {
     match key_of(&key) {
         Ok(key) => answer(fleet.set_fault(&key, Fault::Slow(ms)), &fleet, &key),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -100,7 +101,7 @@ async fn replication(
 ) -> Response {
     let key = match key_of(&key) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = fleet.update(&key, |s| {
         let Some(r) = s.replication.as_mut() else {
@@ -139,7 +140,7 @@ async fn lag(
 ) -> Response {
     let key = match key_of(&key) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let result = fleet.update(&key, |s| {
         if let Some(r) = s.replication.as_mut() {
@@ -152,7 +153,7 @@ async fn lag(
 async fn errant(State(fleet): State<FleetHandle>, Path(key): Path<String>) -> Response {
     let key = match key_of(&key) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     answer(fleet.update(&key, |s| s.errant = true), &fleet, &key)
 }

@@ -91,7 +91,8 @@ impl FleetSim {
         let keys: Vec<InstanceKey> = listeners.iter().map(|(k, _)| k.clone()).collect();
         let state = FleetState::stars(&keys, spec.replicas, spec.flavor);
         let (changed, _) = watch::channel(0);
-        let shared = wire::Shared { state: Arc::new(Mutex::new(state)), changed };
+        let shared =
+            wire::Shared { state: Arc::new(Mutex::new(state)), changed, durations: Arc::default() };
         let mut tasks = JoinSet::new();
         for (key, listener) in listeners {
             tasks.spawn(wire::serve(shared.clone(), key, listener));
@@ -147,6 +148,11 @@ impl FleetHandle {
         let server =
             state.servers.get_mut(key).ok_or_else(|| SimError::Unknown(key.to_string()))?;
         Ok(f(server))
+    }
+
+    /// How long each answered connection lasted (accept to close, µs) since the last call.
+    pub fn take_durations(&self) -> Vec<u32> {
+        self.shared.take_durations()
     }
 
     /// Sets `key`'s fault and wakes its listener.

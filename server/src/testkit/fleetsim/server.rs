@@ -108,6 +108,9 @@ pub struct SimServer {
     pub semi_sync_replica: bool,
     /// Connection behaviour.
     pub fault: Fault,
+    /// Connections it accepted (each probe opens one).
+    #[serde(default)]
+    pub connections: u64,
     /// Statements it received that are not the prober's reads, in order (what the
     /// orchestrator did to it).
     pub statements: Vec<String>,
@@ -137,6 +140,7 @@ impl SimServer {
             semi_sync_master: false,
             semi_sync_replica: false,
             fault: Fault::Healthy,
+            connections: 0,
             statements: Vec::new(),
         }
     }

@@ -26,12 +26,32 @@ pub struct Shared {
     pub state: Arc<Mutex<FleetState>>,
     /// Bumped whenever a server's fault changes, so listeners close or reopen.
     pub changed: watch::Sender<u64>,
+    /// How long each answered connection lasted (accept to close), microseconds, since the
+    /// last [`Shared::take_durations`].
+    pub durations: Arc<Mutex<Vec<u32>>>,
 }
 
 impl Shared {
     /// The state, even if a holder panicked.
     pub fn lock(&self) -> MutexGuard<'_, FleetState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The recorded connection durations, emptied.
+    pub fn take_durations(&self) -> Vec<u32> {
+        std::mem::take(&mut *self.durations.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Counts a connection to `key`; its fault.
+    fn accepted(&self, key: &InstanceKey) -> Fault {
+        let mut state = self.lock();
+        match state.servers.get_mut(key) {
+            Some(s) => {
+                s.connections += 1;
+                s.fault
+            }
+            None => Fault::Dead,
+        }
     }
 
     fn fault(&self, key: &InstanceKey) -> Fault {
@@ -74,7 +94,8 @@ pub async fn serve(shared: Shared, key: InstanceKey, listener: TcpListener) {
 }
 
 async fn connection(shared: Shared, key: InstanceKey, mut stream: TcpStream) {
-    match shared.fault(&key) {
+    let started = std::time::Instant::now();
+    match shared.accepted(&key) {
         Fault::Dead => {}
         Fault::Hung => {
             // Accepted by the kernel, never answered: wait for the client to give up.
@@ -85,8 +106,10 @@ async fn connection(shared: Shared, key: InstanceKey, mut stream: TcpStream) {
             let version = shared.lock().servers.get(&key).map(|s| s.version.clone());
             let Some(version) = version else { return };
             let (read, write) = stream.into_split();
-            let shim = Shim { shared, key, version, pending: Vec::new() };
+            let shim = Shim { shared: shared.clone(), key, version, pending: Vec::new() };
             let _ = AsyncMysqlIntermediary::run_on(shim, read, Greeting::new(write)).await;
+            let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
+            shared.durations.lock().unwrap_or_else(|e| e.into_inner()).push(micros);
         }
     }
 }
