@@ -84,6 +84,8 @@ pub struct SemiSyncState {
     pub replica_enabled: bool,
     /// `Rpl_semi_sync_slave_status`.
     pub replica_status: bool,
+    /// Semi-sync priority (`DetectSemiSyncEnforcedQuery`; 0 = always asynchronous).
+    pub priority: u32,
 }
 
 /// The observed state of one server as this node's last probe recorded it.

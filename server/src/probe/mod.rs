@@ -169,7 +169,7 @@ impl Prober {
         let (probed, outcome) = one::probe(&key, &shared.config, shared.clock.as_ref()).await;
         shared.count(outcome.is_ok());
         if let Ok(instance) = &outcome {
-            let mut keys = scheduler::neighbours(instance);
+            let mut keys = scheduler::neighbours(instance, &shared.config.ignore);
             keys.push(key);
             let _ = shared.sched_tx.send(SchedMsg::Enqueue(keys));
         }

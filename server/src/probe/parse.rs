@@ -48,6 +48,12 @@ pub struct Detected {
     pub cluster_alias: String,
     /// `DetectInstanceAliasQuery`.
     pub instance_alias: String,
+    /// `ReplicationLagQuery`.
+    pub replication_lag: String,
+    /// `DetectPromotionRuleQuery`.
+    pub promotion_rule: String,
+    /// `DetectSemiSyncEnforcedQuery`.
+    pub semi_sync_priority: String,
 }
 
 /// The identity query's answer is unusable.
@@ -178,6 +184,19 @@ pub fn to_instance(key: &InstanceKey, raw: &RawProbe) -> Result<Instance, ParseE
     i.semi_sync = semi_sync(&raw.semi_sync_variables, &raw.semi_sync_status);
     i.suggested_cluster_alias = raw.detected.cluster_alias.clone();
     i.instance_alias = raw.detected.instance_alias.clone();
+    // `ReplicationLagQuery`: its value replaces Seconds_Behind_Master (orchestrator's
+    // heartbeat-based lag); an unparseable answer leaves the measured lag.
+    if let Ok(lag) = raw.detected.replication_lag.trim().parse::<f64>() {
+        if lag.is_finite() {
+            i.replication_lag_seconds = Some(lag.max(0.0).round() as i64);
+        }
+    }
+    if let Ok(rule) = raw.detected.promotion_rule.trim().parse() {
+        i.promotion_rule = rule;
+    }
+    if let Ok(priority) = raw.detected.semi_sync_priority.trim().parse() {
+        i.semi_sync.priority = priority;
+    }
     Ok(i)
 }
 
@@ -253,6 +272,7 @@ fn semi_sync(vars: &Row, status: &Row) -> SemiSyncState {
         master_clients: number(status, "rpl_semi_sync_master_clients").unwrap_or(0),
         replica_enabled: flag(vars, "rpl_semi_sync_slave_enabled"),
         replica_status: flag(status, "rpl_semi_sync_slave_status"),
+        priority: 0,
     }
 }
 

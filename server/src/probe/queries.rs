@@ -182,6 +182,9 @@ async fn detect(conn: &mut MySqlConnection, config: &DiscoveryConfig) -> Detecte
         (&config.detect_physical_environment_query, &mut detected.physical_environment),
         (&config.detect_cluster_alias_query, &mut detected.cluster_alias),
         (&config.detect_instance_alias_query, &mut detected.instance_alias),
+        (&config.replication_lag_query, &mut detected.replication_lag),
+        (&config.detect_promotion_rule_query, &mut detected.promotion_rule),
+        (&config.detect_semi_sync_enforced_query, &mut detected.semi_sync_priority),
     ];
     for (query, slot) in wanted {
         if query.is_empty() {

@@ -13,7 +13,7 @@ use app::core::recovery::{
     decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy,
 };
 use app::core::{
-    analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey, PromotionRule,
+    analyze, AnalysisCode, Command, CommandEnvelope, InstanceKey, PromotionRule,
     ReplicationAnalysis, Topology,
 };
 use tokio::sync::watch;
@@ -41,11 +41,10 @@ pub async fn build_snapshot(ctx: &Context, now_ms: i64) -> Result<AnalysisSnapsh
     }
     let topology = Topology::build(instances);
     let downtimes = ctx.store.active_downtimes(now_ms).await?;
-    let config = AnalysisConfig {
-        instance_poll_seconds: ctx.config.discovery.instance_poll.as_secs().max(1) as i64,
-        ..AnalysisConfig::default()
-    };
-    let mut analyses = analyze(&topology, &downtimes, now_ms, &config);
+    let settings = &ctx.config.analysis;
+    let mut analyses = analyze(&topology, &downtimes, now_ms, &settings.config);
+    // `RecoveryIgnoreHostnameFilters`: orchestrator drops these analyses entirely.
+    analyses.retain(|a| !settings.recovery_ignore.matches(&a.analyzed_instance_key));
     let overrides: BTreeMap<String, String> =
         ctx.store.alias_overrides().await?.into_iter().collect();
     let mut aliases = BTreeMap::new();
@@ -132,6 +131,7 @@ async fn act(
             cluster_name: r.record.cluster_name,
             started_at_ms: r.record.started_at_ms,
             acknowledged: r.ack.is_some(),
+            is_failover: r.record.analysis.recovery_kind().is_none_or(|k| k.is_failover()),
         })
         .collect();
     let disabled = ctx.store.global_recoveries_disabled().await?;
@@ -139,6 +139,8 @@ async fn act(
         master_filters: cfg.master_filters.clone(),
         intermediate_master_filters: cfg.intermediate_master_filters.clone(),
         recovery_period_block_ms: block_ms,
+        recover_locked_semi_sync: cfg.recover_locked_semi_sync,
+        enforce_exact_semi_sync: ctx.config.analysis.config.enforce_exact_semi_sync_replicas,
     };
     for a in detectable {
         let id = (a.analyzed_instance_key.clone(), a.analysis);
