@@ -2,7 +2,10 @@
 //! `DiscoveryIgnore*HostnameFilters`): orchestrator's `FiltersMatchInstanceKey`, as a type.
 //!
 //! An entry that parses as an IP address matches that host exactly (so `10.0.0.3` does not
-//! match `10.0.0.38`); any other entry is a regex matched, unanchored, against `host:port`.
+//! match `10.0.0.38`); any other entry is a regex matched, unanchored, against the hostname and
+//! against `host:port` (either matching is a match). orchestrator matches
+//! `RecoveryIgnoreHostnameFilters` against the hostname and the others against `host:port`;
+//! matching both keeps every filter written for either, and lets a filter name a port.
 //! Unlike orchestrator, which skips a regex that does not compile, parsing fails, so a typo is
 //! reported at startup naming the key.
 
@@ -54,7 +57,7 @@ impl HostnameFilters {
         let code = key.to_string();
         self.entries.iter().any(|e| match e {
             Entry::Ip(ip) => *ip == key.hostname,
-            Entry::Pattern(re) => re.is_match(&code),
+            Entry::Pattern(re) => re.is_match(&key.hostname) || re.is_match(&code),
         })
     }
 }
@@ -75,6 +78,8 @@ mod tests {
         assert!(!f.matches(&key("10.0.0.38:3306")));
         assert!(f.matches(&key("db-ignored.example.com:3306")));
         assert!(f.matches(&key("db-1:3307")));
+        let anchored = HostnameFilters::parse(&["^db-2$"]).unwrap();
+        assert!(anchored.matches(&key("db-2:3306")), "hostname-anchored, as orchestrator");
         assert!(!f.matches(&key("db-1:3306")));
         assert!(!HostnameFilters::default().matches(&key("db-1:3306")));
         assert!(HostnameFilters::parse(&["("]).is_err());

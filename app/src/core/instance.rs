@@ -146,6 +146,10 @@ pub struct Instance {
     /// MariaDB `@@gtid_slave_pos`: what the SQL thread applied from masters (empty on MySQL).
     #[serde(default)]
     pub gtid_slave_pos: String,
+    /// MariaDB `@@gtid_binlog_state`: the last GTID of every (domain, server) in its binlogs
+    /// (empty on MySQL); errant transactions are found with it.
+    #[serde(default)]
+    pub gtid_binlog_state: String,
     /// Errant GTIDs (executed here but not on the master), as the prober computed them.
     #[serde(default)]
     pub gtid_errant: String,
@@ -257,6 +261,7 @@ impl Instance {
             using_gtid: UsingGtid::No,
             executed_gtid_set: String::new(),
             gtid_slave_pos: String::new(),
+            gtid_binlog_state: String::new(),
             gtid_errant: String::new(),
             slave_io_running: ThreadState::No,
             slave_sql_running: ThreadState::No,

@@ -76,3 +76,22 @@ fn a_node_refuses_to_start_naming_the_refused_key() {
     assert!(e.message.contains("not honoured"), "{}", e.message);
     NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "URLPrefix": ""}"#).expect("neutral");
 }
+
+#[test]
+fn docs_configuration_lists_every_key_with_its_status() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configuration.md");
+    let doc = std::fs::read_to_string(&path).expect("docs/configuration.md");
+    let mut wrong = Vec::new();
+    for (key, h) in KEYS {
+        let want = match h {
+            Handling::Honoured => "honoured",
+            Handling::Harmless(_) => "ignored-harmless",
+            Handling::Refused { .. } => "refused unless",
+        };
+        let row = doc.lines().find(|l| l.starts_with(&format!("| `{key}` |")));
+        if !row.is_some_and(|r| r.split('|').nth(2).is_some_and(|s| s.trim().starts_with(want))) {
+            wrong.push(format!("{key}: want {want}, row {row:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "docs/configuration.md disagrees:\n{}", wrong.join("\n"));
+}

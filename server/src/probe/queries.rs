@@ -29,7 +29,7 @@ pub const IDENTITY: &str = "SELECT @@global.server_id AS server_id, @@global.ver
 
 const MARIADB_VARIABLES: &str = "SELECT @@global.log_slave_updates AS log_slave_updates, \
      @@global.gtid_current_pos AS gtid_current_pos, @@global.gtid_slave_pos AS gtid_slave_pos, \
-     @@global.gtid_binlog_pos AS gtid_binlog_pos";
+     @@global.gtid_binlog_pos AS gtid_binlog_pos, @@global.gtid_binlog_state AS gtid_binlog_state";
 const MYSQL_VARIABLES: &str = "SELECT @@global.log_slave_updates AS log_slave_updates, \
      @@global.gtid_mode AS gtid_mode, @@global.server_uuid AS server_uuid, @@global.gtid_executed AS gtid_executed";
 const MYSQL_8026_VARIABLES: &str = "SELECT @@global.log_replica_updates AS log_slave_updates, \
