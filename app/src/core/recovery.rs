@@ -128,6 +128,16 @@ pub struct RecoveryPolicy {
     /// `EnforceExactSemiSyncReplicas`: act on `LockedSemiSyncMaster` and
     /// `MasterWithTooManySemiSyncReplicas` (enable and disable to match the wait count).
     pub enforce_exact_semi_sync: bool,
+    /// Clusters (names or aliases) whose automated recovery an operator disabled
+    /// (`disable-cluster-recovery`).
+    pub disabled_clusters: Vec<String>,
+}
+
+impl RecoveryPolicy {
+    /// Whether automated recovery of the cluster `name` (alias `alias`) is disabled.
+    pub fn cluster_disabled(&self, name: &str, alias: &str) -> bool {
+        self.disabled_clusters.iter().any(|c| c == name || (!alias.is_empty() && c == alias))
+    }
 }
 
 /// What is known of a cluster's recent recoveries when deciding.
@@ -178,6 +188,12 @@ pub fn decide(
     };
     if global_recoveries_disabled {
         return RecoveryDecision::NotApplicable("global recoveries are disabled".into());
+    }
+    if policy.cluster_disabled(&analysis.cluster_name, &analysis.cluster_alias) {
+        return RecoveryDecision::NotApplicable(format!(
+            "automated recovery is disabled for cluster {}",
+            analysis.cluster_alias
+        ));
     }
     if analysis.skippable_due_to_downtime {
         return RecoveryDecision::NotApplicable(
@@ -320,6 +336,17 @@ mod tests {
         ));
         let on = RecoveryPolicy { recover_locked_semi_sync: true, ..policy(&[]) };
         assert_eq!(decide(&a, &on, false, &[], 0), RecoveryDecision::Recover);
+    }
+
+    #[test]
+    fn a_disabled_cluster_is_not_recovered_by_name_or_alias() {
+        let a = analysis(AnalysisCode::DeadMaster);
+        for c in ["main", "m:3306"] {
+            let p = RecoveryPolicy { disabled_clusters: vec![c.into()], ..policy(&["*"]) };
+            assert!(matches!(decide(&a, &p, false, &[], 0), RecoveryDecision::NotApplicable(_)));
+        }
+        let other = RecoveryPolicy { disabled_clusters: vec!["x".into()], ..policy(&["*"]) };
+        assert_eq!(decide(&a, &other, false, &[], 0), RecoveryDecision::Recover);
     }
 
     #[test]

@@ -238,6 +238,7 @@ async fn blocked(State(node): State<AppState>, cluster: Option<String>) -> Respo
             recovery_period_block_ms: audit.block_ms(),
             recover_locked_semi_sync: cfg.recover_locked_semi_sync,
             enforce_exact_semi_sync: node.config.analysis.config.enforce_exact_semi_sync_replicas,
+            disabled_clusters: node.store.disabled_clusters().await.map_err(internal)?,
         };
         let recent: Vec<RecentRecovery> = audit
             .recoveries

@@ -4,6 +4,7 @@ mod analysis_json;
 mod api_errors;
 mod audit_api;
 mod audit_json;
+mod cluster_recovery_api;
 mod compat_api;
 mod instance_json;
 mod internal;
@@ -52,6 +53,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     }
     let proxied = proxied
         .merge(recovery_api::routes())
+        .merge(cluster_recovery_api::routes())
         .merge(operations_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());

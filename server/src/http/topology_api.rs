@@ -92,6 +92,8 @@ pub(super) struct View {
     reasonable_lag_seconds: i64,
     default_port: u16,
     problem_ignore: HostnameFilters,
+    /// Clusters whose automated recovery is disabled (`disable-cluster-recovery`).
+    pub disabled_clusters: Vec<String>,
 }
 
 impl View {
@@ -109,6 +111,7 @@ impl View {
             reasonable_lag_seconds: node.config.analysis.config.reasonable_replication_lag_seconds,
             default_port: node.config.discovery.default_port,
             problem_ignore: node.config.analysis.problem_ignore.clone(),
+            disabled_clusters: node.store.disabled_clusters().await.map_err(internal)?,
         })
     }
 
@@ -213,7 +216,15 @@ pub(super) fn reply<T: Serialize>(result: Result<T, ApiError>) -> Response {
 
 /// The ClusterInfo JSON of cluster `name`.
 pub(super) fn info(node: &AppState, view: &View, cluster: &ClusterInfo) -> ClusterInfoJson {
-    cluster_info_json(&view.snapshot, cluster, &node.config.recovery)
+    let mut json = cluster_info_json(&view.snapshot, cluster, &node.config.recovery);
+    let disabled =
+        view.disabled_clusters.iter().any(|c| *c == json.cluster_name || *c == json.cluster_alias);
+    if disabled {
+        json.has_automated_master_recovery = false;
+        json.has_automated_intermediate_master_recovery = false;
+    }
+    json.cluster_recovery_disabled = disabled;
+    json
 }
 
 /// `GET /api/clusters`: cluster names.

@@ -141,6 +141,7 @@ async fn act(
         recovery_period_block_ms: block_ms,
         recover_locked_semi_sync: cfg.recover_locked_semi_sync,
         enforce_exact_semi_sync: ctx.config.analysis.config.enforce_exact_semi_sync_replicas,
+        disabled_clusters: ctx.store.disabled_clusters().await?,
     };
     for a in detectable {
         let id = (a.analyzed_instance_key.clone(), a.analysis);

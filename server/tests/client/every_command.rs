@@ -160,6 +160,8 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("check-global-recoveries", &[]),
         step("disable-global-recoveries", &[]),
         step("enable-global-recoveries", &[]),
+        step("disable-cluster-recovery", &["-i", m]),
+        step("enable-cluster-recovery", &["-i", m]),
         step("ack-all-recoveries", &["-r", "test"]),
         step("ack-cluster-recoveries", &["-i", m, "-r", "test"]),
         step("raft-leader", &[]),

@@ -583,6 +583,18 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "check-global-recoveries",
                 Out::Text,
             ),
+            get(
+                "disable-cluster-recovery",
+                "Stop automated recovery of one cluster (-i or -a); the global switch stays",
+                "disable-cluster-recovery/{hint}",
+                Out::Text,
+            ),
+            get(
+                "enable-cluster-recovery",
+                "Allow automated recovery of one cluster again (-i or -a)",
+                "enable-cluster-recovery/{hint}",
+                Out::Text,
+            ),
         ],
     ),
     (
