@@ -5,6 +5,7 @@
 //! - Cluster B (b0 → b1, b2): b1 is registered `prefer`, has an errant transaction, and is more
 //!   advanced than b2 (b2's SQL thread is stopped while b0 writes).
 //! - Cluster C (c0 → c1, c2): ignored by `RecoveryIgnoreHostnameFilters`.
+//!
 //! Fault: kill -9 a0, b0 and c0.
 //! Expected: A promotes a2 (same data center; `prefer` in dc2 passed over), B promotes b2 (b1
 //! passed over for its errant GTID, and lost), C has no detection and no recovery at all.
