@@ -25,6 +25,7 @@ pub mod maintenance;
 pub mod operation;
 pub mod operation_result;
 pub mod problems;
+pub mod promotion_plan;
 pub mod promotion_rule;
 pub mod recovery;
 pub mod recovery_kind;

@@ -11,6 +11,7 @@ mod internal;
 mod maintenance_api;
 mod operations_api;
 pub mod path_guard;
+mod promotion_plan_api;
 pub mod proxy;
 mod raft_api;
 mod reads;
@@ -83,6 +84,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes())
+        .merge(promotion_plan_api::routes())
         .merge(maintenance_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))

@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod intermediate;
 pub mod mysql_ops;
 pub mod non_writeable;
+pub mod plan;
 pub mod runner;
 pub mod semi_sync;
 

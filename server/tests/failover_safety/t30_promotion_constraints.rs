@@ -74,6 +74,29 @@ async fn promotion_constraints_and_recovery_ignore_filters() {
         .await
         .unwrap();
 
+    // The plan says beforehand what the recovery will do, and why.
+    for (master, promoted, passed_over, why) in
+        [(0, 2, 1, "PreventCrossDataCenterMasterFailover"), (3, 5, 4, "errant GTID")]
+    {
+        let path = format!("/api/cluster-promotion-plan/{}", key(&f.db[master]));
+        Wait::new(DEADLINE, format!("plan of {}", key(&f.db[master])))
+            .until(|| async {
+                let (_, v) = f.json(leader, &path).await;
+                let plan = &v["Details"]["Plan"];
+                let k =
+                    |v: &Value| format!("{}:{}", v["Hostname"].as_str().unwrap_or(""), v["Port"]);
+                k(&plan["promoted"]) == key(&f.db[promoted])
+                    && plan["passed_over"].as_array().is_some_and(|p| {
+                        p.iter().any(|e| {
+                            k(&e["key"]) == key(&f.db[passed_over])
+                                && e["reason"].as_str().is_some_and(|r| r.contains(why))
+                        })
+                    })
+            })
+            .await
+            .unwrap();
+    }
+
     for m in [0, 3, 6] {
         f.db[m].kill9();
     }
