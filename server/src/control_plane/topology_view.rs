@@ -272,11 +272,17 @@ pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiEr
         tree(&snapshot.topology, &analyses, &marks, &cluster.members, cluster.master.as_ref());
     let alias = snapshot.alias(&name);
     let recoveries = recovery_marks(node).await?;
+    let disabled = node.store.disabled_clusters().await.map_err(internal)?;
+    let recovery_disabled = disabled.iter().any(|c| *c == name || *c == alias);
+    let promotion_plan = crate::recovery::plan::cluster_plan(&snapshot, &node.config, &name);
     Ok(TopologyView {
         master: cluster.master.map(|k| k.to_string()),
         nodes,
         roots,
-        automated_recovery: node.config.recovery.master_filters.matches(&name, &alias),
+        automated_recovery: !recovery_disabled
+            && node.config.recovery.master_filters.matches(&name, &alias),
+        recovery_disabled,
+        promotion_plan,
         active_recovery: recoveries
             .iter()
             .filter(|r| r.0 == name || r.1 == alias)
