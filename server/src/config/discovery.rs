@@ -79,6 +79,9 @@ pub struct DiscoveryConfig {
     pub detect_semi_sync_enforced_query: String,
     /// Discovery ignore filters (`DiscoveryIgnore*HostnameFilters`).
     pub ignore: DiscoveryIgnore,
+    /// `UseSuperReadOnly` (false): on MySQL, setting `read_only` also sets `super_read_only`
+    /// (MariaDB has no such variable: only `read_only` is set there).
+    pub use_super_read_only: bool,
 }
 
 /// orchestrator's `DiscoveryIgnoreHostnameFilters`, `DiscoveryIgnoreReplicaHostnameFilters` and
@@ -138,6 +141,7 @@ impl Default for DiscoveryConfig {
             detect_promotion_rule_query: String::new(),
             detect_semi_sync_enforced_query: String::new(),
             ignore: DiscoveryIgnore::default(),
+            use_super_read_only: false,
         }
     }
 }
@@ -199,6 +203,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let replication_lag_query = if lag_query.is_empty() { slave_lag_query } else { lag_query };
     let detect_promotion_rule_query = r.string("DetectPromotionRuleQuery", "")?;
     let detect_semi_sync_enforced_query = r.string("DetectSemiSyncEnforcedQuery", "")?;
+    let use_super_read_only = r.bool("UseSuperReadOnly", false)?;
     let ignore = DiscoveryIgnore {
         any: super::analysis::filters(r, "DiscoveryIgnoreHostnameFilters")?,
         replicas: super::analysis::filters(r, "DiscoveryIgnoreReplicaHostnameFilters")?,
@@ -277,6 +282,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         detect_promotion_rule_query,
         detect_semi_sync_enforced_query,
         ignore,
+        use_super_read_only,
     })
 }
 

@@ -273,7 +273,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("UnseenInstanceForgetHours", Honoured),
     ("UseMutualTLS", Honoured),
     ("UseSSL", Honoured),
-    ("UseSuperReadOnly", Refused { neutral: "false", reason: "super_read_only is never set" }),
+    ("UseSuperReadOnly", Honoured),
     ("VerifyReplicationFilters", Refused { neutral: "false", reason: "replication filters are not compared before refactoring" }),
     ("WebMessage", Harmless("cosmetic: no banner message")),
     ("ZkAddress", Refused { neutral: "\"\"", reason: "master entries are not written to ZooKeeper" }),

@@ -108,7 +108,10 @@ impl<'a> Server<'a> {
     /// `SET GLOBAL read_only`.
     pub async fn set_read_only(&self, read_only: bool) -> Result<(), OpError> {
         let what = if read_only { "set read_only=1" } else { "set read_only=0" };
-        self.run(what, format!("SET GLOBAL read_only = {}", u8::from(read_only))).await
+        for sql in self.dialect.read_only_statements(read_only, self.config.use_super_read_only) {
+            self.run(what, sql).await?;
+        }
+        Ok(())
     }
 
     /// `rpl_semi_sync_slave_enabled` (`rpl_semi_sync_replica_enabled` on MySQL 8.0.26+), then
