@@ -16,6 +16,7 @@ pub mod command;
 pub mod downtime;
 pub mod duration;
 pub mod envelope;
+pub mod errant_gtid;
 pub mod error;
 pub mod gtid;
 pub mod host_filter;

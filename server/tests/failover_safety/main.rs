@@ -9,3 +9,4 @@ mod t10_dead_co_master;
 mod t20_locked_semi_sync_master;
 mod t30_promotion_constraints;
 mod t40_cluster_recovery_switch;
+mod t50_errant_gtid_remedies;
