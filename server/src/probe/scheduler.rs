@@ -37,6 +37,9 @@ const UNSEEN_EVERY: Duration = Duration::from_secs(60);
 pub enum SchedMsg {
     /// Add these keys to discovery.
     Enqueue(Vec<InstanceKey>),
+    /// Probe these known instances now (the replicas of a master that just failed: they
+    /// confirm or refute its death without waiting for their turn).
+    ProbeNow(Vec<InstanceKey>),
     /// A probe ended; `neighbours` are its master and replicas when it succeeded.
     Done {
         /// The probed key.
@@ -102,6 +105,17 @@ impl Queue {
             None => {}
         }
         self.enqueue(neighbours);
+    }
+
+    /// Makes every known, idle instance of `keys` due now.
+    fn due_now(&mut self, keys: Vec<InstanceKey>) {
+        let now = Instant::now();
+        for key in keys {
+            if let Some(slot) = self.slots.get_mut(&key).filter(|s| !s.in_flight) {
+                slot.due = now;
+                self.timers.push(Reverse((now, key)));
+            }
+        }
     }
 
     fn forget(&mut self, key: InstanceKey) {
@@ -218,6 +232,10 @@ pub async fn run(
             msg = rx.recv() => match msg {
                 Some(SchedMsg::Enqueue(keys)) => {
                     queue.enqueue(keys);
+                    queue.spawn_due();
+                }
+                Some(SchedMsg::ProbeNow(keys)) => {
+                    queue.due_now(keys);
                     queue.spawn_due();
                 }
                 Some(SchedMsg::Done { key, started, neighbours }) => {

@@ -1,4 +1,4 @@
-//! Every second, on every node: rebuild the topology from this node's observations, analyze it,
+//! Every second (and at once when a probe changed an instance's health), on every node: rebuild the topology from this node's observations, analyze it,
 //! publish the result. On the leader only (holding a quorum, past the startup grace): register
 //! new failure detections through raft (codes that `registers_detection`), run the detection
 //! hooks, and start recoveries the policy allows (codes with a `recovery_kind`) — at most one
@@ -71,10 +71,14 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     let mut leader_since: Option<Instant> = None;
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut detected: HashMap<(InstanceKey, AnalysisCode), i64> = HashMap::new();
+    let health_changed = ctx.prober.health_changed();
     loop {
+        // Every second, and at once when a probe changed an instance's health (a failed
+        // master is analysed within the writer's flush interval, not on the next tick).
         tokio::select! {
             _ = shutdown.changed() => return,
             _ = tick.tick() => {}
+            _ = health_changed.notified() => {}
         }
         let now = ctx.clock.now_ms();
         let snapshot = match build_snapshot(&ctx, now).await {
