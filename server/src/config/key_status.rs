@@ -208,7 +208,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("PostGracefulTakeoverProcesses", Honoured),
     ("PostIntermediateMasterFailoverProcesses", Honoured),
     ("PostMasterFailoverProcesses", Honoured),
-    ("PostTakeMasterProcesses", Refused { neutral: "[]", reason: "take-master does not run hooks" }),
+    ("PostTakeMasterProcesses", Honoured),
     ("PostUnsuccessfulFailoverProcesses", Honoured),
     ("PostponeReplicaRecoveryOnLagMinutes", Refused { neutral: "0", reason: "lagging replicas are not postponed in a recovery" }),
     ("PostponeSlaveRecoveryOnLagMinutes", Refused { neutral: "0", reason: "lagging replicas are not postponed in a recovery" }),

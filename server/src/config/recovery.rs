@@ -28,6 +28,8 @@ pub struct Hooks {
     pub pre_graceful_takeover: Vec<String>,
     /// `PostGracefulTakeoverProcesses`.
     pub post_graceful_takeover: Vec<String>,
+    /// `PostTakeMasterProcesses`: after a successful `take-master`.
+    pub post_take_master: Vec<String>,
 }
 
 /// Everything the recovery loop needs from the config.
@@ -183,6 +185,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         post_unsuccessful_failover: r.strings("PostUnsuccessfulFailoverProcesses")?,
         pre_graceful_takeover: r.strings("PreGracefulTakeoverProcesses")?,
         post_graceful_takeover: r.strings("PostGracefulTakeoverProcesses")?,
+        post_take_master: r.strings("PostTakeMasterProcesses")?,
     };
     Ok(RecoveryConfig {
         master_filters,

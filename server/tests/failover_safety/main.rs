@@ -10,3 +10,4 @@ mod t20_locked_semi_sync_master;
 mod t30_promotion_constraints;
 mod t40_cluster_recovery_switch;
 mod t50_errant_gtid_remedies;
+mod t60_post_take_master_hook;
