@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use app::core::candidate::{choose_candidate, CandidateChoice, PositionBasis};
+use app::core::candidate::{
+    choose_candidate, choose_candidate_with, CandidateChoice, PositionBasis, PromotionConstraints,
+};
 use app::core::instance::Instance;
 use app::core::instance_key::InstanceKey;
 use app::core::promotion_rule::PromotionRule;
@@ -22,6 +24,10 @@ struct Fixture {
     /// `host:port` → rule; when absent, each instance's own `promotion_rule` applies.
     #[serde(default)]
     rules: Option<BTreeMap<String, PromotionRule>>,
+    /// orchestrator's promotion constraints; when present, `failed_dc` is ignored and the
+    /// constrained choice (`choose_candidate_with`) runs.
+    #[serde(default)]
+    constraints: Option<PromotionConstraints>,
     replicas: Vec<Instance>,
     expect: Outcome,
 }
@@ -44,6 +50,9 @@ struct ExpectedChoice {
     later: Vec<String>,
     cannot_replicate: Vec<String>,
     lost: Vec<String>,
+    /// `key: reason` of each replica passed over; compared only when the fixture gives it.
+    #[serde(default)]
+    passed_over: Option<Vec<String>>,
 }
 
 impl From<CandidateChoice> for ExpectedChoice {
@@ -58,6 +67,9 @@ impl From<CandidateChoice> for ExpectedChoice {
             later: names(c.later),
             cannot_replicate: names(c.cannot_replicate),
             lost: names(c.lost),
+            passed_over: Some(
+                c.passed_over.iter().map(|r| format!("{}: {}", r.key, r.reason)).collect(),
+            ),
         }
     }
 }
@@ -100,11 +112,18 @@ fn check(fixture: &Fixture) -> Result<(), String> {
     };
     let rules: &dyn Fn(&InstanceKey) -> PromotionRule =
         if fixture.rules.is_some() { &from_map } else { &from_instances };
-    let result =
-        choose_candidate(&failed_master, &fixture.replicas, rules, fixture.failed_dc.as_deref());
+    let result = match &fixture.constraints {
+        Some(c) => choose_candidate_with(&failed_master, &fixture.replicas, rules, c),
+        None => {
+            choose_candidate(&failed_master, &fixture.replicas, rules, fixture.failed_dc.as_deref())
+        }
+    };
     match (&fixture.expect, result) {
         (Outcome::Choice(expected), Ok(choice)) => {
-            let got = ExpectedChoice::from(choice);
+            let mut got = ExpectedChoice::from(choice);
+            if expected.passed_over.is_none() {
+                got.passed_over = None;
+            }
             if &got == expected {
                 Ok(())
             } else {
@@ -148,6 +167,13 @@ fn required_scenarios_are_present() {
         "prefer_beats_neutral_at_equal_position",
         "same_dc_preferred_at_equal_rule_and_position",
         "no_valid_candidate",
+        "cross_dc_prevented_promotes_same_dc",
+        "cross_dc_prevented_none_qualifies",
+        "cross_region_prevented",
+        "lagging_candidate_refused",
+        "sql_thread_not_up_to_date_refused",
+        "errant_gtid_passed_over",
+        "errant_gtid_allowed_when_forced",
     ] {
         assert!(names.iter().any(|n| n == required), "missing fixture {required}.json");
     }

@@ -104,12 +104,12 @@ fn required_scenarios_are_present() {
     for required in [
         "healthy",
         "dead_master",
-        "dead_co_master_is_detect_only",
+        "dead_co_master_is_critical",
         "structure_warnings_only",
         "lag_net_of_sql_delay",
         "stale_check_and_errant_gtid",
         "downtimed_is_not_listed",
-        "read_only_master_is_a_warning",
+        "read_only_master_is_critical",
     ] {
         assert!(names.iter().any(|n| n == required), "missing fixture {required}.json");
     }

@@ -28,6 +28,12 @@ pub enum Invocation {
         /// Config file.
         config: Option<PathBuf>,
     },
+    /// `check-config`: print every key of the config file with its status here; exit
+    /// non-zero when a node would refuse it.
+    CheckConfig {
+        /// Config file.
+        config: Option<PathBuf>,
+    },
     /// `--help`.
     Help,
     /// `--version`.
@@ -42,12 +48,15 @@ pub struct UsageError(pub String);
 /// Usage text.
 pub const USAGE: &str = "\
 usage: orchestrator [--config FILE] http
+       orchestrator [--config FILE] check-config
        orchestrator [--config FILE] reset-raft-state
        orchestrator [--config FILE] -c <command> [options]
 
   --config FILE, -config FILE   orchestrator JSON config (default: /etc/orchestrator.conf.json,
                                 conf/orchestrator.conf.json, orchestrator.conf.json)
   http                          run this node: raft member, HTTP API and dashboard
+  check-config                  print every key of the config file as honoured, ignored-harmless
+                                or refused (and any other error); exit 1 if a node would refuse it
   reset-raft-state              with the node stopped: set RaftDataDir's log, vote and snapshots
                                 aside (into RaftDataDir/discarded-*); the next start rejoins the
                                 cluster as a new member and receives a snapshot from the leader
@@ -62,6 +71,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
     let mut command = None;
     let mut http = false;
     let mut reset = false;
+    let mut check = false;
     let mut ignore_raft_setup = false;
     let mut i = 0;
     while i < args.len() {
@@ -88,6 +98,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
             (true, "debug" | "verbose" | "stack" | "quiet") => {}
             (false, "http") => http = true,
             (false, "reset-raft-state") if command.is_none() => reset = true,
+            (false, "check-config") if command.is_none() => check = true,
             (false, _) if command.is_some() => {} // CLI-mode arguments
             (true, _) if command.is_some() => {
                 // CLI-mode options such as -i host:port take a value.
@@ -98,6 +109,12 @@ pub fn parse(args: &[String]) -> Result<Invocation, UsageError> {
             _ => return Err(UsageError(format!("unexpected argument {arg:?}\n\n{USAGE}"))),
         }
         i += 1;
+    }
+    if check {
+        if http || reset || command.is_some() {
+            return Err(UsageError("check-config runs alone, without http or -c".into()));
+        }
+        return Ok(Invocation::CheckConfig { config });
     }
     if reset {
         if http || command.is_some() {

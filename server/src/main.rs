@@ -30,7 +30,8 @@ fn main() -> ExitCode {
         }
         Invocation::Http { ref config }
         | Invocation::Cli { ref config, .. }
-        | Invocation::ResetRaftState { ref config } => config.clone(),
+        | Invocation::ResetRaftState { ref config }
+        | Invocation::CheckConfig { ref config } => config.clone(),
     };
     init_tracing();
     let path = match cli::find_config(config_path) {
@@ -40,6 +41,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Invocation::CheckConfig { .. } = invocation {
+        let report = server::config::check::check_file(&path);
+        print!("{}", report.render());
+        return if report.passes() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     let config = match NodeConfig::load(&path) {
         Ok(c) => c,
         Err(e) => {

@@ -185,6 +185,9 @@ async fn call(
 
 /// orchestrator's paths this project serves (its `replica` synonyms included).
 const SERVED: &[&str] = &[
+    "locate-gtid-errant/:host/:port",
+    "gtid-errant-reset-master/:host/:port",
+    "gtid-errant-inject-empty/:host/:port",
     "relocate/:host/:port/:belowHost/:belowPort",
     "relocate-below/:host/:port/:belowHost/:belowPort",
     "relocate-slaves/:host/:port/:belowHost/:belowPort",
@@ -385,9 +388,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("regroup-replicas-pgtid/:host/:port", PSEUDO_GTID),
     ("make-master/:host/:port", PSEUDO_GTID),
     ("make-local-master/:host/:port", PSEUDO_GTID),
-    ("locate-gtid-errant/:host/:port", ERRANT_GTID),
-    ("gtid-errant-reset-master/:host/:port", ERRANT_GTID),
-    ("gtid-errant-inject-empty/:host/:port", ERRANT_GTID),
     ("last-pseudo-gtid/:host/:port", PSEUDO_GTID),
     ("submit-pool-instances/:pool", POOLS),
     ("cluster-pool-instances/:clusterName", POOLS),
@@ -449,8 +449,6 @@ const EQUIVALENCE: &str =
     "equivalence coordinates are not recorded (moves use GTID or START SLAVE UNTIL)";
 const TAGS: &str = "instance tags are not implemented yet";
 const METRICS: &str = "discovery/backend/write-buffer metrics are not collected";
-const ERRANT_GTID: &str =
-    "MySQL errant-GTID repair (locate, RESET MASTER, inject empty) is not implemented";
 const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
 const KV: &str = "key-value stores (Consul, ZooKeeper) are not supported";
 const UNRESOLVE: &str =

@@ -72,3 +72,24 @@ pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> 
     })
     .await
 }
+
+/// Turns automated recovery of one cluster on (`enabled = "on"`) or off (`"off"`); `cluster` is
+/// its alias (or its name when it has none).
+#[server(prefix = "/sfn")]
+pub async fn set_cluster_recovery(cluster: String, enabled: String) -> Result<String, ApiError> {
+    crate::api::status::respond(async move {
+        let enabled = match enabled.as_str() {
+            "on" => true,
+            "off" => false,
+            other => {
+                return Err(ApiError::Validation(format!(
+                    "invalid switch value {other:?}: expected on or off"
+                )))
+            }
+        };
+        let proposal = crate::core::Proposal::set_cluster_recovery(&cluster, enabled)
+            .map_err(|e| ApiError::Validation(e.to_string()))?;
+        crate::api::port::submit(proposal).await
+    })
+    .await
+}

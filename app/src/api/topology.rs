@@ -83,6 +83,12 @@ pub struct TopologyView {
     pub automated_recovery: bool,
     /// Uid of a recovery in progress on this cluster.
     pub active_recovery: Option<String>,
+    /// An operator disabled this cluster's automated recovery (`disable-cluster-recovery`).
+    #[serde(default)]
+    pub recovery_disabled: bool,
+    /// What a master recovery would do if the master died now.
+    #[serde(default)]
+    pub promotion_plan: Option<crate::core::promotion_plan::PromotionPlan>,
 }
 
 /// The topology of the cluster named `cluster` (its name or alias).

@@ -70,6 +70,10 @@ pub struct CandidateChoice {
     pub cannot_replicate: Vec<InstanceKey>,
     /// `ahead` and `cannot_replicate`, in key order.
     pub lost: Vec<InstanceKey>,
+    /// Replicas ranked before `chosen` that could not be promoted, with the reason, in rank
+    /// order (what the promotion plan shows).
+    #[serde(default)]
+    pub passed_over: Vec<Rejection>,
 }
 
 /// Why a replica may not be promoted.
@@ -104,6 +108,112 @@ pub enum RejectReason {
         /// The most common format.
         common: String,
     },
+    /// `PreventCrossDataCenterMasterFailover`: in another data center than the failed master.
+    #[error("data center {found:?} is not the failed master's {wanted:?} (PreventCrossDataCenterMasterFailover)")]
+    OtherDataCenter {
+        /// Its data center.
+        found: String,
+        /// The failed master's.
+        wanted: String,
+    },
+    /// `PreventCrossRegionMasterFailover`: in another region than the failed master.
+    #[error(
+        "region {found:?} is not the failed master's {wanted:?} (PreventCrossRegionMasterFailover)"
+    )]
+    OtherRegion {
+        /// Its region.
+        found: String,
+        /// The failed master's.
+        wanted: String,
+    },
+    /// It has transactions its master never had (never promoted unless forced).
+    #[error("errant GTID {gtid} (promote it only with force)")]
+    ErrantGtid {
+        /// The errant set.
+        gtid: String,
+    },
+    /// `FailMasterPromotionOnLagMinutes`: it lags too much to be promoted.
+    #[error(
+        "replication lag {lag_seconds}s reaches FailMasterPromotionOnLagMinutes ({limit_seconds}s)"
+    )]
+    Lagging {
+        /// Its last known lag.
+        lag_seconds: i64,
+        /// The limit.
+        limit_seconds: i64,
+    },
+    /// `FailMasterPromotionIfSQLThreadNotUpToDate`: relay logs not yet applied.
+    #[error(
+        "SQL thread has not applied its relay logs (FailMasterPromotionIfSQLThreadNotUpToDate)"
+    )]
+    SqlThreadNotUpToDate,
+}
+
+/// The promotion rules a choice obeys besides eligibility (orchestrator's config keys), and the
+/// failed master's location. `Default` is no constraint and an unknown location.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PromotionConstraints {
+    /// The failed master's data center (empty = unknown).
+    pub failed_data_center: String,
+    /// The failed master's region (empty = unknown).
+    pub failed_region: String,
+    /// `PreventCrossDataCenterMasterFailover`: only a replica in the failed master's data
+    /// center may be promoted.
+    pub prevent_cross_data_center: bool,
+    /// `PreventCrossRegionMasterFailover`: only a replica in the failed master's region.
+    pub prevent_cross_region: bool,
+    /// `FailMasterPromotionOnLagMinutes` × 60 (0 = off): the promotion fails when the chosen
+    /// replica's last known lag reaches it.
+    pub fail_on_lag_seconds: i64,
+    /// `FailMasterPromotionIfSQLThreadNotUpToDate`: the promotion fails when the chosen replica
+    /// has not applied everything it received.
+    pub fail_if_sql_thread_not_up_to_date: bool,
+    /// A forced promotion (`-force`, a designated candidate): errant GTIDs do not disqualify.
+    pub allow_errant_gtid: bool,
+}
+
+impl PromotionConstraints {
+    /// Whether `replica` may be promoted at all under the location and errant-GTID rules.
+    fn admits(&self, replica: &Instance) -> Result<(), RejectReason> {
+        if self.prevent_cross_data_center && replica.data_center != self.failed_data_center {
+            return Err(RejectReason::OtherDataCenter {
+                found: replica.data_center.clone(),
+                wanted: self.failed_data_center.clone(),
+            });
+        }
+        if self.prevent_cross_region && replica.region != self.failed_region {
+            return Err(RejectReason::OtherRegion {
+                found: replica.region.clone(),
+                wanted: self.failed_region.clone(),
+            });
+        }
+        if !self.allow_errant_gtid && !replica.gtid_errant.trim().is_empty() {
+            return Err(RejectReason::ErrantGtid { gtid: replica.gtid_errant.clone() });
+        }
+        Ok(())
+    }
+
+    /// orchestrator's checks of the chosen replica before promotion (lag, SQL thread): a
+    /// failure refuses the promotion rather than choosing a less advanced replica.
+    pub fn check_chosen(&self, chosen: &Instance) -> Result<(), RejectReason> {
+        let lag = chosen.replication_lag_seconds.unwrap_or(0);
+        if self.fail_on_lag_seconds > 0 && lag >= self.fail_on_lag_seconds {
+            return Err(RejectReason::Lagging {
+                lag_seconds: lag,
+                limit_seconds: self.fail_on_lag_seconds,
+            });
+        }
+        if self.fail_if_sql_thread_not_up_to_date && !sql_thread_up_to_date(chosen) {
+            return Err(RejectReason::SqlThreadNotUpToDate);
+        }
+        Ok(())
+    }
+}
+
+/// orchestrator's `SQLThreadUpToDate`: executed everything read from the master.
+pub fn sql_thread_up_to_date(i: &Instance) -> bool {
+    i.read_master_coordinates == i.exec_master_coordinates
 }
 
 /// One replica that could not be chosen, and why.
@@ -131,6 +241,15 @@ pub enum NoCandidate {
         failed_master: InstanceKey,
         /// Every replica with the reason it was refused, in rank order.
         rejected: Vec<Rejection>,
+    },
+    /// The replica that would be promoted fails a pre-promotion check (lag, SQL thread):
+    /// orchestrator refuses the promotion rather than promote a less advanced replica.
+    #[error("promotion of {} refused: {}", refused.key, refused.reason)]
+    PromotionRefused {
+        /// The failed master.
+        failed_master: InstanceKey,
+        /// The would-be candidate and why it is refused.
+        refused: Rejection,
     },
 }
 
@@ -209,13 +328,31 @@ pub fn registered_rules(replicas: &[Instance]) -> impl Fn(&InstanceKey) -> Promo
 
 /// Chooses the replica of `failed_master` to promote. Only instances in `replicas` whose master
 /// is `failed_master` are considered (others are ignored). `rules` gives each replica's
-/// promotion rule; `failed_dc` is the failed master's data center (empty = unknown).
+/// promotion rule; `failed_dc` is the failed master's data center (empty = unknown). No
+/// constraint beyond eligibility, errant GTIDs allowed (topology operations use this).
 pub fn choose_candidate(
     failed_master: &InstanceKey,
     replicas: &[Instance],
     rules: &dyn Fn(&InstanceKey) -> PromotionRule,
     failed_dc: Option<&str>,
 ) -> Result<CandidateChoice, NoCandidate> {
+    let constraints = PromotionConstraints {
+        failed_data_center: failed_dc.unwrap_or_default().to_string(),
+        allow_errant_gtid: true,
+        ..PromotionConstraints::default()
+    };
+    choose_candidate_with(failed_master, replicas, rules, &constraints)
+}
+
+/// [`choose_candidate`] under `constraints` (data center, region, errant GTID, lag, SQL
+/// thread): the one function both a master recovery and the promotion plan call.
+pub fn choose_candidate_with(
+    failed_master: &InstanceKey,
+    replicas: &[Instance],
+    rules: &dyn Fn(&InstanceKey) -> PromotionRule,
+    constraints: &PromotionConstraints,
+) -> Result<CandidateChoice, NoCandidate> {
+    let failed_dc = Some(constraints.failed_data_center.as_str());
     let replicas: Vec<&Instance> = replicas
         .iter()
         .filter(|i| i.master_key.as_ref() == Some(failed_master) && &i.key != failed_master)
@@ -243,7 +380,9 @@ pub fn choose_candidate(
     let mut rejected: Vec<Rejection> = Vec::new();
     let mut chosen: Option<&Instance> = None;
     for &(replica, rule) in &ranked {
-        match eligibility(replica, rule, common_version, common_format) {
+        let verdict = eligibility(replica, rule, common_version, common_format)
+            .and_then(|()| constraints.admits(replica));
+        match verdict {
             Ok(()) => {
                 chosen = Some(replica);
                 break;
@@ -254,6 +393,12 @@ pub fn choose_candidate(
     let Some(chosen) = chosen else {
         return Err(NoCandidate::NoneEligible { failed_master: failed_master.clone(), rejected });
     };
+    if let Err(reason) = constraints.check_chosen(chosen) {
+        return Err(NoCandidate::PromotionRefused {
+            failed_master: failed_master.clone(),
+            refused: Rejection { key: chosen.key.clone(), reason },
+        });
+    }
 
     let mut choice = CandidateChoice {
         chosen: chosen.key.clone(),
@@ -264,6 +409,7 @@ pub fn choose_candidate(
         later: Vec::new(),
         cannot_replicate: Vec::new(),
         lost: Vec::new(),
+        passed_over: rejected,
     };
     for replica in replicas.iter().filter(|r| r.key != chosen.key) {
         let bucket = if can_replicate_from(replica, chosen).is_err() {

@@ -92,6 +92,10 @@ pub enum Command {
     /// Several commands proposed together into one raft entry (one log append, one fsync, one
     /// apply transaction), applied in order, each with its own stamp. Never nested.
     Batch(Vec<CommandEnvelope>),
+    /// Turn off automated recovery of one cluster (by name or alias); the global switch stays.
+    DisableClusterRecovery(String),
+    /// Turn automated recovery of one cluster back on.
+    EnableClusterRecovery(String),
 }
 
 impl Command {
@@ -120,6 +124,8 @@ impl Command {
             Command::BeginMaintenance(_) => "begin-maintenance",
             Command::EndMaintenance(_) => "end-maintenance",
             Command::Audit(_) => "audit",
+            Command::DisableClusterRecovery(_) => "disable-cluster-recovery",
+            Command::EnableClusterRecovery(_) => "enable-cluster-recovery",
         }
     }
 }
@@ -177,6 +183,13 @@ pub enum Proposal {
     BeginMaintenance(MaintenanceRequest),
     /// `end-maintenance` (by instance or by id).
     EndMaintenance(MaintenanceEnd),
+    /// `disable-cluster-recovery` (false) / `enable-cluster-recovery` (true) of one cluster.
+    SetClusterRecovery {
+        /// The cluster's alias when it has one (aliases survive failovers), else its name.
+        cluster: String,
+        /// Whether automated recovery of that cluster is allowed.
+        enabled: bool,
+    },
 }
 
 impl Proposal {
@@ -209,6 +222,12 @@ impl Proposal {
             }
             Proposal::BeginMaintenance(req) => Command::BeginMaintenance(req.stamp(now_ms)),
             Proposal::EndMaintenance(end) => Command::EndMaintenance(end),
+            Proposal::SetClusterRecovery { cluster, enabled: false } => {
+                Command::DisableClusterRecovery(cluster)
+            }
+            Proposal::SetClusterRecovery { cluster, enabled: true } => {
+                Command::EnableClusterRecovery(cluster)
+            }
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }
@@ -313,6 +332,16 @@ impl Proposal {
         Ok(Proposal::EndMaintenance(MaintenanceEnd::id(id)?))
     }
 
+    /// `disable-cluster-recovery` / `enable-cluster-recovery` of `cluster` (its alias, or its
+    /// name when it has none).
+    pub fn set_cluster_recovery(cluster: &str, enabled: bool) -> Result<Self, DomainError> {
+        let cluster = cluster.trim();
+        if cluster.is_empty() || cluster.len() > 255 || cluster.chars().any(char::is_control) {
+            return Err(DomainError::field("cluster", "invalid cluster name"));
+        }
+        Ok(Proposal::SetClusterRecovery { cluster: cluster.to_string(), enabled })
+    }
+
     /// What happened, in words: the command's own wording when applied, the reason otherwise.
     pub fn outcome_message(&self, outcome: &CommandOutcome) -> String {
         match outcome {
@@ -351,6 +380,12 @@ impl Proposal {
             }
             Proposal::BeginMaintenance(req) => format!("Maintenance begun: {}", req.key),
             Proposal::EndMaintenance(end) => format!("Maintenance ended: {end}"),
+            Proposal::SetClusterRecovery { cluster, enabled: true } => {
+                format!("Automated recovery enabled for cluster {cluster}")
+            }
+            Proposal::SetClusterRecovery { cluster, enabled: false } => {
+                format!("Automated recovery disabled for cluster {cluster}")
+            }
         }
     }
 }
@@ -432,5 +467,10 @@ mod tests {
             Proposal::set_global_recoveries(false).done_message(),
             "Global recoveries disabled"
         );
+        let p = Proposal::set_cluster_recovery("shop", false).unwrap();
+        assert_eq!(p.done_message(), "Automated recovery disabled for cluster shop");
+        assert!(Proposal::set_cluster_recovery(" ", true).is_err());
+        let json = serde_json::to_string(&p.stamp(1, 1, 0).command).unwrap();
+        assert_eq!(json, r#"{"op":"disable-cluster-recovery","value":"shop"}"#);
     }
 }

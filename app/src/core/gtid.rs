@@ -143,6 +143,22 @@ impl MysqlGtidSet {
         self.sources.is_empty()
     }
 
+    /// Every transaction of the set as `source:n`, in order; `None` when there are more than
+    /// `limit`.
+    pub fn transactions(&self, limit: usize) -> Option<Vec<String>> {
+        let mut out = Vec::new();
+        for (source, intervals) in &self.sources {
+            for &(start, end) in intervals {
+                let count = usize::try_from(end - start + 1).unwrap_or(usize::MAX);
+                if out.len().saturating_add(count) > limit {
+                    return None;
+                }
+                out.extend((start..=end).map(|n| format!("{source}:{n}")));
+            }
+        }
+        Some(out)
+    }
+
     /// Whether every transaction of `other` is in this set.
     pub fn contains(&self, other: &Self) -> bool {
         other.sources.iter().all(|(source, theirs)| {

@@ -84,6 +84,8 @@ pub struct SemiSyncState {
     pub replica_enabled: bool,
     /// `Rpl_semi_sync_slave_status`.
     pub replica_status: bool,
+    /// Semi-sync priority (`DetectSemiSyncEnforcedQuery`; 0 = always asynchronous).
+    pub priority: u32,
 }
 
 /// The observed state of one server as this node's last probe recorded it.
@@ -144,6 +146,10 @@ pub struct Instance {
     /// MariaDB `@@gtid_slave_pos`: what the SQL thread applied from masters (empty on MySQL).
     #[serde(default)]
     pub gtid_slave_pos: String,
+    /// MariaDB `@@gtid_binlog_state`: the last GTID of every (domain, server) in its binlogs
+    /// (empty on MySQL); errant transactions are found with it.
+    #[serde(default)]
+    pub gtid_binlog_state: String,
     /// Errant GTIDs (executed here but not on the master), as the prober computed them.
     #[serde(default)]
     pub gtid_errant: String,
@@ -255,6 +261,7 @@ impl Instance {
             using_gtid: UsingGtid::No,
             executed_gtid_set: String::new(),
             gtid_slave_pos: String::new(),
+            gtid_binlog_state: String::new(),
             gtid_errant: String::new(),
             slave_io_running: ThreadState::No,
             slave_sql_running: ThreadState::No,

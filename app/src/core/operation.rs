@@ -136,6 +136,14 @@ pub enum Op {
         /// The would-be master.
         below: InstanceKey,
     },
+    /// The binary logs holding the instance's errant GTIDs (`locate-gtid-errant`).
+    LocateGtidErrant,
+    /// Drop the instance's errant GTIDs by `RESET MASTER` and restoring the rest of its GTID
+    /// state (`gtid-errant-reset-master`; the instance must have no replicas).
+    GtidErrantResetMaster,
+    /// Inject one empty transaction per errant GTID on the cluster's master, so that they are no
+    /// longer errant (`gtid-errant-inject-empty`).
+    GtidErrantInjectEmpty,
 }
 
 impl Op {
@@ -182,6 +190,9 @@ impl Op {
             Op::RegroupReplicasGtid => "regroup-replicas-gtid",
             Op::CanReplicateFrom { .. } => "can-replicate-from",
             Op::CanReplicateFromGtid { .. } => "can-replicate-from-gtid",
+            Op::LocateGtidErrant => "locate-gtid-errant",
+            Op::GtidErrantResetMaster => "gtid-errant-reset-master",
+            Op::GtidErrantInjectEmpty => "gtid-errant-inject-empty",
         }
     }
 
@@ -194,6 +205,7 @@ impl Op {
                 | Op::CanReplicateFromGtid { .. }
                 | Op::Refresh
                 | Op::Discover
+                | Op::LocateGtidErrant
         )
     }
 

@@ -91,6 +91,7 @@ impl OperationRequest {
                 moved.len()
             ),
             (_, OpResult::Check { can, .. }) => can.to_string(),
+            (Op::LocateGtidErrant, OpResult::Statements(_)) => "located errant GTID".into(),
             (_, OpResult::Statements(_)) => format!("statements for: {key}"),
             (op, _) => self.instance_message(op, &target),
         }
@@ -122,6 +123,13 @@ impl OperationRequest {
             }
             Op::KillQuery { process } => format!("Query {process} killed on : {key}"),
             Op::Refresh => format!("Instance refreshed: {key}"),
+            Op::LocateGtidErrant => "located errant GTID".into(),
+            Op::GtidErrantResetMaster => {
+                format!("Removed errant GTID on {key} and issued a RESET MASTER")
+            }
+            Op::GtidErrantInjectEmpty => {
+                format!("Injected empty transactions for the errant GTID of {key}")
+            }
             Op::Discover => format!("Instance discovered: {key}"),
             Op::Relocate { .. } => format!("Instance {key} relocated below {target}"),
             Op::MoveUp => format!("Instance {key} moved up"),

@@ -240,9 +240,12 @@ mod tests {
     #[test]
     fn severities_follow_the_recovery_kind() {
         assert_eq!(Problem::Analysis(AnalysisCode::DeadMaster).severity(), Severity::Critical);
-        assert_eq!(Problem::Analysis(AnalysisCode::DeadCoMaster).severity(), Severity::Error);
+        assert_eq!(Problem::Analysis(AnalysisCode::DeadCoMaster).severity(), Severity::Critical);
+        assert_eq!(Problem::Analysis(AnalysisCode::UnreachableMaster).severity(), Severity::Error);
         let read_only = Problem::Analysis(AnalysisCode::NoWriteableMasterStructureWarning);
-        assert_eq!(read_only.severity(), Severity::Warning);
+        assert_eq!(read_only.severity(), Severity::Critical);
+        let mixed = Problem::Analysis(AnalysisCode::StatementAndRowLoggingReplicasStructureWarning);
+        assert_eq!(mixed.severity(), Severity::Warning);
         assert!(Severity::Critical > Severity::Error && Severity::Error > Severity::Warning);
     }
 }

@@ -122,6 +122,22 @@ pub struct RecoveryPolicy {
     pub intermediate_master_filters: ClusterFilters,
     /// `RecoveryPeriodBlockSeconds` in ms (anti-flapping per cluster).
     pub recovery_period_block_ms: i64,
+    /// `RecoverLockedSemiSyncMaster`: act on `LockedSemiSyncMaster` (enable semi-sync on
+    /// replicas).
+    pub recover_locked_semi_sync: bool,
+    /// `EnforceExactSemiSyncReplicas`: act on `LockedSemiSyncMaster` and
+    /// `MasterWithTooManySemiSyncReplicas` (enable and disable to match the wait count).
+    pub enforce_exact_semi_sync: bool,
+    /// Clusters (names or aliases) whose automated recovery an operator disabled
+    /// (`disable-cluster-recovery`).
+    pub disabled_clusters: Vec<String>,
+}
+
+impl RecoveryPolicy {
+    /// Whether automated recovery of the cluster `name` (alias `alias`) is disabled.
+    pub fn cluster_disabled(&self, name: &str, alias: &str) -> bool {
+        self.disabled_clusters.iter().any(|c| c == name || (!alias.is_empty() && c == alias))
+    }
 }
 
 /// What is known of a cluster's recent recoveries when deciding.
@@ -137,6 +153,10 @@ pub struct RecentRecovery {
     pub started_at_ms: i64,
     /// Whether an operator acknowledged it.
     pub acknowledged: bool,
+    /// Whether it was a failover (master, co-master, intermediate master) rather than a fix
+    /// on live servers (read-only, semi-sync): each kind blocks only its own kind, so fixing a
+    /// semi-sync setting never blocks the failover of a master that dies next.
+    pub is_failover: bool,
 }
 
 /// The leader's decision for one analysis.
@@ -169,24 +189,45 @@ pub fn decide(
     if global_recoveries_disabled {
         return RecoveryDecision::NotApplicable("global recoveries are disabled".into());
     }
+    if policy.cluster_disabled(&analysis.cluster_name, &analysis.cluster_alias) {
+        return RecoveryDecision::NotApplicable(format!(
+            "automated recovery is disabled for cluster {}",
+            analysis.cluster_alias
+        ));
+    }
     if analysis.skippable_due_to_downtime {
         return RecoveryDecision::NotApplicable(
             "the instance (or its replicas) is downtimed".into(),
         );
     }
+    // orchestrator checks the cluster filters for failovers only.
     let filters = match kind {
-        RecoveryKind::DeadMaster => &policy.master_filters,
-        RecoveryKind::DeadIntermediateMaster => &policy.intermediate_master_filters,
+        RecoveryKind::DeadMaster | RecoveryKind::DeadCoMaster => Some(&policy.master_filters),
+        RecoveryKind::DeadIntermediateMaster => Some(&policy.intermediate_master_filters),
+        RecoveryKind::NonWriteableMaster | RecoveryKind::SemiSyncReplicas => None,
     };
-    if !filters.matches(&analysis.cluster_name, &analysis.cluster_alias) {
+    if filters.is_some_and(|f| !f.matches(&analysis.cluster_name, &analysis.cluster_alias)) {
         return RecoveryDecision::NotApplicable(format!(
             "cluster {} is not matched by the recovery cluster filters",
             analysis.cluster_name
         ));
     }
-    if let Some(r) =
-        blocking_recovery(&analysis.cluster_name, policy.recovery_period_block_ms, recent, now_ms)
+    if analysis.analysis == AnalysisCode::LockedSemiSyncMaster
+        && !policy.recover_locked_semi_sync
+        && !policy.enforce_exact_semi_sync
     {
+        return RecoveryDecision::NotApplicable(
+            "RecoverLockedSemiSyncMaster and EnforceExactSemiSyncReplicas are off".into(),
+        );
+    }
+    let same_kind: Vec<RecentRecovery> =
+        recent.iter().filter(|r| r.is_failover == kind.is_failover()).cloned().collect();
+    if let Some(r) = blocking_recovery(
+        &analysis.cluster_name,
+        policy.recovery_period_block_ms,
+        &same_kind,
+        now_ms,
+    ) {
         return RecoveryDecision::Blocked { by_uid: r.uid.clone() };
     }
     RecoveryDecision::Recover
@@ -239,6 +280,7 @@ mod tests {
             master_filters: ClusterFilters::parse(filters).unwrap(),
             intermediate_master_filters: ClusterFilters::parse(filters).unwrap(),
             recovery_period_block_ms: 3_600_000,
+            ..RecoveryPolicy::default()
         }
     }
 
@@ -279,10 +321,46 @@ mod tests {
 
     #[test]
     fn codes_without_a_recovery_are_detect_only() {
-        for code in [AnalysisCode::DeadCoMaster, AnalysisCode::NoWriteableMasterStructureWarning] {
+        for code in [AnalysisCode::UnreachableCoMaster, AnalysisCode::DeadMasterAndReplicas] {
             let decision = decide(&analysis(code), &policy(&["*"]), false, &[], 0);
             assert_eq!(decision, RecoveryDecision::DetectOnly, "{code}");
         }
+    }
+
+    #[test]
+    fn locked_semi_sync_needs_one_of_its_keys_and_no_cluster_filter() {
+        let a = analysis(AnalysisCode::LockedSemiSyncMaster);
+        assert!(matches!(
+            decide(&a, &policy(&[]), false, &[], 0),
+            RecoveryDecision::NotApplicable(_)
+        ));
+        let on = RecoveryPolicy { recover_locked_semi_sync: true, ..policy(&[]) };
+        assert_eq!(decide(&a, &on, false, &[], 0), RecoveryDecision::Recover);
+    }
+
+    #[test]
+    fn a_disabled_cluster_is_not_recovered_by_name_or_alias() {
+        let a = analysis(AnalysisCode::DeadMaster);
+        for c in ["main", "m:3306"] {
+            let p = RecoveryPolicy { disabled_clusters: vec![c.into()], ..policy(&["*"]) };
+            assert!(matches!(decide(&a, &p, false, &[], 0), RecoveryDecision::NotApplicable(_)));
+        }
+        let other = RecoveryPolicy { disabled_clusters: vec!["x".into()], ..policy(&["*"]) };
+        assert_eq!(decide(&a, &other, false, &[], 0), RecoveryDecision::Recover);
+    }
+
+    #[test]
+    fn a_semi_sync_fix_never_blocks_a_failover() {
+        let recent = vec![RecentRecovery {
+            uid: "s1".into(),
+            cluster_name: "m:3306".into(),
+            successor: None,
+            started_at_ms: 1_000,
+            acknowledged: false,
+            is_failover: false,
+        }];
+        let a = analysis(AnalysisCode::DeadMaster);
+        assert_eq!(decide(&a, &policy(&["*"]), false, &recent, 2_000), RecoveryDecision::Recover);
     }
 
     #[test]
@@ -294,6 +372,7 @@ mod tests {
             successor: None,
             started_at_ms: 1_000,
             acknowledged: false,
+            is_failover: true,
         }];
         assert_eq!(
             decide(&a, &policy(&["*"]), false, &recent, 2_000),

@@ -12,6 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use app::core::host_filter::HostnameFilters;
 use app::core::InstanceKey;
 use regex::Regex;
 use serde_json::Value;
@@ -65,6 +66,51 @@ pub struct DiscoveryConfig {
     pub unseen_instance_forget: Duration,
     /// TLS to topology servers (`MySQLTopologyUseMutualTLS`, `MySQLTopologySSL*`); `None`: plain.
     pub tls: Option<TopologyTls>,
+    /// `DefaultInstancePort` (3306): port of a seed or cluster hint given without one.
+    pub default_port: u16,
+    /// `ReplicationLagQuery` (or its synonym `SlaveLagQuery`): run on every replica; its single
+    /// numeric value replaces `Seconds_Behind_Master` as the replication lag.
+    pub replication_lag_query: String,
+    /// `DetectPromotionRuleQuery`: run on every instance; a valid rule becomes its promotion
+    /// rule (an active `register-candidate` wins over it).
+    pub detect_promotion_rule_query: String,
+    /// `DetectSemiSyncEnforcedQuery`: run on every instance; its number is the replica's
+    /// semi-sync priority (0 = always asynchronous) for the semi-sync recoveries.
+    pub detect_semi_sync_enforced_query: String,
+    /// Discovery ignore filters (`DiscoveryIgnore*HostnameFilters`).
+    pub ignore: DiscoveryIgnore,
+    /// `UseSuperReadOnly` (false): on MySQL, setting `read_only` also sets `super_read_only`
+    /// (MariaDB has no such variable: only `read_only` is set there).
+    pub use_super_read_only: bool,
+}
+
+/// orchestrator's `DiscoveryIgnoreHostnameFilters`, `DiscoveryIgnoreReplicaHostnameFilters` and
+/// `DiscoveryIgnoreMasterHostnameFilters`.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoveryIgnore {
+    /// Never probed, whoever leads to them.
+    pub any: HostnameFilters,
+    /// Not crawled to as the replica of a probed instance.
+    pub replicas: HostnameFilters,
+    /// Not crawled to as the master of a probed instance.
+    pub masters: HostnameFilters,
+}
+
+impl DiscoveryIgnore {
+    /// Whether `key` may be queued at all.
+    pub fn allows(&self, key: &InstanceKey) -> bool {
+        !self.any.matches(key)
+    }
+
+    /// Whether a probed instance's replica `key` is crawled to.
+    pub fn allows_replica(&self, key: &InstanceKey) -> bool {
+        self.allows(key) && !self.replicas.matches(key)
+    }
+
+    /// Whether a probed instance's master `key` is crawled to.
+    pub fn allows_master(&self, key: &InstanceKey) -> bool {
+        self.allows(key) && !self.masters.matches(key)
+    }
 }
 
 impl Default for DiscoveryConfig {
@@ -90,6 +136,12 @@ impl Default for DiscoveryConfig {
             cluster_name_to_alias: Vec::new(),
             unseen_instance_forget: Duration::from_secs(240 * 3600),
             tls: None,
+            default_port: DEFAULT_MYSQL_PORT,
+            replication_lag_query: String::new(),
+            detect_promotion_rule_query: String::new(),
+            detect_semi_sync_enforced_query: String::new(),
+            ignore: DiscoveryIgnore::default(),
+            use_super_read_only: false,
         }
     }
 }
@@ -142,6 +194,21 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let aliases = r.object("ClusterNameToAlias")?;
     let forget_hours = r.uint("UnseenInstanceForgetHours", 240, 1_000_000)?;
     let tls = topology_tls::read(r, Duration::from_secs(poll_s.max(1)))?;
+    let default_port = r.uint("DefaultInstancePort", u64::from(DEFAULT_MYSQL_PORT), 65535)? as u16;
+    if default_port == 0 {
+        return Err(ConfigError::invalid("DefaultInstancePort", "must be between 1 and 65535"));
+    }
+    let lag_query = r.string("ReplicationLagQuery", "")?;
+    let slave_lag_query = r.string("SlaveLagQuery", "")?;
+    let replication_lag_query = if lag_query.is_empty() { slave_lag_query } else { lag_query };
+    let detect_promotion_rule_query = r.string("DetectPromotionRuleQuery", "")?;
+    let detect_semi_sync_enforced_query = r.string("DetectSemiSyncEnforcedQuery", "")?;
+    let use_super_read_only = r.bool("UseSuperReadOnly", false)?;
+    let ignore = DiscoveryIgnore {
+        any: super::analysis::filters(r, "DiscoveryIgnoreHostnameFilters")?,
+        replicas: super::analysis::filters(r, "DiscoveryIgnoreReplicaHostnameFilters")?,
+        masters: super::analysis::filters(r, "DiscoveryIgnoreMasterHostnameFilters")?,
+    };
 
     for (key, value) in
         [("MySQLConnectTimeoutSeconds", connect_s), ("MySQLDiscoveryReadTimeoutSeconds", read_s)]
@@ -165,7 +232,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     };
     let mut seeds = Vec::with_capacity(seed_texts.len());
     for text in &seed_texts {
-        let key = InstanceKey::parse_joined(text.trim(), DEFAULT_MYSQL_PORT)
+        let key = InstanceKey::parse_joined(text.trim(), default_port)
             .map_err(|e| ConfigError::invalid("DiscoverySeeds", format!("{text:?}: {e}")))?;
         if !seeds.contains(&key) {
             seeds.push(key);
@@ -210,6 +277,12 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         cluster_name_to_alias,
         unseen_instance_forget: Duration::from_secs(forget_hours * 3600),
         tls,
+        default_port,
+        replication_lag_query,
+        detect_promotion_rule_query,
+        detect_semi_sync_enforced_query,
+        ignore,
+        use_super_read_only,
     })
 }
 

@@ -3,7 +3,10 @@
 //! Every error names the offending key. Keys we do not know (a real orchestrator.conf.json has
 //! many) are accepted and reported once, in one warning, by the caller.
 
+pub mod analysis;
+pub mod check;
 pub mod discovery;
+pub mod key_status;
 pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
@@ -102,6 +105,8 @@ pub struct HttpSettings {
     pub advertise: Option<String>,
     /// `LeptosConfigFile`: runtime site settings (default `Leptos.toml` if present).
     pub leptos_config_file: Option<PathBuf>,
+    /// `StatusEndpoint` (`/api/status`): an extra path answering as `/api/status`.
+    pub status_endpoint: String,
 }
 
 /// The backend database and how long its failures are tolerated.
@@ -130,6 +135,8 @@ pub struct NodeConfig {
     pub discovery: DiscoveryConfig,
     /// Automated and manual recovery settings (and `CandidateInstanceExpireMinutes`).
     pub recovery: RecoveryConfig,
+    /// Analysis thresholds and the recovery/problem ignore filters.
+    pub analysis: analysis::AnalysisSettings,
     /// Authentication, `ReadOnly`, TLS and the raft port's secret (`security`).
     pub security: security::SecurityConfig,
     /// Keys present in the file that this build does not use.
@@ -170,10 +177,29 @@ impl NodeConfig {
         let Value::Object(map) = value else {
             return Err(ConfigError::invalid("config file", "top level must be a JSON object"));
         };
+        if let Some((key, reason)) = key_status::first_refusal(&map) {
+            return Err(ConfigError::invalid(
+                &key,
+                format!(
+                    "is set but not honoured by orchestrator-rs ({reason}); remove it or set it to \
+                     its default (`orchestrator --config FILE check-config` lists every key)"
+                ),
+            ));
+        }
         Self::from_reader(KeyReader::new(map))
     }
 
+    /// Runs the readers on `r` (the key-status table is checked against what they ask for).
+    #[cfg(test)]
+    pub(crate) fn from_reader_for_test(r: &mut KeyReader) -> Result<Self, ConfigError> {
+        Self::read_all(r)
+    }
+
     fn from_reader(mut r: KeyReader) -> Result<Self, ConfigError> {
+        Self::read_all(&mut r)
+    }
+
+    fn read_all(r: &mut KeyReader) -> Result<Self, ConfigError> {
         let raft_enabled = r.bool("RaftEnabled", false)?;
         let default_port = r.uint("DefaultRaftPort", 10008, 65535)? as u16;
         if default_port == 0 {
@@ -185,7 +211,7 @@ impl NodeConfig {
         let nodes_text = r.strings("RaftNodes")?;
         let http_advertise = r.string("HTTPAdvertise", "")?;
         let listen_text = r.string("ListenAddress", ":3000")?;
-        let backend = read_backend(&mut r)?;
+        let backend = read_backend(r)?;
         let heartbeat_ms = r.uint("RaftHeartbeatMillis", 100, 60_000)?;
         let election_ms = r.uint("RaftElectionTimeoutMillis", 300, 600_000)?;
         let snapshot_threshold = r.uint("RaftSnapshotThreshold", 10_000, u64::MAX)?;
@@ -193,9 +219,11 @@ impl NodeConfig {
         let yield_s = r.uint("BackendHealthYieldSeconds", 5, 86_400)?;
         let exit_s = r.uint("BackendHealthExitSeconds", 30, 86_400)?;
         let leptos_file = r.string("LeptosConfigFile", "")?;
-        let discovery = discovery::read(&mut r)?;
-        let recovery = recovery::read(&mut r, discovery.instance_poll)?;
-        let security = security::read(&mut r)?;
+        let status_endpoint = r.string("StatusEndpoint", "/api/status")?;
+        let discovery = discovery::read(r)?;
+        let recovery = recovery::read(r, discovery.instance_poll)?;
+        let analysis = analysis::read(r, discovery.instance_poll.as_secs())?;
+        let security = security::read(r)?;
 
         if raft_enabled && data_dir.is_empty() {
             return Err(ConfigError::missing("RaftDataDir"));
@@ -277,6 +305,7 @@ impl NodeConfig {
                 } else {
                     Some(PathBuf::from(leptos_file))
                 },
+                status_endpoint: validate_status_endpoint(&status_endpoint)?,
             },
             backend: BackendSettings {
                 db: backend,
@@ -286,6 +315,7 @@ impl NodeConfig {
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,
+            analysis,
             security,
         })
     }
@@ -346,6 +376,26 @@ fn parse_listen_address(text: &str) -> Result<SocketAddr, ConfigError> {
     full.parse::<SocketAddr>().map_err(|_| {
         ConfigError::invalid("ListenAddress", format!("{text:?} is not \":port\" or \"ip:port\""))
     })
+}
+
+/// `StatusEndpoint`: an absolute path under `/api/` (the dashboard owns every other path).
+fn validate_status_endpoint(path: &str) -> Result<String, ConfigError> {
+    let path = path.trim();
+    if path.is_empty() {
+        return Ok("/api/status".to_string());
+    }
+    let valid = path.starts_with("/api/")
+        && path.len() > "/api/".len()
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
+        && !path.contains("//")
+        && !path.split('/').any(|seg| seg == "." || seg == "..");
+    if !valid {
+        return Err(ConfigError::invalid(
+            "StatusEndpoint",
+            format!("{path:?} must be a plain path under /api/ (e.g. /api/status)"),
+        ));
+    }
+    Ok(path.to_string())
 }
 
 fn validate_http_advertise(uri: &str) -> Result<String, ConfigError> {

@@ -7,16 +7,26 @@ use super::ConfigError;
 /// A JSON object being consumed key by key; what is left at the end is "unknown".
 pub struct KeyReader {
     map: Map<String, Value>,
+    /// Every key asked for, present or not (the key-status table is checked against it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    asked: Vec<String>,
 }
 
 impl KeyReader {
     /// Wraps a parsed config object.
     pub fn new(map: Map<String, Value>) -> Self {
-        KeyReader { map }
+        KeyReader { map, asked: Vec::new() }
+    }
+
+    /// Every key asked for so far, in order.
+    #[cfg(test)]
+    pub fn asked(&self) -> &[String] {
+        &self.asked
     }
 
     /// Removes `key` and returns it when present and not `null`.
     fn take(&mut self, key: &str) -> Option<Value> {
+        self.asked.push(key.to_string());
         self.map.remove(key).filter(|v| !v.is_null())
     }
 

@@ -28,6 +28,8 @@ pub struct Hooks {
     pub pre_graceful_takeover: Vec<String>,
     /// `PostGracefulTakeoverProcesses`.
     pub post_graceful_takeover: Vec<String>,
+    /// `PostTakeMasterProcesses`: after a successful `take-master`.
+    pub post_take_master: Vec<String>,
 }
 
 /// Everything the recovery loop needs from the config.
@@ -66,6 +68,60 @@ pub struct RecoveryConfig {
     pub maintenance_lag: Duration,
     /// `CandidateInstanceExpireMinutes` (60): lifetime of a `register-candidate`.
     pub candidate_expire: Duration,
+    /// `DetachLostReplicasAfterMasterFailover` (synonym `DetachLostSlavesAfterMasterFailover`,
+    /// true): replicas lost in a master failover get `detach-replica-master-host`, so they never
+    /// resume from the old master.
+    pub detach_lost_replicas: bool,
+    /// `MasterFailoverDetachReplicaMasterHost` (synonym `MasterFailoverDetachSlaveMasterHost`,
+    /// false): the promoted replica gets `detach-replica-master-host` (meaningful when
+    /// `ApplyMySQLPromotionAfterMasterFailover` is false and replication is not reset).
+    pub detach_promoted_master_host: bool,
+    /// `MasterFailoverLostInstancesDowntimeMinutes` (0): when set, the failed master and the
+    /// lost replicas are downtimed this long (instead of `FailedMasterDowntimeMinutes`).
+    pub lost_instances_downtime: Option<Duration>,
+    /// Constraints on the replica a master failover promotes.
+    pub promotion: PromotionKeys,
+    /// `RecoverLockedSemiSyncMaster` (false): enable semi-sync on replicas of a locked master.
+    pub recover_locked_semi_sync: bool,
+    /// `CoMasterRecoveryMustPromoteOtherCoMaster` (true): a dead co-master's recovery promotes
+    /// the other co-master or fails; false lets it promote any replica.
+    pub co_master_must_promote_other: bool,
+}
+
+/// orchestrator's keys constraining which replica a master failover promotes.
+#[derive(Debug, Clone, Default)]
+pub struct PromotionKeys {
+    /// `PreventCrossDataCenterMasterFailover` (false).
+    pub prevent_cross_data_center: bool,
+    /// `PreventCrossRegionMasterFailover` (false).
+    pub prevent_cross_region: bool,
+    /// `FailMasterPromotionOnLagMinutes` (0 = off).
+    pub fail_on_lag_minutes: u64,
+    /// `FailMasterPromotionIfSQLThreadNotUpToDate` (false).
+    pub fail_if_sql_thread_not_up_to_date: bool,
+    /// `DelayMasterPromotionIfSQLThreadNotUpToDate` (false): wait for the chosen replica's SQL
+    /// thread to apply its relay logs before promoting it.
+    pub delay_if_sql_thread_not_up_to_date: bool,
+}
+
+impl PromotionKeys {
+    /// The core's constraints for a failed master at `data_center` / `region`.
+    pub fn constraints(
+        &self,
+        data_center: &str,
+        region: &str,
+        forced: bool,
+    ) -> app::core::candidate::PromotionConstraints {
+        app::core::candidate::PromotionConstraints {
+            failed_data_center: data_center.to_string(),
+            failed_region: region.to_string(),
+            prevent_cross_data_center: self.prevent_cross_data_center,
+            prevent_cross_region: self.prevent_cross_region,
+            fail_on_lag_seconds: i64::try_from(self.fail_on_lag_minutes * 60).unwrap_or(i64::MAX),
+            fail_if_sql_thread_not_up_to_date: self.fail_if_sql_thread_not_up_to_date,
+            allow_errant_gtid: forced,
+        }
+    }
 }
 
 /// Reads the recovery keys. `poll` is `InstancePollSeconds` (for the startup grace default).
@@ -76,7 +132,11 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
     };
     let master_filters = filters(r, "RecoverMasterClusterFilters")?;
     let intermediate_master_filters = filters(r, "RecoverIntermediateMasterClusterFilters")?;
-    let block = r.uint("RecoveryPeriodBlockSeconds", 3600, 365 * 86_400)?;
+    // `RecoveryPeriodBlockSeconds` overrides the older `RecoveryPeriodBlockMinutes`.
+    let block_minutes = r.uint("RecoveryPeriodBlockMinutes", 60, 525_600)?;
+    // `u64::MAX` (above the allowed maximum) is the "absent" sentinel.
+    let block = r.uint("RecoveryPeriodBlockSeconds", u64::MAX, 365 * 86_400)?;
+    let block = if block == u64::MAX { block_minutes * 60 } else { block };
     let detection_block = r.uint("FailureDetectionPeriodBlockMinutes", 60, 525_600)?;
     let purge_days = r.uint("AuditPurgeDays", 7, 3650)?;
     let grace = r.uint("RecoveryStartupGraceSeconds", 2 * poll.as_secs(), 86_400)?;
@@ -100,6 +160,22 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
     let candidate_minutes = r.uint("CandidateInstanceExpireMinutes", 60, 525_600)?;
     let maintenance_lag =
         Duration::from_secs(r.uint("ReasonableMaintenanceReplicationLagSeconds", 20, 86_400)?);
+    let detach_new = r.bool("DetachLostReplicasAfterMasterFailover", true)?;
+    let detach_old = r.bool("DetachLostSlavesAfterMasterFailover", true)?;
+    let detach_host_new = r.bool("MasterFailoverDetachReplicaMasterHost", false)?;
+    let detach_host_old = r.bool("MasterFailoverDetachSlaveMasterHost", false)?;
+    let lost_minutes = r.uint("MasterFailoverLostInstancesDowntimeMinutes", 0, 10 * 525_600)?;
+    let promotion = PromotionKeys {
+        prevent_cross_data_center: r.bool("PreventCrossDataCenterMasterFailover", false)?,
+        prevent_cross_region: r.bool("PreventCrossRegionMasterFailover", false)?,
+        fail_on_lag_minutes: r.uint("FailMasterPromotionOnLagMinutes", 0, 525_600)?,
+        fail_if_sql_thread_not_up_to_date: r
+            .bool("FailMasterPromotionIfSQLThreadNotUpToDate", false)?,
+        delay_if_sql_thread_not_up_to_date: r
+            .bool("DelayMasterPromotionIfSQLThreadNotUpToDate", false)?,
+    };
+    let recover_locked_semi_sync = r.bool("RecoverLockedSemiSyncMaster", false)?;
+    let co_master_must_promote_other = r.bool("CoMasterRecoveryMustPromoteOtherCoMaster", true)?;
     let hooks = Hooks {
         on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
         pre_failover: r.strings("PreFailoverProcesses")?,
@@ -109,6 +185,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         post_unsuccessful_failover: r.strings("PostUnsuccessfulFailoverProcesses")?,
         pre_graceful_takeover: r.strings("PreGracefulTakeoverProcesses")?,
         post_graceful_takeover: r.strings("PostGracefulTakeoverProcesses")?,
+        post_take_master: r.strings("PostTakeMasterProcesses")?,
     };
     Ok(RecoveryConfig {
         master_filters,
@@ -126,6 +203,12 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         replica_credentials,
         maintenance_lag,
         candidate_expire: Duration::from_secs(candidate_minutes * 60),
+        detach_lost_replicas: detach_new && detach_old,
+        detach_promoted_master_host: detach_host_new || detach_host_old,
+        lost_instances_downtime: (lost_minutes > 0).then(|| Duration::from_secs(lost_minutes * 60)),
+        promotion,
+        recover_locked_semi_sync,
+        co_master_must_promote_other,
     })
 }
 

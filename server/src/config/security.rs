@@ -177,6 +177,8 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
         }
     }
     let header = r.string("AuthUserHeader", "X-Forwarded-User")?.trim().to_ascii_lowercase();
+    // orchestrator's sample config sets it empty: that means the default.
+    let header = if header.is_empty() { "x-forwarded-user".to_string() } else { header };
     if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() || header.is_empty() {
         return Err(ConfigError::invalid(
             "AuthUserHeader",

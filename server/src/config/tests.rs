@@ -23,8 +23,9 @@ fn reads_orchestrator_keys_and_defaults() {
 
 #[test]
 fn unknown_keys_are_collected_not_fatal() {
-    let c = NodeConfig::parse(&raft_json(r#", "PseudoGTIDPattern": "x", "Debug": true"#)).unwrap();
-    assert_eq!(c.unknown_keys, vec!["Debug".to_string(), "PseudoGTIDPattern".to_string()]);
+    let c = NodeConfig::parse(&raft_json(r#", "PseudoGTIDMonotonicHint": "x", "Debug": true"#))
+        .unwrap();
+    assert_eq!(c.unknown_keys, vec!["Debug".to_string(), "PseudoGTIDMonotonicHint".to_string()]);
 }
 
 #[test]

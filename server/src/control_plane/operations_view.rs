@@ -133,7 +133,8 @@ pub async fn search(node: &AppState, text: &str) -> Result<Vec<InstanceHitView>,
 
 /// Every instance with a problem (as `/api/problems` lists them).
 pub async fn problems(node: &AppState) -> Result<Vec<InstanceHitView>, ApiError> {
-    hits(node, |_, _, _, listed| listed).await
+    let ignore = &node.config.analysis.problem_ignore;
+    hits(node, |i, _, _, listed| listed && !ignore.matches(&i.key)).await
 }
 
 /// A page of the audit log.

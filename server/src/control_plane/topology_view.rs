@@ -10,9 +10,7 @@ use app::api::topology::{DowntimeBadge, InstanceBoxView, TopologyNodeView, Topol
 use app::api::ApiError;
 use app::core::instance::{Flavor, UsingGtid};
 use app::core::problems::{analysis_problems, instance_problems, worst_severity};
-use app::core::{
-    AnalysisConfig, Instance, InstanceKey, ProblemContext, ReplicationAnalysis, Severity, Topology,
-};
+use app::core::{Instance, InstanceKey, ProblemContext, ReplicationAnalysis, Severity, Topology};
 
 use crate::analysis_state::AnalysisSnapshot;
 use crate::error::internal;
@@ -30,10 +28,7 @@ pub(super) async fn marks(node: &AppState) -> Result<Marks, ApiError> {
     let now = node.clock.now_ms();
     let downtimes = node.store.active_downtimes(now).await.map_err(internal)?;
     let candidates = node.store.active_candidates(now).await.map_err(internal)?;
-    let poll_seconds =
-        i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
-    let config =
-        AnalysisConfig { instance_poll_seconds: poll_seconds, ..AnalysisConfig::default() };
+    let config = node.config.analysis.config.clone();
     Ok(Marks {
         downtimes: downtimes
             .into_iter()
@@ -277,11 +272,17 @@ pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiEr
         tree(&snapshot.topology, &analyses, &marks, &cluster.members, cluster.master.as_ref());
     let alias = snapshot.alias(&name);
     let recoveries = recovery_marks(node).await?;
+    let disabled = node.store.disabled_clusters().await.map_err(internal)?;
+    let recovery_disabled = disabled.iter().any(|c| *c == name || *c == alias);
+    let promotion_plan = crate::recovery::plan::cluster_plan(&snapshot, &node.config, &name);
     Ok(TopologyView {
         master: cluster.master.map(|k| k.to_string()),
         nodes,
         roots,
-        automated_recovery: node.config.recovery.master_filters.matches(&name, &alias),
+        automated_recovery: !recovery_disabled
+            && node.config.recovery.master_filters.matches(&name, &alias),
+        recovery_disabled,
+        promotion_plan,
         active_recovery: recoveries
             .iter()
             .filter(|r| r.0 == name || r.1 == alias)

@@ -37,6 +37,9 @@ pub struct ClusterInfoJson {
     pub has_automated_master_recovery: bool,
     /// `RecoverIntermediateMasterClusterFilters` matches the cluster.
     pub has_automated_intermediate_master_recovery: bool,
+    /// An operator disabled the cluster's automated recovery (`disable-cluster-recovery`; not
+    /// in orchestrator). Both `HasAutomated…` are then false.
+    pub cluster_recovery_disabled: bool,
 }
 
 /// The `ClusterInfo` of `cluster` in `snapshot`.
@@ -64,6 +67,7 @@ pub fn cluster_info_json(
         cluster_domain: String::new(),
         count_instances: u32::try_from(cluster.members.len()).unwrap_or(u32::MAX),
         heuristic_lag,
+        cluster_recovery_disabled: false,
     }
 }
 

@@ -236,6 +236,9 @@ async fn blocked(State(node): State<AppState>, cluster: Option<String>) -> Respo
             master_filters: cfg.master_filters.clone(),
             intermediate_master_filters: cfg.intermediate_master_filters.clone(),
             recovery_period_block_ms: audit.block_ms(),
+            recover_locked_semi_sync: cfg.recover_locked_semi_sync,
+            enforce_exact_semi_sync: node.config.analysis.config.enforce_exact_semi_sync_replicas,
+            disabled_clusters: node.store.disabled_clusters().await.map_err(internal)?,
         };
         let recent: Vec<RecentRecovery> = audit
             .recoveries
@@ -250,6 +253,7 @@ async fn blocked(State(node): State<AppState>, cluster: Option<String>) -> Respo
                 cluster_name: r.record.cluster_name.clone(),
                 started_at_ms: r.record.started_at_ms,
                 acknowledged: r.ack.is_some(),
+                is_failover: r.record.analysis.recovery_kind().is_none_or(|k| k.is_failover()),
             })
             .collect();
         let now = audit.view.now_ms;

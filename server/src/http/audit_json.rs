@@ -308,8 +308,8 @@ mod tests {
     fn classifies_recovery_types() {
         assert_eq!(recovery_type(AnalysisCode::DeadMaster), "MasterRecovery");
         assert_eq!(recovery_type(AnalysisCode::DeadMasterAndSomeReplicas), "MasterRecovery");
-        // No recovery handles a dead co-master (it is detect-only): no recovery type.
-        assert_eq!(recovery_type(AnalysisCode::DeadCoMaster), "");
+        assert_eq!(recovery_type(AnalysisCode::DeadCoMaster), "CoMasterRecovery");
+        // orchestrator leaves the type empty for the read-only and semi-sync fixes.
         assert_eq!(recovery_type(AnalysisCode::NoWriteableMasterStructureWarning), "");
         assert_eq!(recovery_type(AnalysisCode::NoProblem), "");
         assert_eq!(

@@ -4,21 +4,25 @@ mod analysis_json;
 mod api_errors;
 mod audit_api;
 mod audit_json;
+mod cluster_recovery_api;
 mod compat_api;
 mod instance_json;
 mod internal;
 mod maintenance_api;
 mod operations_api;
 pub mod path_guard;
+mod promotion_plan_api;
 pub mod proxy;
 mod raft_api;
 mod reads;
 mod recovery_api;
 mod reply;
 mod site;
+mod status_alias;
 mod topology_api;
 mod write_routes;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -39,6 +43,7 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Builds the whole HTTP router for `node`.
 pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     let security = node.security.clone();
+    let status_endpoint = Arc::new(node.config.http.status_endpoint.clone());
     // Every write route is authorized (crate::auth) before the proxy forwards it to the leader.
     let write = || from_fn_with_state(security.clone(), crate::auth::require_write);
     // Writes go to the leader: the proxy layer forwards them from a follower.
@@ -49,6 +54,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     }
     let proxied = proxied
         .merge(recovery_api::routes())
+        .merge(cluster_recovery_api::routes())
         .merge(operations_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
@@ -78,6 +84,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
         .merge(topology_api::routes())
+        .merge(promotion_plan_api::routes())
         .merge(maintenance_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
@@ -99,4 +106,5 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(api_errors::json_errors))
+        .layer(from_fn_with_state(status_endpoint, status_alias::rewrite))
 }

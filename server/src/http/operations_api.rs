@@ -126,6 +126,9 @@ const OP_ROUTES: &[OpRoute] = &[
     r(&["set-writeable"], "", |_| Ok(Op::SetWriteable)),
     r(&["kill-query"], "/{process}", |p| Op::kill(p.get("process"))),
     r(&["refresh"], "", |_| Ok(Op::Refresh)),
+    r(&["locate-gtid-errant"], "", |_| Ok(Op::LocateGtidErrant)),
+    r(&["gtid-errant-reset-master"], "", |_| Ok(Op::GtidErrantResetMaster)),
+    r(&["gtid-errant-inject-empty"], "", |_| Ok(Op::GtidErrantInjectEmpty)),
 ];
 
 /// Every path the table serves (security tests check each is authorized).

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use app::api::ApiError;
 use app::core::topology_ascii::AsciiOptions;
-use app::core::{AnalysisConfig, ClusterInfo, Downtime, Instance, InstanceKey};
+use app::core::{ClusterInfo, Downtime, Instance, InstanceKey};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -27,9 +27,9 @@ use super::audit_api;
 use super::instance_json::{instance_json, is_problem, InstanceJson, ReadContext};
 use super::reply::{error, json_with, ok};
 use crate::analysis_state::AnalysisSnapshot;
-use crate::config::discovery::DEFAULT_MYSQL_PORT;
 use crate::error::internal;
 use crate::ports::AppState;
+use app::core::host_filter::HostnameFilters;
 
 /// The topology read routes (and the audit ones), to merge into the local (never proxied) router.
 pub fn routes() -> Router<AppState> {
@@ -89,6 +89,11 @@ pub(super) struct View {
     /// When the read happens (unix ms).
     pub now_ms: i64,
     poll_seconds: i64,
+    reasonable_lag_seconds: i64,
+    default_port: u16,
+    problem_ignore: HostnameFilters,
+    /// Clusters whose automated recovery is disabled (`disable-cluster-recovery`).
+    pub disabled_clusters: Vec<String>,
 }
 
 impl View {
@@ -98,14 +103,23 @@ impl View {
         let downtimes = node.store.active_downtimes(now_ms).await.map_err(internal)?;
         let poll_seconds =
             i64::try_from(node.config.discovery.instance_poll.as_secs().max(1)).unwrap_or(i64::MAX);
-        Ok(View { snapshot: node.analysis.get(), downtimes, now_ms, poll_seconds })
+        Ok(View {
+            snapshot: node.analysis.get(),
+            downtimes,
+            now_ms,
+            poll_seconds,
+            reasonable_lag_seconds: node.config.analysis.config.reasonable_replication_lag_seconds,
+            default_port: node.config.discovery.default_port,
+            problem_ignore: node.config.analysis.problem_ignore.clone(),
+            disabled_clusters: node.store.disabled_clusters().await.map_err(internal)?,
+        })
     }
 
     fn ctx(&self) -> ReadContext<'_> {
         ReadContext {
             now_ms: self.now_ms,
             poll_seconds: self.poll_seconds,
-            reasonable_lag_seconds: AnalysisConfig::default().reasonable_replication_lag_seconds,
+            reasonable_lag_seconds: self.reasonable_lag_seconds,
             downtimes: &self.downtimes,
         }
     }
@@ -120,14 +134,18 @@ impl View {
         instances.map(|i| self.json(i)).collect()
     }
 
-    /// The cluster a hint names (name, alias, member `host:port`, or member host on port 3306).
+    /// The cluster a hint names (name, alias, member `host:port`, or member host on
+    /// `DefaultInstancePort`).
     pub fn cluster_name(&self, hint: &str) -> Result<String, ApiError> {
         let snapshot = &self.snapshot;
         snapshot
             .resolve_cluster(hint)
             .or_else(|| {
                 (!hint.contains(':'))
-                    .then(|| snapshot.resolve_cluster(&format!("{hint}:{DEFAULT_MYSQL_PORT}")))
+                    .then(|| {
+                        let port = self.default_port;
+                        snapshot.resolve_cluster(&format!("{hint}:{port}"))
+                    })
                     .flatten()
             })
             .ok_or_else(|| {
@@ -198,7 +216,15 @@ pub(super) fn reply<T: Serialize>(result: Result<T, ApiError>) -> Response {
 
 /// The ClusterInfo JSON of cluster `name`.
 pub(super) fn info(node: &AppState, view: &View, cluster: &ClusterInfo) -> ClusterInfoJson {
-    cluster_info_json(&view.snapshot, cluster, &node.config.recovery)
+    let mut json = cluster_info_json(&view.snapshot, cluster, &node.config.recovery);
+    let disabled =
+        view.disabled_clusters.iter().any(|c| *c == json.cluster_name || *c == json.cluster_alias);
+    if disabled {
+        json.has_automated_master_recovery = false;
+        json.has_automated_intermediate_master_recovery = false;
+    }
+    json.cluster_recovery_disabled = disabled;
+    json
 }
 
 /// `GET /api/clusters`: cluster names.
@@ -402,7 +428,8 @@ fn problem_instances(view: &View, cluster: Option<&str>) -> Vec<InstanceJson> {
         topology
             .instances()
             .filter(|i| cluster.is_none_or(|c| topology.cluster_of(&i.key) == Some(c)))
-            .filter(|i| is_problem(i, &ctx)),
+            .filter(|i| is_problem(i, &ctx))
+            .filter(|i| !view.problem_ignore.matches(&i.key)),
     )
 }
 

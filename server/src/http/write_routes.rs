@@ -97,6 +97,7 @@ fn details(proposal: &Proposal) -> Value {
             MaintenanceEnd::Key(k) | MaintenanceEnd::Lock { key: k, .. } => key(k),
             MaintenanceEnd::Id(id) => Value::from(*id),
         },
+        Proposal::SetClusterRecovery { cluster, .. } => Value::from(cluster.as_str()),
     }
 }
 

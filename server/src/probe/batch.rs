@@ -45,6 +45,25 @@ pub struct Writer {
     results: Vec<(Probed, Option<oneshot::Sender<Instance>>)>,
     forget: Vec<InstanceKey>,
     oldest: Option<Instant>,
+    /// Told after a flush that changed an instance's health (validity or replication threads),
+    /// so the analysis runs at once instead of on its next tick; and where the replicas of a
+    /// newly failed instance are sent to be probed at once (they confirm or refute its death).
+    signals: Option<Signals>,
+    health_changed: bool,
+    confirm: Vec<InstanceKey>,
+}
+
+/// Where the writer reports health changes (see [`Writer::with_signals`]).
+pub struct Signals {
+    /// Woken after a flush that changed an instance's health.
+    pub changed: std::sync::Arc<tokio::sync::Notify>,
+    /// Receives the replicas of newly failed instances, to probe at once.
+    pub probe_now: mpsc::UnboundedSender<super::scheduler::SchedMsg>,
+}
+
+/// What the analysis reads of an instance's health.
+fn health(i: &Instance) -> (bool, bool, bool) {
+    (i.is_last_check_valid, i.slave_io_running.is_running(), i.slave_sql_running.is_running())
 }
 
 impl Writer {
@@ -65,7 +84,16 @@ impl Writer {
             results: Vec::new(),
             forget: Vec::new(),
             oldest: None,
+            signals: None,
+            health_changed: false,
+            confirm: Vec::new(),
         }
+    }
+
+    /// Reports health changes to `signals` (the running node; tests may leave it out).
+    pub fn with_signals(mut self, signals: Signals) -> Self {
+        self.signals = Some(signals);
+        self
     }
 
     /// Queues a message; `true` when the batch must be written now.
@@ -99,6 +127,7 @@ impl Writer {
         let Probed { key, started_ms, ended_ms, observation } = probed;
         let previous = self.view.remove(&key);
         let was_valid = previous.as_ref().is_some_and(|p| p.is_last_check_valid);
+        let before = previous.as_ref().map(health);
         let instance = match observation {
             Observation::Seen(seen) => {
                 let mut i = *seen;
@@ -142,6 +171,17 @@ impl Writer {
                 i
             }
         };
+        if before.is_some_and(|b| b != health(&instance)) {
+            self.health_changed = true;
+            if was_valid && !instance.is_last_check_valid {
+                let replicas = self
+                    .view
+                    .values()
+                    .filter(|r| r.master_key.as_ref() == Some(&key))
+                    .map(|r| r.key.clone());
+                self.confirm.extend(replicas);
+            }
+        }
         self.view.insert(key.clone(), instance);
         Some(key)
     }
@@ -209,6 +249,15 @@ impl Writer {
         for (key, reply) in replies {
             if let Some(instance) = self.view.get(&key) {
                 let _ = reply.send(instance.clone());
+            }
+        }
+        if let Some(signals) = &self.signals {
+            if std::mem::take(&mut self.health_changed) {
+                signals.changed.notify_one();
+            }
+            let confirm = std::mem::take(&mut self.confirm);
+            if !confirm.is_empty() {
+                let _ = signals.probe_now.send(super::scheduler::SchedMsg::ProbeNow(confirm));
             }
         }
     }
@@ -300,6 +349,26 @@ mod tests {
             w.accept(WriterMsg::Probed(p, None));
         }
         w.flush().await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_master_wakes_the_analysis_and_has_its_replicas_probed_now() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let changed = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w =
+            writer(&dir).await.with_signals(Signals { changed: changed.clone(), probe_now: tx });
+        write(&mut w, vec![seen("m", None, 1_000, 7), seen("r", Some("m"), 1_000, 7)]).await;
+        // First sightings are not changes of health.
+        assert!(rx.try_recv().is_err());
+        write(&mut w, vec![failed("m", 2_000)]).await;
+        tokio::time::timeout(Duration::from_secs(1), changed.notified())
+            .await
+            .expect("the analysis is woken");
+        match rx.try_recv() {
+            Ok(super::super::scheduler::SchedMsg::ProbeNow(keys)) => assert_eq!(keys, [key("r")]),
+            _ => panic!("the replicas of the failed master are probed now"),
+        }
     }
 
     #[tokio::test]

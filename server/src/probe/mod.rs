@@ -88,6 +88,8 @@ struct Shared {
     writer_tx: mpsc::UnboundedSender<WriterMsg>,
     probes: AtomicU64,
     failures: AtomicU64,
+    /// Woken when a flush changed an instance's health (the analysis loop waits on it).
+    health_changed: Arc<tokio::sync::Notify>,
 }
 
 type Receivers = (mpsc::UnboundedReceiver<SchedMsg>, mpsc::UnboundedReceiver<WriterMsg>);
@@ -112,6 +114,7 @@ impl Prober {
             writer_tx,
             probes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
+            health_changed: Arc::new(tokio::sync::Notify::new()),
         };
         Prober {
             shared: Arc::new(shared),
@@ -127,6 +130,12 @@ impl Prober {
     /// Adds an instance to discovery (probed at once unless known already or recently forgotten).
     pub fn enqueue(&self, key: InstanceKey) {
         let _ = self.shared.sched_tx.send(SchedMsg::Enqueue(vec![key]));
+    }
+
+    /// Woken after the writer stored a change of an instance's health (a failed probe, a
+    /// replication thread that stopped or started): the analysis runs at once on it.
+    pub fn health_changed(&self) -> Arc<tokio::sync::Notify> {
+        self.shared.health_changed.clone()
     }
 
     /// Probe and failure counters.
@@ -154,7 +163,11 @@ impl Prober {
             });
             let _ = shared.sched_tx.send(SchedMsg::Enqueue(shared.config.seeds.clone()));
             let keys: Vec<InstanceKey> = known.iter().map(|i| i.key.clone()).collect();
-            let writer = batch::Writer::new(shared.store.clone(), shared.config.clone(), known);
+            let writer = batch::Writer::new(shared.store.clone(), shared.config.clone(), known)
+                .with_signals(batch::Signals {
+                    changed: shared.health_changed.clone(),
+                    probe_now: shared.sched_tx.clone(),
+                });
             let writer_task = tokio::spawn(batch::run(writer, writer_rx, shutdown.clone()));
             scheduler::run(shared, sched_rx, keys, shutdown).await;
             let _ = writer_task.await;
@@ -169,7 +182,7 @@ impl Prober {
         let (probed, outcome) = one::probe(&key, &shared.config, shared.clock.as_ref()).await;
         shared.count(outcome.is_ok());
         if let Ok(instance) = &outcome {
-            let mut keys = scheduler::neighbours(instance);
+            let mut keys = scheduler::neighbours(instance, &shared.config.ignore);
             keys.push(key);
             let _ = shared.sched_tx.send(SchedMsg::Enqueue(keys));
         }

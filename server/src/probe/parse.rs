@@ -48,6 +48,12 @@ pub struct Detected {
     pub cluster_alias: String,
     /// `DetectInstanceAliasQuery`.
     pub instance_alias: String,
+    /// `ReplicationLagQuery`.
+    pub replication_lag: String,
+    /// `DetectPromotionRuleQuery`.
+    pub promotion_rule: String,
+    /// `DetectSemiSyncEnforcedQuery`.
+    pub semi_sync_priority: String,
 }
 
 /// The identity query's answer is unusable.
@@ -160,6 +166,7 @@ pub fn to_instance(key: &InstanceKey, raw: &RawProbe) -> Result<Instance, ParseE
         Flavor::MariaDB => {
             i.executed_gtid_set = text(vars, "gtid_current_pos").to_string();
             i.gtid_slave_pos = text(vars, "gtid_slave_pos").to_string();
+            i.gtid_binlog_state = text(vars, "gtid_binlog_state").to_string();
         }
         Flavor::MySQL => {
             i.gtid_mode = text(vars, "gtid_mode").to_string();
@@ -178,6 +185,19 @@ pub fn to_instance(key: &InstanceKey, raw: &RawProbe) -> Result<Instance, ParseE
     i.semi_sync = semi_sync(&raw.semi_sync_variables, &raw.semi_sync_status);
     i.suggested_cluster_alias = raw.detected.cluster_alias.clone();
     i.instance_alias = raw.detected.instance_alias.clone();
+    // `ReplicationLagQuery`: its value replaces Seconds_Behind_Master (orchestrator's
+    // heartbeat-based lag); an unparseable answer leaves the measured lag.
+    if let Ok(lag) = raw.detected.replication_lag.trim().parse::<f64>() {
+        if lag.is_finite() {
+            i.replication_lag_seconds = Some(lag.max(0.0).round() as i64);
+        }
+    }
+    if let Ok(rule) = raw.detected.promotion_rule.trim().parse() {
+        i.promotion_rule = rule;
+    }
+    if let Ok(priority) = raw.detected.semi_sync_priority.trim().parse() {
+        i.semi_sync.priority = priority;
+    }
     Ok(i)
 }
 
@@ -253,6 +273,7 @@ fn semi_sync(vars: &Row, status: &Row) -> SemiSyncState {
         master_clients: number(status, "rpl_semi_sync_master_clients").unwrap_or(0),
         replica_enabled: flag(vars, "rpl_semi_sync_slave_enabled"),
         replica_status: flag(status, "rpl_semi_sync_slave_status"),
+        priority: 0,
     }
 }
 
@@ -264,11 +285,40 @@ pub fn pattern_value(pattern: Option<&regex::Regex>, hostname: &str) -> String {
         .map_or_else(String::new, |m| m.as_str().to_string())
 }
 
-/// MySQL errant GTIDs: what the replica executed that its master has not, ignoring every
+/// MariaDB errant transactions: GTIDs the replica itself originated (its own `server_id`, from
+/// `@@gtid_binlog_state`, one entry per domain and server) that its master's binlog state does
+/// not reach. Transactions replicated from anywhere carry another server id and are never
+/// errant; a former master's own writes are in its new master's state too.
+pub fn mariadb_errant_gtids(replica: &Instance, master: &Instance) -> String {
+    let entries = |text: &str| -> Vec<(u64, u64, u64)> {
+        text.split(',')
+            .filter_map(|g| {
+                let mut parts = g.trim().splitn(3, '-').map(|p| p.parse::<u64>());
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(Ok(d)), Some(Ok(s)), Some(Ok(n))) => Some((d, s, n)),
+                    _ => None,
+                }
+            })
+            .collect()
+    };
+    let theirs = entries(&master.gtid_binlog_state);
+    entries(&replica.gtid_binlog_state)
+        .into_iter()
+        .filter(|(_, server, _)| replica.server_id == *server)
+        .filter(|(d, s, n)| !theirs.iter().any(|(td, ts, tn)| td == d && ts == s && tn >= n))
+        .map(|(d, s, n)| format!("{d}-{s}-{n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Errant GTIDs: what the replica executed that its master has not, ignoring every
 /// transaction that originates from the master or its ancestors (`ancestor_uuids`), so a
 /// master observation older than the replica's does not make replicated work look errant.
-/// Empty for MariaDB, unparsable sets or no master.
+/// MariaDB: [`mariadb_errant_gtids`]. Empty for unparsable sets or no master.
 pub fn errant_gtids(replica: &Instance, master: &Instance, ancestor_uuids: &[&str]) -> String {
+    if replica.flavor == Flavor::MariaDB && master.flavor == Flavor::MariaDB {
+        return mariadb_errant_gtids(replica, master);
+    }
     if replica.flavor != Flavor::MySQL
         || master.flavor != Flavor::MySQL
         || replica.executed_gtid_set.is_empty()

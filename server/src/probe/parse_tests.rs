@@ -244,3 +244,23 @@ fn hostname_patterns_take_the_first_group() {
     assert_eq!(pattern_value(Some(&re), "other"), "");
     assert_eq!(pattern_value(None, "db-1.ams.example.com"), "");
 }
+
+#[test]
+fn mariadb_errant_gtids_are_the_replicas_own_writes_its_master_lacks() {
+    let mut master = Instance::new(key("m", 3306));
+    master.flavor = Flavor::MariaDB;
+    master.server_id = 1;
+    master.gtid_binlog_state = "0-1-100".into();
+    let mut replica = Instance::new(key("r", 3306));
+    replica.flavor = Flavor::MariaDB;
+    replica.server_id = 7;
+    replica.gtid_binlog_state = "0-1-100,0-7-101".into();
+    assert_eq!(errant_gtids(&replica, &master, &[]), "0-7-101");
+    // Replicated writes of any other server are never errant.
+    replica.gtid_binlog_state = "0-1-100,0-3-90".into();
+    assert_eq!(errant_gtids(&replica, &master, &[]), "");
+    // A former master's own writes that the new master has are not errant.
+    replica.gtid_binlog_state = "0-1-100,0-7-50".into();
+    master.gtid_binlog_state = "0-1-100,0-7-50".into();
+    assert_eq!(errant_gtids(&replica, &master, &[]), "");
+}

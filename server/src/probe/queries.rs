@@ -29,7 +29,7 @@ pub const IDENTITY: &str = "SELECT @@global.server_id AS server_id, @@global.ver
 
 const MARIADB_VARIABLES: &str = "SELECT @@global.log_slave_updates AS log_slave_updates, \
      @@global.gtid_current_pos AS gtid_current_pos, @@global.gtid_slave_pos AS gtid_slave_pos, \
-     @@global.gtid_binlog_pos AS gtid_binlog_pos";
+     @@global.gtid_binlog_pos AS gtid_binlog_pos, @@global.gtid_binlog_state AS gtid_binlog_state";
 const MYSQL_VARIABLES: &str = "SELECT @@global.log_slave_updates AS log_slave_updates, \
      @@global.gtid_mode AS gtid_mode, @@global.server_uuid AS server_uuid, @@global.gtid_executed AS gtid_executed";
 const MYSQL_8026_VARIABLES: &str = "SELECT @@global.log_replica_updates AS log_slave_updates, \
@@ -182,6 +182,9 @@ async fn detect(conn: &mut MySqlConnection, config: &DiscoveryConfig) -> Detecte
         (&config.detect_physical_environment_query, &mut detected.physical_environment),
         (&config.detect_cluster_alias_query, &mut detected.cluster_alias),
         (&config.detect_instance_alias_query, &mut detected.instance_alias),
+        (&config.replication_lag_query, &mut detected.replication_lag),
+        (&config.detect_promotion_rule_query, &mut detected.promotion_rule),
+        (&config.detect_semi_sync_enforced_query, &mut detected.semi_sync_priority),
     ];
     for (query, slot) in wanted {
         if query.is_empty() {

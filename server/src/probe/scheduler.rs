@@ -25,6 +25,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use super::batch::WriterMsg;
 use super::one;
 use super::Shared;
+use crate::config::discovery::DiscoveryIgnore;
 use crate::store::replicated::FORGET_WINDOW_MS;
 
 /// How often the replicated forgotten/discovered tables are read.
@@ -36,6 +37,9 @@ const UNSEEN_EVERY: Duration = Duration::from_secs(60);
 pub enum SchedMsg {
     /// Add these keys to discovery.
     Enqueue(Vec<InstanceKey>),
+    /// Probe these known instances now (the replicas of a master that just failed: they
+    /// confirm or refute its death without waiting for their turn).
+    ProbeNow(Vec<InstanceKey>),
     /// A probe ended; `neighbours` are its master and replicas when it succeeded.
     Done {
         /// The probed key.
@@ -47,9 +51,12 @@ pub enum SchedMsg {
     },
 }
 
-/// The keys a successful probe leads to: its master and its replicas.
-pub fn neighbours(instance: &Instance) -> Vec<InstanceKey> {
-    instance.master_key.iter().chain(instance.replica_hosts.iter()).cloned().collect()
+/// The keys a successful probe leads to: its master and its replicas, less those the
+/// `DiscoveryIgnore*HostnameFilters` keep out.
+pub fn neighbours(instance: &Instance, ignore: &DiscoveryIgnore) -> Vec<InstanceKey> {
+    let master = instance.master_key.iter().filter(|k| ignore.allows_master(k));
+    let replicas = instance.replica_hosts.iter().filter(|k| ignore.allows_replica(k));
+    master.chain(replicas).cloned().collect()
 }
 
 struct Slot {
@@ -73,6 +80,10 @@ impl Queue {
     fn enqueue(&mut self, keys: Vec<InstanceKey>) {
         let now = Instant::now();
         for key in keys {
+            if !self.shared.config.ignore.allows(&key) {
+                tracing::debug!(instance = %key, "not discovered: matches DiscoveryIgnoreHostnameFilters");
+                continue;
+            }
             if !self.forgotten.contains(&key) && !self.slots.contains_key(&key) {
                 self.slots.insert(key.clone(), Slot { due: now, in_flight: false });
                 self.timers.push(Reverse((now, key)));
@@ -94,6 +105,17 @@ impl Queue {
             None => {}
         }
         self.enqueue(neighbours);
+    }
+
+    /// Makes every known, idle instance of `keys` due now.
+    fn due_now(&mut self, keys: Vec<InstanceKey>) {
+        let now = Instant::now();
+        for key in keys {
+            if let Some(slot) = self.slots.get_mut(&key).filter(|s| !s.in_flight) {
+                slot.due = now;
+                self.timers.push(Reverse((now, key)));
+            }
+        }
     }
 
     fn forget(&mut self, key: InstanceKey) {
@@ -124,7 +146,10 @@ impl Queue {
                 let (probed, outcome) =
                     one::probe(&key, &shared.config, shared.clock.as_ref()).await;
                 shared.count(outcome.is_ok());
-                let neighbours = outcome.as_ref().map(neighbours).unwrap_or_default();
+                let neighbours = outcome
+                    .as_ref()
+                    .map(|i| neighbours(i, &shared.config.ignore))
+                    .unwrap_or_default();
                 let _ = shared.writer_tx.send(WriterMsg::Probed(probed, None));
                 let _ = shared.sched_tx.send(SchedMsg::Done { key, started, neighbours });
             });
@@ -207,6 +232,10 @@ pub async fn run(
             msg = rx.recv() => match msg {
                 Some(SchedMsg::Enqueue(keys)) => {
                     queue.enqueue(keys);
+                    queue.spawn_due();
+                }
+                Some(SchedMsg::ProbeNow(keys)) => {
+                    queue.due_now(keys);
                     queue.spawn_due();
                 }
                 Some(SchedMsg::Done { key, started, neighbours }) => {

@@ -1,4 +1,4 @@
-//! Every second, on every node: rebuild the topology from this node's observations, analyze it,
+//! Every second (and at once when a probe changed an instance's health), on every node: rebuild the topology from this node's observations, analyze it,
 //! publish the result. On the leader only (holding a quorum, past the startup grace): register
 //! new failure detections through raft (codes that `registers_detection`), run the detection
 //! hooks, and start recoveries the policy allows (codes with a `recovery_kind`) — at most one
@@ -13,7 +13,7 @@ use app::core::recovery::{
     decide, FailureDetection, RecentRecovery, RecoveryDecision, RecoveryPolicy,
 };
 use app::core::{
-    analyze, AnalysisCode, AnalysisConfig, Command, CommandEnvelope, InstanceKey, PromotionRule,
+    analyze, AnalysisCode, Command, CommandEnvelope, InstanceKey, PromotionRule,
     ReplicationAnalysis, Topology,
 };
 use tokio::sync::watch;
@@ -41,11 +41,10 @@ pub async fn build_snapshot(ctx: &Context, now_ms: i64) -> Result<AnalysisSnapsh
     }
     let topology = Topology::build(instances);
     let downtimes = ctx.store.active_downtimes(now_ms).await?;
-    let config = AnalysisConfig {
-        instance_poll_seconds: ctx.config.discovery.instance_poll.as_secs().max(1) as i64,
-        ..AnalysisConfig::default()
-    };
-    let mut analyses = analyze(&topology, &downtimes, now_ms, &config);
+    let settings = &ctx.config.analysis;
+    let mut analyses = analyze(&topology, &downtimes, now_ms, &settings.config);
+    // `RecoveryIgnoreHostnameFilters`: orchestrator drops these analyses entirely.
+    analyses.retain(|a| !settings.recovery_ignore.matches(&a.analyzed_instance_key));
     let overrides: BTreeMap<String, String> =
         ctx.store.alias_overrides().await?.into_iter().collect();
     let mut aliases = BTreeMap::new();
@@ -72,10 +71,14 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     let mut leader_since: Option<Instant> = None;
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut detected: HashMap<(InstanceKey, AnalysisCode), i64> = HashMap::new();
+    let health_changed = ctx.prober.health_changed();
     loop {
+        // Every second, and at once when a probe changed an instance's health (a failed
+        // master is analysed within the writer's flush interval, not on the next tick).
         tokio::select! {
             _ = shutdown.changed() => return,
             _ = tick.tick() => {}
+            _ = health_changed.notified() => {}
         }
         let now = ctx.clock.now_ms();
         let snapshot = match build_snapshot(&ctx, now).await {
@@ -132,6 +135,7 @@ async fn act(
             cluster_name: r.record.cluster_name,
             started_at_ms: r.record.started_at_ms,
             acknowledged: r.ack.is_some(),
+            is_failover: r.record.analysis.recovery_kind().is_none_or(|k| k.is_failover()),
         })
         .collect();
     let disabled = ctx.store.global_recoveries_disabled().await?;
@@ -139,6 +143,9 @@ async fn act(
         master_filters: cfg.master_filters.clone(),
         intermediate_master_filters: cfg.intermediate_master_filters.clone(),
         recovery_period_block_ms: block_ms,
+        recover_locked_semi_sync: cfg.recover_locked_semi_sync,
+        enforce_exact_semi_sync: ctx.config.analysis.config.enforce_exact_semi_sync_replicas,
+        disabled_clusters: ctx.store.disabled_clusters().await?,
     };
     for a in detectable {
         let id = (a.analyzed_instance_key.clone(), a.analysis);

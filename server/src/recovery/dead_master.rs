@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use app::core::candidate::{choose_candidate_with, sql_thread_up_to_date};
 use app::core::recovery::RecoveryResolution;
-use app::core::{choose_candidate, Instance, InstanceKey, PromotionRule, ReplicationAnalysis};
+use app::core::{Instance, InstanceKey, PromotionRule, ReplicationAnalysis};
 use futures::future::join_all;
 
 use super::mysql_ops::Server;
@@ -24,17 +25,28 @@ pub async fn reprobe(rec: &Recovery, keys: &[InstanceKey]) -> Vec<Instance> {
 /// carry them), with `PromotionIgnoreHostnameFilters` hosts forced to `must_not`.
 pub struct Rules {
     registered: std::collections::HashMap<InstanceKey, PromotionRule>,
+    detected: std::collections::HashMap<InstanceKey, PromotionRule>,
     ignore: Vec<regex::Regex>,
 }
 
 impl Rules {
-    /// The rule for `key`.
+    /// The rule for `key`: `PromotionIgnoreHostnameFilters`, else a registration, else the
+    /// rule `DetectPromotionRuleQuery` found, else neutral.
     pub fn rule(&self, key: &InstanceKey) -> PromotionRule {
         if self.ignore.iter().any(|re| re.is_match(&key.hostname)) {
             PromotionRule::MustNot
         } else {
-            self.registered.get(key).copied().unwrap_or(PromotionRule::Neutral)
+            self.registered
+                .get(key)
+                .or_else(|| self.detected.get(key))
+                .copied()
+                .unwrap_or(PromotionRule::Neutral)
         }
+    }
+
+    /// Takes the detected rules (`DetectPromotionRuleQuery`) of fresh probes.
+    pub fn detect_from(&mut self, instances: &[Instance]) {
+        self.detected = instances.iter().map(|i| (i.key.clone(), i.promotion_rule)).collect();
     }
 }
 
@@ -48,7 +60,11 @@ pub async fn promotion_rules(ctx: &super::Context) -> Result<Rules, RecoveryErro
         .into_iter()
         .map(|c| (c.key, c.promotion_rule))
         .collect();
-    Ok(Rules { registered, ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone() })
+    Ok(Rules {
+        registered,
+        detected: Default::default(),
+        ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone(),
+    })
 }
 
 fn drained(i: &Instance) -> bool {
@@ -56,6 +72,38 @@ fn drained(i: &Instance) -> bool {
         || !i.slave_sql_running.is_running()
         || (i.read_master_coordinates.is_some()
             && i.read_master_coordinates == i.exec_master_coordinates)
+}
+
+/// `DelayMasterPromotionIfSQLThreadNotUpToDate`: how long replicas get to apply their relay logs.
+const SQL_THREAD_DELAY_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// `DelayMasterPromotionIfSQLThreadNotUpToDate`: waits (up to 10 minutes) until every replica
+/// whose SQL thread runs has applied what it received, so whichever is chosen is up to date.
+async fn wait_sql_threads(
+    rec: &Recovery,
+    replicas: &mut Vec<Instance>,
+    keys: &[InstanceKey],
+) -> Result<(), RecoveryError> {
+    let behind = |i: &Instance| i.slave_sql_running.is_running() && !sql_thread_up_to_date(i);
+    if !replicas.iter().any(behind) {
+        return Ok(());
+    }
+    rec.step("DelayMasterPromotionIfSQLThreadNotUpToDate: waiting for SQL threads").await?;
+    let started = Instant::now();
+    while replicas.iter().any(behind) && started.elapsed() < SQL_THREAD_DELAY_TIMEOUT {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let lags: Vec<_> =
+            replicas.iter().map(|i| (i.key.clone(), i.replication_lag_seconds)).collect();
+        *replicas = reprobe(rec, keys).await;
+        for r in replicas.iter_mut() {
+            if r.replication_lag_seconds.is_none() {
+                r.replication_lag_seconds =
+                    lags.iter().find(|(k, _)| k == &r.key).and_then(|(_, l)| *l);
+            }
+        }
+    }
+    rec.step("DelayMasterPromotionIfSQLThreadNotUpToDate: SQL threads caught up (or timed out)")
+        .await
 }
 
 /// Runs the failover; returns the resolution (successful or not) or an error that aborts it.
@@ -105,14 +153,29 @@ pub async fn run(
     }
 
     // 2. Choose.
-    let registered = promotion_rules(ctx).await?;
+    let mut registered = promotion_rules(ctx).await?;
+    registered.detect_from(&replicas);
     let rules = |k: &InstanceKey| registered.rule(k);
-    let failed_dc = snapshot
-        .topology
-        .instance(&failed)
-        .map(|i| i.data_center.clone())
-        .filter(|d| !d.is_empty());
-    let mut choice = match choose_candidate(&failed, &replicas, &rules, failed_dc.as_deref()) {
+    // The lag a replica showed before the failure (a stopped IO thread reports none now).
+    for replica in &mut replicas {
+        if replica.replication_lag_seconds.is_none() {
+            replica.replication_lag_seconds =
+                snapshot.topology.instance(&replica.key).and_then(|i| i.replication_lag_seconds);
+        }
+    }
+    let (failed_dc, failed_region) = match snapshot.topology.instance(&failed) {
+        Some(i) => (i.data_center.clone(), i.region.clone()),
+        None => (
+            analysis.analyzed_instance_data_center.clone(),
+            analysis.analyzed_instance_region.clone(),
+        ),
+    };
+    let promotion = &ctx.config.recovery.promotion;
+    let constraints = promotion.constraints(&failed_dc, &failed_region, wanted.is_some());
+    if promotion.delay_if_sql_thread_not_up_to_date {
+        wait_sql_threads(rec, &mut replicas, &replica_keys).await?;
+    }
+    let mut choice = match choose_candidate_with(&failed, &replicas, &rules, &constraints) {
         Ok(c) => c,
         Err(e) => {
             // Nothing was changed but the IO threads: give them back.
@@ -160,6 +223,14 @@ pub async fn run(
     if ctx.config.recovery.apply_mysql_promotion {
         server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
         server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
+    } else if ctx.config.recovery.detach_promoted_master_host {
+        // `MasterFailoverDetachReplicaMasterHost`: the promoted replica keeps its replication
+        // settings but can never resume from the old master.
+        server
+            .detach_master_host(&failed)
+            .await
+            .map_err(|e| RecoveryError::Failed(e.to_string()))?;
+        rec.step(format!("{}: detached from {failed}", chosen.key)).await?;
     }
     rec.step(format!("promoted {}", chosen.key)).await?;
 
@@ -204,12 +275,28 @@ pub async fn run(
             }
         }
     }
-    rec.downtime(&failed, "lost-in-recovery").await;
-    for key in &lost {
-        rec.downtime(key, "lost-in-recovery").await;
-    }
     lost.sort();
     lost.dedup();
+    // `DetachLostReplicasAfterMasterFailover`: a lost replica must not resume from the old
+    // master should it come back.
+    if ctx.config.recovery.detach_lost_replicas {
+        for key in &lost {
+            let Some(replica) = replicas.iter().find(|i| &i.key == key) else { continue };
+            if replica.master_key.as_ref() != Some(&failed) {
+                continue;
+            }
+            rec.ensure_leader()?;
+            match Server::new(replica, discovery).detach_master_host(&failed).await {
+                Ok(()) => rec.step(format!("{key}: lost; detached from {failed}")).await?,
+                Err(e) => rec.step(format!("{key}: lost; could not detach: {e}")).await?,
+            }
+        }
+    }
+    let downtime = ctx.config.recovery.lost_instances_downtime;
+    rec.downtime_for(&failed, "lost-in-recovery", downtime).await;
+    for key in &lost {
+        rec.downtime_for(key, "lost-in-recovery", downtime).await;
+    }
     Ok(RecoveryResolution {
         uid: rec.record.uid.clone(),
         ended_at_ms: ctx.clock.now_ms(),

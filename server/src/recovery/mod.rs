@@ -2,12 +2,16 @@
 //! the raft leader runs (registered through raft before any server is touched).
 
 pub mod analysis_loop;
+pub mod co_master;
 pub mod dead_master;
 pub mod graceful;
 pub mod hooks;
 pub mod intermediate;
 pub mod mysql_ops;
+pub mod non_writeable;
+pub mod plan;
 pub mod runner;
+pub mod semi_sync;
 
 use std::sync::Arc;
 

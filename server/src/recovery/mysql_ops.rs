@@ -10,6 +10,7 @@ use thiserror::Error;
 
 use crate::config::DiscoveryConfig;
 use crate::probe::connect;
+use crate::topology_ops::dialect::Dialect;
 
 /// Longest any single statement may take.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,6 +34,7 @@ pub struct Server<'a> {
     key: &'a InstanceKey,
     flavor: Flavor,
     modern: bool,
+    dialect: Dialect,
     config: &'a DiscoveryConfig,
 }
 
@@ -49,7 +51,13 @@ impl<'a> Server<'a> {
         let patch: u32 =
             instance.version.split(['.', '-']).nth(2).and_then(|p| p.parse().ok()).unwrap_or(0);
         let modern = instance.flavor == Flavor::MySQL && (major, minor, patch) >= (8, 0, 22);
-        Server { key: &instance.key, flavor: instance.flavor, modern, config }
+        Server {
+            key: &instance.key,
+            flavor: instance.flavor,
+            modern,
+            dialect: Dialect::of(instance),
+            config,
+        }
     }
 
     async fn run(&self, what: &str, sql: String) -> Result<(), OpError> {
@@ -100,7 +108,46 @@ impl<'a> Server<'a> {
     /// `SET GLOBAL read_only`.
     pub async fn set_read_only(&self, read_only: bool) -> Result<(), OpError> {
         let what = if read_only { "set read_only=1" } else { "set read_only=0" };
-        self.run(what, format!("SET GLOBAL read_only = {}", u8::from(read_only))).await
+        for sql in self.dialect.read_only_statements(read_only, self.config.use_super_read_only) {
+            self.run(what, sql).await?;
+        }
+        Ok(())
+    }
+
+    /// `rpl_semi_sync_slave_enabled` (`rpl_semi_sync_replica_enabled` on MySQL 8.0.26+), then
+    /// the IO thread is restarted so the master sees the change (orchestrator's
+    /// `SetSemiSyncReplica`).
+    pub async fn set_semi_sync_replica(&self, enable: bool) -> Result<(), OpError> {
+        let what = format!("set semi-sync replica {}", if enable { "on" } else { "off" });
+        self.run(&what, self.dialect.semi_sync_replica(enable)).await?;
+        self.stop_io_thread().await?;
+        let start_io =
+            if self.modern { "START REPLICA IO_THREAD" } else { "START SLAVE IO_THREAD" };
+        self.run("start IO thread", start_io.into()).await
+    }
+
+    /// `rpl_semi_sync_master_enabled` (`rpl_semi_sync_source_enabled` on MySQL 8.0.26+).
+    pub async fn set_semi_sync_master(&self, enable: bool) -> Result<(), OpError> {
+        let what = format!("set semi-sync master {}", if enable { "on" } else { "off" });
+        self.run(&what, self.dialect.semi_sync_master(enable)).await
+    }
+
+    /// orchestrator's `detach-replica-master-host`: replication is pointed at `//<master host>`
+    /// so it can never resume from that master by itself (positions are kept: a GTID replica
+    /// resumes from its own executed set once reattached). Replication is stopped around it.
+    pub async fn detach_master_host(&self, master: &InstanceKey) -> Result<(), OpError> {
+        if master.hostname.starts_with("//") {
+            return Ok(());
+        }
+        self.stop_replication().await?;
+        let host = lit(&format!("//{}", master.hostname));
+        let sql = if self.modern {
+            format!("CHANGE REPLICATION SOURCE TO SOURCE_HOST={host}, SOURCE_PORT={}", master.port)
+        } else {
+            format!("CHANGE MASTER TO MASTER_HOST={host}, MASTER_PORT={}", master.port)
+        };
+        self.run(&format!("detach from {master}"), sql).await?;
+        self.start_replication().await
     }
 
     /// Points replication at `master` using GTID (MariaDB `MASTER_USE_GTID=slave_pos`

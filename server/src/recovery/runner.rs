@@ -54,7 +54,18 @@ impl Recovery {
 
     /// Puts a long downtime on `key` (failed master, lost replicas) through raft.
     pub async fn downtime(&self, key: &InstanceKey, reason: &str) {
-        let minutes = self.ctx.config.recovery.failed_master_downtime.as_secs() / 60;
+        self.downtime_for(key, reason, None).await
+    }
+
+    /// Puts a downtime of `length` (default `FailedMasterDowntimeMinutes`) on `key`.
+    pub async fn downtime_for(
+        &self,
+        key: &InstanceKey,
+        reason: &str,
+        length: Option<std::time::Duration>,
+    ) {
+        let length = length.unwrap_or(self.ctx.config.recovery.failed_master_downtime);
+        let minutes = (length.as_secs() / 60).max(1);
         match DowntimeRequest::parse(key.clone(), "orchestrator", reason, &format!("{minutes}m")) {
             Ok(req) => {
                 if let Err(e) =
@@ -174,6 +185,9 @@ pub async fn recover(
                 super::dead_master::run(&rec, &analysis, trigger.candidate.as_ref()).await
             }
             RecoveryKind::DeadIntermediateMaster => super::intermediate::run(&rec, &analysis).await,
+            RecoveryKind::DeadCoMaster => super::co_master::run(&rec, &analysis).await,
+            RecoveryKind::NonWriteableMaster => super::non_writeable::run(&rec, &analysis).await,
+            RecoveryKind::SemiSyncReplicas => super::semi_sync::run(&rec, &analysis).await,
         },
     };
     let specific = if analysis.is_master || analysis.is_co_master {

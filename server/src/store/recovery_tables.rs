@@ -84,16 +84,25 @@ pub async fn write_recovery(
         });
     }
     if !r.is_manual {
-        let recent: Option<String> = sqlx::query_scalar(
-            "SELECT uid FROM topology_recovery
+        // Anti-flapping: only a recent recovery of the same class (failover, or a fix on live
+        // servers) blocks, so a semi-sync or read-only fix never blocks a master failover.
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT uid, recovery_json FROM topology_recovery
              WHERE (cluster_name = ? OR successor_key = ?) AND acknowledged = 0 AND started_at_ms > ?
-             ORDER BY uid LIMIT 1",
+             ORDER BY uid",
         )
         .bind(&r.cluster_name)
         .bind(&r.cluster_name)
         .bind(since)
-        .fetch_optional(&mut *conn)
+        .fetch_all(&mut *conn)
         .await?;
+        let class =
+            |code: app::core::AnalysisCode| code.recovery_kind().is_none_or(|k| k.is_failover());
+        let recent = rows.into_iter().find_map(|(uid, json)| {
+            let same = serde_json::from_str::<RecoveryRecord>(&json)
+                .map_or(true, |other| class(other.analysis) == class(r.analysis));
+            same.then_some(uid)
+        });
         if let Some(uid) = recent {
             return Ok(CommandOutcome::Skipped {
                 reason: format!(

@@ -10,7 +10,7 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{operation_tables, recovery_tables, Store, StoreError};
+use super::{cluster_recovery, operation_tables, recovery_tables, Store, StoreError};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
@@ -143,6 +143,8 @@ pub async fn apply(
         Command::BeginMaintenance(m) => operation_tables::begin(conn, m, now).await?,
         Command::EndMaintenance(which) => operation_tables::end(conn, which, now).await?,
         Command::Audit(entry) => operation_tables::append_audit(conn, entry).await?,
+        Command::DisableClusterRecovery(c) => cluster_recovery::disable(conn, c, now).await?,
+        Command::EnableClusterRecovery(c) => cluster_recovery::enable(conn, c).await?,
     })
 }
 
@@ -221,6 +223,9 @@ pub struct ReplicatedTables {
     /// Maintenance locks and the audit log.
     #[serde(default)]
     pub operations: operation_tables::OperationTables,
+    /// Clusters whose automated recovery is disabled, sorted.
+    #[serde(default)]
+    pub disabled_clusters: Vec<String>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -281,6 +286,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     .collect::<Result<Vec<_>, StoreError>>()?;
     let recovery = recovery_tables::dump(conn).await?;
     let operations = operation_tables::dump(conn).await?;
+    let disabled_clusters = cluster_recovery::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -289,6 +295,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         forgotten,
         recovery,
         operations,
+        disabled_clusters,
     })
 }
 
@@ -330,6 +337,7 @@ pub async fn restore(
     }
     recovery_tables::restore(conn, &tables.recovery).await?;
     operation_tables::restore(conn, &tables.operations).await?;
+    cluster_recovery::restore(conn, &tables.disabled_clusters).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

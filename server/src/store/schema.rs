@@ -123,6 +123,11 @@ const TABLES: &[&str] = &[
         instance_json TEXT NOT NULL,
         PRIMARY KEY (hostname, port)
     )",
+    // Replicated: clusters whose automated recovery an operator disabled.
+    "CREATE TABLE IF NOT EXISTS cluster_recovery_disable (
+        cluster {TEXT_KEY} NOT NULL PRIMARY KEY,
+        set_at_ms BIGINT NOT NULL
+    )",
 ];
 
 /// Creates every table that does not exist yet.

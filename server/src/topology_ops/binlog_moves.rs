@@ -138,7 +138,35 @@ impl Ops {
             };
         self.unlock(locks).await;
         result?;
+        self.post_take_master(key, &master_key).await;
         self.read(key).await
+    }
+
+    /// `PostTakeMasterProcesses`, after a successful take-master: `{successorHost}`/`Port` is the
+    /// instance that took over, `{failedHost}`/`Port` the demoted master (also as
+    /// `ORC_SUCCESSOR_*` / `ORC_FAILED_*`). A failing hook is audited, not an error.
+    async fn post_take_master(&self, successor: &InstanceKey, demoted: &InstanceKey) {
+        let cfg = &self.ctx.config.recovery;
+        if cfg.hooks.post_take_master.is_empty() {
+            return;
+        }
+        let mut hooks = crate::recovery::hooks::HookContext::default();
+        hooks
+            .set("successorHost", successor.hostname.clone())
+            .set("successorPort", successor.port.to_string())
+            .set("failedHost", demoted.hostname.clone())
+            .set("failedPort", demoted.port.to_string());
+        let results = crate::recovery::hooks::run_all(
+            &cfg.hooks.post_take_master,
+            &hooks,
+            &cfg.shell,
+            cfg.hook_timeout,
+        )
+        .await;
+        for r in results.iter().filter(|r| !r.succeeded()) {
+            let message = format!("PostTakeMasterProcesses {:?} exited {:?}", r.command, r.code);
+            self.audit("take-master-hook-failed", successor, &message).await;
+        }
     }
 
     /// Stops the master, brings the instance to exactly the master's position, points the

@@ -9,7 +9,7 @@ use app::core::operation_result::{OpError, OpResult};
 use app::core::relocation::{check_purge, Refusal};
 use app::core::{Instance, InstanceKey};
 
-use super::dialect::{purge_to, set_read_only};
+use super::dialect::purge_to;
 use super::lock::Locks;
 use super::session::{Session, StepError};
 use super::steps::{self, Stopped};
@@ -195,8 +195,12 @@ impl Ops {
                 steps::start(s).await?;
                 stopped.started(&instance.key);
             }
-            Op::SetReadOnly => s.exec(&set_read_only(true)).await?,
-            Op::SetWriteable => s.exec(&set_read_only(false)).await?,
+            Op::SetReadOnly | Op::SetWriteable => {
+                let on = matches!(op, Op::SetReadOnly);
+                for sql in s.dialect.read_only_statements(on, s.use_super_read_only) {
+                    s.exec(&sql).await?;
+                }
+            }
             Op::FlushBinaryLogs => s.exec("FLUSH BINARY LOGS").await?,
             Op::SetSemiSyncMaster { enable } => s.exec(&d.semi_sync_master(*enable)).await?,
             Op::SetSemiSyncReplica { enable } => {

@@ -219,6 +219,22 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// `read_only` on or off; with `UseSuperReadOnly` on MySQL, `super_read_only` too (on:
+    /// `super_read_only=1`, which implies `read_only`; off: `super_read_only=0` first).
+    pub fn read_only_statements(&self, read_only: bool, use_super: bool) -> Vec<String> {
+        let plain = set_read_only(read_only);
+        if !use_super || self.flavor != Flavor::MySQL {
+            return vec![plain];
+        }
+        if read_only {
+            vec![plain, "SET GLOBAL super_read_only = 1".into()]
+        } else {
+            vec!["SET GLOBAL super_read_only = 0".into(), plain]
+        }
+    }
+}
+
 /// `SET GLOBAL read_only`.
 pub fn set_read_only(read_only: bool) -> String {
     format!("SET GLOBAL read_only = {}", u8::from(read_only))
@@ -305,5 +321,21 @@ mod tests {
             "CHANGE MASTER TO MASTER_HOST='m1', MASTER_PORT=3307"
         );
         assert_eq!(lit("a'b"), "'a\\'b'");
+    }
+
+    #[test]
+    fn super_read_only_only_on_mysql_when_asked() {
+        let mysql = dialect(Flavor::MySQL, "8.0.35");
+        assert_eq!(mysql.read_only_statements(true, false), ["SET GLOBAL read_only = 1"]);
+        assert_eq!(
+            mysql.read_only_statements(true, true),
+            ["SET GLOBAL read_only = 1", "SET GLOBAL super_read_only = 1"]
+        );
+        assert_eq!(
+            mysql.read_only_statements(false, true),
+            ["SET GLOBAL super_read_only = 0", "SET GLOBAL read_only = 0"]
+        );
+        let mariadb = dialect(Flavor::MariaDB, "10.11.6-MariaDB");
+        assert_eq!(mariadb.read_only_statements(false, true), ["SET GLOBAL read_only = 0"]);
     }
 }

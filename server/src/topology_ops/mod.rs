@@ -9,6 +9,7 @@
 mod binlog_moves;
 mod control;
 pub mod dialect;
+mod errant;
 mod gtid_moves;
 mod live;
 mod lock;
@@ -86,6 +87,9 @@ impl Ops {
             Op::RegroupReplicasGtid => self.regroup(key, true).await,
             Op::CanReplicateFrom { below } => self.can_replicate(key, below, false).await,
             Op::CanReplicateFromGtid { below } => self.can_replicate(key, below, true).await,
+            Op::LocateGtidErrant | Op::GtidErrantResetMaster | Op::GtidErrantInjectEmpty => {
+                self.errant(key, &r.op).await
+            }
             other => self.control(key, other).await,
         }
     }

@@ -102,6 +102,8 @@ pub struct Session {
     conn: MySqlConnection,
     /// The server's dialect.
     pub dialect: Dialect,
+    /// `UseSuperReadOnly`.
+    pub use_super_read_only: bool,
 }
 
 impl Session {
@@ -116,7 +118,12 @@ impl Session {
             what: "connect".into(),
             reason: e.to_string(),
         })?;
-        Ok(Session { key: key.clone(), conn, dialect })
+        Ok(Session {
+            key: key.clone(),
+            conn,
+            dialect,
+            use_super_read_only: config.use_super_read_only,
+        })
     }
 
     /// The server.

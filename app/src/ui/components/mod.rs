@@ -3,6 +3,7 @@
 pub mod ack_form;
 pub mod action_result;
 pub mod candidate_form;
+pub mod cluster_recovery_form;
 pub mod control_buttons;
 pub mod downtime_form;
 pub mod end_downtime_form;
@@ -15,6 +16,7 @@ pub mod legend;
 pub mod maintenance_form;
 pub mod move_dialog;
 pub mod move_form;
+pub mod promotion_plan_view;
 pub mod recover_form;
 pub mod served_by;
 pub mod topology_tree;

@@ -5,12 +5,15 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::api::clusters::SetClusterRecovery;
 use crate::api::operations::RelocateDropped;
 use crate::api::topology::get_topology;
 use crate::ui::components::action_result::ActionResult;
+use crate::ui::components::cluster_recovery_form::ClusterRecoveryForm;
 use crate::ui::components::instance_panel::InstancePanel;
 use crate::ui::components::legend::Legend;
 use crate::ui::components::move_dialog::MoveDialog;
+use crate::ui::components::promotion_plan_view::PromotionPlanView;
 use crate::ui::components::topology_tree::{masters, TopologyTree, TreeState};
 use crate::ui::live::{refresh_after, use_live};
 
@@ -26,6 +29,8 @@ pub fn ClusterPage() -> impl IntoView {
     let moving = RwSignal::new(None::<(String, String)>);
     let relocate = ServerAction::<RelocateDropped>::new();
     refresh_after(relocate.version());
+    let switch = ServerAction::<SetClusterRecovery>::new();
+    refresh_after(switch.version());
     let data = Resource::new(move || (cluster.get(), live.epoch()), |(name, _)| get_topology(name));
     let expand_all = move |_| {
         state.collapsed.set(Default::default());
@@ -59,6 +64,9 @@ pub fn ClusterPage() -> impl IntoView {
                                         {v.name.clone()} " · " {count.to_string()} " instances · master "
                                         <b id="cluster-master">{master}</b> " · automated recovery " <b>{auto}</b> " " {active}
                                     </p>
+                                    <ClusterRecoveryForm action=switch cluster=v.alias.clone() disabled=v.recovery_disabled/>
+                                    <div id="cluster-recovery-result"><ActionResult value=switch.value() pending=switch.pending()/></div>
+                                    <PromotionPlanView plan=v.promotion_plan.clone()/>
                                     <div class="toolbar">
                                         <button type="button" class="secondary" on:click=expand_all>"Expand all"</button>
                                         <button type="button" class="secondary" on:click=collapse_all>"Collapse all"</button>

@@ -460,6 +460,24 @@ pub const GROUPS: &[(&str, &[Command])] = &[
             ),
             get("refresh", "Probe an instance now (-i)", "refresh/{instance}", Out::DetailsKey),
             get(
+                "locate-gtid-errant",
+                "Output the binary logs holding the errant GTIDs of an instance (-i)",
+                "locate-gtid-errant/{instance}",
+                Out::DetailsLines,
+            ),
+            get(
+                "gtid-errant-reset-master",
+                "Remove errant GTIDs of a replica without replicas by RESET MASTER (-i)",
+                "gtid-errant-reset-master/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
+                "gtid-errant-inject-empty",
+                "Inject empty transactions for errant GTIDs on the cluster master (-i; MySQL)",
+                "gtid-errant-inject-empty/{instance}",
+                Out::DetailsKey,
+            ),
+            get(
                 "is-replicating",
                 "Output the instance if both replication threads run (-i)",
                 "instance/{instance}",
@@ -583,6 +601,18 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "check-global-recoveries",
                 Out::Text,
             ),
+            get(
+                "disable-cluster-recovery",
+                "Stop automated recovery of one cluster (-i or -a); the global switch stays",
+                "disable-cluster-recovery/{hint}",
+                Out::Text,
+            ),
+            get(
+                "enable-cluster-recovery",
+                "Allow automated recovery of one cluster again (-i or -a)",
+                "enable-cluster-recovery/{hint}",
+                Out::Text,
+            ),
         ],
     ),
     (
@@ -654,15 +684,6 @@ const UNSUPPORTED: &[Command] = &[
     unsupported(
         "which-cluster-osc-running-replicas",
         "not supported: the online-schema-change replica heuristic is not implemented",
-    ),
-    unsupported("locate-gtid-errant", "not supported: MySQL errant-GTID repair is not implemented"),
-    unsupported(
-        "gtid-errant-reset-master",
-        "not supported: MySQL errant-GTID repair is not implemented",
-    ),
-    unsupported(
-        "gtid-errant-inject-empty",
-        "not supported: MySQL errant-GTID repair is not implemented",
     ),
 ];
 
