@@ -37,7 +37,7 @@ impl Member for Leader {
         1
     }
     fn members(&self) -> Vec<MemberInfo> {
-        vec![MemberInfo { id: 1, raft_addr: "127.0.0.1:10008".into(), host: "127.0.0.1".into() }]
+        vec![MemberInfo::new(1, "127.0.0.1:10008", true)]
     }
     fn is_leader_with_quorum(&self) -> bool {
         true
@@ -349,6 +349,9 @@ const SERVED: &[&str] = &[
     "raft-leader",
     "raft-health",
     "raft-status",
+    "raft-add-peer/:addr",
+    "raft-remove-peer/:addr",
+    "raft-snapshot",
     "hostname-resolve-cache",
     "reset-hostname-resolve-cache",
     "routed-leader-check",
@@ -360,9 +363,6 @@ const SERVED: &[&str] = &[
 /// Paths answered with the reason the feature does not exist here (a JSON 400).
 const REFUSED: &[&str] = &[
     "grab-election",
-    "raft-add-peer/:addr",
-    "raft-remove-peer/:addr",
-    "raft-snapshot",
     "raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise",
     "reload-configuration",
     "reelect",

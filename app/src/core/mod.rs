@@ -21,6 +21,7 @@ pub mod gtid;
 pub mod instance;
 pub mod instance_key;
 pub mod maintenance;
+pub mod membership;
 pub mod operation;
 pub mod operation_result;
 pub mod problems;

@@ -91,6 +91,8 @@ pub struct RaftSettings {
     pub snapshot_threshold: u64,
     /// `RaftLogsToKeep`: entries kept in the log behind the newest snapshot.
     pub logs_to_keep: u64,
+    /// `DefaultRaftPort`: added to a raft address without a port (also in `raft-add-peer`).
+    pub default_port: u16,
 }
 
 /// The HTTP listener and the site.
@@ -268,6 +270,7 @@ impl NodeConfig {
                 election_timeout: Duration::from_millis(election_ms),
                 snapshot_threshold: snapshot_threshold.max(1),
                 logs_to_keep,
+                default_port,
             },
             http: HttpSettings {
                 listen_address: parse_listen_address(&listen_text)?,

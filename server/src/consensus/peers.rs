@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use reqwest::RequestBuilder;
 
-use super::Member;
 use crate::auth::Security;
+use crate::raft::Raft;
 use crate::store::Store;
 
 /// HTTP client and addressing of the other members.
@@ -21,7 +21,7 @@ pub struct Peers {
     own_id: u64,
     own_uri: String,
     listen_port: u16,
-    members: Vec<Member>,
+    raft: Raft,
 }
 
 impl Peers {
@@ -32,9 +32,9 @@ impl Peers {
         store: Store,
         own: (u64, String),
         listen_port: u16,
-        members: Vec<Member>,
+        raft: Raft,
     ) -> Self {
-        Peers { http, security, store, own_id: own.0, own_uri: own.1, listen_port, members }
+        Peers { http, security, store, own_id: own.0, own_uri: own.1, listen_port, raft }
     }
 
     /// The plain client (no secret): for relaying a caller's own request.
@@ -68,12 +68,11 @@ impl Peers {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cannot read leader URI"),
         }
-        let member = self.members.iter().find(|m| m.id == id)?;
-        let host = if member.host.contains(':') {
-            format!("[{}]", member.host)
-        } else {
-            member.host.clone()
-        };
+        let members =
+            super::members_of(self.raft.metrics().borrow().membership_config.membership());
+        let member = members.into_iter().find(|m| m.id == id)?;
+        let host =
+            if member.host.contains(':') { format!("[{}]", member.host) } else { member.host };
         let scheme = if self.own_uri.starts_with("https://") { "https" } else { "http" };
         Some(format!("{scheme}://{host}:{}", self.listen_port))
     }

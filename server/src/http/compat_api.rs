@@ -47,20 +47,8 @@ pub fn writes() -> Router<AppState> {
             refuse("leadership is raft's here: use /api/raft-yield/:node or orchestrator-client -c raft-elect-leader"),
         )
         .route(
-            "/api/raft-add-peer/{addr}",
-            refuse("raft membership is fixed by RaftNodes: change it in every node's configuration and restart them"),
-        )
-        .route(
-            "/api/raft-remove-peer/{addr}",
-            refuse("raft membership is fixed by RaftNodes: change it in every node's configuration and restart them"),
-        )
-        .route(
             "/api/reload-configuration",
             refuse("the configuration is read at start: restart the node (one at a time) to apply a change"),
-        )
-        .route(
-            "/api/raft-snapshot",
-            refuse("snapshots are taken every RaftSnapshotThreshold log entries, not on demand"),
         )
         .route(
             "/api/raft-follower-health-report/{token}/{bind}/{advertise}",

@@ -8,6 +8,7 @@ mod compat_api;
 mod instance_json;
 mod internal;
 mod maintenance_api;
+mod membership_api;
 mod operations_api;
 pub mod path_guard;
 pub mod proxy;
@@ -50,6 +51,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     let proxied = proxied
         .merge(recovery_api::routes())
         .merge(operations_api::routes())
+        .merge(membership_api::leader_routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()
@@ -77,10 +79,12 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/operate", post(internal::operate))
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
+        .route("/internal/membership", post(internal::membership))
         .merge(topology_api::routes())
         .merge(maintenance_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
+        .merge(membership_api::local_routes().route_layer(write()))
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));

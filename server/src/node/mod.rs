@@ -7,14 +7,12 @@
 
 mod bindings;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
-use openraft::error::{InitializeError, RaftError};
-use openraft::{BasicNode, SnapshotPolicy};
+use openraft::SnapshotPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -142,17 +140,14 @@ pub async fn start(
     )
     .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
     let log = log_store.clone();
+    let network_probe = network.clone();
     let raft = Raft::new(id, raft_config(&config)?, network, log_store, state_machine)
         .await
         .map_err(|e| StartError::Raft(e.to_string()))?;
 
-    let members: Vec<Member> = config
-        .raft
-        .nodes
-        .iter()
-        .map(|a| Member { id: a.node_id(), raft_addr: a.to_string(), host: a.host().to_string() })
-        .collect();
-    initialize_if_pristine(&raft, &members).await?;
+    let seeds: Vec<Member> =
+        config.raft.nodes.iter().map(|a| Member::new(a.node_id(), &a.to_string(), true)).collect();
+    crate::raft::seed::seed_or_follow(&raft, &network_probe, id, &seeds).await?;
 
     let http = security
         .http_client(reqwest::Client::builder())
@@ -173,17 +168,17 @@ pub async fn start(
         store.clone(),
         (id, config.http_uri()),
         config.http.listen_address.port(),
-        members.clone(),
+        raft.clone(),
     );
     let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
         raft: raft.clone(),
         id,
         advertise: config.raft.advertise.to_string(),
-        members,
         election_timeout: config.raft.election_timeout,
         log,
         clock: clock.clone(),
         peers,
+        network: network_probe.clone(),
     });
     let proposer = Proposer::new(consensus.clone(), config.recovery.candidate_expire);
     let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
@@ -276,20 +271,4 @@ pub async fn start(
         tasks,
         _dir_lock: dir_lock,
     })
-}
-
-/// A pristine node (no log, no vote) initializes with the full fixed member list; every node
-/// does the same with the same list, which openraft allows. A restart is never a re-init.
-async fn initialize_if_pristine(raft: &Raft, members: &[Member]) -> Result<(), StartError> {
-    let initialized = raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))?;
-    if initialized {
-        return Ok(());
-    }
-    let map: BTreeMap<u64, BasicNode> =
-        members.iter().map(|m| (m.id, BasicNode::new(m.raft_addr.clone()))).collect();
-    match raft.initialize(map).await {
-        Ok(()) => Ok(()),
-        Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
-        Err(e) => Err(StartError::Raft(format!("initialize failed: {e}"))),
-    }
 }

@@ -8,6 +8,7 @@ mod backend_loss;
 mod bad_start;
 mod disk_loss;
 mod kill_leader;
+mod membership;
 
 use server::testkit::cluster::Backend;
 use server::testkit::mariadb::{self, BackendDb, Sandbox};

@@ -610,6 +610,24 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "Ask the leader to hand over to the node matching -H",
                 Kind::OnRaftLeader("raft-yield-hint/{hostname}", Out::Text),
             ),
+            get(
+                "raft-add-peer",
+                "Add the raft node at -H host[:port] (learner until caught up, then voter)",
+                "raft-add-peer/{hostname}",
+                Out::Text,
+            ),
+            get(
+                "raft-remove-peer",
+                "Remove the raft member -H host:port (the leader too: it steps down)",
+                "raft-remove-peer/{hostname}",
+                Out::Text,
+            ),
+            get(
+                "raft-snapshot",
+                "Take a raft snapshot on the node now",
+                "raft-snapshot",
+                Out::Text,
+            ),
         ],
     ),
 ];
