@@ -168,7 +168,7 @@ pub async fn start(
         store.clone(),
         (id, config.http_uri()),
         config.http.listen_address.port(),
-        raft.clone(),
+        (raft.clone(), seeds),
     );
     let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
         raft: raft.clone(),
