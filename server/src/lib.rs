@@ -35,6 +35,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod leadership;
+pub mod metrics;
 pub mod node;
 pub mod ports;
 pub mod probe;

@@ -14,6 +14,9 @@ use std::time::Duration;
 use super::reader::KeyReader;
 use super::ConfigError;
 
+/// The Prometheus endpoint, open unless `MetricsRequireAuth` is true.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Health endpoints reachable without credentials unless `AuthOpenEndpoints` says otherwise.
 pub const DEFAULT_OPEN_ENDPOINTS: &[&str] =
     &["/api/leader-check", "/api/raft-health", "/api/health", "/api/status"];
@@ -190,11 +193,15 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
     let read_only = r.bool("ReadOnly", false)?;
     let open = r.strings("AuthOpenEndpoints")?;
     // Absent (or `[]`) keeps the defaults; `[""]` closes every endpoint.
-    let open_endpoints: Vec<String> = if open.is_empty() {
+    let mut open_endpoints: Vec<String> = if open.is_empty() {
         DEFAULT_OPEN_ENDPOINTS.iter().map(|s| s.to_string()).collect()
     } else {
         open.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
     };
+    // `/metrics` is open like the health checks unless `MetricsRequireAuth` is true.
+    if !r.bool("MetricsRequireAuth", false)? && !open_endpoints.iter().any(|p| p == METRICS_PATH) {
+        open_endpoints.push(METRICS_PATH.to_string());
+    }
     for p in &open_endpoints {
         if !p.starts_with('/') || p == "/" || p.starts_with("/internal") || p.starts_with("/sfn") {
             return Err(ConfigError::invalid(

@@ -9,6 +9,7 @@ mod instance_json;
 mod internal;
 mod maintenance_api;
 mod membership_api;
+mod metrics_api;
 mod operations_api;
 pub mod path_guard;
 pub mod proxy;
@@ -85,12 +86,14 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
         .merge(membership_api::local_routes().route_layer(write()))
+        .route("/metrics", get(metrics_api::metrics))
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));
     proxied
         .merge(proxied_reads)
         .merge(local)
+        .route_layer(axum::middleware::from_fn(metrics_api::timed))
         .with_state(node.clone())
         .merge(site::router(node, leptos))
         .layer(from_fn_with_state(security, crate::auth::authenticate))

@@ -126,6 +126,8 @@ pub async fn start(
     leptos: LeptosOptions,
 ) -> Result<NodeHandle, StartError> {
     let config = Arc::new(config);
+    // Installs the process's metrics recorder before anything records an event.
+    crate::metrics::handle();
     let id = config.node_id();
     let security = Arc::new(crate::auth::Security::load(&config)?);
     let store = Store::open(&config.backend.db, Duration::from_secs(5)).await?;
@@ -244,6 +246,10 @@ pub async fn start(
     };
     tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
     tasks.push(prober.start(shutdown_rx.clone()));
+    tasks.push(tokio::spawn(crate::metrics::raft_watch::leader_changes(
+        raft.metrics(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(recovery, shutdown_rx.clone())));
     tasks
         .push(tokio::spawn(crate::health::watch_raft_core(consensus.clone(), shutdown_rx.clone())));

@@ -128,6 +128,7 @@ pub async fn register(
         }
         Err(e) => return Err(RecoveryError::NotRegistered(e.to_string())),
     }
+    crate::metrics::record::recovery_started(analysis.analysis.as_str());
     let hooks = hook_context(analysis, &uid, &ctx);
     let rec = Recovery { ctx, record, hooks };
     rec.step(format!(
@@ -220,6 +221,12 @@ pub async fn finish(
             Some(e) => format!("failed: {e}"),
         })
         .await;
+    let took_ms = resolution.ended_at_ms.saturating_sub(rec.record.started_at_ms).max(0);
+    crate::metrics::record::recovery_finished(
+        rec.record.analysis.as_str(),
+        resolution.is_successful,
+        std::time::Duration::from_millis(took_ms as u64),
+    );
     if let Err(e) = rec.propose(Command::ResolveRecovery(resolution.clone())).await {
         tracing::error!(uid = %rec.record.uid, error = %e, "could not record the recovery's resolution");
     }

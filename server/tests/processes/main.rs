@@ -9,6 +9,7 @@ mod bad_start;
 mod disk_loss;
 mod kill_leader;
 mod membership;
+mod metrics;
 
 use server::testkit::cluster::Backend;
 use server::testkit::mariadb::{self, BackendDb, Sandbox};
