@@ -34,6 +34,7 @@ pub mod control_plane;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod kv;
 pub mod leadership;
 pub mod metrics;
 pub mod node;

@@ -108,6 +108,15 @@ pub trait Operations: Send + Sync + 'static {
     ) -> Result<RecoveryResolution, RecoveryError>;
     /// Probes one server now (`discover`).
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String>;
+    /// `submit-masters-to-kv-stores`: proposes the KV pairs of every cluster's master (or
+    /// `cluster`'s) through raft, on the leader; answers the pairs.
+    async fn submit_masters_to_kv(
+        &self,
+        cluster: Option<String>,
+    ) -> Result<Vec<app::core::kv::KvPair>, ApiError> {
+        let _ = cluster;
+        Err(ApiError::Validation("KV stores are not available on this node".into()))
+    }
     /// Runs a topology operation (replica control, relocation) on this node, the leader.
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
         let _ = request;

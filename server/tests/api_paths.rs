@@ -352,6 +352,8 @@ const SERVED: &[&str] = &[
     "raft-add-peer/:addr",
     "raft-remove-peer/:addr",
     "raft-snapshot",
+    "submit-masters-to-kv-stores",
+    "submit-masters-to-kv-stores/:clusterHint",
     "hostname-resolve-cache",
     "reset-hostname-resolve-cache",
     "routed-leader-check",
@@ -399,8 +401,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("cluster-osc-slaves/:clusterHint", OSC),
     ("cluster-osc-replicas/:clusterHint", OSC),
     ("snapshot-topologies", SNAPSHOTS),
-    ("submit-masters-to-kv-stores", KV),
-    ("submit-masters-to-kv-stores/:clusterHint", KV),
     ("tagged", TAGS),
     ("tags/:host/:port", TAGS),
     ("tag-value/:host/:port", TAGS),
@@ -452,7 +452,6 @@ const METRICS: &str = "discovery/backend/write-buffer metrics are not collected"
 const ERRANT_GTID: &str =
     "MySQL errant-GTID repair (locate, RESET MASTER, inject empty) is not implemented";
 const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
-const KV: &str = "key-value stores (Consul, ZooKeeper) are not supported";
 const UNRESOLVE: &str =
     "hostname unresolve is not supported: hostnames are used as the topology reports them";
 const SNAPSHOTS: &str = "topology snapshots (history) are not kept";

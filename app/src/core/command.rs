@@ -92,6 +92,9 @@ pub enum Command {
     /// Several commands proposed together into one raft entry (one log append, one fsync, one
     /// apply transaction), applied in order, each with its own stamp. Never nested.
     Batch(Vec<CommandEnvelope>),
+    /// Key-value pairs of master discovery (orchestrator's `put-key-value`): every node records
+    /// them, then publishes them to its own configured stores after commit.
+    PutKvPairs(Vec<crate::core::kv::KvPair>),
 }
 
 impl Command {
@@ -120,6 +123,7 @@ impl Command {
             Command::BeginMaintenance(_) => "begin-maintenance",
             Command::EndMaintenance(_) => "end-maintenance",
             Command::Audit(_) => "audit",
+            Command::PutKvPairs(_) => "put-key-value",
         }
     }
 }

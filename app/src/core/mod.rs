@@ -20,6 +20,7 @@ pub mod error;
 pub mod gtid;
 pub mod instance;
 pub mod instance_key;
+pub mod kv;
 pub mod maintenance;
 pub mod membership;
 pub mod operation;

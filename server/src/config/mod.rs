@@ -4,6 +4,7 @@
 //! many) are accepted and reported once, in one warning, by the caller.
 
 pub mod discovery;
+pub mod kv;
 pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
@@ -134,6 +135,8 @@ pub struct NodeConfig {
     pub recovery: RecoveryConfig,
     /// Authentication, `ReadOnly`, TLS and the raft port's secret (`security`).
     pub security: security::SecurityConfig,
+    /// Key-value master discovery: prefix and stores.
+    pub kv: kv::KvConfig,
     /// Keys present in the file that this build does not use.
     pub unknown_keys: Vec<String>,
 }
@@ -197,6 +200,7 @@ impl NodeConfig {
         let leptos_file = r.string("LeptosConfigFile", "")?;
         let discovery = discovery::read(&mut r)?;
         let recovery = recovery::read(&mut r, discovery.instance_poll)?;
+        let kv = kv::read(&mut r)?;
         let security = security::read(&mut r)?;
 
         if raft_enabled && data_dir.is_empty() {
@@ -286,6 +290,7 @@ impl NodeConfig {
                 yield_after: Duration::from_secs(yield_s),
                 exit_after: Duration::from_secs(exit_s),
             },
+            kv,
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,

@@ -7,6 +7,7 @@ mod audit_json;
 mod compat_api;
 mod instance_json;
 mod internal;
+mod kv_api;
 mod maintenance_api;
 mod membership_api;
 mod metrics_api;
@@ -53,6 +54,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(recovery_api::routes())
         .merge(operations_api::routes())
         .merge(membership_api::leader_routes())
+        .merge(kv_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()

@@ -116,6 +116,13 @@ impl Operations for Recoveries {
         self.0.prober.probe_now(key).await.map_err(|e| e.to_string())
     }
 
+    async fn submit_masters_to_kv(
+        &self,
+        cluster: Option<String>,
+    ) -> Result<Vec<app::core::kv::KvPair>, ApiError> {
+        crate::kv::masters::submit_masters(&self.0, cluster.as_deref()).await
+    }
+
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
         // Its own task: a caller that goes away (timeout, closed connection) never cancels an
         // operation halfway; it finishes, restarts what it stopped and records its outcome.

@@ -250,6 +250,12 @@ pub async fn start(
         raft.metrics(),
         shutdown_rx.clone(),
     )));
+    tasks.push(tokio::spawn(crate::kv::masters::run(recovery.clone(), shutdown_rx.clone())));
+    tasks.push(tokio::spawn(crate::kv::publisher::run(
+        store.clone(),
+        config.kv.clone(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(recovery, shutdown_rx.clone())));
     tasks
         .push(tokio::spawn(crate::health::watch_raft_core(consensus.clone(), shutdown_rx.clone())));

@@ -230,6 +230,29 @@ pub async fn finish(
     if let Err(e) = rec.propose(Command::ResolveRecovery(resolution.clone())).await {
         tracing::error!(uid = %rec.record.uid, error = %e, "could not record the recovery's resolution");
     }
+    // A new master (failover or takeover): its KV pairs, through raft.
+    if let (true, Some(successor)) = (resolution.is_successful, &resolution.successor) {
+        if rec.record.cluster_name == rec.record.key.to_string() && successor != &rec.record.key {
+            let alias = if rec.record.cluster_alias.is_empty() {
+                rec.record.cluster_name.clone()
+            } else {
+                rec.record.cluster_alias.clone()
+            };
+            let pairs = crate::kv::masters::pairs_of(&rec.ctx, &alias, successor).await;
+            match crate::kv::masters::submit(&rec.ctx, pairs).await {
+                Ok(n) => {
+                    let _ = rec
+                        .step(format!(
+                            "submitted {n} KV pairs naming {successor} master of {alias}"
+                        ))
+                        .await;
+                }
+                Err(e) => {
+                    tracing::error!(uid = %rec.record.uid, error = %e, "could not submit the new master to KV")
+                }
+            }
+        }
+    }
     let failure_hooks = [&cfg.hooks.post_unsuccessful_failover];
     let lists: &[&Vec<String>] = if resolution.is_successful { on_success } else { &failure_hooks };
     for list in lists {

@@ -4,6 +4,7 @@
 //! state machine) live in `replicated`; node-local tables in `local`. Every value uses the few
 //! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
 
+pub mod kv_tables;
 pub mod local;
 pub mod observed;
 pub mod operation_tables;

@@ -10,7 +10,7 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{operation_tables, recovery_tables, Store, StoreError};
+use super::{kv_tables, operation_tables, recovery_tables, Store, StoreError};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
@@ -143,6 +143,7 @@ pub async fn apply(
         Command::BeginMaintenance(m) => operation_tables::begin(conn, m, now).await?,
         Command::EndMaintenance(which) => operation_tables::end(conn, which, now).await?,
         Command::Audit(entry) => operation_tables::append_audit(conn, entry).await?,
+        Command::PutKvPairs(pairs) => kv_tables::put(conn, pairs).await?,
     })
 }
 
@@ -221,6 +222,9 @@ pub struct ReplicatedTables {
     /// Maintenance locks and the audit log.
     #[serde(default)]
     pub operations: operation_tables::OperationTables,
+    /// Key-value master discovery pairs (absent from older snapshots and digests when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kv: Vec<app::core::kv::KvPair>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -281,6 +285,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     .collect::<Result<Vec<_>, StoreError>>()?;
     let recovery = recovery_tables::dump(conn).await?;
     let operations = operation_tables::dump(conn).await?;
+    let kv = kv_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -289,6 +294,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         forgotten,
         recovery,
         operations,
+        kv,
     })
 }
 
@@ -330,6 +336,7 @@ pub async fn restore(
     }
     recovery_tables::restore(conn, &tables.recovery).await?;
     operation_tables::restore(conn, &tables.operations).await?;
+    kv_tables::restore(conn, &tables.kv).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

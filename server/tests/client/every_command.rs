@@ -56,7 +56,6 @@ const UNSUPPORTED: &[&str] = &[
     "match-up-replicas",
     "last-pseudo-gtid",
     "snapshot-topologies",
-    "submit-masters-to-kv-stores",
     "submit-pool-instances",
     "which-heuristic-cluster-pool-instances",
     "tags",
@@ -167,6 +166,7 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("raft-leader-hostname", &[]),
         step("raft-elect-leader", &["-H", follower_raft]).may_refuse().then_leader(),
         step("raft-snapshot", &[]),
+        step("submit-masters-to-kv-stores", &["-i", m]),
         // Nothing listens there: refused with the reason, the membership unchanged.
         step("raft-add-peer", &["-H", "127.0.0.1:9"]).may_refuse(),
         step("raft-remove-peer", &["-H", "127.0.0.1:9"]).may_refuse(),

@@ -628,6 +628,12 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "raft-snapshot",
                 Out::Text,
             ),
+            get(
+                "submit-masters-to-kv-stores",
+                "Submit a cluster's master (-a/-i), or every cluster's, to the KV stores",
+                "submit-masters-to-kv-stores[/{hint}]",
+                Out::KvPairs,
+            ),
         ],
     ),
 ];
@@ -645,7 +651,6 @@ const UNSUPPORTED: &[Command] = &[
     unsupported("match-up-replicas", PSEUDO_GTID),
     unsupported("last-pseudo-gtid", PSEUDO_GTID),
     unsupported("snapshot-topologies", "not supported: topology history is not kept"),
-    unsupported("submit-masters-to-kv-stores", "not supported: no key-value store support"),
     unsupported("submit-pool-instances", "not supported: instance pools are not implemented"),
     unsupported(
         "which-heuristic-cluster-pool-instances",
