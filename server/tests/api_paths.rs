@@ -354,6 +354,7 @@ const SERVED: &[&str] = &[
     "raft-snapshot",
     "submit-masters-to-kv-stores",
     "submit-masters-to-kv-stores/:clusterHint",
+    "reload-configuration",
     "hostname-resolve-cache",
     "reset-hostname-resolve-cache",
     "routed-leader-check",
@@ -366,7 +367,6 @@ const SERVED: &[&str] = &[
 const REFUSED: &[&str] = &[
     "grab-election",
     "raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise",
-    "reload-configuration",
     "reelect",
     "reload-cluster-alias",
 ];

@@ -5,9 +5,11 @@
 
 pub mod discovery;
 pub mod kv;
+pub mod live;
 pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
+pub mod reload;
 pub mod security;
 pub mod topology_tls;
 
@@ -137,11 +139,22 @@ pub struct NodeConfig {
     pub security: security::SecurityConfig,
     /// Key-value master discovery: prefix and stores.
     pub kv: kv::KvConfig,
+    /// The recovery settings in force (`recovery` as read at start, then as reloaded).
+    pub live_recovery: live::LiveRecovery,
+    /// The file this config was read from (`reload-configuration` reads it again).
+    pub source: Option<PathBuf>,
+    /// The file's keys as read at start.
+    pub raw: Value,
     /// Keys present in the file that this build does not use.
     pub unknown_keys: Vec<String>,
 }
 
 impl NodeConfig {
+    /// The recovery settings in force (filters, timings, hooks), reloadable at run time.
+    pub fn recovery(&self) -> std::sync::Arc<RecoveryConfig> {
+        self.live_recovery.get()
+    }
+
     /// This node's stable raft id.
     pub fn node_id(&self) -> u64 {
         self.raft.advertise.node_id()
@@ -165,7 +178,9 @@ impl NodeConfig {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError::invalid("config file", format!("cannot read {}: {e}", path.display()))
         })?;
-        Self::parse(&text)
+        let mut config = Self::parse(&text)?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses and validates config text.
@@ -175,7 +190,10 @@ impl NodeConfig {
         let Value::Object(map) = value else {
             return Err(ConfigError::invalid("config file", "top level must be a JSON object"));
         };
-        Self::from_reader(KeyReader::new(map))
+        let raw = Value::Object(map.clone());
+        let mut config = Self::from_reader(KeyReader::new(map))?;
+        config.raw = raw;
+        Ok(config)
     }
 
     fn from_reader(mut r: KeyReader) -> Result<Self, ConfigError> {
@@ -291,6 +309,9 @@ impl NodeConfig {
                 exit_after: Duration::from_secs(exit_s),
             },
             kv,
+            live_recovery: live::LiveRecovery::new(recovery.clone()),
+            source: None,
+            raw: Value::Null,
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,

@@ -174,7 +174,7 @@ pub async fn clusters(node: &AppState) -> Result<ClustersView, ApiError> {
                     .filter(|i| i.master_key.is_some())
                     .filter_map(|i| i.replication_lag_seconds.or(i.seconds_behind_master))
                     .max(),
-                automated_recovery: node.config.recovery.master_filters.matches(&c.name, &alias),
+                automated_recovery: node.config.recovery().master_filters.matches(&c.name, &alias),
                 active_recovery: recoveries
                     .iter()
                     .filter(|r| ours(&r.0, &r.1))
@@ -281,7 +281,7 @@ pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiEr
         master: cluster.master.map(|k| k.to_string()),
         nodes,
         roots,
-        automated_recovery: node.config.recovery.master_filters.matches(&name, &alias),
+        automated_recovery: node.config.recovery().master_filters.matches(&name, &alias),
         active_recovery: recoveries
             .iter()
             .filter(|r| r.0 == name || r.1 == alias)

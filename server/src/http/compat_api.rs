@@ -47,10 +47,6 @@ pub fn writes() -> Router<AppState> {
             refuse("leadership is raft's here: use /api/raft-yield/:node or orchestrator-client -c raft-elect-leader"),
         )
         .route(
-            "/api/reload-configuration",
-            refuse("the configuration is read at start: restart the node (one at a time) to apply a change"),
-        )
-        .route(
             "/api/raft-follower-health-report/{token}/{bind}/{advertise}",
             refuse("followers report to the leader through raft heartbeats here"),
         )
@@ -106,7 +102,7 @@ async fn resolve(Path((host, port)): KeyPath) -> Response {
 
 /// `GET /api/automated-recovery-filters`.
 async fn filters(State(node): State<AppState>) -> Response {
-    let r = &node.config.recovery;
+    let r = &node.config.recovery();
     let list = |f: &app::core::ClusterFilters| f.entries().map(String::from).collect::<Vec<_>>();
     ok(
         "Automated recovery configuration details",

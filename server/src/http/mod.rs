@@ -17,6 +17,7 @@ pub mod proxy;
 mod raft_api;
 mod reads;
 mod recovery_api;
+mod reload_api;
 mod reply;
 mod site;
 mod topology_api;
@@ -89,6 +90,12 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(compat_api::writes().route_layer(write()))
         .merge(membership_api::local_routes().route_layer(write()))
         .route("/metrics", get(metrics_api::metrics))
+        .route(
+            "/api/reload-configuration",
+            get(reload_api::reload_configuration)
+                .post(reload_api::reload_configuration)
+                .route_layer(write()),
+        )
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));

@@ -48,7 +48,10 @@ pub async fn promotion_rules(ctx: &super::Context) -> Result<Rules, RecoveryErro
         .into_iter()
         .map(|c| (c.key, c.promotion_rule))
         .collect();
-    Ok(Rules { registered, ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone() })
+    Ok(Rules {
+        registered,
+        ignore: ctx.config.recovery().promotion_ignore_hostname_filters.clone(),
+    })
 }
 
 fn drained(i: &Instance) -> bool {
@@ -157,7 +160,7 @@ pub async fn run(
     rec.ensure_leader()?;
     let server = Server::new(chosen, discovery);
     server.stop_replication().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
-    if ctx.config.recovery.apply_mysql_promotion {
+    if ctx.config.recovery().apply_mysql_promotion {
         server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
         server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
     }

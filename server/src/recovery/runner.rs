@@ -54,7 +54,7 @@ impl Recovery {
 
     /// Puts a long downtime on `key` (failed master, lost replicas) through raft.
     pub async fn downtime(&self, key: &InstanceKey, reason: &str) {
-        let minutes = self.ctx.config.recovery.failed_master_downtime.as_secs() / 60;
+        let minutes = self.ctx.config.recovery().failed_master_downtime.as_secs() / 60;
         match DowntimeRequest::parse(key.clone(), "orchestrator", reason, &format!("{minutes}m")) {
             Ok(req) => {
                 if let Err(e) =
@@ -115,7 +115,7 @@ pub async fn register(
         processing_node: ctx.consensus.id(),
         operation: trigger.operation.to_string(),
     };
-    let block_ms = ctx.config.recovery.recovery_period_block.as_millis() as i64;
+    let block_ms = ctx.config.recovery().recovery_period_block.as_millis() as i64;
     let env = CommandEnvelope::new(
         Command::WriteRecovery { recovery: record.clone(), block_ms },
         ctx.clock.now_ms(),
@@ -143,7 +143,7 @@ pub async fn register(
 
 /// Runs `hooks`; the first failure aborts with its description.
 pub async fn run_gate(rec: &Recovery, hooks: &[String], what: &str) -> Result<(), RecoveryError> {
-    let cfg = &rec.ctx.config.recovery;
+    let cfg = &rec.ctx.config.recovery();
     let results = run_all(hooks, &rec.hooks, &cfg.shell, cfg.hook_timeout).await;
     match results.iter().find(|r| !r.succeeded()) {
         Some(failed) => Err(RecoveryError::HookAborted(format!(
@@ -167,7 +167,7 @@ pub async fn recover(
         return Err(RecoveryError::Unsupported(analysis.analysis.as_str().into()));
     };
     let rec = register(ctx.clone(), &analysis, &trigger).await?;
-    let cfg = &ctx.config.recovery;
+    let cfg = &ctx.config.recovery();
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
         Ok(()) => match kind {
@@ -192,7 +192,7 @@ pub async fn finish(
     result: Result<RecoveryResolution, RecoveryError>,
     on_success: &[&Vec<String>],
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let cfg = &rec.ctx.config.recovery;
+    let cfg = &rec.ctx.config.recovery();
     let mut hooks = rec.hooks.clone();
     let resolution = match &result {
         Ok(r) => r.clone(),

@@ -10,6 +10,7 @@ mod disk_loss;
 mod kill_leader;
 mod membership;
 mod metrics;
+mod reload;
 
 use server::testkit::cluster::Backend;
 use server::testkit::mariadb::{self, BackendDb, Sandbox};
