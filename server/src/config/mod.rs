@@ -144,7 +144,7 @@ pub struct NodeConfig {
     /// The file this config was read from (`reload-configuration` reads it again).
     pub source: Option<PathBuf>,
     /// The file's keys as read at start.
-    pub raw: Value,
+    pub raw: reload::RawKeys,
     /// Keys present in the file that this build does not use.
     pub unknown_keys: Vec<String>,
 }
@@ -192,7 +192,7 @@ impl NodeConfig {
         };
         let raw = Value::Object(map.clone());
         let mut config = Self::from_reader(KeyReader::new(map))?;
-        config.raw = raw;
+        config.raw = reload::RawKeys(raw);
         Ok(config)
     }
 
@@ -311,7 +311,7 @@ impl NodeConfig {
             kv,
             live_recovery: live::LiveRecovery::new(recovery.clone()),
             source: None,
-            raw: Value::Null,
+            raw: reload::RawKeys::default(),
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,

@@ -30,6 +30,18 @@ pub const RELOADABLE: &[&str] = &[
     "PostGracefulTakeoverProcesses",
 ];
 
+/// The config file's keys as read, for comparing with a reload. Its `Debug` shows key names
+/// only: the values include passwords.
+#[derive(Clone, Default, PartialEq)]
+pub struct RawKeys(pub Value);
+
+impl std::fmt::Debug for RawKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&String> = self.0.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        f.debug_tuple("RawKeys").field(&keys).finish()
+    }
+}
+
 /// What a reload found.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReloadPlan {
@@ -44,8 +56,8 @@ pub struct ReloadPlan {
 pub fn plan(current: &NodeConfig, text: &str) -> Result<(NodeConfig, ReloadPlan), ConfigError> {
     let next = NodeConfig::parse(text)?;
     let empty = serde_json::Map::new();
-    let old = current.raw.as_object().unwrap_or(&empty);
-    let new = next.raw.as_object().unwrap_or(&empty);
+    let old = current.raw.0.as_object().unwrap_or(&empty);
+    let new = next.raw.0.as_object().unwrap_or(&empty);
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort();
     keys.dedup();

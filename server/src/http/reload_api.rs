@@ -33,7 +33,7 @@ pub async fn reload_configuration(State(node): State<AppState>) -> Response {
     let values: Map<String, serde_json::Value> = plan
         .applied
         .iter()
-        .map(|k| (k.clone(), reload::shown(k, next.raw.as_object().unwrap_or(&empty).get(k))))
+        .map(|k| (k.clone(), reload::shown(k, next.raw.0.as_object().unwrap_or(&empty).get(k))))
         .collect();
     tracing::info!(applied = ?plan.applied, refused = ?plan.refused, "reload-configuration");
     let message = if plan.refused.is_empty() {
