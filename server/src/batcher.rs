@@ -71,6 +71,7 @@ async fn run(raft: Raft, mut rx: mpsc::UnboundedReceiver<Pending>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::record::proposal_batch(batch.len());
         let raft = raft.clone();
         tokio::spawn(async move {
             write(&raft, batch).await;

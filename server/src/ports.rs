@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use app::api::dto::RaftStatusView;
 use app::api::ApiError;
+use app::core::membership::MembershipChange;
 use app::core::operation_result::{OpError, OpResult, OperationRequest};
 use app::core::recovery::RecoveryResolution;
 use app::core::{
@@ -59,6 +60,22 @@ pub trait Member: Send + Sync + 'static {
     }
     /// This node's HTTP URI.
     fn http_uri(&self) -> String;
+    /// `raft-add-peer`/`raft-remove-peer`, carried out by the leader (a follower forwards it
+    /// once, unless `forwarded`); answers the core's wording of the outcome.
+    async fn change_membership(
+        &self,
+        change: MembershipChange,
+        forwarded: bool,
+    ) -> Result<String, ApiError> {
+        let _ = forwarded;
+        Err(ApiError::Validation(format!(
+            "{change:?}: membership changes are not available on this node"
+        )))
+    }
+    /// `raft-snapshot`: takes a snapshot now; its last index.
+    async fn snapshot_now(&self) -> Result<Option<u64>, ApiError> {
+        Err(ApiError::Validation("snapshots are not available on this node".into()))
+    }
 }
 
 /// The write path into raft.
@@ -91,6 +108,15 @@ pub trait Operations: Send + Sync + 'static {
     ) -> Result<RecoveryResolution, RecoveryError>;
     /// Probes one server now (`discover`).
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String>;
+    /// `submit-masters-to-kv-stores`: proposes the KV pairs of every cluster's master (or
+    /// `cluster`'s) through raft, on the leader; answers the pairs.
+    async fn submit_masters_to_kv(
+        &self,
+        cluster: Option<String>,
+    ) -> Result<Vec<app::core::kv::KvPair>, ApiError> {
+        let _ = cluster;
+        Err(ApiError::Validation("KV stores are not available on this node".into()))
+    }
     /// Runs a topology operation (replica control, relocation) on this node, the leader.
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
         let _ = request;

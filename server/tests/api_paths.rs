@@ -37,7 +37,7 @@ impl Member for Leader {
         1
     }
     fn members(&self) -> Vec<MemberInfo> {
-        vec![MemberInfo { id: 1, raft_addr: "127.0.0.1:10008".into(), host: "127.0.0.1".into() }]
+        vec![MemberInfo::new(1, "127.0.0.1:10008", true)]
     }
     fn is_leader_with_quorum(&self) -> bool {
         true
@@ -352,6 +352,12 @@ const SERVED: &[&str] = &[
     "raft-leader",
     "raft-health",
     "raft-status",
+    "raft-add-peer/:addr",
+    "raft-remove-peer/:addr",
+    "raft-snapshot",
+    "submit-masters-to-kv-stores",
+    "submit-masters-to-kv-stores/:clusterHint",
+    "reload-configuration",
     "hostname-resolve-cache",
     "reset-hostname-resolve-cache",
     "routed-leader-check",
@@ -363,11 +369,7 @@ const SERVED: &[&str] = &[
 /// Paths answered with the reason the feature does not exist here (a JSON 400).
 const REFUSED: &[&str] = &[
     "grab-election",
-    "raft-add-peer/:addr",
-    "raft-remove-peer/:addr",
-    "raft-snapshot",
     "raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise",
-    "reload-configuration",
     "reelect",
     "reload-cluster-alias",
 ];
@@ -399,8 +401,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("cluster-osc-slaves/:clusterHint", OSC),
     ("cluster-osc-replicas/:clusterHint", OSC),
     ("snapshot-topologies", SNAPSHOTS),
-    ("submit-masters-to-kv-stores", KV),
-    ("submit-masters-to-kv-stores/:clusterHint", KV),
     ("tagged", TAGS),
     ("tags/:host/:port", TAGS),
     ("tag-value/:host/:port", TAGS),
@@ -450,7 +450,6 @@ const EQUIVALENCE: &str =
 const TAGS: &str = "instance tags are not implemented yet";
 const METRICS: &str = "discovery/backend/write-buffer metrics are not collected";
 const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
-const KV: &str = "key-value stores (Consul, ZooKeeper) are not supported";
 const UNRESOLVE: &str =
     "hostname unresolve is not supported: hostnames are used as the topology reports them";
 const SNAPSHOTS: &str = "topology snapshots (history) are not kept";

@@ -36,7 +36,7 @@ impl Member for Leader {
         1
     }
     fn members(&self) -> Vec<MemberInfo> {
-        vec![MemberInfo { id: 1, raft_addr: "127.0.0.1:10008".into(), host: "127.0.0.1".into() }]
+        vec![MemberInfo::new(1, "127.0.0.1:10008", true)]
     }
     fn is_leader_with_quorum(&self) -> bool {
         true

@@ -11,7 +11,8 @@ pub struct MemberView {
     pub raft_addr: String,
     /// HTTP base URI, when known (announced by the node when it led, or `HTTPAdvertise`).
     pub http_uri: Option<String>,
-    /// `Leader`, `Follower` or `Unreachable` (as seen from this node).
+    /// `Leader`, `Follower`, `Learner` (not voting yet), `Unreachable` or `Unreachable learner`
+    /// (as seen from this node).
     pub role: String,
     /// Last log index this node knows the member has (leader's view only).
     pub matched_index: Option<u64>,
@@ -48,7 +49,7 @@ pub struct RaftStatusView {
     pub snapshot_index: Option<u64>,
     /// Milliseconds since a quorum last acknowledged this node as leader (leaders only).
     pub millis_since_quorum_ack: Option<u64>,
-    /// Members of the fixed `RaftNodes` list.
+    /// Members of the committed membership (voters and learners).
     pub members: Vec<MemberView>,
 }
 

@@ -26,6 +26,11 @@ pub trait Commands: Send + Sync + 'static {
     async fn submit(&self, proposal: Proposal) -> Result<CommandOutcome, ApiError>;
     /// Hands leadership to member `target` (from a follower, asks the leader).
     async fn transfer_leadership(&self, target: u64) -> Result<String, ApiError>;
+    /// `raft-add-peer` / `raft-remove-peer`, carried out by the leader (a follower forwards it).
+    async fn change_membership(
+        &self,
+        change: crate::core::membership::MembershipChange,
+    ) -> Result<String, ApiError>;
     /// Manual recovery of a failed instance; leader only.
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError>;
     /// A topology operation (replica control, relocation), run by the leader (a follower

@@ -74,3 +74,35 @@ pub async fn transfer_leadership(target: String) -> Result<String, ApiError> {
     })
     .await
 }
+
+/// Adds (`change` = `add`) or removes (`remove`) the raft member at `addr`; carried out by the
+/// leader. `confirm` must be `yes`.
+#[server(prefix = "/sfn")]
+pub async fn change_raft_membership(
+    change: String,
+    addr: String,
+    confirm: Option<String>,
+) -> Result<String, ApiError> {
+    crate::api::status::respond(async move {
+        let addr = addr.trim().to_string();
+        if addr.is_empty() {
+            return Err(ApiError::Validation("give the member's raft address, host:port".into()));
+        }
+        let change = match change.as_str() {
+            "add" => crate::core::membership::MembershipChange::Add(addr),
+            "remove" => crate::core::membership::MembershipChange::Remove(addr),
+            other => {
+                return Err(ApiError::Validation(format!(
+                    "unknown membership change {other:?}: add or remove"
+                )))
+            }
+        };
+        if confirm.as_deref() != Some("yes") {
+            return Err(ApiError::Validation(
+                "tick the box to confirm the membership change".into(),
+            ));
+        }
+        crate::api::port::commands()?.change_membership(change).await
+    })
+    .await
+}

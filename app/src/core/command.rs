@@ -96,6 +96,9 @@ pub enum Command {
     DisableClusterRecovery(String),
     /// Turn automated recovery of one cluster back on.
     EnableClusterRecovery(String),
+    /// Key-value pairs of master discovery (orchestrator's `put-key-value`): every node records
+    /// them, then publishes them to its own configured stores after commit.
+    PutKvPairs(Vec<crate::core::kv::KvPair>),
 }
 
 impl Command {
@@ -126,6 +129,7 @@ impl Command {
             Command::Audit(_) => "audit",
             Command::DisableClusterRecovery(_) => "disable-cluster-recovery",
             Command::EnableClusterRecovery(_) => "enable-cluster-recovery",
+            Command::PutKvPairs(_) => "put-key-value",
         }
     }
 }

@@ -83,6 +83,14 @@ impl Commands for AuthorizedPlane {
         self.inner.transfer_leadership(target).await
     }
 
+    async fn change_membership(
+        &self,
+        change: app::core::membership::MembershipChange,
+    ) -> Result<String, ApiError> {
+        self.may_write()?;
+        self.inner.change_membership(change).await
+    }
+
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
         self.may_write()?;
         self.inner.recover(key).await

@@ -7,9 +7,12 @@ pub mod analysis;
 pub mod check;
 pub mod discovery;
 pub mod key_status;
+pub mod kv;
+pub mod live;
 pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
+pub mod reload;
 pub mod security;
 pub mod topology_tls;
 
@@ -94,6 +97,8 @@ pub struct RaftSettings {
     pub snapshot_threshold: u64,
     /// `RaftLogsToKeep`: entries kept in the log behind the newest snapshot.
     pub logs_to_keep: u64,
+    /// `DefaultRaftPort`: added to a raft address without a port (also in `raft-add-peer`).
+    pub default_port: u16,
 }
 
 /// The HTTP listener and the site.
@@ -139,11 +144,24 @@ pub struct NodeConfig {
     pub analysis: analysis::AnalysisSettings,
     /// Authentication, `ReadOnly`, TLS and the raft port's secret (`security`).
     pub security: security::SecurityConfig,
+    /// Key-value master discovery: prefix and stores.
+    pub kv: kv::KvConfig,
+    /// The recovery settings in force (`recovery` as read at start, then as reloaded).
+    pub live_recovery: live::LiveRecovery,
+    /// The file this config was read from (`reload-configuration` reads it again).
+    pub source: Option<PathBuf>,
+    /// The file's keys as read at start.
+    pub raw: reload::RawKeys,
     /// Keys present in the file that this build does not use.
     pub unknown_keys: Vec<String>,
 }
 
 impl NodeConfig {
+    /// The recovery settings in force (filters, timings, hooks), reloadable at run time.
+    pub fn recovery(&self) -> std::sync::Arc<RecoveryConfig> {
+        self.live_recovery.get()
+    }
+
     /// This node's stable raft id.
     pub fn node_id(&self) -> u64 {
         self.raft.advertise.node_id()
@@ -167,7 +185,9 @@ impl NodeConfig {
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError::invalid("config file", format!("cannot read {}: {e}", path.display()))
         })?;
-        Self::parse(&text)
+        let mut config = Self::parse(&text)?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses and validates config text.
@@ -186,7 +206,10 @@ impl NodeConfig {
                 ),
             ));
         }
-        Self::from_reader(KeyReader::new(map))
+        let raw = Value::Object(map.clone());
+        let mut config = Self::from_reader(KeyReader::new(map))?;
+        config.raw = reload::RawKeys(raw);
+        Ok(config)
     }
 
     /// Runs the readers on `r` (the key-status table is checked against what they ask for).
@@ -223,6 +246,7 @@ impl NodeConfig {
         let discovery = discovery::read(r)?;
         let recovery = recovery::read(r, discovery.instance_poll)?;
         let analysis = analysis::read(r, discovery.instance_poll.as_secs())?;
+        let kv = kv::read(r)?;
         let security = security::read(r)?;
 
         if raft_enabled && data_dir.is_empty() {
@@ -296,6 +320,7 @@ impl NodeConfig {
                 election_timeout: Duration::from_millis(election_ms),
                 snapshot_threshold: snapshot_threshold.max(1),
                 logs_to_keep,
+                default_port,
             },
             http: HttpSettings {
                 listen_address: parse_listen_address(&listen_text)?,
@@ -312,6 +337,10 @@ impl NodeConfig {
                 yield_after: Duration::from_secs(yield_s),
                 exit_after: Duration::from_secs(exit_s),
             },
+            kv,
+            live_recovery: live::LiveRecovery::new(recovery.clone()),
+            source: None,
+            raw: reload::RawKeys::default(),
             unknown_keys: r.leftover_keys(),
             discovery,
             recovery,

@@ -14,6 +14,9 @@ use std::time::Duration;
 use super::reader::KeyReader;
 use super::ConfigError;
 
+/// The Prometheus endpoint, open unless `MetricsRequireAuth` is true.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Health endpoints reachable without credentials unless `AuthOpenEndpoints` says otherwise.
 pub const DEFAULT_OPEN_ENDPOINTS: &[&str] =
     &["/api/leader-check", "/api/raft-health", "/api/health", "/api/status"];
@@ -82,6 +85,9 @@ pub struct SecurityConfig {
     pub read_only: bool,
     /// `AuthOpenEndpoints`: paths answered without credentials (a path also opens its sub-paths).
     pub open_endpoints: Vec<String>,
+    /// `MetricsRequireAuth` (false): `/metrics` needs credentials like any read; otherwise it is
+    /// open, like the health checks.
+    pub metrics_require_auth: bool,
     /// `AuthTrustedOrigins`: origins (`scheme://host[:port]`) accepted for state-changing requests
     /// besides the node's own (e.g. the public name of a front proxy).
     pub trusted_origins: Vec<String>,
@@ -104,6 +110,9 @@ impl SecurityConfig {
 
     /// Whether `path` is answered without credentials.
     pub fn is_open(&self, path: &str) -> bool {
+        if path == METRICS_PATH && !self.metrics_require_auth {
+            return true;
+        }
         self.open_endpoints.iter().any(|open| {
             path == open
                 || (path.starts_with(open.as_str())
@@ -197,6 +206,7 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
     } else {
         open.into_iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
     };
+    let metrics_require_auth = r.bool("MetricsRequireAuth", false)?;
     for p in &open_endpoints {
         if !p.starts_with('/') || p == "/" || p.starts_with("/internal") || p.starts_with("/sfn") {
             return Err(ConfigError::invalid(
@@ -231,6 +241,7 @@ pub fn read(r: &mut KeyReader) -> Result<SecurityConfig, ConfigError> {
         power_auth_users,
         read_only,
         open_endpoints,
+        metrics_require_auth,
         trusted_origins: trusted_origins
             .iter()
             .map(|o| o.trim_end_matches('/').to_ascii_lowercase())

@@ -99,3 +99,12 @@ fn http_advertise_needs_scheme_and_no_path() {
     let c = NodeConfig::parse(&raft_json(r#", "HTTPAdvertise": "http://n:3000""#)).unwrap();
     assert_eq!(c.http_uri(), "http://n:3000");
 }
+
+#[test]
+fn metrics_are_open_unless_metrics_require_auth() {
+    let c = NodeConfig::parse(&raft_json("")).unwrap();
+    assert!(c.security.is_open("/metrics"));
+    let c = NodeConfig::parse(&raft_json(r#", "MetricsRequireAuth": true"#)).unwrap();
+    assert!(!c.security.is_open("/metrics"));
+    assert!(c.security.is_open("/api/leader-check"));
+}

@@ -7,32 +7,62 @@
 //! - [`peers`]: HTTP to other members (peer secret, their announced URIs).
 //! - [`status`]: the raft status view (`/api/raft-status`, the dashboard's banner).
 //! - [`transfer`]: leadership transfer (`raft-yield`) and election holds.
+//! - [`membership`]: runtime membership changes (`raft-add-peer`, `raft-remove-peer`) and
+//!   on-demand snapshots (`raft-snapshot`).
 
+pub mod membership;
 pub mod peers;
 pub mod status;
 pub mod transfer;
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openraft::{RaftMetrics, ServerState};
+use openraft::{BasicNode, Membership, RaftMetrics, ServerState};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::raft::log_store::LogStore;
+use crate::raft::network::Network;
 use crate::raft::Raft;
 pub use peers::Peers;
 
-/// One raft member from the fixed `RaftNodes` list.
+/// One raft member of the committed membership (seeded by `RaftNodes`, changed at runtime by
+/// `raft-add-peer`/`raft-remove-peer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
-    /// Stable id.
+    /// Stable id (the hash of the raft address text).
     pub id: u64,
     /// Raft address as configured.
     pub raft_addr: String,
     /// Host part of the raft address.
     pub host: String,
+    /// A voter; `false` for a learner (a member being added, not yet caught up).
+    pub voter: bool,
+}
+
+impl Member {
+    /// The member `id` at raft address `addr` (`host:port` or `[v6]:port`).
+    pub fn new(id: u64, addr: &str, voter: bool) -> Self {
+        let host = match addr.strip_prefix('[').and_then(|rest| rest.split_once(']')) {
+            Some((host, _)) => host.to_string(),
+            None => addr.rsplit_once(':').map_or(addr, |(host, _)| host).to_string(),
+        };
+        Member { id, raft_addr: addr.to_string(), host, voter }
+    }
+}
+
+/// Every node of `membership` (voters, then learners, each by id).
+pub fn members_of(membership: &Membership<u64, BasicNode>) -> Vec<Member> {
+    let voters: BTreeSet<u64> = membership.voter_ids().collect();
+    let mut members: Vec<Member> = membership
+        .nodes()
+        .map(|(id, node)| Member::new(*id, &node.addr, voters.contains(id)))
+        .collect();
+    members.sort_by_key(|m| (!m.voter, m.id));
+    members
 }
 
 /// Handle to this node's raft membership. Cloning shares the same state.
@@ -45,11 +75,11 @@ struct Inner {
     raft: Raft,
     id: u64,
     advertise: String,
-    members: Vec<Member>,
     election_timeout: Duration,
     log: LogStore,
     clock: Arc<dyn Clock>,
     peers: Peers,
+    network: Network,
     /// While now (unix ms) is below this, this node is yielding leadership and refuses writes.
     yielding_until_ms: AtomicI64,
     /// Whether the last backend health write succeeded.
@@ -66,8 +96,6 @@ pub struct ConsensusParts {
     pub id: u64,
     /// `RaftAdvertise`: this node's raft address.
     pub advertise: String,
-    /// The fixed membership.
-    pub members: Vec<Member>,
     /// `RaftElectionTimeoutMillis`: the leader lease.
     pub election_timeout: Duration,
     /// The raft log (for its write statistics).
@@ -76,6 +104,8 @@ pub struct ConsensusParts {
     pub clock: Arc<dyn Clock>,
     /// HTTP to the other members.
     pub peers: Peers,
+    /// Raft RPC client (asks a peer to add for its membership first).
+    pub network: Network,
 }
 
 impl Consensus {
@@ -86,11 +116,11 @@ impl Consensus {
             raft: parts.raft,
             id: parts.id,
             advertise: parts.advertise,
-            members: parts.members,
             election_timeout: parts.election_timeout,
             log: parts.log,
             clock: parts.clock,
             peers: parts.peers,
+            network: parts.network,
             yielding_until_ms: AtomicI64::new(0),
             backend_ok: AtomicBool::new(true),
             fatal,
@@ -113,14 +143,19 @@ impl Consensus {
         &self.inner.advertise
     }
 
-    /// The fixed membership.
-    pub fn members(&self) -> &[Member] {
-        &self.inner.members
+    /// The committed (effective) membership: voters and learners.
+    pub fn members(&self) -> Vec<Member> {
+        members_of(self.inner.raft.metrics().borrow().membership_config.membership())
     }
 
     /// HTTP to the other members.
     pub fn peers(&self) -> &Peers {
         &self.inner.peers
+    }
+
+    /// Raft RPC client.
+    pub fn network(&self) -> &Network {
+        &self.inner.network
     }
 
     /// The proposers' clock.

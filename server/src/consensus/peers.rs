@@ -10,6 +10,7 @@ use reqwest::RequestBuilder;
 
 use super::Member;
 use crate::auth::Security;
+use crate::raft::Raft;
 use crate::store::Store;
 
 /// HTTP client and addressing of the other members.
@@ -21,20 +22,23 @@ pub struct Peers {
     own_id: u64,
     own_uri: String,
     listen_port: u16,
-    members: Vec<Member>,
+    raft: Raft,
+    seeds: Vec<Member>,
 }
 
 impl Peers {
-    /// `http` is built with the cluster's TLS settings; `own_uri` is this node's HTTP URI.
+    /// `http` is built with the cluster's TLS settings; `own_uri` is this node's HTTP URI;
+    /// `membership` is the raft handle (the committed membership) and the `RaftNodes` seeds.
     pub fn new(
         http: reqwest::Client,
         security: Arc<Security>,
         store: Store,
         own: (u64, String),
         listen_port: u16,
-        members: Vec<Member>,
+        membership: (Raft, Vec<Member>),
     ) -> Self {
-        Peers { http, security, store, own_id: own.0, own_uri: own.1, listen_port, members }
+        let (raft, seeds) = membership;
+        Peers { http, security, store, own_id: own.0, own_uri: own.1, listen_port, raft, seeds }
     }
 
     /// The plain client (no secret): for relaying a caller's own request.
@@ -68,12 +72,16 @@ impl Peers {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cannot read leader URI"),
         }
-        let member = self.members.iter().find(|m| m.id == id)?;
-        let host = if member.host.contains(':') {
-            format!("[{}]", member.host)
-        } else {
-            member.host.clone()
-        };
+        // The committed membership; before this node has received it (a joining node), the
+        // configured `RaftNodes`.
+        let members =
+            super::members_of(self.raft.metrics().borrow().membership_config.membership());
+        let member = members
+            .into_iter()
+            .find(|m| m.id == id)
+            .or_else(|| self.seeds.iter().find(|m| m.id == id).cloned())?;
+        let host =
+            if member.host.contains(':') { format!("[{}]", member.host) } else { member.host };
         let scheme = if self.own_uri.starts_with("https://") { "https" } else { "http" };
         Some(format!("{scheme}://{host}:{}", self.listen_port))
     }

@@ -36,14 +36,21 @@ impl Consensus {
             None => None,
         };
         let matched = m.replication.clone().unwrap_or_default();
-        let mut members = Vec::with_capacity(self.members().len());
-        for member in self.members() {
+        let all = self.members();
+        let mut members = Vec::with_capacity(all.len());
+        for member in &all {
             let role = if Some(member.id) == m.current_leader {
                 "Leader"
             } else if is_leader && matched.get(&member.id).is_some_and(|v| v.is_none()) {
-                "Unreachable"
-            } else {
+                if member.voter {
+                    "Unreachable"
+                } else {
+                    "Unreachable learner"
+                }
+            } else if member.voter {
                 "Follower"
+            } else {
+                "Learner"
             };
             let announced = self.peers().announced_uri(member.id).await;
             members.push(MemberView {
@@ -64,7 +71,7 @@ impl Consensus {
             leader_id: m.current_leader,
             leader_raft_addr: m
                 .current_leader
-                .and_then(|l| self.members().iter().find(|x| x.id == l))
+                .and_then(|l| all.iter().find(|x| x.id == l))
                 .map(|x| x.raft_addr.clone()),
             leader_uri,
             term: m.current_term,

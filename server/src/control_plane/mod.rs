@@ -51,6 +51,23 @@ impl Commands for NodeCommands {
         self.0.member.yield_leadership(Some(target)).await
     }
 
+    async fn change_membership(
+        &self,
+        change: app::core::membership::MembershipChange,
+    ) -> Result<String, ApiError> {
+        use app::core::membership::MembershipChange;
+        let change = match change {
+            MembershipChange::Add(text) => {
+                let port = self.0.config.raft.default_port;
+                let addr = crate::config::RaftAddr::parse("address", &text, port)
+                    .map_err(|e| ApiError::Validation(e.message))?;
+                MembershipChange::Add(addr.to_string())
+            }
+            remove => remove,
+        };
+        self.0.member.change_membership(change, false).await
+    }
+
     async fn recover(&self, key: InstanceKey) -> Result<String, ApiError> {
         recovery_view::recover(&self.0, key).await
     }

@@ -169,7 +169,7 @@ pub async fn clusters(node: &AppState) -> Result<ClustersView, ApiError> {
                     .filter(|i| i.master_key.is_some())
                     .filter_map(|i| i.replication_lag_seconds.or(i.seconds_behind_master))
                     .max(),
-                automated_recovery: node.config.recovery.master_filters.matches(&c.name, &alias),
+                automated_recovery: node.config.recovery().master_filters.matches(&c.name, &alias),
                 active_recovery: recoveries
                     .iter()
                     .filter(|r| ours(&r.0, &r.1))
@@ -280,7 +280,7 @@ pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiEr
         nodes,
         roots,
         automated_recovery: !recovery_disabled
-            && node.config.recovery.master_filters.matches(&name, &alias),
+            && node.config.recovery().master_filters.matches(&name, &alias),
         recovery_disabled,
         promotion_plan,
         active_recovery: recoveries

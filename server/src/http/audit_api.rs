@@ -231,7 +231,7 @@ async fn blocked(State(node): State<AppState>, cluster: Option<String>) -> Respo
     let result = async {
         let audit = Audit::load(node.clone()).await?;
         let disabled = node.store.global_recoveries_disabled().await.map_err(internal)?;
-        let cfg = &node.config.recovery;
+        let cfg = &node.config.recovery();
         let policy = RecoveryPolicy {
             master_filters: cfg.master_filters.clone(),
             intermediate_master_filters: cfg.intermediate_master_filters.clone(),

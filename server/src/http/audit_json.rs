@@ -109,7 +109,7 @@ impl Audit {
     }
 
     pub(super) fn block_ms(&self) -> i64 {
-        i64::try_from(self.node.config.recovery.recovery_period_block.as_millis())
+        i64::try_from(self.node.config.recovery().recovery_period_block.as_millis())
             .unwrap_or(i64::MAX)
     }
 
@@ -122,7 +122,7 @@ impl Audit {
     }
 
     fn details(&self, cluster_name: &str, cluster_alias: &str) -> ClusterInfoJson {
-        let filters = &self.node.config.recovery;
+        let filters = &self.node.config.recovery();
         ClusterInfoJson {
             cluster_name: cluster_name.to_string(),
             cluster_alias: cluster_alias.to_string(),
@@ -206,7 +206,7 @@ impl Audit {
         let det: &FailureDetection = &d.detection;
         let (host, token) = self.processing_node(det.processing_node);
         let window =
-            i64::try_from(self.node.config.recovery.failure_detection_period_block.as_millis())
+            i64::try_from(self.node.config.recovery().failure_detection_period_block.as_millis())
                 .unwrap_or(i64::MAX);
         let related = self
             .recoveries

@@ -47,22 +47,6 @@ pub fn writes() -> Router<AppState> {
             refuse("leadership is raft's here: use /api/raft-yield/:node or orchestrator-client -c raft-elect-leader"),
         )
         .route(
-            "/api/raft-add-peer/{addr}",
-            refuse("raft membership is fixed by RaftNodes: change it in every node's configuration and restart them"),
-        )
-        .route(
-            "/api/raft-remove-peer/{addr}",
-            refuse("raft membership is fixed by RaftNodes: change it in every node's configuration and restart them"),
-        )
-        .route(
-            "/api/reload-configuration",
-            refuse("the configuration is read at start: restart the node (one at a time) to apply a change"),
-        )
-        .route(
-            "/api/raft-snapshot",
-            refuse("snapshots are taken every RaftSnapshotThreshold log entries, not on demand"),
-        )
-        .route(
             "/api/raft-follower-health-report/{token}/{bind}/{advertise}",
             refuse("followers report to the leader through raft heartbeats here"),
         )
@@ -118,7 +102,7 @@ async fn resolve(Path((host, port)): KeyPath) -> Response {
 
 /// `GET /api/automated-recovery-filters`.
 async fn filters(State(node): State<AppState>) -> Response {
-    let r = &node.config.recovery;
+    let r = &node.config.recovery();
     let list = |f: &app::core::ClusterFilters| f.entries().map(String::from).collect::<Vec<_>>();
     ok(
         "Automated recovery configuration details",

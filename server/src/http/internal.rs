@@ -9,6 +9,7 @@ use app::core::{CommandEnvelope, CommandOutcome};
 use axum::extract::State;
 use axum::Json;
 
+use crate::consensus::membership::MembershipRequest;
 use crate::consensus::transfer::{HoldElections, YieldRequest};
 use crate::ports::AppState;
 
@@ -51,4 +52,12 @@ pub async fn hold_elections(
     let window = Duration::from_millis(req.millis).min(MAX_HOLD);
     node.member.hold_elections(window);
     Json(Ok(format!("holding elections for {window:?}")))
+}
+
+/// `POST /internal/membership`: the leader carries out a membership change a follower forwarded.
+pub async fn membership(
+    State(node): State<AppState>,
+    Json(req): Json<MembershipRequest>,
+) -> Json<Result<String, ApiError>> {
+    Json(node.member.change_membership(req.change, true).await)
 }

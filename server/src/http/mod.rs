@@ -8,7 +8,10 @@ mod cluster_recovery_api;
 mod compat_api;
 mod instance_json;
 mod internal;
+mod kv_api;
 mod maintenance_api;
+mod membership_api;
+mod metrics_api;
 mod operations_api;
 pub mod path_guard;
 mod promotion_plan_api;
@@ -16,6 +19,7 @@ pub mod proxy;
 mod raft_api;
 mod reads;
 mod recovery_api;
+mod reload_api;
 mod reply;
 mod site;
 mod status_alias;
@@ -56,6 +60,8 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(recovery_api::routes())
         .merge(cluster_recovery_api::routes())
         .merge(operations_api::routes())
+        .merge(membership_api::leader_routes())
+        .merge(kv_api::routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()
@@ -83,17 +89,27 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/operate", post(internal::operate))
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
+        .route("/internal/membership", post(internal::membership))
         .merge(topology_api::routes())
         .merge(promotion_plan_api::routes())
         .merge(maintenance_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
+        .merge(membership_api::local_routes().route_layer(write()))
+        .route("/metrics", get(metrics_api::metrics))
+        .route(
+            "/api/reload-configuration",
+            get(reload_api::reload_configuration)
+                .post(reload_api::reload_configuration)
+                .route_layer(write()),
+        )
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(api_errors::unknown_path));
     proxied
         .merge(proxied_reads)
         .merge(local)
+        .route_layer(axum::middleware::from_fn(metrics_api::timed))
         .with_state(node.clone())
         .merge(site::router(node, leptos))
         .layer(from_fn_with_state(security, crate::auth::authenticate))

@@ -130,7 +130,9 @@ async fn forward(
     })?;
     // A topology operation answers within its own wait (25 s) on the leader; a write within the
     // commit timeout.
-    let timeout = if super::operations_api::is_operation_path(parts.uri.path()) {
+    let timeout = if super::operations_api::is_operation_path(parts.uri.path())
+        || super::membership_api::is_membership_path(parts.uri.path())
+    {
         OPERATION_TIMEOUT
     } else {
         COMMIT_TIMEOUT + Duration::from_secs(2)

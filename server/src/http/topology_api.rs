@@ -216,7 +216,7 @@ pub(super) fn reply<T: Serialize>(result: Result<T, ApiError>) -> Response {
 
 /// The ClusterInfo JSON of cluster `name`.
 pub(super) fn info(node: &AppState, view: &View, cluster: &ClusterInfo) -> ClusterInfoJson {
-    let mut json = cluster_info_json(&view.snapshot, cluster, &node.config.recovery);
+    let mut json = cluster_info_json(&view.snapshot, cluster, &node.config.recovery());
     let disabled =
         view.disabled_clusters.iter().any(|c| *c == json.cluster_name || *c == json.cluster_alias);
     if disabled {
@@ -345,7 +345,7 @@ fn ascii(node: &AppState, view: &View, name: &str, tabulated: bool) -> Response 
     let options = AsciiOptions {
         instance_poll_seconds: view.poll_seconds,
         reasonable_maintenance_replication_lag_seconds: i64::try_from(
-            node.config.recovery.maintenance_lag.as_secs(),
+            node.config.recovery().maintenance_lag.as_secs(),
         )
         .unwrap_or(i64::MAX),
         tabulated,

@@ -24,7 +24,7 @@ impl Member for crate::consensus::Consensus {
         crate::consensus::Consensus::id(self)
     }
     fn members(&self) -> Vec<MemberInfo> {
-        crate::consensus::Consensus::members(self).to_vec()
+        crate::consensus::Consensus::members(self)
     }
     fn is_leader_with_quorum(&self) -> bool {
         crate::consensus::Consensus::is_leader_with_quorum(self)
@@ -55,6 +55,16 @@ impl Member for crate::consensus::Consensus {
     }
     fn relay_client(&self) -> reqwest::Client {
         self.peers().client().clone()
+    }
+    async fn change_membership(
+        &self,
+        change: app::core::membership::MembershipChange,
+        forwarded: bool,
+    ) -> Result<String, ApiError> {
+        crate::consensus::Consensus::change_membership(self, change, forwarded).await
+    }
+    async fn snapshot_now(&self) -> Result<Option<u64>, ApiError> {
+        crate::consensus::Consensus::snapshot_now(self).await
     }
     fn peer_get(&self, url: &str) -> reqwest::RequestBuilder {
         self.peers().get(url)
@@ -104,6 +114,13 @@ impl Operations for Recoveries {
 
     async fn probe(&self, key: InstanceKey) -> Result<Instance, String> {
         self.0.prober.probe_now(key).await.map_err(|e| e.to_string())
+    }
+
+    async fn submit_masters_to_kv(
+        &self,
+        cluster: Option<String>,
+    ) -> Result<Vec<app::core::kv::KvPair>, ApiError> {
+        crate::kv::masters::submit_masters(&self.0, cluster.as_deref()).await
     }
 
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {

@@ -7,14 +7,12 @@
 
 mod bindings;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
-use openraft::error::{InitializeError, RaftError};
-use openraft::{BasicNode, SnapshotPolicy};
+use openraft::SnapshotPolicy;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -128,6 +126,8 @@ pub async fn start(
     leptos: LeptosOptions,
 ) -> Result<NodeHandle, StartError> {
     let config = Arc::new(config);
+    // Installs the process's metrics recorder before anything records an event.
+    crate::metrics::handle();
     let id = config.node_id();
     let security = Arc::new(crate::auth::Security::load(&config)?);
     let store = Store::open(&config.backend.db, Duration::from_secs(5)).await?;
@@ -142,17 +142,14 @@ pub async fn start(
     )
     .map_err(|e| StartError::Raft(format!("cannot build raft HTTP client: {e}")))?;
     let log = log_store.clone();
+    let network_probe = network.clone();
     let raft = Raft::new(id, raft_config(&config)?, network, log_store, state_machine)
         .await
         .map_err(|e| StartError::Raft(e.to_string()))?;
 
-    let members: Vec<Member> = config
-        .raft
-        .nodes
-        .iter()
-        .map(|a| Member { id: a.node_id(), raft_addr: a.to_string(), host: a.host().to_string() })
-        .collect();
-    initialize_if_pristine(&raft, &members).await?;
+    let seeds: Vec<Member> =
+        config.raft.nodes.iter().map(|a| Member::new(a.node_id(), &a.to_string(), true)).collect();
+    crate::raft::seed::seed_or_follow(&raft, &network_probe, id, &seeds).await?;
 
     let http = security
         .http_client(reqwest::Client::builder())
@@ -173,17 +170,17 @@ pub async fn start(
         store.clone(),
         (id, config.http_uri()),
         config.http.listen_address.port(),
-        members.clone(),
+        (raft.clone(), seeds),
     );
     let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
         raft: raft.clone(),
         id,
         advertise: config.raft.advertise.to_string(),
-        members,
         election_timeout: config.raft.election_timeout,
         log,
         clock: clock.clone(),
         peers,
+        network: network_probe.clone(),
     });
     let proposer = Proposer::new(consensus.clone(), config.recovery.candidate_expire);
     let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
@@ -249,6 +246,16 @@ pub async fn start(
     };
     tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
     tasks.push(prober.start(shutdown_rx.clone()));
+    tasks.push(tokio::spawn(crate::metrics::raft_watch::leader_changes(
+        raft.metrics(),
+        shutdown_rx.clone(),
+    )));
+    tasks.push(tokio::spawn(crate::kv::masters::run(recovery.clone(), shutdown_rx.clone())));
+    tasks.push(tokio::spawn(crate::kv::publisher::run(
+        store.clone(),
+        config.kv.clone(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::recovery::analysis_loop::run(recovery, shutdown_rx.clone())));
     tasks
         .push(tokio::spawn(crate::health::watch_raft_core(consensus.clone(), shutdown_rx.clone())));
@@ -276,20 +283,4 @@ pub async fn start(
         tasks,
         _dir_lock: dir_lock,
     })
-}
-
-/// A pristine node (no log, no vote) initializes with the full fixed member list; every node
-/// does the same with the same list, which openraft allows. A restart is never a re-init.
-async fn initialize_if_pristine(raft: &Raft, members: &[Member]) -> Result<(), StartError> {
-    let initialized = raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))?;
-    if initialized {
-        return Ok(());
-    }
-    let map: BTreeMap<u64, BasicNode> =
-        members.iter().map(|m| (m.id, BasicNode::new(m.raft_addr.clone()))).collect();
-    match raft.initialize(map).await {
-        Ok(()) => Ok(()),
-        Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
-        Err(e) => Err(StartError::Raft(format!("initialize failed: {e}"))),
-    }
 }

@@ -70,6 +70,20 @@ pub enum ProbeError {
     Malformed(#[from] parse::ParseError),
 }
 
+impl ProbeError {
+    /// A short name of the failure, for metrics (`connect`, `connect_timeout`, `query`,
+    /// `read_timeout`, `malformed`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ProbeError::Connect { .. } => "connect",
+            ProbeError::ConnectTimeout { .. } => "connect_timeout",
+            ProbeError::Query { .. } => "query",
+            ProbeError::ReadTimeout { .. } => "read_timeout",
+            ProbeError::Malformed(_) => "malformed",
+        }
+    }
+}
+
 /// Counters since start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProbeStats {

@@ -44,8 +44,10 @@ pub async fn probe(
     clock: &dyn Clock,
 ) -> (Probed, Result<Instance, ProbeError>) {
     let started_ms = clock.now_ms();
+    let started = std::time::Instant::now();
     let mut partial = false;
     let result = run(key, config, &mut partial).await;
+    crate::metrics::record::probe(started.elapsed(), result.as_ref().err().map(ProbeError::reason));
     let observation = match &result {
         Ok(instance) => Observation::Seen(Box::new(instance.clone())),
         Err(e) => Observation::Failed { partial, error: e.to_string() },

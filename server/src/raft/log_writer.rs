@@ -124,7 +124,13 @@ impl Writer {
             }
             buf.extend_from_slice(&op.bytes);
         }
-        let result = self.disk.append_log(&buf).and_then(|_| self.disk.sync_log());
+        let started = std::time::Instant::now();
+        let result = self.disk.append_log(&buf).and_then(|_| {
+            let written = started.elapsed();
+            let synced = self.disk.sync_log();
+            crate::metrics::record::raft_log_write(written, started.elapsed() - written);
+            synced
+        });
         if result.is_ok() {
             self.stats.syncs.fetch_add(1, Ordering::Relaxed);
         }

@@ -6,7 +6,7 @@
 //! | state machine (`RaftStateMachine`)          | the node's own backend DB, one transaction per apply batch |
 //! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
 //! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
-//! | membership                                  | fixed `RaftNodes`, node id = hash of the address text |
+//! | membership                                  | in the raft log; `RaftNodes` seeds a pristine cluster only (`seed`); node id = hash of the address text |
 //! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part; `rejoin`: no vote until caught up |
 
 #![allow(clippy::result_large_err)] // openraft's StorageError is large by design
@@ -20,6 +20,7 @@ pub mod network;
 pub mod open;
 pub mod rejoin;
 pub mod rpc;
+pub mod seed;
 pub mod snapshot_file;
 pub mod state_machine;
 

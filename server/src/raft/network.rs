@@ -148,6 +148,23 @@ impl Network {
     }
 }
 
+impl Network {
+    /// `GET /raft/membership` of the node at raft address `addr` (with the peer secret), within
+    /// `timeout`: whether it belongs to a cluster, and which.
+    pub async fn membership_of(
+        &self,
+        addr: &str,
+        timeout: Duration,
+    ) -> Result<super::seed::MembershipReport, reqwest::Error> {
+        let mut request =
+            self.client.get(format!("{}://{addr}/raft/membership", self.scheme)).timeout(timeout);
+        if let Some(secret) = &self.secret {
+            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
+        }
+        request.send().await?.error_for_status()?.json().await
+    }
+}
+
 impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Connection;
 

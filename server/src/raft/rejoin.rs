@@ -138,6 +138,11 @@ impl Inbox {
         Inbox { raft, rejoin }
     }
 
+    /// The raft handle behind the inbox.
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
     /// AppendEntries; an accepted one tells a rejoining node how far to catch up.
     pub async fn append_entries(
         &self,

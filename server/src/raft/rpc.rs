@@ -1,11 +1,12 @@
-//! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, vote, install-snapshot).
+//! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, vote, install-snapshot,
+//! and the membership report a pristine node asks its listed peers for).
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 
@@ -28,6 +29,7 @@ pub fn router(raft: Inbox, faults: Arc<NetworkFaults>) -> Router {
         .route("/raft/append", post(append))
         .route("/raft/vote", post(vote))
         .route("/raft/snapshot", post(snapshot))
+        .route("/raft/membership", get(membership))
         .layer(DefaultBodyLimit::max(MAX_RPC_BODY))
         .with_state(RpcState { raft, faults })
 }
@@ -61,4 +63,10 @@ async fn snapshot(
         return dropped();
     }
     Json(s.raft.install_snapshot(req).await).into_response()
+}
+
+async fn membership(State(s): State<RpcState>) -> Response {
+    let metrics = s.raft.raft().metrics().borrow().clone();
+    let members = super::seed::MembershipReport::of(&metrics);
+    Json(members).into_response()
 }

@@ -100,7 +100,7 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
             continue;
         }
         let since = *leader_since.get_or_insert_with(Instant::now);
-        if detectable.is_empty() || since.elapsed() < ctx.config.recovery.startup_grace {
+        if detectable.is_empty() || since.elapsed() < ctx.config.recovery().startup_grace {
             continue;
         }
         if let Err(e) = act(&ctx, &detectable, now, &mut detected, &running).await {
@@ -116,7 +116,7 @@ async fn act(
     detected: &mut HashMap<(InstanceKey, AnalysisCode), i64>,
     running: &Arc<Mutex<HashSet<String>>>,
 ) -> Result<(), StoreError> {
-    let cfg = &ctx.config.recovery;
+    let cfg = &ctx.config.recovery();
     let block_ms = cfg.recovery_period_block.as_millis() as i64;
     let detection_window = cfg.failure_detection_period_block.as_millis() as i64;
     detected.retain(|_, at| now - *at < detection_window);
@@ -210,7 +210,7 @@ async fn register_detection(ctx: &Arc<Context>, a: &ReplicationAnalysis, now: i6
         return;
     }
     tracing::warn!(key = %a.analyzed_instance_key, analysis = a.analysis.as_str(), "failure detected");
-    let cfg = &ctx.config.recovery;
+    let cfg = &ctx.config.recovery();
     if cfg.hooks.on_failure_detection.is_empty() {
         return;
     }

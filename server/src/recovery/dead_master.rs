@@ -63,7 +63,7 @@ pub async fn promotion_rules(ctx: &super::Context) -> Result<Rules, RecoveryErro
     Ok(Rules {
         registered,
         detected: Default::default(),
-        ignore: ctx.config.recovery.promotion_ignore_hostname_filters.clone(),
+        ignore: ctx.config.recovery().promotion_ignore_hostname_filters.clone(),
     })
 }
 
@@ -220,7 +220,7 @@ pub async fn run(
     rec.ensure_leader()?;
     let server = Server::new(chosen, discovery);
     server.stop_replication().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
-    if ctx.config.recovery.apply_mysql_promotion {
+    if ctx.config.recovery().apply_mysql_promotion {
         server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
         server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
     } else if ctx.config.recovery.detach_promoted_master_host {

@@ -38,7 +38,7 @@ pub async fn takeover(
         operation: "graceful-master-takeover",
     };
     let rec = register(ctx.clone(), &analysis, &trigger).await?;
-    let cfg = &ctx.config.recovery;
+    let cfg = &ctx.config.recovery();
     let result = match run_gate(
         &rec,
         &cfg.hooks.pre_graceful_takeover,
@@ -96,7 +96,7 @@ async fn run(
     old.set_read_only(true).await.map_err(failed)?;
     rec.step(format!("{master_key} set read_only; waiting for {} to catch up", target.key)).await?;
     let position = old.executed_gtid().await.map_err(failed)?;
-    if let Err(e) = new.wait_for_gtid(&position, ctx.config.recovery.maintenance_lag).await {
+    if let Err(e) = new.wait_for_gtid(&position, ctx.config.recovery().maintenance_lag).await {
         // Undo: the master takes writes again; nothing else changed.
         let undo = old.set_read_only(false).await;
         return Err(RecoveryError::Failed(format!("{e}; master made writable again ({undo:?})")));
@@ -132,7 +132,7 @@ async fn run(
     }
 
     rec.ensure_leader()?;
-    let creds = &ctx.config.recovery.replica_credentials;
+    let creds = &ctx.config.recovery().replica_credentials;
     let demote = async {
         old.change_master_gtid(&target.key, Some(creds), true).await?;
         old.start_replication().await

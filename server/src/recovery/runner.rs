@@ -64,7 +64,7 @@ impl Recovery {
         reason: &str,
         length: Option<std::time::Duration>,
     ) {
-        let length = length.unwrap_or(self.ctx.config.recovery.failed_master_downtime);
+        let length = length.unwrap_or(self.ctx.config.recovery().failed_master_downtime);
         let minutes = (length.as_secs() / 60).max(1);
         match DowntimeRequest::parse(key.clone(), "orchestrator", reason, &format!("{minutes}m")) {
             Ok(req) => {
@@ -126,7 +126,7 @@ pub async fn register(
         processing_node: ctx.consensus.id(),
         operation: trigger.operation.to_string(),
     };
-    let block_ms = ctx.config.recovery.recovery_period_block.as_millis() as i64;
+    let block_ms = ctx.config.recovery().recovery_period_block.as_millis() as i64;
     let env = CommandEnvelope::new(
         Command::WriteRecovery { recovery: record.clone(), block_ms },
         ctx.clock.now_ms(),
@@ -139,6 +139,7 @@ pub async fn register(
         }
         Err(e) => return Err(RecoveryError::NotRegistered(e.to_string())),
     }
+    crate::metrics::record::recovery_started(analysis.analysis.as_str());
     let hooks = hook_context(analysis, &uid, &ctx);
     let rec = Recovery { ctx, record, hooks };
     rec.step(format!(
@@ -153,7 +154,7 @@ pub async fn register(
 
 /// Runs `hooks`; the first failure aborts with its description.
 pub async fn run_gate(rec: &Recovery, hooks: &[String], what: &str) -> Result<(), RecoveryError> {
-    let cfg = &rec.ctx.config.recovery;
+    let cfg = &rec.ctx.config.recovery();
     let results = run_all(hooks, &rec.hooks, &cfg.shell, cfg.hook_timeout).await;
     match results.iter().find(|r| !r.succeeded()) {
         Some(failed) => Err(RecoveryError::HookAborted(format!(
@@ -177,7 +178,7 @@ pub async fn recover(
         return Err(RecoveryError::Unsupported(analysis.analysis.as_str().into()));
     };
     let rec = register(ctx.clone(), &analysis, &trigger).await?;
-    let cfg = &ctx.config.recovery;
+    let cfg = &ctx.config.recovery();
     let result = match run_gate(&rec, &cfg.hooks.pre_failover, "PreFailoverProcesses").await {
         Err(e) => Err(e),
         Ok(()) => match kind {
@@ -205,7 +206,7 @@ pub async fn finish(
     result: Result<RecoveryResolution, RecoveryError>,
     on_success: &[&Vec<String>],
 ) -> Result<RecoveryResolution, RecoveryError> {
-    let cfg = &rec.ctx.config.recovery;
+    let cfg = &rec.ctx.config.recovery();
     let mut hooks = rec.hooks.clone();
     let resolution = match &result {
         Ok(r) => r.clone(),
@@ -234,8 +235,37 @@ pub async fn finish(
             Some(e) => format!("failed: {e}"),
         })
         .await;
+    let took_ms = resolution.ended_at_ms.saturating_sub(rec.record.started_at_ms).max(0);
+    crate::metrics::record::recovery_finished(
+        rec.record.analysis.as_str(),
+        resolution.is_successful,
+        std::time::Duration::from_millis(took_ms as u64),
+    );
     if let Err(e) = rec.propose(Command::ResolveRecovery(resolution.clone())).await {
         tracing::error!(uid = %rec.record.uid, error = %e, "could not record the recovery's resolution");
+    }
+    // A new master (failover or takeover): its KV pairs, through raft.
+    if let (true, Some(successor)) = (resolution.is_successful, &resolution.successor) {
+        if rec.record.cluster_name == rec.record.key.to_string() && successor != &rec.record.key {
+            let alias = if rec.record.cluster_alias.is_empty() {
+                rec.record.cluster_name.clone()
+            } else {
+                rec.record.cluster_alias.clone()
+            };
+            let pairs = crate::kv::masters::pairs_of(&rec.ctx, &alias, successor).await;
+            match crate::kv::masters::submit(&rec.ctx, pairs).await {
+                Ok(n) => {
+                    let _ = rec
+                        .step(format!(
+                            "submitted {n} KV pairs naming {successor} master of {alias}"
+                        ))
+                        .await;
+                }
+                Err(e) => {
+                    tracing::error!(uid = %rec.record.uid, error = %e, "could not submit the new master to KV")
+                }
+            }
+        }
     }
     let failure_hooks = [&cfg.hooks.post_unsuccessful_failover];
     let lists: &[&Vec<String>] = if resolution.is_successful { on_success } else { &failure_hooks };

@@ -5,6 +5,7 @@
 //! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
 
 pub mod cluster_recovery;
+pub mod kv_tables;
 pub mod local;
 pub mod observed;
 pub mod operation_tables;

@@ -10,7 +10,7 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{cluster_recovery, operation_tables, recovery_tables, Store, StoreError};
+use super::{cluster_recovery, kv_tables, operation_tables, recovery_tables, Store, StoreError};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
@@ -145,6 +145,7 @@ pub async fn apply(
         Command::Audit(entry) => operation_tables::append_audit(conn, entry).await?,
         Command::DisableClusterRecovery(c) => cluster_recovery::disable(conn, c, now).await?,
         Command::EnableClusterRecovery(c) => cluster_recovery::enable(conn, c).await?,
+        Command::PutKvPairs(pairs) => kv_tables::put(conn, pairs).await?,
     })
 }
 
@@ -226,6 +227,9 @@ pub struct ReplicatedTables {
     /// Clusters whose automated recovery is disabled, sorted.
     #[serde(default)]
     pub disabled_clusters: Vec<String>,
+    /// Key-value master discovery pairs (absent from older snapshots and digests when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kv: Vec<app::core::kv::KvPair>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -287,6 +291,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     let recovery = recovery_tables::dump(conn).await?;
     let operations = operation_tables::dump(conn).await?;
     let disabled_clusters = cluster_recovery::dump(conn).await?;
+    let kv = kv_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -296,6 +301,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         recovery,
         operations,
         disabled_clusters,
+        kv,
     })
 }
 
@@ -338,6 +344,7 @@ pub async fn restore(
     recovery_tables::restore(conn, &tables.recovery).await?;
     operation_tables::restore(conn, &tables.operations).await?;
     cluster_recovery::restore(conn, &tables.disabled_clusters).await?;
+    kv_tables::restore(conn, &tables.kv).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

@@ -103,6 +103,19 @@ const TABLES: &[&str] = &[
         port INT NOT NULL,
         message TEXT NOT NULL
     )",
+    // Replicated: key-value master discovery pairs (`put-key-value`).
+    "CREATE TABLE IF NOT EXISTS kv_pair (
+        kv_key {TEXT_KEY} NOT NULL PRIMARY KEY,
+        kv_value TEXT NOT NULL
+    )",
+    // Node-local: what this node last published to each of its KV stores (its outbox is the
+    // difference with kv_pair).
+    "CREATE TABLE IF NOT EXISTS kv_published (
+        store_name VARCHAR(32) NOT NULL,
+        kv_key {TEXT_KEY} NOT NULL,
+        kv_value TEXT NOT NULL,
+        PRIMARY KEY (store_name, kv_key)
+    )",
     // Node-local (never replicated).
     "CREATE TABLE IF NOT EXISTS node_health (
         node_id BIGINT NOT NULL PRIMARY KEY,

@@ -66,6 +66,26 @@ impl Fleet {
         Fleet { db, orc, _sandbox: sandbox, hook_file }
     }
 
+    /// As [`Fleet::star`], with the cluster's spec adjusted by `adjust` (e.g. per-node keys).
+    pub fn star_with(
+        test: &str,
+        n: usize,
+        extra: &str,
+        adjust: impl FnOnce(super::cluster::ClusterSpec) -> super::cluster::ClusterSpec,
+    ) -> Option<Fleet> {
+        if let Err(why) = mariadb::available() {
+            eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
+            return None;
+        }
+        let sandbox = Sandbox::new().expect("sandbox");
+        let db = sandbox.star(n).expect("star topology");
+        let hook_file = sandbox.dir().join("hooks.log");
+        let spec = super::cluster::ClusterSpec::new(vec![Backend::Sqlite; 3])
+            .extra(&config(&db[1], &hook_file, extra));
+        let orc = adjust(spec).start();
+        Some(Fleet { db, orc, _sandbox: sandbox, hook_file })
+    }
+
     /// GET on node `i`, parsed as JSON (`Value::Null` when not JSON).
     pub async fn json(&self, i: usize, path: &str) -> (u16, Value) {
         let (status, body) = self.orc.get(i, path).await;

@@ -10,6 +10,7 @@
 //!   backends: spawn, kill -9, stop, wait for exit, HTTP reads, leadership and convergence waits.
 //! * [`fleet`]: a MariaDB topology managed by a 3-node cluster (failover and refactoring tests).
 //! * [`fleetsim`]: thousands of simulated MySQL/MariaDB servers speaking the wire protocol (scale).
+//! * [`promtool`]: Prometheus's `promtool check metrics` over a node's `/metrics`.
 //! * [`process`] and [`ports`]: what both build on: children that die with this process,
 //!   signals, program lookup, log tails, reserved ports.
 //!
@@ -23,6 +24,7 @@ pub mod fleetsim;
 pub mod mariadb;
 pub mod ports;
 pub mod process;
+pub mod promtool;
 pub mod wait;
 
 pub use wait::{wait_for, wait_until, TimedOut, Wait};

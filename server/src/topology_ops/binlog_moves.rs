@@ -265,7 +265,7 @@ impl Ops {
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut sm = self.session(master).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
-        let creds = &self.ctx.config.recovery.replica_credentials;
+        let creds = &self.ctx.config.recovery().replica_credentials;
         let outcome = async {
             if master.is_replica() {
                 steps::stop(&mut sm).await?;

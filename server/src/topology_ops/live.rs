@@ -47,6 +47,6 @@ impl Ops {
 
     /// The maintenance lag limit in seconds (`ReasonableMaintenanceReplicationLagSeconds`).
     pub fn max_lag(&self) -> i64 {
-        i64::try_from(self.ctx.config.recovery.maintenance_lag.as_secs()).unwrap_or(i64::MAX)
+        i64::try_from(self.ctx.config.recovery().maintenance_lag.as_secs()).unwrap_or(i64::MAX)
     }
 }

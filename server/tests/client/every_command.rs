@@ -56,7 +56,6 @@ const UNSUPPORTED: &[&str] = &[
     "match-up-replicas",
     "last-pseudo-gtid",
     "snapshot-topologies",
-    "submit-masters-to-kv-stores",
     "submit-pool-instances",
     "which-heuristic-cluster-pool-instances",
     "tags",
@@ -169,6 +168,11 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("raft-health", &[]),
         step("raft-leader-hostname", &[]),
         step("raft-elect-leader", &["-H", follower_raft]).may_refuse().then_leader(),
+        step("raft-snapshot", &[]),
+        step("submit-masters-to-kv-stores", &["-i", m]),
+        // Nothing listens there: refused with the reason, the membership unchanged.
+        step("raft-add-peer", &["-H", "127.0.0.1:9"]).may_refuse(),
+        step("raft-remove-peer", &["-H", "127.0.0.1:9"]).may_refuse(),
         // No failure is detected: refused with the reason.
         step("recover", &["-i", m]).may_refuse(),
         step("graceful-master-takeover", &["-i", m, "-d", r1]).may_refuse(),

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod metrics;
 mod t10_dead_master_fails_over_once;
 mod t20_downtimed_master_is_not_recovered;
 mod t30_second_failure_blocked_until_acknowledged;

@@ -3,7 +3,8 @@
 //! Fault: kill -9 the master.
 //! Expected: every node discovers the whole cluster; exactly one recovery, run by the leader,
 //! promotes r3 (`prefer` among equals; `must_not` never); r1 and r2 replicate from it and a
-//! write on the new master reaches them; the hook file holds the placeholders' values.
+//! write on the new master reaches them; the hook file holds the placeholders' values; every
+//! node's `/metrics` passes `promtool check metrics` and the leader counted the recovery.
 
 use server::testkit::mariadb::wait_replicated;
 use server::testkit::wait_until;
@@ -76,4 +77,5 @@ async fn dead_master_fails_over_once() {
         hook.contains(&master) && hook.contains(&successor),
         "placeholders substituted: {hook}"
     );
+    crate::metrics::after_failover(&f.orc, leader, "DeadMaster").await;
 }

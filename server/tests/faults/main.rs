@@ -37,6 +37,7 @@ mod t70_backend_loss_node_yields_then_exits;
 mod t80_flapping_link_no_split_brain;
 mod t90_replaced_disk_during_writes;
 mod t91_two_nodes_with_a_torn_tail_at_once;
+mod t92_membership_change_while_partition_heals;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -83,6 +84,9 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     }),
     ("t91_two_nodes_with_a_torn_tail_at_once", true, |n| {
         Box::pin(t91_two_nodes_with_a_torn_tail_at_once::run(n))
+    }),
+    ("t92_membership_change_while_partition_heals", true, |n| {
+        Box::pin(t92_membership_change_while_partition_heals::run(n))
     }),
 ];
 

@@ -8,6 +8,9 @@ mod backend_loss;
 mod bad_start;
 mod disk_loss;
 mod kill_leader;
+mod membership;
+mod metrics;
+mod reload;
 
 use server::testkit::cluster::Backend;
 use server::testkit::mariadb::{self, BackendDb, Sandbox};

@@ -14,6 +14,7 @@ pub mod instance_list;
 pub mod instance_panel;
 pub mod legend;
 pub mod maintenance_form;
+pub mod membership_form;
 pub mod move_dialog;
 pub mod move_form;
 pub mod promotion_plan_view;

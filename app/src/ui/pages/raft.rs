@@ -1,11 +1,13 @@
 //! Raft page: every member with its own report (id, raft and HTTP addresses, role, health,
-//! term, last log and applied index), the serving node's view, and leadership transfer.
+//! term, last log and applied index; voters and learners), the serving node's view, leadership
+//! transfer and membership changes.
 //! Refreshes every second once hydrated.
 
 use leptos::prelude::*;
 
-use crate::api::raft::{get_raft_page, RaftPageView, TransferLeadership};
+use crate::api::raft::{get_raft_page, ChangeRaftMembership, RaftPageView, TransferLeadership};
 use crate::ui::components::action_result::ActionResult;
+use crate::ui::components::membership_form::MembershipForm;
 use crate::ui::components::transfer_form::TransferForm;
 use crate::ui::format::num;
 use crate::ui::live::{refresh_after, use_live};
@@ -16,6 +18,8 @@ pub fn RaftPage() -> impl IntoView {
     let live = use_live();
     let transfer = ServerAction::<TransferLeadership>::new();
     refresh_after(transfer.version());
+    let membership = ServerAction::<ChangeRaftMembership>::new();
+    refresh_after(membership.version());
     let page = Resource::new(move || (live.tick.get(), live.epoch()), |_| get_raft_page());
     view! {
         <h1>"Raft"</h1>
@@ -29,11 +33,13 @@ pub fn RaftPage() -> impl IntoView {
         </Transition>
         <RaftTransfer action=transfer/>
         <ActionResult value=transfer.value() pending=transfer.pending()/>
+        <RaftMembership action=membership/>
+        <ActionResult value=membership.value() pending=membership.pending()/>
     }
 }
 
 /// The transfer form, outside the refreshing table so that neither its selection nor its
-/// result is redrawn by the poll. Membership is fixed (`RaftNodes`), so it is read once.
+/// result is redrawn by the poll; the members are read when the page loads.
 #[component]
 fn RaftTransfer(action: ServerAction<TransferLeadership>) -> impl IntoView {
     let members = Resource::new(|| (), |_| get_raft_page());
@@ -45,6 +51,22 @@ fn RaftTransfer(action: ServerAction<TransferLeadership>) -> impl IntoView {
                     let targets: Vec<(u64, String, bool)> =
                         p.status.members.iter().map(|m| (m.id, m.raft_addr.clone(), Some(m.id) == leader)).collect();
                     view! { <TransferForm action=action targets=targets/> }
+                })
+            })}
+        </Suspense>
+    }
+}
+
+/// The membership form (members read once, like the transfer form's).
+#[component]
+fn RaftMembership(action: ServerAction<ChangeRaftMembership>) -> impl IntoView {
+    let members = Resource::new(|| (), |_| get_raft_page());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                members.await.ok().map(|p| {
+                    let addrs: Vec<String> = p.status.members.iter().map(|m| m.raft_addr.clone()).collect();
+                    view! { <MembershipForm action=action members=addrs/> }
                 })
             })}
         </Suspense>
@@ -100,6 +122,6 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <p class="muted">"Each row is the member's own report, asked by this node just now; a member that does not answer within 0.8 s shows as Unreachable."</p>
+        <p class="muted">"Each row is the member's own report, asked by this node just now; a member that does not answer within 0.8 s shows as Unreachable. A learner replicates the log but does not vote yet."</p>
     }
 }

@@ -640,6 +640,30 @@ pub const GROUPS: &[(&str, &[Command])] = &[
                 "Ask the leader to hand over to the node matching -H",
                 Kind::OnRaftLeader("raft-yield-hint/{hostname}", Out::Text),
             ),
+            get(
+                "raft-add-peer",
+                "Add the raft node at -H host[:port] (learner until caught up, then voter)",
+                "raft-add-peer/{hostname}",
+                Out::Text,
+            ),
+            get(
+                "raft-remove-peer",
+                "Remove the raft member -H host:port (the leader too: it steps down)",
+                "raft-remove-peer/{hostname}",
+                Out::Text,
+            ),
+            get(
+                "raft-snapshot",
+                "Take a raft snapshot on the node now",
+                "raft-snapshot",
+                Out::Text,
+            ),
+            get(
+                "submit-masters-to-kv-stores",
+                "Submit a cluster's master (-a/-i), or every cluster's, to the KV stores",
+                "submit-masters-to-kv-stores[/{hint}]",
+                Out::KvPairs,
+            ),
         ],
     ),
 ];
@@ -657,7 +681,6 @@ const UNSUPPORTED: &[Command] = &[
     unsupported("match-up-replicas", PSEUDO_GTID),
     unsupported("last-pseudo-gtid", PSEUDO_GTID),
     unsupported("snapshot-topologies", "not supported: topology history is not kept"),
-    unsupported("submit-masters-to-kv-stores", "not supported: no key-value store support"),
     unsupported("submit-pool-instances", "not supported: instance pools are not implemented"),
     unsupported(
         "which-heuristic-cluster-pool-instances",

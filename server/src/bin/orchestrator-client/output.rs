@@ -44,6 +44,8 @@ pub enum Out {
     BrokenKeys,
     /// The most common `.DataCenter` of an instance list (ties: the first in name order).
     DominantDc,
+    /// `Key:Value` of each pair in the `Details` array (`submit-masters-to-kv-stores`).
+    KvPairs,
 }
 
 /// The lines to print for `value`, or what was missing from it.
@@ -120,6 +122,10 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
             let best = counts.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
             Ok(best.map(|(dc, _)| dc.clone()).into_iter().collect())
         }
+        Out::KvPairs => array(field(value, "Details")?)?
+            .iter()
+            .map(|p| Ok(format!("{}:{}", string(field(p, "Key")?), string(field(p, "Value")?))))
+            .collect(),
         Out::Relocated => {
             let details = field(value, "Details")?;
             Ok(vec![format!(

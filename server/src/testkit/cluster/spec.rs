@@ -62,6 +62,7 @@ pub struct ClusterSpec {
     pub(super) probe_timeout: Duration,
     pub(super) deadline: Duration,
     pub(super) dump_lines: usize,
+    pub(super) joiners: usize,
 }
 
 impl fmt::Debug for ClusterSpec {
@@ -99,6 +100,7 @@ impl ClusterSpec {
             probe_timeout: Duration::from_secs(5),
             deadline: DEADLINE,
             dump_lines: 200,
+            joiners: 0,
         }
     }
 
@@ -207,6 +209,14 @@ impl ClusterSpec {
         self
     }
 
+    /// The last `n` nodes join later: the others' `RaftNodes` lists only the others, a joiner's
+    /// lists them and itself, and `start` does not spawn joiners (spawn one, then add it with
+    /// `raft-add-peer`).
+    pub fn joiners(mut self, n: usize) -> Self {
+        self.joiners = n;
+        self
+    }
+
     /// The extra keys for every node, parsed.
     pub fn common_extra(&self) -> Result<Map<String, Value>, ClusterError> {
         let mut keys = Map::new();
@@ -264,9 +274,14 @@ impl ClusterSpec {
                 (temp.path().to_path_buf(), Some(temp))
             }
         };
-        let raft_nodes: Vec<String> = addrs.iter().map(NodeAddr::raft).collect();
+        let all_raft: Vec<String> = addrs.iter().map(NodeAddr::raft).collect();
+        let seeds = n.saturating_sub(self.joiners);
         let mut nodes = Vec::with_capacity(n);
         for (i, (addr, backend)) in addrs.into_iter().zip(&self.backends).enumerate() {
+            let mut raft_nodes: Vec<String> = all_raft[..seeds].to_vec();
+            if i >= seeds {
+                raft_nodes.push(all_raft[i].clone());
+            }
             let dir = root.join(format!("n{i}"));
             std::fs::create_dir_all(&dir).map_err(ClusterError::io(format!("create {dir:?}")))?;
             let mut keys = extra.clone();
@@ -295,7 +310,7 @@ impl ClusterSpec {
                 .map_err(|e| ClusterError::Http(e.to_string()))?,
         };
         let mut cluster = ProcCluster::new(self, bin, root, temp, nodes, http, ports);
-        for i in 0..n {
+        for i in 0..seeds {
             cluster.try_spawn(i)?;
         }
         Ok(cluster)

@@ -1,0 +1,107 @@
+//! Seeding a pristine cluster from `RaftNodes`, and nothing more: once a cluster exists its
+//! membership lives in the raft log, and `RaftNodes` is only a hint for a node that starts empty.
+//!
+//! A pristine node (no log, no vote) asks the other listed nodes whether they already belong to
+//! a cluster. If one does, this node is joining it (it was, or will be, added with
+//! `raft-add-peer`; or it is a member that lost its disk): it waits for the leader to replicate
+//! to it instead of initializing a membership of its own. Otherwise every pristine node
+//! initializes with the same list, which openraft allows. A restarted node never re-initializes;
+//! when its `RaftNodes` differs from the committed membership it follows the committed one and
+//! says so.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures::future::join_all;
+use openraft::error::{InitializeError, RaftError};
+use openraft::{BasicNode, RaftMetrics};
+use serde::{Deserialize, Serialize};
+
+use super::network::Network;
+use super::Raft;
+use crate::consensus::{members_of, Member};
+use crate::error::StartError;
+
+/// How long a pristine node waits for each listed peer's answer.
+const ASK_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// A node's answer to `GET /raft/membership`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipReport {
+    /// The raft addresses of its committed membership's voters (empty: pristine).
+    pub voters: Vec<String>,
+    /// Its learners.
+    pub learners: Vec<String>,
+}
+
+impl MembershipReport {
+    /// The report of a node with these metrics.
+    pub fn of(metrics: &RaftMetrics<u64, BasicNode>) -> Self {
+        let members = members_of(metrics.membership_config.membership());
+        let (voters, learners): (Vec<Member>, Vec<Member>) =
+            members.into_iter().partition(|m| m.voter);
+        MembershipReport {
+            voters: voters.into_iter().map(|m| m.raft_addr).collect(),
+            learners: learners.into_iter().map(|m| m.raft_addr).collect(),
+        }
+    }
+
+    /// Whether the node belongs to a cluster.
+    pub fn initialized(&self) -> bool {
+        !self.voters.is_empty()
+    }
+}
+
+/// Initializes a pristine node with `seeds` unless a listed peer already belongs to a cluster;
+/// on a node that already has state, logs whether `seeds` differs from the committed membership.
+pub async fn seed_or_follow(
+    raft: &Raft,
+    network: &Network,
+    own_id: u64,
+    seeds: &[Member],
+) -> Result<(), StartError> {
+    let initialized = raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))?;
+    if initialized {
+        let committed = members_of(raft.metrics().borrow().membership_config.membership());
+        let committed_ids: BTreeSet<u64> = committed.iter().map(|m| m.id).collect();
+        let seed_ids: BTreeSet<u64> = seeds.iter().map(|m| m.id).collect();
+        if committed_ids != seed_ids {
+            tracing::warn!(
+                raft_nodes = ?seeds.iter().map(|m| m.raft_addr.as_str()).collect::<Vec<_>>(),
+                committed = ?committed.iter().map(|m| m.raft_addr.as_str()).collect::<Vec<_>>(),
+                "RaftNodes differs from the membership committed in the raft log: following the \
+                 committed membership (RaftNodes only seeds a pristine cluster; change membership \
+                 with raft-add-peer and raft-remove-peer)"
+            );
+        }
+        return Ok(());
+    }
+    let others: Vec<&Member> = seeds.iter().filter(|m| m.id != own_id).collect();
+    let answers =
+        join_all(others.iter().map(|m| network.membership_of(&m.raft_addr, ASK_TIMEOUT))).await;
+    for (member, answer) in others.iter().zip(answers) {
+        match answer {
+            Ok(report) if report.initialized() => {
+                tracing::info!(
+                    peer = %member.raft_addr,
+                    voters = ?report.voters,
+                    learners = ?report.learners,
+                    "this node is pristine and a listed peer already belongs to a raft cluster: \
+                     not seeding a membership; waiting for the leader (add this node with \
+                     raft-add-peer if it is new)"
+                );
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(peer = %member.raft_addr, error = %e, "peer did not answer"),
+        }
+    }
+    let map: BTreeMap<u64, BasicNode> =
+        seeds.iter().map(|m| (m.id, BasicNode::new(m.raft_addr.clone()))).collect();
+    tracing::info!(members = ?map.values().map(|n| n.addr.as_str()).collect::<Vec<_>>(), "seeding a pristine cluster from RaftNodes");
+    match raft.initialize(map).await {
+        Ok(()) => Ok(()),
+        Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+        Err(e) => Err(StartError::Raft(format!("initialize failed: {e}"))),
+    }
+}
