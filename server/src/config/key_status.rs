@@ -77,7 +77,6 @@ const LOGGING: &str = "logging is via RUST_LOG and stderr";
 const BACKEND_TUNING: &str = "backend writes are batched and pooled by this project";
 const DISCOVERY_TUNING: &str = "discovery queueing is this project's (DiscoveryMaxConcurrency)";
 const RESOLVE_CACHE: &str = "no hostname-resolve cache: instance keys are used as given";
-const KV_TUNING: &str = "only used with a KV store (ConsulAddress/ZkAddress), which is refused";
 const OAUTH: &str = "only used with AuthenticationMethod oauth, which is refused by name";
 
 use Handling::{Harmless, Honoured, Refused};
@@ -111,12 +110,12 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("CandidateInstanceExpireMinutes", Honoured),
     ("ClusterNameToAlias", Honoured),
     ("CoMasterRecoveryMustPromoteOtherCoMaster", Honoured),
-    ("ConsulAclToken", Harmless(KV_TUNING)),
-    ("ConsulAddress", Refused { neutral: "\"\"", reason: "master entries are not written to Consul KV: proxies reading it would miss a failover" }),
-    ("ConsulCrossDataCenterDistribution", Harmless(KV_TUNING)),
-    ("ConsulKVStoreProvider", Harmless(KV_TUNING)),
-    ("ConsulMaxKVsPerTransaction", Harmless(KV_TUNING)),
-    ("ConsulScheme", Harmless(KV_TUNING)),
+    ("ConsulAclToken", Honoured),
+    ("ConsulAddress", Honoured),
+    ("ConsulCrossDataCenterDistribution", Honoured),
+    ("ConsulKVStoreProvider", Honoured),
+    ("ConsulMaxKVsPerTransaction", Honoured),
+    ("ConsulScheme", Honoured),
     ("DataCenterPattern", Honoured),
     ("Debug", Harmless(LOGGING)),
     ("DefaultInstancePort", Honoured),
@@ -162,7 +161,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("InstancePollSeconds", Honoured),
     ("InstancePoolExpiryMinutes", Harmless(POOLS)),
     ("InstanceWriteBufferSize", Harmless(BACKEND_TUNING)),
-    ("KVClusterMasterPrefix", Harmless(KV_TUNING)),
+    ("KVClusterMasterPrefix", Honoured),
     ("ListenAddress", Honoured),
     ("ListenSocket", Refused { neutral: "\"\"", reason: "HTTP is served on ListenAddress only, not on a unix socket" }),
     ("MasterFailoverDetachReplicaMasterHost", Honoured),
@@ -276,7 +275,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("UseSuperReadOnly", Honoured),
     ("VerifyReplicationFilters", Refused { neutral: "false", reason: "replication filters are not compared before refactoring" }),
     ("WebMessage", Harmless("cosmetic: no banner message")),
-    ("ZkAddress", Refused { neutral: "\"\"", reason: "master entries are not written to ZooKeeper" }),
+    ("ZkAddress", Honoured),
     // --- this project's own keys ---
     ("AuthOpenEndpoints", Honoured),
     ("AuthTrustedOrigins", Honoured),
@@ -286,6 +285,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("HTTPReadHeaderTimeoutSeconds", Honoured),
     ("HookTimeoutSeconds", Honoured),
     ("LeptosConfigFile", Honoured),
+    ("MetricsRequireAuth", Honoured),
     ("MySQLReplicaPassword", Honoured),
     ("MySQLReplicaUser", Honoured),
     ("MySQLTopologySSLVerifyHostname", Honoured),
