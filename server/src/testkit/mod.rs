@@ -9,6 +9,7 @@
 //! * [`cluster`]: N real `orchestrator` processes ([`cluster::ProcCluster`]) with SQLite or MySQL
 //!   backends: spawn, kill -9, stop, wait for exit, HTTP reads, leadership and convergence waits.
 //! * [`fleet`]: a MariaDB topology managed by a 3-node cluster (failover and refactoring tests).
+//! * [`in_process`]: the HTTP router over fakes of the raft-facing ports (router tests).
 //! * [`fleetsim`]: thousands of simulated MySQL/MariaDB servers speaking the wire protocol (scale).
 //! * [`promtool`]: Prometheus's `promtool check metrics` over a node's `/metrics`.
 //! * [`process`] and [`ports`]: what both build on: children that die with this process,
@@ -21,6 +22,7 @@
 pub mod cluster;
 pub mod fleet;
 pub mod fleetsim;
+pub mod in_process;
 pub mod mariadb;
 pub mod ports;
 pub mod process;
