@@ -38,11 +38,11 @@ pub async fn pairs_of(ctx: &Context, alias: &str, master: &InstanceKey) -> Vec<K
     master_pairs(&ctx.config.kv.prefix, alias, master, ips.as_ref())
 }
 
-/// The pairs of every cluster's writeable master (or only `cluster`'s), from this node's
-/// topology: orchestrator's `GetMastersKVPairs`.
-pub async fn masters_pairs(ctx: &Context, cluster: Option<&str>) -> Vec<KvPair> {
+/// (alias, master) of every cluster whose master is writeable (or only `cluster`'s), from this
+/// node's topology: orchestrator's `ReadWriteableClustersMasters`.
+pub fn writeable_masters(ctx: &Context, cluster: Option<&str>) -> Vec<(String, InstanceKey)> {
     let snapshot = ctx.analysis.get();
-    let mut pairs = Vec::new();
+    let mut masters = Vec::new();
     for info in snapshot.topology.clusters() {
         if cluster.is_some_and(|c| c != info.name) {
             continue;
@@ -52,10 +52,19 @@ pub async fn masters_pairs(ctx: &Context, cluster: Option<&str>) -> Vec<KvPair> 
             .topology
             .instance(master)
             .is_some_and(|i| i.is_last_check_valid && !i.read_only);
-        if !writeable {
-            continue;
+        if writeable {
+            masters.push((snapshot.alias(&info.name), master.clone()));
         }
-        pairs.extend(pairs_of(ctx, &snapshot.alias(&info.name), master).await);
+    }
+    masters
+}
+
+/// The pairs of every cluster's writeable master (or only `cluster`'s): orchestrator's
+/// `GetMastersKVPairs`.
+pub async fn masters_pairs(ctx: &Context, cluster: Option<&str>) -> Vec<KvPair> {
+    let mut pairs = Vec::new();
+    for (alias, master) in writeable_masters(ctx, cluster) {
+        pairs.extend(pairs_of(ctx, &alias, &master).await);
     }
     pairs
 }
@@ -122,7 +131,21 @@ pub async fn run(ctx: std::sync::Arc<Context>, mut shutdown: watch::Receiver<boo
         if !ctx.consensus.is_leader_with_quorum() {
             continue;
         }
-        let wanted = masters_pairs(&ctx, None).await;
+        // Names are resolved only for masters whose main key is missing or names another.
+        let have: BTreeMap<String, String> = match ctx.store.kv_pairs().await {
+            Ok(pairs) => pairs.into_iter().map(|p| (p.key, p.value)).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the replicated KV pairs");
+                continue;
+            }
+        };
+        let mut wanted = Vec::new();
+        for (alias, master) in writeable_masters(&ctx, None) {
+            let key = app::core::kv::master_key(&ctx.config.kv.prefix, &alias);
+            if have.get(&key) != Some(&master.to_string()) {
+                wanted.extend(pairs_of(&ctx, &alias, &master).await);
+            }
+        }
         let pairs = missing(&ctx, wanted).await;
         if pairs.is_empty() {
             continue;

@@ -170,7 +170,7 @@ pub async fn start(
         store.clone(),
         (id, config.http_uri()),
         config.http.listen_address.port(),
-        (raft.clone(), seeds),
+        (raft.clone(), seeds.clone()),
     );
     let (consensus, fatal_rx) = Consensus::new(ConsensusParts {
         raft: raft.clone(),
@@ -230,6 +230,7 @@ pub async fn start(
         header_timeout,
     };
     tasks.push(serve::spawn(raft_listener, raft_app, shutdown_rx.clone()));
+
     let http_app = crate::http::router(state.clone(), leptos);
     let http_listener = serve::Listener {
         socket: listeners.http,

@@ -2,10 +2,11 @@
 //! membership lives in the raft log, and `RaftNodes` is only a hint for a node that starts empty.
 //!
 //! A pristine node (no log, no vote) asks the other listed nodes whether they already belong to
-//! a cluster. If one does, this node is joining it (it was, or will be, added with
-//! `raft-add-peer`; or it is a member that lost its disk): it waits for the leader to replicate
-//! to it instead of initializing a membership of its own. Otherwise every pristine node
-//! initializes with the same list, which openraft allows. A restarted node never re-initializes;
+//! a cluster. If one belongs to a cluster whose membership differs from this node's list, this
+//! node is joining it (it was, or will be, added with `raft-add-peer`; or the membership changed
+//! since it lost its disk): it waits for the leader to replicate to it instead of initializing a
+//! membership of its own. Otherwise (no cluster yet, or one of exactly the listed members) it
+//! initializes with the list, as every seed does, which openraft allows. A restarted node never re-initializes;
 //! when its `RaftNodes` differs from the committed membership it follows the committed one and
 //! says so.
 
@@ -23,7 +24,7 @@ use crate::consensus::{members_of, Member};
 use crate::error::StartError;
 
 /// How long a pristine node waits for each listed peer's answer.
-const ASK_TIMEOUT: Duration = Duration::from_millis(1500);
+const ASK_TIMEOUT: Duration = Duration::from_millis(700);
 
 /// A node's answer to `GET /raft/membership`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,14 @@ impl MembershipReport {
     /// Whether the node belongs to a cluster.
     pub fn initialized(&self) -> bool {
         !self.voters.is_empty()
+    }
+
+    /// Voters and learners, sorted.
+    pub fn members_sorted(&self) -> Vec<&str> {
+        let mut all: Vec<&str> =
+            self.voters.iter().chain(&self.learners).map(String::as_str).collect();
+        all.sort_unstable();
+        all
     }
 }
 
@@ -79,8 +88,13 @@ pub async fn seed_or_follow(
     let others: Vec<&Member> = seeds.iter().filter(|m| m.id != own_id).collect();
     let answers =
         join_all(others.iter().map(|m| network.membership_of(&m.raft_addr, ASK_TIMEOUT))).await;
+    let mut seed_addrs: Vec<&str> = seeds.iter().map(|m| m.raft_addr.as_str()).collect();
+    seed_addrs.sort_unstable();
     for (member, answer) in others.iter().zip(answers) {
         match answer {
+            // A cluster of exactly these members: initializing with the same list is what every
+            // seed does (openraft accepts identical initial memberships).
+            Ok(report) if report.initialized() && report.members_sorted() == seed_addrs => {}
             Ok(report) if report.initialized() => {
                 tracing::info!(
                     peer = %member.raft_addr,

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod add_peer_bench;
 mod backend_loss;
 mod bad_start;
 mod disk_loss;

@@ -7,6 +7,7 @@
 //!   as a learner, catches up, becomes a voter and serves the replicated state;
 //! - `raft-remove-peer` of the leader: it steps down, the other three elect and keep committing;
 //!   with one more member killed, two of the three still hold a quorum;
+//! - leadership handed to the added member (`raft-yield`): it leads and commits;
 //! - every node restarted: the membership is the committed one, not any node's `RaftNodes`, and
 //!   a node whose list differs says so in its log.
 
@@ -90,6 +91,18 @@ async fn membership_changes_at_runtime() {
         "node 3 serves the replicated state: {body}"
     );
     commit(&c, 3, "through-node-3", &all).await;
+
+    // The added member can lead: leadership is handed to it.
+    let current = c.wait_for_leader(&all).await;
+    if current != 3 {
+        let (status, body) = c.get(current, &format!("/api/raft-yield/{}", c.raft_addr(3))).await;
+        assert_eq!(status, 200, "{body}");
+        wait_until(DEADLINE, "the added member leads", || async {
+            c.get(3, "/api/leader-check").await.0 == 200
+        })
+        .await;
+    }
+    commit(&c, 0, "under-node-3", &all).await;
 
     // Remove the leader (asked on another node): the other three elect and keep committing.
     let old_leader = c.wait_for_leader(&all).await;
