@@ -134,3 +134,16 @@ async fn every_api_answer_is_json_with_an_error_status_when_it_fails() {
     let (status, _, _) = call(&f, "GET", "/web/no-such-page", None).await;
     assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn status_endpoint_answers_as_api_status() {
+    let f = fixture(r#", "StatusEndpoint": "/api/healthz""#, Ok(CommandOutcome::Applied)).await;
+    let (want, _, want_body) = call(&f, "GET", "/api/status", None).await;
+    let (status, _, body) = call(&f, "GET", "/api/healthz", None).await;
+    assert_eq!(status, want, "{body}");
+    assert!(body.contains("\"Details\"") && want_body.contains("\"Details\""), "{body}");
+    // Without the key the path is an unknown API path.
+    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let (status, _, _) = call(&f, "GET", "/api/healthz", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -9,7 +9,7 @@
 //! Unlike orchestrator, which skips a regex that does not compile, parsing fails, so a typo is
 //! reported at startup naming the key.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use regex::Regex;
 

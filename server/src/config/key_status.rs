@@ -244,7 +244,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("ReduceReplicationAnalysisCount", Honoured),
     ("RejectHostnameResolvePattern", Harmless(RESOLVE_CACHE)),
     ("RemoveTextFromHostnameDisplay", Harmless("cosmetic: host names are shown in full")),
-    ("ReplicationCredentialsQuery", Refused { neutral: "\"\"", reason: "replication credentials come from MySQLReplicaUser/Password only" }),
+    ("ReplicationCredentialsQuery", Honoured),
     ("ReplicationLagQuery", Honoured),
     ("SQLite3DataFile", Honoured),
     ("SSLCAFile", Honoured),

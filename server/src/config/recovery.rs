@@ -86,6 +86,10 @@ pub struct RecoveryConfig {
     /// `CoMasterRecoveryMustPromoteOtherCoMaster` (true): a dead co-master's recovery promotes
     /// the other co-master or fails; false lets it promote any replica.
     pub co_master_must_promote_other: bool,
+    /// `ReplicationCredentialsQuery`: run on the server a demoted master (graceful takeover) or a
+    /// new co-master will replicate from; its first two columns are the replication user and
+    /// password (the SSL columns are not used). Falls back to `MySQLReplicaUser`/`Password`.
+    pub replication_credentials_query: String,
 }
 
 /// orchestrator's keys constraining which replica a master failover promotes.
@@ -176,6 +180,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
     };
     let recover_locked_semi_sync = r.bool("RecoverLockedSemiSyncMaster", false)?;
     let co_master_must_promote_other = r.bool("CoMasterRecoveryMustPromoteOtherCoMaster", true)?;
+    let replication_credentials_query = r.string("ReplicationCredentialsQuery", "")?;
     let hooks = Hooks {
         on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
         pre_failover: r.strings("PreFailoverProcesses")?,
@@ -209,6 +214,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         promotion,
         recover_locked_semi_sync,
         co_master_must_promote_other,
+        replication_credentials_query,
     })
 }
 

@@ -26,7 +26,6 @@ mod status_alias;
 mod topology_api;
 mod write_routes;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -47,7 +46,6 @@ const MAX_BODY: usize = 1024 * 1024;
 /// Builds the whole HTTP router for `node`.
 pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     let security = node.security.clone();
-    let status_endpoint = Arc::new(node.config.http.status_endpoint.clone());
     // Every write route is authorized (crate::auth) before the proxy forwards it to the leader.
     let write = || from_fn_with_state(security.clone(), crate::auth::require_write);
     // Writes go to the leader: the proxy layer forwards them from a follower.
@@ -105,7 +103,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         )
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
-        .route("/api/{*rest}", any(api_errors::unknown_path));
+        .route("/api/{*rest}", any(status_alias::or_unknown));
     proxied
         .merge(proxied_reads)
         .merge(local)
@@ -122,5 +120,4 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(api_errors::json_errors))
-        .layer(from_fn_with_state(status_endpoint, status_alias::rewrite))
 }

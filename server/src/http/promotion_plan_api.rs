@@ -46,7 +46,7 @@ async fn plan(State(node): State<AppState>, Path(hint): Path<String>) -> Respons
         Err(e) => return error(ApiError::Internal(e.to_string())),
     };
     let automated_recovery =
-        !disabled && node.config.recovery.master_filters.matches(&name, &alias);
+        !disabled && node.config.recovery().master_filters.matches(&name, &alias);
     let message = match &plan.promoted {
         Some(k) => format!("if {} died now, {k} would be promoted", plan.master),
         None => format!("if {} died now, no replica would be promoted", plan.master),

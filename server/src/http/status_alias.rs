@@ -1,26 +1,17 @@
-//! `StatusEndpoint`: requests to the configured path are answered as `/api/status`.
-
-use std::sync::Arc;
+//! `StatusEndpoint`: the configured path answers as `/api/status`. It is served by the `/api`
+//! catch-all (so it can never clash with a route); any other unknown path stays a JSON 404.
 
 use axum::extract::{Request, State};
-use axum::http::Uri;
-use axum::middleware::Next;
 use axum::response::Response;
 
-/// Rewrites a request for the configured status endpoint to `/api/status` (query kept).
-pub async fn rewrite(
-    State(endpoint): State<Arc<String>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if endpoint.as_str() != "/api/status" && request.uri().path() == endpoint.as_str() {
-        let target = match request.uri().query() {
-            Some(q) => format!("/api/status?{q}"),
-            None => "/api/status".to_string(),
-        };
-        if let Ok(uri) = target.parse::<Uri>() {
-            *request.uri_mut() = uri;
-        }
+use crate::ports::AppState;
+
+/// The `/api/{*rest}` handler: `/api/status` for the configured `StatusEndpoint`, else the
+/// unknown-path answer.
+pub async fn or_unknown(State(node): State<AppState>, request: Request) -> Response {
+    let endpoint = node.config.http.status_endpoint.as_str();
+    if endpoint != "/api/status" && request.uri().path() == endpoint {
+        return super::raft_api::status(State(node)).await;
     }
-    next.run(request).await
+    super::api_errors::unknown_path(request).await
 }

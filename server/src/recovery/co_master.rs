@@ -23,7 +23,7 @@ pub async fn run(
     analysis: &ReplicationAnalysis,
 ) -> Result<RecoveryResolution, RecoveryError> {
     let ctx = &rec.ctx;
-    let cfg = &ctx.config.recovery;
+    let cfg = ctx.config.recovery();
     let failed = analysis.analyzed_instance_key.clone();
     let other_key = analysis.analyzed_instance_master_key.clone().ok_or_else(|| {
         RecoveryError::Failed(format!("{failed}: the other co-master is unknown"))

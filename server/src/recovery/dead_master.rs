@@ -170,7 +170,7 @@ pub async fn run(
             analysis.analyzed_instance_region.clone(),
         ),
     };
-    let promotion = &ctx.config.recovery.promotion;
+    let promotion = &ctx.config.recovery().promotion;
     let constraints = promotion.constraints(&failed_dc, &failed_region, wanted.is_some());
     if promotion.delay_if_sql_thread_not_up_to_date {
         wait_sql_threads(rec, &mut replicas, &replica_keys).await?;
@@ -223,7 +223,7 @@ pub async fn run(
     if ctx.config.recovery().apply_mysql_promotion {
         server.reset_replication_all().await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
         server.set_read_only(false).await.map_err(|e| RecoveryError::Failed(e.to_string()))?;
-    } else if ctx.config.recovery.detach_promoted_master_host {
+    } else if ctx.config.recovery().detach_promoted_master_host {
         // `MasterFailoverDetachReplicaMasterHost`: the promoted replica keeps its replication
         // settings but can never resume from the old master.
         server
@@ -258,6 +258,12 @@ pub async fn run(
         }
     }
 
+    // 4b. Semi-sync: when the failed master waited for acknowledgements, so does its successor,
+    //     and its new replicas acknowledge as the core decides (priority, wait count).
+    if let Some(old) = snapshot.topology.instance(&failed).filter(|o| o.semi_sync.master_enabled) {
+        restore_semi_sync(rec, old, chosen, &replicas, &participating).await?;
+    }
+
     // 5. Fence the old master, best effort, and keep automation away from it and the lost ones.
     if let Some(old) = snapshot.topology.instance(&failed) {
         match tokio::time::timeout(
@@ -279,7 +285,7 @@ pub async fn run(
     lost.dedup();
     // `DetachLostReplicasAfterMasterFailover`: a lost replica must not resume from the old
     // master should it come back.
-    if ctx.config.recovery.detach_lost_replicas {
+    if ctx.config.recovery().detach_lost_replicas {
         for key in &lost {
             let Some(replica) = replicas.iter().find(|i| &i.key == key) else { continue };
             if replica.master_key.as_ref() != Some(&failed) {
@@ -292,7 +298,7 @@ pub async fn run(
             }
         }
     }
-    let downtime = ctx.config.recovery.lost_instances_downtime;
+    let downtime = ctx.config.recovery().lost_instances_downtime;
     rec.downtime_for(&failed, "lost-in-recovery", downtime).await;
     for key in &lost {
         rec.downtime_for(key, "lost-in-recovery", downtime).await;
@@ -306,6 +312,55 @@ pub async fn run(
         participating,
         error: None,
     })
+}
+
+/// Enables semi-sync on the promoted replica (master side) and on its moved replicas as
+/// `semi_sync_actions` decides for the failed master's wait count (orchestrator enables semi-sync
+/// on the promoted master and its replicas when the failed master had it).
+async fn restore_semi_sync(
+    rec: &Recovery,
+    old: &Instance,
+    chosen: &Instance,
+    replicas: &[Instance],
+    moved: &[InstanceKey],
+) -> Result<(), RecoveryError> {
+    let discovery = &rec.ctx.config.discovery;
+    rec.ensure_leader()?;
+    match Server::new(chosen, discovery).set_semi_sync_master(true).await {
+        Ok(()) => rec.step(format!("{}: semi-sync master enabled", chosen.key)).await?,
+        Err(e) => {
+            rec.step(format!("{}: could not enable semi-sync master: {e}", chosen.key)).await?
+        }
+    }
+    let mut master = chosen.clone();
+    master.semi_sync.master_wait_for_replica_count = old.semi_sync.master_wait_for_replica_count;
+    master.semi_sync.master_clients = 0;
+    let under_it: Vec<Instance> = replicas
+        .iter()
+        .filter(|r| moved.contains(&r.key) && r.key != chosen.key)
+        .map(|r| {
+            // Moved and restarted (step 4): replicating from the successor now.
+            let mut r = r.clone();
+            r.master_key = Some(chosen.key.clone());
+            r.slave_io_running = app::core::instance::ThreadState::Yes;
+            r.slave_sql_running = app::core::instance::ThreadState::Yes;
+            r
+        })
+        .collect();
+    let exact = rec.ctx.config.analysis.config.enforce_exact_semi_sync_replicas;
+    for action in app::core::semi_sync::semi_sync_actions(&master, &under_it, exact) {
+        let Some(replica) = under_it.iter().find(|r| r.key == action.key) else { continue };
+        match Server::new(replica, discovery).set_semi_sync_replica(action.enable).await {
+            Ok(()) => {
+                rec.step(format!("{}: semi-sync replica set to {}", action.key, action.enable))
+                    .await?
+            }
+            Err(e) => {
+                rec.step(format!("{}: could not set semi-sync replica: {e}", action.key)).await?
+            }
+        }
+    }
+    Ok(())
 }
 
 fn keys(list: &[InstanceKey]) -> Vec<String> {

@@ -132,9 +132,12 @@ async fn run(
     }
 
     rec.ensure_leader()?;
-    let creds = &ctx.config.recovery().replica_credentials;
+    let cfg = ctx.config.recovery();
+    let creds = Server::new(target, &ctx.config.discovery)
+        .replication_credentials(&cfg.replication_credentials_query, &cfg.replica_credentials)
+        .await;
     let demote = async {
-        old.change_master_gtid(&target.key, Some(creds), true).await?;
+        old.change_master_gtid(&target.key, Some(&creds), true).await?;
         old.start_replication().await
     };
     match demote.await {

@@ -114,6 +114,44 @@ impl<'a> Server<'a> {
         Ok(())
     }
 
+    /// Replication credentials for a server that will replicate from this one
+    /// (`ReplicationCredentialsQuery` run here: user and password from its first two columns),
+    /// else `fallback` (`MySQLReplicaUser`/`MySQLReplicaPassword`).
+    pub async fn replication_credentials(
+        &self,
+        query: &str,
+        fallback: &ReplicaCredentials,
+    ) -> ReplicaCredentials {
+        if query.trim().is_empty() {
+            return fallback.clone();
+        }
+        let read = async {
+            let mut conn =
+                connect::connect(self.key, self.config).await.map_err(|e| e.to_string())?;
+            let row = tokio::time::timeout(
+                STATEMENT_TIMEOUT,
+                conn.fetch_optional(sqlx::AssertSqlSafe(query.to_string())),
+            )
+            .await;
+            connect::close(conn).await;
+            let row = row.map_err(|_| "timed out".to_string())?.map_err(|e| e.to_string())?;
+            let row = row.ok_or_else(|| "no row".to_string())?;
+            let text = |i: usize| row.try_get_unchecked::<Option<String>, _>(i).ok().flatten();
+            let user = text(0).unwrap_or_default();
+            if user.is_empty() {
+                return Err("empty user".to_string());
+            }
+            Ok(ReplicaCredentials { user, password: text(1).unwrap_or_default() })
+        };
+        match read.await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(key = %self.key, error = %e, "ReplicationCredentialsQuery failed; using MySQLReplicaUser");
+                fallback.clone()
+            }
+        }
+    }
+
     /// `rpl_semi_sync_slave_enabled` (`rpl_semi_sync_replica_enabled` on MySQL 8.0.26+), then
     /// the IO thread is restarted so the master sees the change (orchestrator's
     /// `SetSemiSyncReplica`).

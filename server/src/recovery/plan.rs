@@ -24,7 +24,8 @@ pub fn cluster_plan(
         .filter_map(|k| snapshot.topology.instance(k))
         .cloned()
         .collect();
-    let ignore = &config.recovery.promotion_ignore_hostname_filters;
+    let recovery = config.recovery();
+    let ignore = &recovery.promotion_ignore_hostname_filters;
     // Snapshot instances carry their registered rule, else the detected one.
     let rules = |k: &InstanceKey| {
         if ignore.iter().any(|re| re.is_match(&k.hostname)) {
@@ -37,6 +38,6 @@ pub fn cluster_plan(
         }
     };
     let constraints =
-        config.recovery.promotion.constraints(&master.data_center, &master.region, false);
+        recovery.promotion.constraints(&master.data_center, &master.region, false);
     Some(promotion_plan(&master_key, &replicas, &rules, &constraints))
 }

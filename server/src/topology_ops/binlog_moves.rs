@@ -265,7 +265,10 @@ impl Ops {
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut sm = self.session(master).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
-        let creds = &self.ctx.config.recovery().replica_credentials;
+        let cfg = self.ctx.config.recovery();
+        let creds = crate::recovery::mysql_ops::Server::new(instance, &self.ctx.config.discovery)
+            .replication_credentials(&cfg.replication_credentials_query, &cfg.replica_credentials)
+            .await;
         let outcome = async {
             if master.is_replica() {
                 steps::stop(&mut sm).await?;

@@ -11,3 +11,5 @@ mod t30_promotion_constraints;
 mod t40_cluster_recovery_switch;
 mod t50_errant_gtid_remedies;
 mod t60_post_take_master_hook;
+mod t70_semi_sync_survives_failover;
+mod t80_replication_credentials_query;

@@ -55,17 +55,31 @@ fn unknown_keys_warned_and_busy_raft_port_is_fatal() {
     let dir = tempfile::tempdir().unwrap();
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let busy_port = busy.local_addr().unwrap().port();
-    let body =
-        valid(dir.path(), busy_port, free_port(), r#", "Debug": true, "PseudoGTIDPattern": "x""#);
+    let body = valid(
+        dir.path(),
+        busy_port,
+        free_port(),
+        r#", "Debug": true, "PseudoGTIDMonotonicHint": "x""#,
+    );
     let path = write_config(dir.path(), &body);
     let (status, out) = run_once(dir.path(), &["-config", &path, "http"]);
     assert!(!status.success(), "raft port in use must be fatal");
     assert!(
-        out.contains("Debug") && out.contains("PseudoGTIDPattern"),
+        out.contains("Debug") && out.contains("PseudoGTIDMonotonicHint"),
         "one warning listing unknown keys: {out}"
     );
     assert!(out.contains("RaftBind"), "bind failure names RaftBind: {out}");
     drop(busy);
+}
+
+#[test]
+fn a_refused_key_is_fatal_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = valid(dir.path(), free_port(), free_port(), r#", "PseudoGTIDPattern": "x""#);
+    let path = write_config(dir.path(), &body);
+    let (status, out) = run_once(dir.path(), &["-config", &path, "http"]);
+    assert!(!status.success(), "a refused key must be fatal");
+    assert!(out.contains("PseudoGTIDPattern") && out.contains("not honoured"), "{out}");
 }
 
 #[test]

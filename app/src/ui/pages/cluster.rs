@@ -64,16 +64,17 @@ pub fn ClusterPage() -> impl IntoView {
                                         {v.name.clone()} " · " {count.to_string()} " instances · master "
                                         <b id="cluster-master">{master}</b> " · automated recovery " <b>{auto}</b> " " {active}
                                     </p>
-                                    <ClusterRecoveryForm action=switch cluster=v.alias.clone() disabled=v.recovery_disabled/>
-                                    <div id="cluster-recovery-result"><ActionResult value=switch.value() pending=switch.pending()/></div>
-                                    <PromotionPlanView plan=v.promotion_plan.clone()/>
                                     <div class="toolbar">
                                         <button type="button" class="secondary" on:click=expand_all>"Expand all"</button>
                                         <button type="button" class="secondary" on:click=collapse_all>"Collapse all"</button>
                                     </div>
                                     <Legend/>
                                     <p class="muted hint">"Drag an instance onto another to move it below it."</p>
-                                    <TopologyTree view=v cluster=cluster.get_untracked() state=state selected=selected moving=moving/>
+                                    <TopologyTree view=v.clone() cluster=cluster.get_untracked() state=state selected=selected moving=moving/>
+                                    // Below the tree, so that its height never moves the boxes.
+                                    <ClusterRecoveryForm action=switch cluster=v.alias.clone() disabled=v.recovery_disabled/>
+                                    <div id="cluster-recovery-result"><ActionResult value=switch.value() pending=switch.pending()/></div>
+                                    <PromotionPlanView plan=v.promotion_plan.clone()/>
                                 }
                                 .into_any()
                             }
