@@ -37,7 +37,6 @@ pub fn cluster_plan(
                 .map_or(PromotionRule::Neutral, |i| i.promotion_rule)
         }
     };
-    let constraints =
-        recovery.promotion.constraints(&master.data_center, &master.region, false);
+    let constraints = recovery.promotion.constraints(&master.data_center, &master.region, false);
     Some(promotion_plan(&master_key, &replicas, &rules, &constraints))
 }
