@@ -191,11 +191,11 @@ fn a_refused_key_fails_check_config_and_the_node_start_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = every_sample_key(dir.path());
     config["URLPrefix"] = json!("/orchestrator");
-    config["ConsulAddress"] = json!("127.0.0.1:8500");
+    config["AuditLogFile"] = json!("/var/log/orchestrator-audit.log");
     let (out, text) = check(&config);
     assert!(!out.status.success(), "{text}");
     assert!(line_of(&text, "URLPrefix").contains("refused"), "{text}");
-    assert!(line_of(&text, "ConsulAddress").contains("refused"), "{text}");
+    assert!(line_of(&text, "AuditLogFile").contains("refused"), "{text}");
     assert!(text.lines().last().unwrap().starts_with("REFUSED:"), "{text}");
 
     // The node itself refuses to start, naming the key.
@@ -209,7 +209,7 @@ fn a_refused_key_fails_check_config_and_the_node_start_naming_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("ConsulAddress") || stderr.contains("URLPrefix"), "{stderr}");
+    assert!(stderr.contains("AuditLogFile") || stderr.contains("URLPrefix"), "{stderr}");
 }
 
 #[test]
