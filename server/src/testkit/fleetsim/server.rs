@@ -170,14 +170,23 @@ impl SimServer {
         self.replication.as_ref().is_some_and(|r| r.io_running && r.sql_running)
     }
 
-    /// MariaDB `gtid_binlog_pos` / `gtid_current_pos`: the cluster's domain 0 position, and this
-    /// server's own errant transaction in domain 1.
+    /// MariaDB `gtid_binlog_pos` / `gtid_current_pos`: the last GTID of domain 0, the cluster's,
+    /// or this server's own errant transaction written after it.
     pub fn mariadb_gtid(&self) -> String {
-        let mut pos = format!("0-{}-{}", self.gtid_source.0, self.gtid_seq);
         if self.errant {
-            pos.push_str(&format!(",1-{}-1", self.server_id));
+            format!("0-{}-{}", self.server_id, self.gtid_seq + 1)
+        } else {
+            format!("0-{}-{}", self.gtid_source.0, self.gtid_seq)
         }
-        pos
+    }
+
+    /// MariaDB `gtid_binlog_state`: the last GTID of each server in domain 0.
+    pub fn mariadb_binlog_state(&self) -> String {
+        let mut state = format!("0-{}-{}", self.gtid_source.0, self.gtid_seq);
+        if self.errant {
+            state.push_str(&format!(",0-{}-{}", self.server_id, self.gtid_seq + 1));
+        }
+        state
     }
 
     /// MySQL `gtid_executed`: the cluster's transactions and this server's own errant one.
@@ -210,6 +219,7 @@ impl SimServer {
             SimFlavor::MariaDB => {
                 let gtid = self.mariadb_gtid();
                 v.insert("gtid_binlog_pos", gtid.clone());
+                v.insert("gtid_binlog_state", self.mariadb_binlog_state());
                 v.insert("gtid_current_pos", gtid);
                 let slave_pos = if self.replication.is_some() {
                     format!("0-{}-{}", self.gtid_source.0, self.gtid_seq)
