@@ -118,18 +118,5 @@ pub async fn run(
             }
         }
     }
-    let downtime = cfg.lost_instances_downtime;
-    rec.downtime_for(&failed, "lost-in-recovery", downtime).await;
-    for key in &lost {
-        rec.downtime_for(key, "lost-in-recovery", downtime).await;
-    }
-    Ok(RecoveryResolution {
-        uid: rec.record.uid.clone(),
-        ended_at_ms: ctx.clock.now_ms(),
-        is_successful: true,
-        successor: Some(chosen.key.clone()),
-        lost_replicas: lost,
-        participating,
-        error: None,
-    })
+    Ok(rec.promoted(&failed, chosen.key.clone(), lost, participating).await)
 }

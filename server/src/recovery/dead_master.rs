@@ -298,20 +298,7 @@ pub async fn run(
             }
         }
     }
-    let downtime = ctx.config.recovery().lost_instances_downtime;
-    rec.downtime_for(&failed, "lost-in-recovery", downtime).await;
-    for key in &lost {
-        rec.downtime_for(key, "lost-in-recovery", downtime).await;
-    }
-    Ok(RecoveryResolution {
-        uid: rec.record.uid.clone(),
-        ended_at_ms: ctx.clock.now_ms(),
-        is_successful: true,
-        successor: Some(chosen.key.clone()),
-        lost_replicas: lost,
-        participating,
-        error: None,
-    })
+    Ok(rec.promoted(&failed, chosen.key.clone(), lost, participating).await)
 }
 
 /// Enables semi-sync on the promoted replica (master side) and on its moved replicas as

@@ -77,6 +77,31 @@ impl Recovery {
             Err(e) => tracing::warn!(%key, error = %e, "bad downtime request"),
         }
     }
+
+    /// The end of a successful promotion: the failed server and every lost replica get the
+    /// `MasterFailoverLostInstancesDowntimeMinutes` downtime, and the resolution names them.
+    pub async fn promoted(
+        &self,
+        failed: &InstanceKey,
+        successor: InstanceKey,
+        lost: Vec<InstanceKey>,
+        participating: Vec<InstanceKey>,
+    ) -> RecoveryResolution {
+        let downtime = self.ctx.config.recovery().lost_instances_downtime;
+        self.downtime_for(failed, "lost-in-recovery", downtime).await;
+        for key in &lost {
+            self.downtime_for(key, "lost-in-recovery", downtime).await;
+        }
+        RecoveryResolution {
+            uid: self.record.uid.clone(),
+            ended_at_ms: self.ctx.clock.now_ms(),
+            is_successful: true,
+            successor: Some(successor),
+            lost_replicas: lost,
+            participating,
+            error: None,
+        }
+    }
 }
 
 fn hook_context(analysis: &ReplicationAnalysis, uid: &str, ctx: &Context) -> HookContext {
