@@ -311,18 +311,18 @@ async fn every_orchestrator_path_is_served_refused_or_listed_with_a_reason() {
     all.sort_unstable();
     all.dedup();
     assert_eq!(all.len(), 245, "a path is listed twice");
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
     let mut wrong = Vec::new();
     for pattern in SERVED {
         let path = concrete(pattern);
-        let (status, _, body) = call(&f, "GET", &path, None).await;
+        let (status, _, body) = call(&f, "GET", &path, None).await.expect("request");
         if status == StatusCode::NOT_FOUND && body.contains("unknown API path") {
             wrong.push(format!("{path}: not served"));
         }
     }
     for pattern in REFUSED {
         let path = concrete(pattern);
-        let (status, _, body) = call(&f, "GET", &path, None).await;
+        let (status, _, body) = call(&f, "GET", &path, None).await.expect("request");
         if status != StatusCode::BAD_REQUEST || !body.contains(r#""Code":"ERROR""#) {
             wrong.push(format!("{path}: expected a JSON 400 with the reason, got {status} {body}"));
         }
@@ -330,7 +330,7 @@ async fn every_orchestrator_path_is_served_refused_or_listed_with_a_reason() {
     for (pattern, reason) in NOT_SERVED {
         assert!(!reason.is_empty());
         let path = concrete(pattern);
-        let (status, _, body) = call(&f, "GET", &path, None).await;
+        let (status, _, body) = call(&f, "GET", &path, None).await.expect("request");
         if status != StatusCode::NOT_FOUND || !body.contains("unknown API path") {
             wrong.push(format!("{path}: listed as not served, answered {status} {body}"));
         }

@@ -16,14 +16,16 @@ fn key(host: &str) -> InstanceKey {
 
 #[tokio::test]
 async fn write_routes_build_the_proposals_and_word_the_outcome() {
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
     let (status, _, body) =
-        call(&f, "GET", "/api/begin-downtime/db1/3306/ops/maint/30m", None).await;
+        call(&f, "GET", "/api/begin-downtime/db1/3306/ops/maint/30m", None).await.expect("request");
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("Downtime begun on db1:3306 for 30m"), "{body}");
-    let (status, _, body) = call(&f, "POST", "/api/register-candidate/db2/3306/prefer", None).await;
+    let (status, _, body) =
+        call(&f, "POST", "/api/register-candidate/db2/3306/prefer", None).await.expect("request");
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, body) = call(&f, "GET", "/api/disable-global-recoveries", None).await;
+    let (status, _, body) =
+        call(&f, "GET", "/api/disable-global-recoveries", None).await.expect("request");
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(r#""Details":"disabled""#), "{body}");
     let seen = f.commands.seen.lock().unwrap().clone();
@@ -37,7 +39,7 @@ async fn write_routes_build_the_proposals_and_word_the_outcome() {
 
 #[tokio::test]
 async fn bad_input_is_a_400_and_proposes_nothing() {
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
     for path in [
         "/api/begin-downtime/db1/3306/ops/maint/10x",
         "/api/register-candidate/db1/3306/must",
@@ -46,7 +48,7 @@ async fn bad_input_is_a_400_and_proposes_nothing() {
         "/api/begin-downtime/db1/3306//maint",
         "/api/leader-check/101",
     ] {
-        let (status, _, body) = call(&f, "GET", path, None).await;
+        let (status, _, body) = call(&f, "GET", path, None).await.expect("request");
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert!(body.contains(r#""Code":"ERROR""#), "{path}: {body}");
     }
@@ -55,23 +57,28 @@ async fn bad_input_is_a_400_and_proposes_nothing() {
 
 #[tokio::test]
 async fn errors_say_whether_anything_was_committed() {
-    let f =
-        fixture("", Err(ApiError::Unavailable("no leader; nothing was committed".into()))).await;
-    let (status, headers, body) = call(&f, "GET", "/api/forget/db1/3306", None).await;
+    let f = fixture("", Err(ApiError::Unavailable("no leader; nothing was committed".into())))
+        .await
+        .expect("fixture");
+    let (status, headers, body) =
+        call(&f, "GET", "/api/forget/db1/3306", None).await.expect("request");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(headers.get("retry-after").map(|v| v.to_str().unwrap()), Some("1"));
-    let f = fixture("", Err(ApiError::OutcomeUnknown("timed out; may be applied".into()))).await;
-    let (status, headers, body) = call(&f, "GET", "/api/forget/db1/3306", None).await;
+    let f = fixture("", Err(ApiError::OutcomeUnknown("timed out; may be applied".into())))
+        .await
+        .expect("fixture");
+    let (status, headers, body) =
+        call(&f, "GET", "/api/forget/db1/3306", None).await.expect("request");
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
     assert!(headers.get("retry-after").is_none());
 }
 
 #[tokio::test]
 async fn leader_check_and_health_answer_locally() {
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
-    let (status, _, body) = call(&f, "GET", "/api/leader-check", None).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
+    let (status, _, body) = call(&f, "GET", "/api/leader-check", None).await.expect("request");
     assert_eq!((status, body.as_str()), (StatusCode::OK, r#""OK""#));
-    let (status, _, _) = call(&f, "GET", "/api/raft-health", None).await;
+    let (status, _, _) = call(&f, "GET", "/api/raft-health", None).await.expect("request");
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -79,20 +86,22 @@ async fn leader_check_and_health_answer_locally() {
 async fn writes_need_credentials_and_read_only_refuses_them() {
     let basic =
         r#", "AuthenticationMethod": "basic", "HTTPAuthUser": "orc", "HTTPAuthPassword": "s3cret""#;
-    let f = fixture(basic, Ok(CommandOutcome::Applied)).await;
-    let (status, _, _) = call(&f, "GET", "/api/forget/db1/3306", None).await;
+    let f = fixture(basic, Ok(CommandOutcome::Applied)).await.expect("fixture");
+    let (status, _, _) = call(&f, "GET", "/api/forget/db1/3306", None).await.expect("request");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Load-balancer checks stay open.
-    let (status, _, _) = call(&f, "GET", "/api/leader-check", None).await;
+    let (status, _, _) = call(&f, "GET", "/api/leader-check", None).await.expect("request");
     assert_eq!(status, StatusCode::OK);
     let good = format!("Basic {}", base64_encode("orc:s3cret"));
-    let (status, _, body) = call(&f, "GET", "/api/forget/db1/3306", Some(&good)).await;
+    let (status, _, body) =
+        call(&f, "GET", "/api/forget/db1/3306", Some(&good)).await.expect("request");
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, _) = call(&f, "GET", "/api/forget/db1/3306", Some("Basic b3JjOndyb25n")).await;
+    let (status, _, _) =
+        call(&f, "GET", "/api/forget/db1/3306", Some("Basic b3JjOndyb25n")).await.expect("request");
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
-    let f = fixture(r#", "ReadOnly": true"#, Ok(CommandOutcome::Applied)).await;
-    let (status, _, body) = call(&f, "GET", "/api/forget/db1/3306", None).await;
+    let f = fixture(r#", "ReadOnly": true"#, Ok(CommandOutcome::Applied)).await.expect("fixture");
+    let (status, _, body) = call(&f, "GET", "/api/forget/db1/3306", None).await.expect("request");
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(f.commands.seen.lock().unwrap().is_empty());
 }
@@ -105,7 +114,7 @@ fn base64_encode(text: &str) -> String {
 /// Every `/api` answer parses as JSON, whatever went wrong: scripts pipe them through `jq`.
 #[tokio::test]
 async fn every_api_answer_is_json_with_an_error_status_when_it_fails() {
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
     for (method, path, expected) in [
         ("GET", "/api/no-such-path", StatusCode::NOT_FOUND),
         ("GET", "/api/no/such/deep/path", StatusCode::NOT_FOUND),
@@ -116,7 +125,7 @@ async fn every_api_answer_is_json_with_an_error_status_when_it_fails() {
         ("GET", "/api/downtimed", StatusCode::OK),
         ("GET", "/api/search?s=127.0.0.1%0A", StatusCode::OK),
     ] {
-        let (status, headers, body) = call(&f, method, path, None).await;
+        let (status, headers, body) = call(&f, method, path, None).await.expect("request");
         assert_eq!(status, expected, "{method} {path}: {body}");
         assert_eq!(
             headers.get("content-type").and_then(|v| v.to_str().ok()),
@@ -131,19 +140,21 @@ async fn every_api_answer_is_json_with_an_error_status_when_it_fails() {
         }
     }
     // The dashboard is still served outside /api.
-    let (status, _, _) = call(&f, "GET", "/web/no-such-page", None).await;
+    let (status, _, _) = call(&f, "GET", "/web/no-such-page", None).await.expect("request");
     assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]
 async fn status_endpoint_answers_as_api_status() {
-    let f = fixture(r#", "StatusEndpoint": "/api/healthz""#, Ok(CommandOutcome::Applied)).await;
-    let (want, _, want_body) = call(&f, "GET", "/api/status", None).await;
-    let (status, _, body) = call(&f, "GET", "/api/healthz", None).await;
+    let f = fixture(r#", "StatusEndpoint": "/api/healthz""#, Ok(CommandOutcome::Applied))
+        .await
+        .expect("fixture");
+    let (want, _, want_body) = call(&f, "GET", "/api/status", None).await.expect("request");
+    let (status, _, body) = call(&f, "GET", "/api/healthz", None).await.expect("request");
     assert_eq!(status, want, "{body}");
     assert!(body.contains("\"Details\"") && want_body.contains("\"Details\""), "{body}");
     // Without the key the path is an unknown API path.
-    let f = fixture("", Ok(CommandOutcome::Applied)).await;
-    let (status, _, _) = call(&f, "GET", "/api/healthz", None).await;
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
+    let (status, _, _) = call(&f, "GET", "/api/healthz", None).await.expect("request");
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

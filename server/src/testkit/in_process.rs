@@ -142,20 +142,35 @@ pub struct Fixture {
     pub commands: Arc<Recorder>,
 }
 
+/// The fixture could not be built, or a request could not be made.
+#[derive(Debug, thiserror::Error)]
+#[error("in-process fixture: {what}: {reason}")]
+pub struct FixtureError {
+    what: &'static str,
+    reason: String,
+}
+
+fn failed<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> FixtureError {
+    move |e| FixtureError { what, reason: e.to_string() }
+}
+
 /// The router with `extra` config keys (a leading comma, JSON members), answering every
 /// proposal with `answer`.
-pub async fn fixture(extra: &str, answer: Result<CommandOutcome, ApiError>) -> Fixture {
-    let dir = tempfile::tempdir().expect("in-process fixture");
+pub async fn fixture(
+    extra: &str,
+    answer: Result<CommandOutcome, ApiError>,
+) -> Result<Fixture, FixtureError> {
+    let dir = tempfile::tempdir().map_err(failed("temporary directory"))?;
     let text = format!(
         r#"{{ "RaftEnabled": true, "RaftDataDir": "{raft}", "RaftBind": "127.0.0.1:10008",
              "ListenAddress": "127.0.0.1:3000", "BackendDB": "sqlite", "SQLite3DataFile": "{db}" {extra} }}"#,
         raft = dir.path().join("raft").display(),
         db = dir.path().join("orchestrator.db").display(),
     );
-    let config = Arc::new(NodeConfig::parse(&text).expect("in-process fixture"));
+    let config = Arc::new(NodeConfig::parse(&text).map_err(failed("config"))?);
     let store =
-        Store::open(&config.backend.db, Duration::from_secs(5)).await.expect("in-process fixture");
-    let security = Arc::new(crate::auth::Security::load(&config).expect("in-process fixture"));
+        Store::open(&config.backend.db, Duration::from_secs(5)).await.map_err(failed("store"))?;
+    let security = Arc::new(crate::auth::Security::load(&config).map_err(failed("security"))?);
     let commands = Arc::new(Recorder { seen: Mutex::default(), answer });
     let state = AppState {
         member: Arc::new(Leader),
@@ -168,7 +183,7 @@ pub async fn fixture(extra: &str, answer: Result<CommandOutcome, ApiError>) -> F
         clock: Arc::new(SystemClock),
     };
     let router = crate::http::router(state, crate::site_options::defaults());
-    Fixture { _dir: dir, router, commands }
+    Ok(Fixture { _dir: dir, router, commands })
 }
 
 /// One request through the router: status, headers and body.
@@ -177,7 +192,7 @@ pub async fn call(
     method: &str,
     path: &str,
     auth: Option<&str>,
-) -> (StatusCode, axum::http::HeaderMap, String) {
+) -> Result<(StatusCode, axum::http::HeaderMap, String), FixtureError> {
     let mut request = Request::builder().method(method).uri(path).header("host", "127.0.0.1:3000");
     if let Some(a) = auth {
         request = request.header("authorization", a);
@@ -185,12 +200,12 @@ pub async fn call(
     let response = f
         .router
         .clone()
-        .oneshot(request.body(Body::empty()).expect("in-process fixture"))
+        .oneshot(request.body(Body::empty()).map_err(failed("request"))?)
         .await
-        .expect("in-process fixture");
+        .map_err(failed("router"))?;
     let status = response.status();
     let headers = response.headers().clone();
     let bytes =
-        axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("in-process fixture");
-    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+        axum::body::to_bytes(response.into_body(), 1 << 20).await.map_err(failed("body"))?;
+    Ok((status, headers, String::from_utf8_lossy(&bytes).into_owned()))
 }
