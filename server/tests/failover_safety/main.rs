@@ -1,4 +1,4 @@
-//! Failover safety (issue 13): the recoveries orchestrator has for co-masters and semi-sync
+//! Failover safety: the recoveries orchestrator has for co-masters and semi-sync
 //! masters, and the promotion constraints, against real MariaDB topologies managed by a real
 //! 3-node orchestrator cluster. One scenario per file; each waits on conditions with deadlines.
 //! Skipped with a printed reason when MariaDB is not installed.
