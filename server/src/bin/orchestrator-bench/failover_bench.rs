@@ -38,7 +38,7 @@ use sqlx::Connection;
 
 use crate::machine::{self, MachineInfo};
 use crate::orc_api::{
-    flag, get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine,
+    get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine,
 };
 use crate::stats::{summarize, Summary};
 
@@ -81,8 +81,6 @@ impl Default for FailoverArgs {
 
 /// Give up on one run after this long.
 const RUN_DEADLINE: Duration = Duration::from_secs(60);
-/// Deadline for the topology to look healthy to every node.
-const HEALTHY_DEADLINE: Duration = Duration::from_secs(60);
 
 /// What one run observed, as offsets from the kill.
 #[derive(Debug, Clone, Default)]
@@ -271,7 +269,7 @@ async fn runs(
             }
         }
         let leader = cluster.try_wait_settled(Duration::from_secs(30)).await?;
-        wait_healthy(cluster, client, star)
+        wait_healthy(cluster, client, star.master_port(), &star.replica_ports())
             .await
             .with_context(|| format!("before run {}", k + 1))?;
         if k == 0 || args.fresh_nodes {
@@ -315,79 +313,6 @@ async fn runs(
         }
     }
     Ok(out)
-}
-
-/// Until every node sees every server valid, the master a master, every replica replicating
-/// from it, and nothing actionable in its analysis.
-async fn wait_healthy(cluster: &ProcCluster, client: &reqwest::Client, star: &Star) -> Result<()> {
-    let start = Instant::now();
-    let mport = star.master_port();
-    let replicas = star.replica_ports();
-    let mut last = String::new();
-    loop {
-        let mut ok = true;
-        for i in cluster.running() {
-            match healthy_on(client, &cluster.url(i), mport, &replicas).await {
-                Ok(None) => {}
-                Ok(Some(why)) => {
-                    last = format!("node {i}: {why}");
-                    ok = false;
-                    break;
-                }
-                Err(e) => {
-                    last = format!("node {i}: {e:#}");
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if ok {
-            return Ok(());
-        }
-        if start.elapsed() > HEALTHY_DEADLINE {
-            bail!("topology not healthy on every node after {HEALTHY_DEADLINE:?}: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn healthy_on(
-    client: &reqwest::Client,
-    url: &str,
-    mport: u16,
-    replicas: &[u16],
-) -> Result<Option<String>> {
-    let all = list(&get_json(client, &format!("{url}/api/all-instances")).await?);
-    let find = |port: u16| all.iter().find(|i| key_port(i.get("Key")) == Some(port));
-    let Some(m) = find(mport) else { return Ok(Some(format!("master {mport} unknown"))) };
-    if !flag(m, "IsLastCheckValid") {
-        return Ok(Some(format!("master {mport} not valid")));
-    }
-    for p in replicas {
-        let Some(r) = find(*p) else { return Ok(Some(format!("replica {p} unknown"))) };
-        if !flag(r, "IsLastCheckValid")
-            || key_port(r.get("MasterKey")) != Some(mport)
-            || !flag(r, "Slave_IO_Running")
-            || !flag(r, "Slave_SQL_Running")
-        {
-            return Ok(Some(format!("replica {p} not yet seen replicating from {mport}")));
-        }
-    }
-    let analysis = list(&get_json(client, &format!("{url}/api/replication-analysis")).await?);
-    let ports: Vec<u16> = std::iter::once(mport).chain(replicas.iter().copied()).collect();
-    for a in analysis {
-        let code = text(&a, "Analysis");
-        if key_port(a.get("AnalyzedInstanceKey")).is_some_and(|p| ports.contains(&p))
-            && code != "NoProblem"
-            && !code.is_empty()
-        {
-            return Ok(Some(format!(
-                "analysis {code} on {:?}",
-                key_port(a.get("AnalyzedInstanceKey"))
-            )));
-        }
-    }
-    Ok(None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -620,37 +545,6 @@ fn step_message(line: &str, uid: &str) -> String {
     }
 }
 
-async fn poll_scalar(port: u16, conn: &mut Option<MySqlConnection>, sql: &str) -> Option<String> {
-    if conn.is_none() {
-        *conn = mariadb::connect("127.0.0.1", port).await.ok();
-    }
-    let c = conn.as_mut()?;
-    match mariadb::scalar(c, sql).await {
-        Ok(v) => v,
-        Err(_) => {
-            *conn = None;
-            None
-        }
-    }
-}
-
-async fn poll_status(
-    port: u16,
-    conn: &mut Option<MySqlConnection>,
-) -> std::collections::HashMap<String, String> {
-    if conn.is_none() {
-        *conn = mariadb::connect("127.0.0.1", port).await.ok();
-    }
-    let Some(c) = conn.as_mut() else { return Default::default() };
-    match mariadb::slave_status(c).await {
-        Ok(s) => s,
-        Err(_) => {
-            *conn = None;
-            Default::default()
-        }
-    }
-}
-
 /// Restarts the killed master as a replica of the successor, ends its downtime, acknowledges
 /// the recovery; the successor is the next run's master.
 async fn restore(
@@ -686,7 +580,7 @@ async fn restore(
     // Acknowledge only once every node's view has caught up: before that, a node's analysis can
     // still show the old master dead with its old replicas (their next probe has not run yet),
     // and an acknowledged recovery no longer blocks a second one.
-    wait_healthy(cluster, client, star).await?;
+    wait_healthy(cluster, client, star.master_port(), &star.replica_ports()).await?;
     let leader = cluster.leader().await.context("no leader")?;
     let url = cluster.url(leader);
     let old_port = star.servers[old].port();
@@ -697,3 +591,7 @@ async fn restore(
 
 #[path = "failover_report.rs"]
 mod report;
+#[path = "failover_watch.rs"]
+mod watch;
+
+use watch::{poll_scalar, poll_status, wait_healthy};
