@@ -25,7 +25,7 @@ use server::testkit::cluster::ProcCluster;
 use server::testkit::mariadb::{self, Sandbox, Server, NODE_USERS, ORC_PASSWORD, ORC_USER};
 use sqlx::Connection;
 
-use crate::machine::{self, cpu_time, MachineInfo};
+use crate::machine::{self, cpu_time, rss_mib, MachineInfo};
 use crate::orc_api::{flag, get_200, get_json, key_port, list};
 
 /// Options of the discovery benchmark.
@@ -139,19 +139,6 @@ fn mem_available_mib() -> Option<f64> {
         .parse()
         .ok()?;
     Some(kb / 1024.0)
-}
-
-/// `VmRSS` of a process in MiB.
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 /// Per node user (`orc0`..): summed `TOTAL_CONNECTIONS` and `CPU_TIME` over `ports`.

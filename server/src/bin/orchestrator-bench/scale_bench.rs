@@ -15,8 +15,9 @@ use anyhow::{bail, Context, Result};
 use server::testkit::cluster::ProcCluster;
 use server::testkit::fleetsim::{FleetSim, FleetSpec, SimFlavor};
 
-use crate::machine::{cpu_time, MachineInfo};
+use crate::machine::{cpu_time, rss_mib, MachineInfo};
 use crate::orc_api::{get_json, list};
+use crate::stats::summarize;
 
 /// First port of each address (below the ephemeral range).
 const BASE_PORT: u16 = 20_000;
@@ -56,24 +57,9 @@ impl Default for ScaleArgs {
     }
 }
 
-/// `VmRSS` of a process in MiB.
-fn rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
+/// A duration in milliseconds.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// Valid instances node `i` knows.
@@ -100,10 +86,9 @@ async fn read_times(client: &reqwest::Client, url: &str, n: usize) -> Result<(f6
         if !status.is_success() {
             bail!("GET {url}: HTTP {status}");
         }
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        times.push(t.elapsed());
     }
-    times.sort_by(f64::total_cmp);
-    Ok((percentile(&times, 50.0), percentile(&times, 99.0)))
+    Ok(summarize(&times).map_or((0.0, 0.0), |s| (ms(s.p50), ms(s.p99))))
 }
 
 /// Runs the benchmark and prints its figures; the last line is the summary.
@@ -169,9 +154,12 @@ pub async fn run(
     let cpu1: Vec<Option<Duration>> = pids.iter().map(|p| cpu_time(*p)).collect();
     let bench1 = cpu_time(std::process::id());
     let conns1 = connections(&sim);
-    let mut durations: Vec<f64> =
-        sim.handle().take_durations().into_iter().map(|us| f64::from(us) / 1000.0).collect();
-    durations.sort_by(f64::total_cmp);
+    let durations: Vec<Duration> = sim
+        .handle()
+        .take_durations()
+        .into_iter()
+        .map(|us| Duration::from_micros(u64::from(us)))
+        .collect();
     let rss: Vec<f64> = pids.iter().map(|p| rss_mib(*p)).collect();
 
     let cores: Vec<f64> = cpu0
@@ -204,8 +192,7 @@ pub async fn run(
 
     let max_cpu = cores.iter().copied().fold(0.0, f64::max) * 100.0;
     let max_rss = rss.iter().copied().fold(0.0, f64::max);
-    let p50 = percentile(&durations, 50.0);
-    let p99 = percentile(&durations, 99.0);
+    let (p50, p99) = summarize(&durations).map_or((0.0, 0.0), |s| (ms(s.p50), ms(s.p99)));
     println!("# orchestrator-bench scale");
     println!("command: {command}");
     println!(
