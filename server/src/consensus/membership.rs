@@ -52,16 +52,7 @@ impl Consensus {
                 MembershipChange::Remove(wanted) => self.remove_peer(&wanted).await,
             };
         }
-        let Some(leader) = self.leader().filter(|l| *l != self.id()) else {
-            return Err(ApiError::Unavailable(
-                "no raft leader is known; the membership is unchanged".into(),
-            ));
-        };
-        let uri = self
-            .peers()
-            .uri_of(leader)
-            .await
-            .ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))?;
+        let uri = self.other_leader_uri("the membership is unchanged").await?;
         let resp = self
             .peers()
             .post(&format!("{uri}/internal/membership"))

@@ -173,6 +173,19 @@ impl Consensus {
         self.inner.raft.metrics().borrow().current_leader
     }
 
+    /// HTTP URI of the leader when it is another node (to delegate a request to it);
+    /// `unchanged` says what stays as it was when no leader is known.
+    pub async fn other_leader_uri(&self, unchanged: &str) -> Result<String, app::api::ApiError> {
+        use app::api::ApiError;
+        let Some(leader) = self.leader().filter(|l| *l != self.id()) else {
+            return Err(ApiError::Unavailable(format!("no raft leader is known; {unchanged}")));
+        };
+        self.peers()
+            .uri_of(leader)
+            .await
+            .ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))
+    }
+
     /// (appends received, fdatasync calls) of the raft log since start.
     pub fn log_stats(&self) -> (u64, u64) {
         self.inner.log.write_stats()

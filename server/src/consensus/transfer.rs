@@ -62,16 +62,7 @@ impl Consensus {
             }
         }
         if state != ServerState::Leader || leader != Some(self.id()) {
-            let Some(leader) = leader.filter(|l| *l != self.id()) else {
-                return Err(ApiError::Unavailable(
-                    "no raft leader is known; cannot transfer leadership".into(),
-                ));
-            };
-            let uri = self
-                .peers()
-                .uri_of(leader)
-                .await
-                .ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))?;
+            let uri = self.other_leader_uri("cannot transfer leadership").await?;
             let resp = self
                 .peers()
                 .post(&format!("{uri}/internal/yield"))
