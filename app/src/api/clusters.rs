@@ -55,19 +55,23 @@ pub async fn get_clusters() -> Result<ClustersView, ApiError> {
     .await
 }
 
+/// `on` → true, `off` → false; anything else is refused.
+#[cfg(feature = "ssr")]
+fn switch(value: &str) -> Result<bool, ApiError> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => {
+            Err(ApiError::Validation(format!("invalid switch value {other:?}: expected on or off")))
+        }
+    }
+}
+
 /// Turns automated recoveries on (`enabled = "on"`) or off (`"off"`) for every cluster.
 #[server(prefix = "/sfn")]
 pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        let enabled = match enabled.as_str() {
-            "on" => true,
-            "off" => false,
-            other => {
-                return Err(ApiError::Validation(format!(
-                    "invalid switch value {other:?}: expected on or off"
-                )))
-            }
-        };
+        let enabled = switch(&enabled)?;
         crate::api::port::submit(crate::core::Proposal::set_global_recoveries(enabled)).await
     })
     .await
@@ -78,15 +82,7 @@ pub async fn set_global_recoveries(enabled: String) -> Result<String, ApiError> 
 #[server(prefix = "/sfn")]
 pub async fn set_cluster_recovery(cluster: String, enabled: String) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        let enabled = match enabled.as_str() {
-            "on" => true,
-            "off" => false,
-            other => {
-                return Err(ApiError::Validation(format!(
-                    "invalid switch value {other:?}: expected on or off"
-                )))
-            }
-        };
+        let enabled = switch(&enabled)?;
         let proposal = crate::core::Proposal::set_cluster_recovery(&cluster, enabled)
             .map_err(|e| ApiError::Validation(e.to_string()))?;
         crate::api::port::submit(proposal).await
