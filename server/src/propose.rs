@@ -1,9 +1,10 @@
 //! The one path into raft: commit a command on the leader, forwarding from a follower.
 //!
 //! A write answers only after the entry is committed and applied on the leader. Without a
-//! leader that holds a quorum it fails fast with `ProposeError` (HTTP 503), never hangs. Every
-//! error says whether the outcome is known: "nothing was committed" (safe to retry) or
-//! "outcome unknown" (the command may still be applied; check before retrying).
+//! leader that holds a quorum it fails with `ProposeError` (HTTP 503) after at most a bounded
+//! wait for an election, never hangs. Every error says whether the outcome is known: "nothing
+//! was committed" (safe to retry) or "outcome unknown" (the command may still be applied; check
+//! before retrying).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -148,7 +149,21 @@ impl Proposer {
         }
         match leader {
             Some(l) if l != c.id() && !forwarded => self.forward(l, env).await,
+            None if !forwarded => self.after_election(env).await,
             _ => Err(ProposeError::NoLeader),
+        }
+    }
+
+    /// No leader is known: an election may be under way (a follower forgets the leader when it
+    /// grants a vote). Waits a bounded time for one, then commits through it once; a node cut
+    /// off from the quorum still answers `NoLeader` within that bound.
+    async fn after_election(&self, env: CommandEnvelope) -> Result<CommandOutcome, ProposeError> {
+        let c = &self.consensus;
+        let wait = (c.election_timeout() * 3).min(COMMIT_TIMEOUT);
+        match c.await_leader(wait).await {
+            Some(l) if l != c.id() => self.forward(l, env).await,
+            Some(_) => Box::pin(self.propose(env, true)).await,
+            None => Err(ProposeError::NoLeader),
         }
     }
 

@@ -11,11 +11,6 @@ use serde_json::{json, Value};
 
 /// Every key orchestrator's sample config sets, with values of this test's own (orchestrator's
 /// defaults where the sample uses them), plus the raft keys a node needs.
-///
-/// One deliberate difference: the sample sets `MySQLHostnameResolveMethod: "@@hostname"`, which
-/// renames instances after the server's `@@hostname`; this project keeps the addresses it is
-/// given and refuses that value (see `refuses_hostname_renaming` below), so this file says
-/// `"none"`.
 fn every_sample_key(dir: &std::path::Path) -> Value {
     json!({
         "RaftEnabled": true,
@@ -55,7 +50,7 @@ fn every_sample_key(dir: &std::path::Path) -> Value {
         "SnapshotTopologiesIntervalHours": 0,
         "InstanceBulkOperationsWaitTimeoutSeconds": 10,
         "HostnameResolveMethod": "default",
-        "MySQLHostnameResolveMethod": "none",
+        "MySQLHostnameResolveMethod": "@@hostname",
         "SkipBinlogServerUnresolveCheck": true,
         "ExpiryHostnameResolvesMinutes": 60,
         "RejectHostnameResolvePattern": "",
@@ -213,13 +208,26 @@ fn a_refused_key_fails_check_config_and_the_node_start_naming_it() {
 }
 
 #[test]
-fn refuses_hostname_renaming() {
+fn hostname_resolution_is_honoured_and_a_bad_method_names_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = every_sample_key(dir.path());
-    config["MySQLHostnameResolveMethod"] = json!("@@hostname");
-    let (out, text) = check(&config);
-    assert!(!out.status.success(), "{text}");
-    assert!(line_of(&text, "MySQLHostnameResolveMethod").contains("refused"), "{text}");
+    for (key, value) in [
+        ("MySQLHostnameResolveMethod", "@@report_host"),
+        ("HostnameResolveMethod", "cname"),
+        ("HostnameResolveMethod", "ip"),
+    ] {
+        config[key] = json!(value);
+        let (out, text) = check(&config);
+        assert!(out.status.success(), "{key}={value}: {text}");
+        assert!(line_of(&text, key).contains("honoured"), "{key}={value}: {text}");
+    }
+    for key in ["MySQLHostnameResolveMethod", "HostnameResolveMethod"] {
+        let mut config = every_sample_key(dir.path());
+        config[key] = json!("@@nonsense");
+        let (out, text) = check(&config);
+        assert!(!out.status.success(), "{text}");
+        assert!(text.contains(key) && text.contains("@@nonsense"), "{text}");
+    }
 }
 
 #[test]

@@ -18,6 +18,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::reader::KeyReader;
+use super::resolve::ResolveConfig;
 use super::topology_tls::{self, TopologyTls};
 use super::ConfigError;
 
@@ -82,6 +83,8 @@ pub struct DiscoveryConfig {
     /// `UseSuperReadOnly` (false): on MySQL, setting `read_only` also sets `super_read_only`
     /// (MariaDB has no such variable: only `read_only` is set there).
     pub use_super_read_only: bool,
+    /// Hostname resolution (`HostnameResolveMethod`, `MySQLHostnameResolveMethod`, ...).
+    pub resolve: ResolveConfig,
 }
 
 /// orchestrator's `DiscoveryIgnoreHostnameFilters`, `DiscoveryIgnoreReplicaHostnameFilters` and
@@ -142,6 +145,7 @@ impl Default for DiscoveryConfig {
             detect_semi_sync_enforced_query: String::new(),
             ignore: DiscoveryIgnore::default(),
             use_super_read_only: false,
+            resolve: ResolveConfig::default(),
         }
     }
 }
@@ -204,6 +208,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let detect_promotion_rule_query = r.string("DetectPromotionRuleQuery", "")?;
     let detect_semi_sync_enforced_query = r.string("DetectSemiSyncEnforcedQuery", "")?;
     let use_super_read_only = r.bool("UseSuperReadOnly", false)?;
+    let resolve = super::resolve::read(r)?;
     let ignore = DiscoveryIgnore {
         any: super::analysis::filters(r, "DiscoveryIgnoreHostnameFilters")?,
         replicas: super::analysis::filters(r, "DiscoveryIgnoreReplicaHostnameFilters")?,
@@ -283,6 +288,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         detect_semi_sync_enforced_query,
         ignore,
         use_super_read_only,
+        resolve,
     })
 }
 

@@ -76,7 +76,8 @@ const POOLS: &str = "instance pools are not served";
 const LOGGING: &str = "logging is via RUST_LOG and stderr";
 const BACKEND_TUNING: &str = "backend writes are batched and pooled by this project";
 const DISCOVERY_TUNING: &str = "discovery queueing is this project's (DiscoveryMaxConcurrency)";
-const RESOLVE_CACHE: &str = "no hostname-resolve cache: instance keys are used as given";
+const RESOLVE_CACHE: &str =
+    "no hostname unresolve (binlog servers are not managed): resolutions are one-way";
 const OAUTH: &str = "only used with AuthenticationMethod oauth, which is refused by name";
 
 use Handling::{Harmless, Honoured, Refused};
@@ -144,7 +145,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("EnableSyslog", Harmless(LOGGING)),
     ("EnforceExactSemiSyncReplicas", Honoured),
     ("ExpectFailureAnalysisConcensus", Harmless("the raft leader acts on its own analysis, as orchestrator/raft does")),
-    ("ExpiryHostnameResolvesMinutes", Harmless(RESOLVE_CACHE)),
+    ("ExpiryHostnameResolvesMinutes", Honoured),
     ("FailMasterPromotionIfSQLThreadNotUpToDate", Honoured),
     ("FailMasterPromotionOnLagMinutes", Honoured),
     ("FailureDetectionPeriodBlockMinutes", Honoured),
@@ -155,7 +156,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("HTTPAdvertise", Honoured),
     ("HTTPAuthPassword", Honoured),
     ("HTTPAuthUser", Honoured),
-    ("HostnameResolveMethod", Refused { neutral: "\"default\"|\"none\"", reason: "instance keys are used as given (orchestrator's none/default); cname/ip resolution is not implemented" }),
+    ("HostnameResolveMethod", Honoured),
     ("InstanceBulkOperationsWaitTimeoutSeconds", Harmless("bulk operations wait per instance with this project's timeouts")),
     ("InstanceFlushIntervalMilliseconds", Harmless(BACKEND_TUNING)),
     ("InstancePollSeconds", Honoured),
@@ -171,7 +172,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("MySQLConnectTimeoutSeconds", Honoured),
     ("MySQLConnectionLifetimeSeconds", Harmless(BACKEND_TUNING)),
     ("MySQLDiscoveryReadTimeoutSeconds", Honoured),
-    ("MySQLHostnameResolveMethod", Refused { neutral: "\"none\"", reason: "instances are not renamed after @@hostname/@@report_host: keys are the addresses you give; set \"none\"" }),
+    ("MySQLHostnameResolveMethod", Honoured),
     ("MySQLOrchestratorCredentialsConfigFile", Refused { neutral: "\"\"", reason: "backend credentials come from MySQLOrchestratorUser/Password only" }),
     ("MySQLOrchestratorDatabase", Honoured),
     ("MySQLOrchestratorHost", Honoured),
@@ -242,7 +243,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("RecoveryPeriodBlockMinutes", Honoured),
     ("RecoveryPeriodBlockSeconds", Honoured),
     ("ReduceReplicationAnalysisCount", Honoured),
-    ("RejectHostnameResolvePattern", Harmless(RESOLVE_CACHE)),
+    ("RejectHostnameResolvePattern", Honoured),
     ("RemoveTextFromHostnameDisplay", Harmless("cosmetic: host names are shown in full")),
     ("ReplicationCredentialsQuery", Honoured),
     ("ReplicationLagQuery", Honoured),

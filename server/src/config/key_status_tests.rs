@@ -51,15 +51,10 @@ fn refused_only_when_set_to_a_behaviour_changing_value() {
         "the API and dashboard are served at the root path only; strip the prefix in your proxy".into()
     ));
     assert!(matches!(status_of("URLPrefix", &json!("/orc")), KeyStatus::Refused(_)));
-    assert!(matches!(
-        status_of("HostnameResolveMethod", &json!("default")),
-        KeyStatus::IgnoredNeutral(_)
-    ));
-    assert!(matches!(
-        status_of("HostnameResolveMethod", &json!("none")),
-        KeyStatus::IgnoredNeutral(_)
-    ));
-    assert!(matches!(status_of("HostnameResolveMethod", &json!("cname")), KeyStatus::Refused(_)));
+    for method in ["default", "none", "cname", "ip"] {
+        assert_eq!(status_of("HostnameResolveMethod", &json!(method)), KeyStatus::Honoured);
+    }
+    assert_eq!(status_of("MySQLHostnameResolveMethod", &json!("@@hostname")), KeyStatus::Honoured);
     assert!(matches!(
         status_of("PseudoGTIDMonotonicHint", &json!("asc:")),
         KeyStatus::IgnoredHarmless(_)

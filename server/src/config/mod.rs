@@ -13,6 +13,7 @@ pub mod raft_addr;
 pub(crate) mod reader;
 pub mod recovery;
 pub mod reload;
+pub mod resolve;
 pub mod security;
 pub mod topology_tls;
 

@@ -231,6 +231,20 @@ impl Consensus {
         }
     }
 
+    /// Waits up to `timeout` for this node to know a leader (an election in progress settles
+    /// within a few election timeouts); the leader, or `None` when none emerged in time.
+    pub async fn await_leader(&self, timeout: Duration) -> Option<u64> {
+        let mut metrics = self.inner.raft.metrics();
+        let known = async {
+            metrics
+                .wait_for(|m| m.current_leader.is_some())
+                .await
+                .ok()
+                .and_then(|m| m.current_leader)
+        };
+        tokio::time::timeout(timeout, known).await.ok().flatten()
+    }
+
     /// Whether the node is currently yielding leadership.
     pub fn is_yielding(&self) -> bool {
         self.inner.clock.now_ms() < self.inner.yielding_until_ms.load(Ordering::Relaxed)

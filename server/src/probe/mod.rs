@@ -19,6 +19,7 @@ pub mod connect;
 mod one;
 pub mod parse;
 pub mod queries;
+pub mod resolve;
 mod scheduler;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,11 +69,14 @@ pub enum ProbeError {
     /// The server's answers do not make an instance.
     #[error(transparent)]
     Malformed(#[from] parse::ParseError),
+    /// The server lacks the name `MySQLHostnameResolveMethod` keys it by.
+    #[error(transparent)]
+    Unnamed(#[from] resolve::NoReportHost),
 }
 
 impl ProbeError {
     /// A short name of the failure, for metrics (`connect`, `connect_timeout`, `query`,
-    /// `read_timeout`, `malformed`).
+    /// `read_timeout`, `malformed`, `unnamed`).
     pub fn reason(&self) -> &'static str {
         match self {
             ProbeError::Connect { .. } => "connect",
@@ -80,6 +84,7 @@ impl ProbeError {
             ProbeError::Query { .. } => "query",
             ProbeError::ReadTimeout { .. } => "read_timeout",
             ProbeError::Malformed(_) => "malformed",
+            ProbeError::Unnamed(_) => "unnamed",
         }
     }
 }
@@ -96,6 +101,7 @@ pub struct ProbeStats {
 /// What the loops share.
 struct Shared {
     config: DiscoveryConfig,
+    resolver: resolve::Resolver,
     store: Store,
     clock: Arc<dyn Clock>,
     sched_tx: mpsc::UnboundedSender<SchedMsg>,
@@ -121,6 +127,7 @@ impl Prober {
         let (sched_tx, sched_rx) = mpsc::unbounded_channel();
         let (writer_tx, writer_rx) = mpsc::unbounded_channel();
         let shared = Shared {
+            resolver: resolve::Resolver::new(config.resolve.clone()),
             config,
             store,
             clock,
@@ -193,11 +200,12 @@ impl Prober {
     /// in discovery. Bounded by the timeouts.
     pub async fn probe_now(&self, key: InstanceKey) -> Result<Instance, ProbeError> {
         let shared = &self.shared;
-        let (probed, outcome) = one::probe(&key, &shared.config, shared.clock.as_ref()).await;
+        let (probed, outcome) =
+            one::probe(&key, &shared.config, &shared.resolver, shared.clock.as_ref()).await;
         shared.count(outcome.is_ok());
         if let Ok(instance) = &outcome {
             let mut keys = scheduler::neighbours(instance, &shared.config.ignore);
-            keys.push(key);
+            keys.push(instance.key.clone());
             let _ = shared.sched_tx.send(SchedMsg::Enqueue(keys));
         }
         let (tx, rx) = oneshot::channel();

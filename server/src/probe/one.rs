@@ -1,11 +1,13 @@
-//! One probe of one server: connect, run the queries within the read timeout, parse, place it
+//! One probe of one server: resolve its key, connect, run the queries within the read timeout,
+//! parse, name it (`MySQLHostnameResolveMethod`) and resolve the keys it points to, place it
 //! (data center, region, environment), close. Timestamps come from the caller's clock.
 
 use app::core::{Instance, InstanceKey};
 
 use super::connect::{close, connect};
-use super::parse::{pattern_value, to_instance, Detected};
+use super::parse::{pattern_value, text, to_instance, Detected};
 use super::queries::read;
+use super::resolve::Resolver;
 use super::ProbeError;
 use crate::clock::Clock;
 use crate::config::DiscoveryConfig;
@@ -13,7 +15,7 @@ use crate::config::DiscoveryConfig;
 /// What the batch writer needs to record of one probe.
 #[derive(Debug, Clone)]
 pub struct Probed {
-    /// The probed key.
+    /// The probed key; on success the key the server goes by (resolved, maybe renamed).
     pub key: InstanceKey,
     /// When the probe started (unix ms): its `last_attempted_check`.
     pub started_ms: i64,
@@ -41,26 +43,30 @@ pub enum Observation {
 pub async fn probe(
     key: &InstanceKey,
     config: &DiscoveryConfig,
+    resolver: &Resolver,
     clock: &dyn Clock,
 ) -> (Probed, Result<Instance, ProbeError>) {
     let started_ms = clock.now_ms();
     let started = std::time::Instant::now();
     let mut partial = false;
-    let result = run(key, config, &mut partial).await;
+    let result = run(key, config, resolver, &mut partial).await;
     crate::metrics::record::probe(started.elapsed(), result.as_ref().err().map(ProbeError::reason));
     let observation = match &result {
         Ok(instance) => Observation::Seen(Box::new(instance.clone())),
         Err(e) => Observation::Failed { partial, error: e.to_string() },
     };
-    let probed = Probed { key: key.clone(), started_ms, ended_ms: clock.now_ms(), observation };
+    let key = result.as_ref().map_or_else(|_| key.clone(), |i| i.key.clone());
+    let probed = Probed { key, started_ms, ended_ms: clock.now_ms(), observation };
     (probed, result)
 }
 
 async fn run(
     key: &InstanceKey,
     config: &DiscoveryConfig,
+    resolver: &Resolver,
     partial: &mut bool,
 ) -> Result<Instance, ProbeError> {
+    let key = &resolver.resolve_key(key).await;
     let mut conn = connect(key, config).await?;
     let raw =
         match tokio::time::timeout(config.read_timeout, read(&mut conn, config, partial)).await {
@@ -70,7 +76,19 @@ async fn run(
             }
             Err(_) => return Err(ProbeError::ReadTimeout { after: config.read_timeout }),
         };
-    let mut instance = to_instance(key, &raw)?;
+    let vars = &raw.variables;
+    let named = resolver.server_key(key, text(vars, "hostname"), text(vars, "report_host"))?;
+    let mut instance = to_instance(&named, &raw)?;
+    if let Some(master) = &instance.master_key {
+        instance.master_key = Some(resolver.resolve_key(master).await);
+    }
+    let mut replicas = Vec::with_capacity(instance.replica_hosts.len());
+    for replica in &instance.replica_hosts {
+        replicas.push(resolver.resolve_key(replica).await);
+    }
+    replicas.sort();
+    replicas.dedup();
+    instance.replica_hosts = replicas;
     locate(&mut instance, &raw.detected, config);
     Ok(instance)
 }

@@ -96,7 +96,7 @@ pub fn flavor_of(version: &str) -> Flavor {
 }
 
 /// The non-NULL, trimmed text of `name` in `row` ("" when absent).
-fn text<'a>(row: &'a Row, name: &str) -> &'a str {
+pub fn text<'a>(row: &'a Row, name: &str) -> &'a str {
     row.get(name).and_then(|v| v.as_deref()).map_or("", str::trim)
 }
 

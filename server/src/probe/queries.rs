@@ -25,7 +25,8 @@ use crate::config::DiscoveryConfig;
 /// Identity: runs on every server; if it fails, the probe fails.
 pub const IDENTITY: &str = "SELECT @@global.server_id AS server_id, @@global.version AS version, \
      @@global.version_comment AS version_comment, @@global.read_only AS read_only, \
-     @@global.log_bin AS log_bin, @@global.binlog_format AS binlog_format";
+     @@global.log_bin AS log_bin, @@global.binlog_format AS binlog_format, \
+     @@global.hostname AS hostname, @@global.report_host AS report_host";
 
 const MARIADB_VARIABLES: &str = "SELECT @@global.log_slave_updates AS log_slave_updates, \
      @@global.gtid_current_pos AS gtid_current_pos, @@global.gtid_slave_pos AS gtid_slave_pos, \

@@ -48,6 +48,9 @@ pub enum SchedMsg {
         started: Instant,
         /// Keys to crawl to.
         neighbours: Vec<InstanceKey>,
+        /// The key the server goes by when it differs from the probed one (resolved or
+        /// renamed by `MySQLHostnameResolveMethod`): it replaces the probed key.
+        renamed: Option<InstanceKey>,
     },
 }
 
@@ -80,6 +83,7 @@ impl Queue {
     fn enqueue(&mut self, keys: Vec<InstanceKey>) {
         let now = Instant::now();
         for key in keys {
+            let key = self.shared.resolver.cached_key(&key);
             if !self.shared.config.ignore.allows(&key) {
                 tracing::debug!(instance = %key, "not discovered: matches DiscoveryIgnoreHostnameFilters");
                 continue;
@@ -91,8 +95,26 @@ impl Queue {
         }
     }
 
-    fn done(&mut self, key: InstanceKey, started: Instant, neighbours: Vec<InstanceKey>) {
+    fn done(
+        &mut self,
+        key: InstanceKey,
+        started: Instant,
+        neighbours: Vec<InstanceKey>,
+        renamed: Option<InstanceKey>,
+    ) {
         let poll = self.shared.config.instance_poll;
+        if let Some(renamed) = renamed.filter(|r| *r != key) {
+            if self.slots.contains_key(&key) {
+                tracing::info!(instance = %key, resolved = %renamed, "discovered under its resolved name");
+                self.forget(key.clone());
+            }
+            if self.forgotten.contains(&renamed) || self.slots.contains_key(&renamed) {
+                self.enqueue(neighbours);
+                return;
+            }
+            self.slots.insert(renamed.clone(), Slot { due: started, in_flight: true });
+            return self.done(renamed, started, neighbours, None);
+        }
         match self.slots.get_mut(&key) {
             Some(slot) => {
                 slot.in_flight = false;
@@ -144,14 +166,15 @@ impl Queue {
                 let _ =
                     shared.writer_tx.send(WriterMsg::Attempt(key.clone(), shared.clock.now_ms()));
                 let (probed, outcome) =
-                    one::probe(&key, &shared.config, shared.clock.as_ref()).await;
+                    one::probe(&key, &shared.config, &shared.resolver, shared.clock.as_ref()).await;
                 shared.count(outcome.is_ok());
                 let neighbours = outcome
                     .as_ref()
                     .map(|i| neighbours(i, &shared.config.ignore))
                     .unwrap_or_default();
+                let renamed = outcome.as_ref().ok().map(|i| i.key.clone()).filter(|k| *k != key);
                 let _ = shared.writer_tx.send(WriterMsg::Probed(probed, None));
-                let _ = shared.sched_tx.send(SchedMsg::Done { key, started, neighbours });
+                let _ = shared.sched_tx.send(SchedMsg::Done { key, started, neighbours, renamed });
             });
         }
     }
@@ -238,8 +261,8 @@ pub async fn run(
                     queue.due_now(keys);
                     queue.spawn_due();
                 }
-                Some(SchedMsg::Done { key, started, neighbours }) => {
-                    queue.done(key, started, neighbours);
+                Some(SchedMsg::Done { key, started, neighbours, renamed }) => {
+                    queue.done(key, started, neighbours, renamed);
                     queue.spawn_due();
                 }
                 None => return,

@@ -16,3 +16,4 @@ mod t50_forgotten_instance_is_not_rediscovered;
 mod t60_observed_store_on_a_mysql_backend;
 mod t70_simulated_fleet_answers_like_mariadb;
 mod t80_simulated_faults_and_writes;
+mod t90_servers_keyed_by_their_own_names;

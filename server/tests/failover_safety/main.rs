@@ -13,3 +13,5 @@ mod t50_errant_gtid_remedies;
 mod t60_post_take_master_hook;
 mod t70_semi_sync_survives_failover;
 mod t80_replication_credentials_query;
+mod t90_lagging_candidate_refused;
+mod t95_failover_with_hostname_keys;
