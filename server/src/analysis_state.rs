@@ -45,6 +45,19 @@ impl AnalysisSnapshot {
         Some(a)
     }
 
+    /// The failures this node sees now (codes that register a detection), for quorum-agreed
+    /// failure detection.
+    pub fn seen_failures(&self) -> Vec<app::core::failure_agreement::SeenFailure> {
+        self.analyses
+            .iter()
+            .filter(|a| a.analysis.registers_detection())
+            .map(|a| app::core::failure_agreement::SeenFailure {
+                key: a.analyzed_instance_key.clone(),
+                code: a.analysis,
+            })
+            .collect()
+    }
+
     /// The master (top of the replication tree) of cluster `name`.
     pub fn master_of_cluster(&self, name: &str) -> Option<app::core::InstanceKey> {
         self.topology.cluster(name).and_then(|c| c.master)

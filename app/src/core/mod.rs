@@ -18,6 +18,7 @@ pub mod duration;
 pub mod envelope;
 pub mod errant_gtid;
 pub mod error;
+pub mod failure_agreement;
 pub mod gtid;
 pub mod host_filter;
 pub mod instance;

@@ -144,7 +144,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("DiscoverySeeds", Honoured),
     ("EnableSyslog", Harmless(LOGGING)),
     ("EnforceExactSemiSyncReplicas", Honoured),
-    ("ExpectFailureAnalysisConcensus", Harmless("the raft leader acts on its own analysis, as orchestrator/raft does")),
+    ("ExpectFailureAnalysisConcensus", Honoured),
     ("ExpiryHostnameResolvesMinutes", Honoured),
     ("FailMasterPromotionIfSQLThreadNotUpToDate", Honoured),
     ("FailMasterPromotionOnLagMinutes", Honoured),

@@ -90,6 +90,9 @@ pub struct RecoveryConfig {
     /// new co-master will replicate from; its first two columns are the replication user and
     /// password (the SSL columns are not used). Falls back to `MySQLReplicaUser`/`Password`.
     pub replication_credentials_query: String,
+    /// `ExpectFailureAnalysisConcensus` (false; orchestrator's spelling): a recovery starts only
+    /// when a majority of the voting nodes see the failure in their own analysis.
+    pub expect_failure_analysis_consensus: bool,
 }
 
 /// orchestrator's keys constraining which replica a master failover promotes.
@@ -181,6 +184,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
     let recover_locked_semi_sync = r.bool("RecoverLockedSemiSyncMaster", false)?;
     let co_master_must_promote_other = r.bool("CoMasterRecoveryMustPromoteOtherCoMaster", true)?;
     let replication_credentials_query = r.string("ReplicationCredentialsQuery", "")?;
+    let expect_failure_analysis_consensus = r.bool("ExpectFailureAnalysisConcensus", false)?;
     let hooks = Hooks {
         on_failure_detection: r.strings("OnFailureDetectionProcesses")?,
         pre_failover: r.strings("PreFailoverProcesses")?,
@@ -215,6 +219,7 @@ pub fn read(r: &mut KeyReader, poll: Duration) -> Result<RecoveryConfig, ConfigE
         recover_locked_semi_sync,
         co_master_must_promote_other,
         replication_credentials_query,
+        expect_failure_analysis_consensus,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Node-to-node endpoints: a follower's forwarded command or dashboard operation, yield
-//! requests, election holds.
+//! requests, election holds, and the failures a node sees (quorum-agreed detection).
 
 use std::time::Duration;
 
@@ -52,6 +52,13 @@ pub async fn hold_elections(
     let window = Duration::from_millis(req.millis).min(MAX_HOLD);
     node.member.hold_elections(window);
     Json(Ok(format!("holding elections for {window:?}")))
+}
+
+/// `GET /internal/failures`: the failures this node's own analysis sees now.
+pub async fn failures(
+    State(node): State<AppState>,
+) -> Json<Vec<app::core::failure_agreement::SeenFailure>> {
+    Json(node.analysis.get().seen_failures())
 }
 
 /// `POST /internal/membership`: the leader carries out a membership change a follower forwarded.

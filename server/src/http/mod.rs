@@ -88,6 +88,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/yield", post(internal::yield_leadership))
         .route("/internal/hold-elections", post(internal::hold_elections))
         .route("/internal/membership", post(internal::membership))
+        .route("/internal/failures", get(internal::failures))
         .merge(topology_api::routes())
         .merge(promotion_plan_api::routes())
         .merge(maintenance_api::routes())

@@ -3,7 +3,8 @@
 //! new failure detections through raft (codes that `registers_detection`), run the detection
 //! hooks, and start recoveries the policy allows (codes with a `recovery_kind`) — at most one
 //! at a time per cluster on this node, and the raft fence makes it at most one per cluster
-//! overall.
+//! overall. With `ExpectFailureAnalysisConcensus` a recovery waits until a majority of the
+//! voting nodes see the failure (`agreement`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -166,6 +167,17 @@ async fn act(
                 let (ctx, a, running) = (ctx.clone(), a.clone(), running.clone());
                 tokio::spawn(async move {
                     let key = a.analyzed_instance_key.clone();
+                    if ctx.config.recovery().expect_failure_analysis_consensus {
+                        let agreement = super::agreement::agreement(&ctx, &a).await;
+                        if !agreement.is_majority() {
+                            tracing::info!(%key, code = %a.analysis, %agreement, "recovery waits: ExpectFailureAnalysisConcensus needs a majority");
+                            if let Ok(mut s) = running.lock() {
+                                s.remove(&cluster);
+                            }
+                            return;
+                        }
+                        tracing::info!(%key, code = %a.analysis, %agreement, "failure agreed by a majority");
+                    }
                     match recover(ctx, a, Trigger::automated()).await {
                         Ok(r) => {
                             tracing::info!(%key, successor = ?r.successor, "automated recovery finished")

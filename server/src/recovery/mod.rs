@@ -1,6 +1,7 @@
 //! Failure detection and recovery: the analysis loop every node runs, and the recoveries only
 //! the raft leader runs (registered through raft before any server is touched).
 
+pub mod agreement;
 pub mod analysis_loop;
 pub mod co_master;
 pub mod dead_master;

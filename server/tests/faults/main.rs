@@ -38,6 +38,7 @@ mod t80_flapping_link_no_split_brain;
 mod t90_replaced_disk_during_writes;
 mod t91_two_nodes_with_a_torn_tail_at_once;
 mod t92_membership_change_while_partition_heals;
+mod t93_quorum_agreed_failure_detection;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -87,6 +88,9 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     }),
     ("t92_membership_change_while_partition_heals", true, |n| {
         Box::pin(t92_membership_change_while_partition_heals::run(n))
+    }),
+    ("t93_quorum_agreed_failure_detection", true, |n| {
+        Box::pin(t93_quorum_agreed_failure_detection::run(n))
     }),
 ];
 

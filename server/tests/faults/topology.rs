@@ -36,10 +36,15 @@ impl Topology {
     /// Master in `master_dc`, one replica in every other DC. `Err(reason)` when MariaDB is not
     /// installed (the scenario is then skipped).
     pub fn start(net: &Arc<FaultNet>, master_dc: usize) -> Result<Topology, String> {
-        Sandbox::available()?;
-        let sandbox = Sandbox::new().map_err(|e| e.to_string())?;
         let dcs: Vec<usize> =
             std::iter::once(master_dc).chain((0..net.dcs()).filter(|d| *d != master_dc)).collect();
+        Self::start_in(net, dcs)
+    }
+
+    /// A star with server `k` in DC `dcs[k]` (`dcs[0]`: the master's).
+    pub fn start_in(net: &Arc<FaultNet>, dcs: Vec<usize>) -> Result<Topology, String> {
+        Sandbox::available()?;
+        let sandbox = Sandbox::new().map_err(|e| e.to_string())?;
         let places =
             dcs.iter().map(|d| Placement { netns: Some(net.ns(*d)), host: net.ip(*d) }).collect();
         let db = sandbox
