@@ -103,18 +103,22 @@ impl Queue {
         renamed: Option<InstanceKey>,
     ) {
         let poll = self.shared.config.instance_poll;
-        if let Some(renamed) = renamed.filter(|r| *r != key) {
-            if self.slots.contains_key(&key) {
-                tracing::info!(instance = %key, resolved = %renamed, "discovered under its resolved name");
-                self.forget(key.clone());
+        // The server goes by another key: that key takes the probed one's place.
+        let key = match renamed {
+            Some(renamed) => {
+                if self.slots.contains_key(&key) {
+                    tracing::info!(instance = %key, resolved = %renamed, "discovered under its resolved name");
+                    self.forget(key);
+                }
+                // Already scheduled under that key (or forgotten): its own turn stands.
+                if self.forgotten.contains(&renamed) || self.slots.contains_key(&renamed) {
+                    return self.enqueue(neighbours);
+                }
+                self.slots.insert(renamed.clone(), Slot { due: started, in_flight: true });
+                renamed
             }
-            if self.forgotten.contains(&renamed) || self.slots.contains_key(&renamed) {
-                self.enqueue(neighbours);
-                return;
-            }
-            self.slots.insert(renamed.clone(), Slot { due: started, in_flight: true });
-            return self.done(renamed, started, neighbours, None);
-        }
+            None => key,
+        };
         match self.slots.get_mut(&key) {
             Some(slot) => {
                 slot.in_flight = false;

@@ -21,6 +21,15 @@ pub async fn reprobe(rec: &Recovery, keys: &[InstanceKey]) -> Vec<Instance> {
     join_all(probes).await.into_iter().filter_map(Result::ok).collect()
 }
 
+/// A fresh probe of `key`, or why the recovery cannot go on without it.
+pub async fn reprobe_one(rec: &Recovery, key: &InstanceKey) -> Result<Instance, RecoveryError> {
+    rec.ctx
+        .prober
+        .probe_now(key.clone())
+        .await
+        .map_err(|_| RecoveryError::Failed(format!("{key} cannot be reached")))
+}
+
 /// Promotion rules as the recovery sees them: replicated registrations (fresh probes do not
 /// carry them), with `PromotionIgnoreHostnameFilters` hosts forced to `must_not`.
 pub struct Rules {

@@ -5,7 +5,7 @@
 use app::core::recovery::RecoveryResolution;
 use app::core::ReplicationAnalysis;
 
-use super::dead_master::reprobe;
+use super::dead_master::reprobe_one;
 use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
 
@@ -16,9 +16,7 @@ pub async fn run(
 ) -> Result<RecoveryResolution, RecoveryError> {
     let ctx = &rec.ctx;
     let key = analysis.analyzed_instance_key.clone();
-    let fresh = reprobe(rec, std::slice::from_ref(&key)).await;
-    let master =
-        fresh.first().ok_or_else(|| RecoveryError::Failed(format!("{key} cannot be reached")))?;
+    let master = &reprobe_one(rec, &key).await?;
     if master.master_key.is_some() {
         return Err(RecoveryError::Failed(format!("{key} is no longer a master; nothing to do")));
     }

@@ -8,7 +8,7 @@ use app::core::recovery::RecoveryResolution;
 use app::core::semi_sync::semi_sync_actions;
 use app::core::ReplicationAnalysis;
 
-use super::dead_master::reprobe;
+use super::dead_master::{reprobe, reprobe_one};
 use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
 
@@ -19,11 +19,7 @@ pub async fn run(
 ) -> Result<RecoveryResolution, RecoveryError> {
     let ctx = &rec.ctx;
     let key = analysis.analyzed_instance_key.clone();
-    let master = reprobe(rec, std::slice::from_ref(&key))
-        .await
-        .into_iter()
-        .next()
-        .ok_or_else(|| RecoveryError::Failed(format!("{key} cannot be reached")))?;
+    let master = reprobe_one(rec, &key).await?;
     let replica_keys = ctx.analysis.get().topology.replicas_of(&key).to_vec();
     let replicas = reprobe(rec, &replica_keys).await;
     let exact = ctx.config.analysis.config.enforce_exact_semi_sync_replicas;

@@ -47,15 +47,11 @@ fn config(seed: &Server, hook_file: &std::path::Path, extra: &str) -> String {
 
 impl Fleet {
     /// A star of `n` MariaDB servers and 3 orchestrator nodes seeded with one replica.
-    /// `None` (after printing why) when MariaDB is not installed.
-    pub fn star(test: &str, n: usize, extra: &str) -> Option<Fleet> {
-        if let Err(why) = mariadb::available() {
-            eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
-            return None;
-        }
-        let sandbox = Sandbox::new().expect("sandbox");
-        let db = sandbox.star(n).expect("star topology");
-        Some(Self::manage(sandbox, db, 1, extra))
+    /// `Ok(None)` (after printing why) when MariaDB is not installed; an error when the
+    /// servers cannot be started.
+    pub fn star(test: &str, n: usize, extra: &str) -> Result<Option<Fleet>, mariadb::Error> {
+        let Some((sandbox, db)) = sandboxed_star(test, n)? else { return Ok(None) };
+        Ok(Some(Self::manage(sandbox, db, 1, extra)))
     }
 
     /// Starts orchestrator for already-running servers, seeded with `db[seed]`.
@@ -72,18 +68,13 @@ impl Fleet {
         n: usize,
         extra: &str,
         adjust: impl FnOnce(super::cluster::ClusterSpec) -> super::cluster::ClusterSpec,
-    ) -> Option<Fleet> {
-        if let Err(why) = mariadb::available() {
-            eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
-            return None;
-        }
-        let sandbox = Sandbox::new().expect("sandbox");
-        let db = sandbox.star(n).expect("star topology");
+    ) -> Result<Option<Fleet>, mariadb::Error> {
+        let Some((sandbox, db)) = sandboxed_star(test, n)? else { return Ok(None) };
         let hook_file = sandbox.dir().join("hooks.log");
         let spec = super::cluster::ClusterSpec::new(vec![Backend::Sqlite; 3])
             .extra(&config(&db[1], &hook_file, extra));
         let orc = adjust(spec).start();
-        Some(Fleet { db, orc, _sandbox: sandbox, hook_file })
+        Ok(Some(Fleet { db, orc, _sandbox: sandbox, hook_file }))
     }
 
     /// GET on node `i`, parsed as JSON (`Value::Null` when not JSON).
@@ -160,6 +151,17 @@ impl Fleet {
     pub fn index_of(&self, k: &str) -> usize {
         self.db.iter().position(|s| key(s) == k).unwrap_or_else(|| panic!("no server {k}"))
     }
+}
+
+/// A sandbox running a star of `n` servers; `None` (after printing why) without MariaDB.
+fn sandboxed_star(test: &str, n: usize) -> Result<Option<(Sandbox, Vec<Server>)>, mariadb::Error> {
+    if let Err(why) = mariadb::available() {
+        eprintln!("SKIPPED {test}: MariaDB is not installed ({why})");
+        return Ok(None);
+    }
+    let sandbox = Sandbox::new()?;
+    let db = sandbox.star(n)?;
+    Ok(Some((sandbox, db)))
 }
 
 /// `SHOW SLAVE STATUS` Master_Port of a server, if it replicates.

@@ -236,7 +236,9 @@ async fn wait_under(f: &Fleet, replica: &Server, master: &Server) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_client_command_answers_json_from_a_real_cluster() {
-    let Some(f) = Fleet::star("every_client_command", 4, "") else { return };
+    let Some(f) = Fleet::star("every_client_command", 4, "").expect("start the fleet") else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 4).await;
     let keys: Vec<String> = f.db.iter().map(key).collect();

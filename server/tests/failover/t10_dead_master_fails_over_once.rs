@@ -13,7 +13,10 @@ use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn dead_master_fails_over_once() {
-    let Some(f) = Fleet::star("dead_master_fails_over_once", 4, "") else { return };
+    let Some(f) = Fleet::star("dead_master_fails_over_once", 4, "").expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 4).await;
     let follower = (0..3).find(|i| *i != leader).unwrap();

@@ -11,7 +11,10 @@ use server::testkit::fleet::Fleet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn downtimed_master_is_not_recovered() {
-    let Some(f) = Fleet::star("downtimed_master_is_not_recovered", 3, "") else { return };
+    let Some(f) = Fleet::star("downtimed_master_is_not_recovered", 3, "").expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let (s, b) = f

@@ -11,7 +11,11 @@ use server::testkit::fleet::{key, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn second_failure_blocked_until_acknowledged() {
-    let Some(f) = Fleet::star("second_failure_blocked_until_acknowledged", 3, "") else { return };
+    let Some(f) =
+        Fleet::star("second_failure_blocked_until_acknowledged", 3, "").expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     f.db[0].kill9();

@@ -16,7 +16,8 @@ async fn hung_master_is_unreachable_not_dead() {
         "hung_master_is_unreachable_not_dead",
         3,
         r#", "MySQLConnectTimeoutSeconds": 1"#,
-    ) else {
+    )
+    .expect("start the fleet") else {
         return;
     };
     for r in &f.db[1..] {

@@ -10,7 +10,7 @@ use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn graceful_takeover() {
-    let Some(f) = Fleet::star("graceful_takeover", 3, "") else { return };
+    let Some(f) = Fleet::star("graceful_takeover", 3, "").expect("start the fleet") else { return };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)").unwrap();

@@ -28,7 +28,11 @@ fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
 async fn manual_recover_through_the_client() {
     let extra =
         r#", "RecoverMasterClusterFilters": [], "RecoverIntermediateMasterClusterFilters": []"#;
-    let Some(f) = Fleet::star("manual_recover_through_the_client", 3, extra) else { return };
+    let Some(f) =
+        Fleet::star("manual_recover_through_the_client", 3, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let master = key(&f.db[0]);

@@ -13,7 +13,11 @@ async fn locked_semi_sync_master_is_recovered() {
     let extra = r#", "RecoverLockedSemiSyncMaster": true,
         "DetectSemiSyncEnforcedQuery": "SELECT 1",
         "ReasonableLockedSemiSyncMasterSeconds": 1"#;
-    let Some(f) = Fleet::star("locked_semi_sync_master_is_recovered", 3, extra) else { return };
+    let Some(f) =
+        Fleet::star("locked_semi_sync_master_is_recovered", 3, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let m = &f.db[0];

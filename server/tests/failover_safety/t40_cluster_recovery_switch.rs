@@ -21,7 +21,9 @@ async fn client(f: &Fleet, args: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn per_cluster_switch_stops_then_allows_a_failover() {
-    let Some(f) = Fleet::star("per_cluster_switch", 3, "") else { return };
+    let Some(f) = Fleet::star("per_cluster_switch", 3, "").expect("start the fleet") else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let m = key(&f.db[0]);

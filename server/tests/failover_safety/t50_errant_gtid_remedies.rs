@@ -11,7 +11,9 @@ use server::testkit::Wait;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn errant_gtid_is_located_and_reset() {
-    let Some(f) = Fleet::star("errant_gtid_remedies", 3, "") else { return };
+    let Some(f) = Fleet::star("errant_gtid_remedies", 3, "").expect("start the fleet") else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY)").unwrap();

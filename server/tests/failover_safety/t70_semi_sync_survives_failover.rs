@@ -11,7 +11,10 @@ use server::testkit::wait_until;
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn semi_sync_survives_a_failover() {
     let extra = r#", "DetectSemiSyncEnforcedQuery": "SELECT 1""#;
-    let Some(f) = Fleet::star("semi_sync_survives_a_failover", 3, extra) else { return };
+    let Some(f) = Fleet::star("semi_sync_survives_a_failover", 3, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     for r in &f.db[1..] {

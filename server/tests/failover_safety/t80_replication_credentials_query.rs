@@ -12,7 +12,10 @@ use server::testkit::wait_until;
 async fn replication_credentials_come_from_the_query() {
     let extra = r#", "MySQLReplicaUser": "nobody", "MySQLReplicaPassword": "wrong",
         "ReplicationCredentialsQuery": "SELECT 'repl', 'replpass'""#;
-    let Some(f) = Fleet::star("replication_credentials_query", 2, extra) else { return };
+    let Some(f) = Fleet::star("replication_credentials_query", 2, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 2).await;
     f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY)").unwrap();

@@ -11,7 +11,10 @@ use server::testkit::wait_until;
 async fn lagging_candidate_refused() {
     let extra = r#", "ReplicationLagQuery": "SELECT IF(@@read_only = 1, 7200, 0)",
         "FailMasterPromotionOnLagMinutes": 60"#;
-    let Some(f) = Fleet::star("lagging_candidate_refused", 3, extra) else { return };
+    let Some(f) = Fleet::star("lagging_candidate_refused", 3, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let fleet = &f;

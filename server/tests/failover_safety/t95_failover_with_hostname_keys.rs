@@ -27,7 +27,10 @@ async fn failover_with_hostname_keys() {
     let Some(name) = loopback_hostname() else { return };
     let extra =
         r#", "MySQLHostnameResolveMethod": "@@hostname", "HostnameResolveMethod": "default""#;
-    let Some(f) = Fleet::star("failover_with_hostname_keys", 3, extra) else { return };
+    let Some(f) = Fleet::star("failover_with_hostname_keys", 3, extra).expect("start the fleet")
+    else {
+        return;
+    };
     let named = |i: usize| format!("{name}:{}", f.db[i].port());
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     for i in 0..3 {

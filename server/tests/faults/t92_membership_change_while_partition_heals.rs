@@ -18,17 +18,6 @@ use crate::netns::FaultNet;
 use crate::report::Row;
 use crate::run::Run;
 
-/// The sorted raft addresses `/api/raft-peers` reports on node `i`.
-async fn peers(run: &Run, i: usize) -> Vec<String> {
-    let (_, body) = run.nodes.json(i, "/api/raft-peers").await;
-    let mut peers: Vec<String> = body
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    peers.sort();
-    peers
-}
-
 pub async fn run(net: Arc<FaultNet>) -> Row {
     let mut run = Run::start("t92", net.clone(), vec![Backend::Sqlite; 3], "").await;
     let all = run.nodes.all();
@@ -50,7 +39,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         let want = two.clone();
         let nodes = &run;
         wait_until(DEADLINE, &format!("node {i} lists two members"), || async {
-            peers(nodes, i).await == want
+            nodes.nodes.raft_peers(i).await == want
         })
         .await;
     }
@@ -80,7 +69,7 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         let want = three.clone();
         let nodes = &run;
         wait_until(DEADLINE, &format!("node {i} lists three members"), || async {
-            peers(nodes, i).await == want
+            nodes.nodes.raft_peers(i).await == want
         })
         .await;
     }

@@ -101,7 +101,8 @@ async fn masters_are_published_to_zookeeper_through_raft() {
             keys.insert("ZkAddress".into(), format!("127.0.0.1:{port}/n{i}").into());
             keys
         })
-    }) else {
+    })
+    .expect("start the fleet") else {
         return;
     };
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;

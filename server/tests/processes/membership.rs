@@ -15,17 +15,6 @@ use server::testkit::cluster::{ClusterSpec, ProcCluster, DEADLINE};
 use server::testkit::ports::reserve_port;
 use server::testkit::wait_until;
 
-/// The sorted raft addresses `/api/raft-peers` reports on node `i`.
-async fn peers(c: &ProcCluster, i: usize) -> Vec<String> {
-    let (_, body) = c.json(i, "/api/raft-peers").await;
-    let mut peers: Vec<String> = body
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
-        .unwrap_or_default();
-    peers.sort();
-    peers
-}
-
 fn sorted(mut addrs: Vec<String>) -> Vec<String> {
     addrs.sort();
     addrs
@@ -61,7 +50,7 @@ async fn membership_changes_at_runtime() {
     assert!(body.contains("cannot reach"), "{body}");
     let three = sorted(seeds.iter().map(|i| c.raft_addr(*i)).collect());
     for i in seeds {
-        assert_eq!(peers(&c, i).await, three, "node {i}");
+        assert_eq!(c.raft_peers(i).await, three, "node {i}");
     }
     assert_eq!(c.wait_for_leader(&seeds).await, leader);
     commit(&c, follower, "after-refusal", &seeds).await;
@@ -75,7 +64,7 @@ async fn membership_changes_at_runtime() {
     let four = sorted((0..4).map(|i| c.raft_addr(i)).collect());
     for i in 0..4 {
         wait_until(DEADLINE, &format!("node {i} lists four members"), || async {
-            peers(&c, i).await == four
+            c.raft_peers(i).await == four
         })
         .await;
     }
@@ -115,7 +104,7 @@ async fn membership_changes_at_runtime() {
     let remaining = sorted(rest.iter().map(|i| c.raft_addr(*i)).collect());
     for &i in &rest {
         wait_until(DEADLINE, &format!("node {i} lists the three remaining"), || async {
-            peers(&c, i).await == remaining
+            c.raft_peers(i).await == remaining
         })
         .await;
     }
@@ -138,7 +127,7 @@ async fn membership_changes_at_runtime() {
     c.wait_for_leader(&rest).await;
     for &i in &rest {
         wait_until(DEADLINE, &format!("node {i} answers after restart"), || async {
-            peers(&c, i).await == remaining
+            c.raft_peers(i).await == remaining
         })
         .await;
     }

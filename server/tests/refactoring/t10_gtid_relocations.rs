@@ -11,7 +11,7 @@ use server::testkit::fleet::{key, Fleet};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn gtid_relocations_on_a_star_a_chain_and_a_co_master_pair() {
-    let Some(f) = Fleet::star("gtid_relocations", 4, "") else { return };
+    let Some(f) = Fleet::star("gtid_relocations", 4, "").expect("start the fleet") else { return };
     f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 4).await;
     let (m, r1, r2, r3) = (&f.db[0], &f.db[1], &f.db[2], &f.db[3]);

@@ -17,7 +17,9 @@ fn by_coordinates(s: &Server) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn coordinate_relocations_use_start_slave_until() {
-    let Some(f) = Fleet::star("coordinate_relocations", 4, "") else { return };
+    let Some(f) = Fleet::star("coordinate_relocations", 4, "").expect("start the fleet") else {
+        return;
+    };
     let (m, r1, r2, r3) = (&f.db[0], &f.db[1], &f.db[2], &f.db[3]);
     for r in [r1, r2, r3] {
         r.sql("STOP SLAVE; CHANGE MASTER TO MASTER_USE_GTID=no; START SLAVE").unwrap();

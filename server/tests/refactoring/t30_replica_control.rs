@@ -29,7 +29,7 @@ fn binlog_file(s: &Server) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replica_and_instance_control() {
-    let Some(f) = Fleet::star("replica_control", 3, "") else { return };
+    let Some(f) = Fleet::star("replica_control", 3, "").expect("start the fleet") else { return };
     f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let (m, r1, r2) = (&f.db[0], &f.db[1], &f.db[2]);

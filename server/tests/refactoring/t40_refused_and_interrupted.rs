@@ -17,7 +17,9 @@ use server::testkit::wait_until;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unsafe_moves_are_refused_and_interrupted_ones_leave_no_lock() {
-    let Some(f) = Fleet::star("refused_and_interrupted", 3, "") else { return };
+    let Some(f) = Fleet::star("refused_and_interrupted", 3, "").expect("start the fleet") else {
+        return;
+    };
     f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let (m, r1, r2) = (&f.db[0], &f.db[1], &f.db[2]);
@@ -90,7 +92,9 @@ async fn unsafe_moves_are_refused_and_interrupted_ones_leave_no_lock() {
 /// every node, releases its lock, and r1 never stopped replicating from m.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_long_operation_outlives_its_answer_and_still_cleans_up() {
-    let Some(f) = Fleet::star("outlives_its_answer", 3, "") else { return };
+    let Some(f) = Fleet::star("outlives_its_answer", 3, "").expect("start the fleet") else {
+        return;
+    };
     f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 3).await;
     let (m, r1, r2) = (&f.db[0], &f.db[1], &f.db[2]);

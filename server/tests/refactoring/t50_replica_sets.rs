@@ -11,7 +11,7 @@ use server::testkit::mariadb::Server;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn regroup_and_move_replica_sets() {
-    let Some(f) = Fleet::star("replica_sets", 4, "") else { return };
+    let Some(f) = Fleet::star("replica_sets", 4, "").expect("start the fleet") else { return };
     f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 4).await;
     let m = &f.db[0];

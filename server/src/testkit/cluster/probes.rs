@@ -1,4 +1,4 @@
-//! Reading the nodes over HTTP: any path, leader-check, raft-health and raft-status.
+//! Reading the nodes over HTTP: any path, leader-check, raft-health, raft-status and raft-peers.
 
 use std::time::Duration;
 
@@ -29,6 +29,17 @@ impl ProcCluster {
     pub async fn json(&self, i: usize, path: &str) -> (u16, Value) {
         let (status, body) = self.get(i, path).await;
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// The raft addresses `/api/raft-peers` reports on node `i`, sorted.
+    pub async fn raft_peers(&self, i: usize) -> Vec<String> {
+        let (_, body) = self.json(i, "/api/raft-peers").await;
+        let mut peers: Vec<String> = body
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .unwrap_or_default();
+        peers.sort();
+        peers
     }
 
     async fn probe(&self, i: usize, path: &str) -> u16 {
