@@ -11,6 +11,7 @@ use crate::config::ConfigError;
 use crate::raft::disk_state::{DirError, DiskError};
 use crate::raft::log_store::LogOpenError;
 use crate::raft::open::OpenError;
+use crate::raft::seed::SeedError;
 use crate::store::StoreError;
 
 /// Why a node could not start. Each is fatal: the binary exits non-zero with this message.
@@ -58,6 +59,12 @@ impl From<OpenError> for StartError {
             OpenError::Backend(e) => e.into(),
             OpenError::StateMachine(m) => StartError::Raft(m),
         }
+    }
+}
+
+impl From<SeedError> for StartError {
+    fn from(e: SeedError) -> Self {
+        StartError::Raft(e.to_string())
     }
 }
 

@@ -274,7 +274,7 @@ pub async fn topology(node: &AppState, hint: &str) -> Result<TopologyView, ApiEr
     let recoveries = recovery_marks(node).await?;
     let disabled = node.store.disabled_clusters().await.map_err(internal)?;
     let recovery_disabled = disabled.iter().any(|c| *c == name || *c == alias);
-    let promotion_plan = crate::recovery::plan::cluster_plan(&snapshot, &node.config, &name);
+    let promotion_plan = crate::analysis_state::cluster_plan(&snapshot, &node.config, &name);
     Ok(TopologyView {
         master: cluster.master.map(|k| k.to_string()),
         nodes,

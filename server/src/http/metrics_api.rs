@@ -8,11 +8,24 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::metrics::scrape::Figures;
 use crate::ports::AppState;
 
 /// `GET /metrics`.
 pub async fn metrics(State(node): State<AppState>) -> Response {
-    let body = crate::metrics::scrape::render(&node).await;
+    let status = node.member.status().await;
+    let leads = node.member.is_leader_with_quorum();
+    let members = node.member.members();
+    let voters: Vec<u64> = members.iter().filter(|m| m.voter).map(|m| m.id).collect();
+    let analysis = node.analysis.get();
+    let body = crate::metrics::scrape::render(&Figures {
+        status: &status,
+        leads,
+        voters: &voters,
+        learners: members.len() - voters.len(),
+        analysis: &analysis,
+        now_ms: node.clock.now_ms(),
+    });
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
         .into_response()
 }

@@ -1,6 +1,6 @@
 //! `GET /api/cluster-promotion-plan/:clusterHint` (answered locally): which replica a master
 //! recovery would promote if the cluster's master died now, which would move under it, which
-//! would be lost and why each other one is passed over (`recovery::plan`).
+//! would be lost and why each other one is passed over (`analysis_state::cluster_plan`).
 
 use app::api::ApiError;
 use app::core::promotion_plan::PromotionPlan;
@@ -11,8 +11,8 @@ use axum::Router;
 use serde::Serialize;
 
 use super::reply::{error, ok};
+use crate::analysis_state::cluster_plan;
 use crate::ports::AppState;
-use crate::recovery::plan::cluster_plan;
 
 /// The route.
 pub fn routes() -> Router<AppState> {

@@ -3,17 +3,40 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::core::kv::{master_pairs, KvPair, ResolvedIps};
 use app::core::{Command, CommandEnvelope, InstanceKey};
 use tokio::sync::watch;
 
-use crate::propose::ProposeError;
-use crate::recovery::Context;
+use crate::analysis_state::AnalysisState;
+use crate::clock::Clock;
+use crate::config::NodeConfig;
+use crate::consensus::Consensus;
+use crate::propose::{ProposeError, Proposer};
+use crate::store::Store;
 
 /// How often the leader looks for masters whose pairs are missing or differ.
 const EVERY: Duration = Duration::from_secs(5);
+
+/// What KV master discovery uses: the node's membership (leadership, its id), its write path,
+/// the replicated pairs, the latest topology, the configuration (`KVClusterMasterPrefix`) and
+/// the clock.
+pub struct Context {
+    /// This node as a raft member.
+    pub consensus: Consensus,
+    /// The write path into raft.
+    pub proposer: Proposer,
+    /// This node's backend (the replicated pairs).
+    pub store: Store,
+    /// The latest analysis of this node's observations.
+    pub analysis: Arc<AnalysisState>,
+    /// Validated configuration (`kv`).
+    pub config: Arc<NodeConfig>,
+    /// Proposers' clock.
+    pub clock: Arc<dyn Clock>,
+}
 
 /// The first IPv4 and IPv6 address `host` resolves to; `None` when it does not resolve.
 pub async fn resolve(host: &str) -> Option<ResolvedIps> {
@@ -118,7 +141,7 @@ pub async fn missing(ctx: &Context, wanted: Vec<KvPair>) -> Vec<KvPair> {
 
 /// On the leader, every few seconds: proposes the pairs of masters the table lacks (new
 /// clusters; orchestrator's periodic `SubmitMastersToKvStores`).
-pub async fn run(ctx: std::sync::Arc<Context>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(EVERY) => {}

@@ -1,57 +1,75 @@
 //! Values read at scrape time: raft (state, term, indexes, members, peers' lag), discovery and
-//! analysis (instances known, problems per code, the analysis's age), and the process.
+//! analysis (instances known, problems per code, the analysis's age), and the process. The
+//! caller (`http/metrics_api.rs`) gathers the node's figures into [`Figures`]; this module
+//! depends on nothing above it.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
+use app::api::dto::RaftStatusView;
 use metrics::{counter, gauge};
 
 use super::{names, process};
-use crate::ports::AppState;
+use crate::analysis_state::AnalysisSnapshot;
 
 /// Raft states as orchestrator names them.
 const STATES: &[&str] = &["Leader", "Follower", "Candidate", "Learner", "Shutdown"];
 
-/// Sets every scrape-time series from `node`, then renders the whole exposition.
-pub async fn render(node: &AppState) -> String {
-    raft(node).await;
-    topology(node);
+/// What a scrape reads from the node.
+pub struct Figures<'a> {
+    /// This node's raft status.
+    pub status: &'a RaftStatusView,
+    /// Leads and holds a quorum right now.
+    pub leads: bool,
+    /// The ids of the membership's voters.
+    pub voters: &'a [u64],
+    /// How many learners the membership has.
+    pub learners: usize,
+    /// The latest analysis of this node's observations.
+    pub analysis: &'a AnalysisSnapshot,
+    /// The proposers' clock, now (ms).
+    pub now_ms: i64,
+}
+
+/// Sets every scrape-time series from `figures`, then renders the whole exposition.
+pub fn render(figures: &Figures<'_>) -> String {
+    raft(figures);
+    topology(figures);
     process_figures();
     let handle = super::handle();
     handle.run_upkeep();
     handle.render()
 }
 
-async fn raft(node: &AppState) {
-    let status = node.member.status().await;
+fn raft(figures: &Figures<'_>) {
+    let status = figures.status;
     gauge!(names::RAFT_TERM).set(status.term as f64);
     for state in STATES {
         gauge!(names::RAFT_STATE, "state" => *state)
             .set(f64::from(u8::from(status.state == *state)));
     }
-    let leads = node.member.is_leader_with_quorum();
+    let leads = figures.leads;
     gauge!(names::RAFT_LEADER).set(f64::from(u8::from(leads)));
     let last = status.last_log_index.unwrap_or(0);
     gauge!(names::RAFT_LAST_LOG).set(last as f64);
     gauge!(names::RAFT_APPLIED).set(status.applied_index.unwrap_or(0) as f64);
     gauge!(names::RAFT_SNAPSHOT).set(status.snapshot_index.unwrap_or(0) as f64);
-    let members = node.member.members();
-    let voters = members.iter().filter(|m| m.voter).count();
+    let voters = figures.voters.len();
     gauge!(names::RAFT_MEMBERS, "role" => "voter").set(voters as f64);
-    gauge!(names::RAFT_MEMBERS, "role" => "learner").set((members.len() - voters) as f64);
+    gauge!(names::RAFT_MEMBERS, "role" => "learner").set(figures.learners as f64);
     let commit = if leads {
         // The highest index a quorum of voters holds.
-        let mut matched: Vec<u64> = members
+        let mut matched: Vec<u64> = figures
+            .voters
             .iter()
-            .filter(|m| m.voter)
-            .map(|m| {
-                if m.id == status.node_id {
+            .map(|id| {
+                if *id == status.node_id {
                     last
                 } else {
                     status
                         .members
                         .iter()
-                        .find(|v| v.id == m.id)
+                        .find(|v| v.id == *id)
                         .and_then(|v| v.matched_index)
                         .unwrap_or(0)
                 }
@@ -71,10 +89,10 @@ async fn raft(node: &AppState) {
     }
 }
 
-fn topology(node: &AppState) {
-    let snapshot = node.analysis.get();
+fn topology(figures: &Figures<'_>) {
+    let snapshot = figures.analysis;
     gauge!(names::INSTANCES).set(snapshot.topology.len() as f64);
-    let age_ms = if snapshot.at_ms > 0 { node.clock.now_ms() - snapshot.at_ms } else { 0 };
+    let age_ms = if snapshot.at_ms > 0 { figures.now_ms - snapshot.at_ms } else { 0 };
     gauge!(names::ANALYSIS_AGE).set(age_ms.max(0) as f64 / 1000.0);
     // Codes seen before stay at 0 once their problems are gone.
     static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());

@@ -120,13 +120,13 @@ impl Operations for Recoveries {
         &self,
         cluster: Option<String>,
     ) -> Result<Vec<app::core::kv::KvPair>, ApiError> {
-        crate::kv::masters::submit_masters(&self.0, cluster.as_deref()).await
+        crate::kv::masters::submit_masters(&self.0.kv_context(), cluster.as_deref()).await
     }
 
     async fn operate(&self, request: OperationRequest) -> Result<OpResult, OpError> {
         // Its own task: a caller that goes away (timeout, closed connection) never cancels an
         // operation halfway; it finishes, restarts what it stopped and records its outcome.
-        let task = tokio::spawn(crate::topology_ops::run(self.0.clone(), request));
+        let task = tokio::spawn(crate::topology_ops::run(Arc::new(self.0.ops_context()), request));
         match tokio::time::timeout(crate::topology_ops::ANSWER_WAIT, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(e)) => Err(OpError::Failed {

@@ -251,7 +251,10 @@ pub async fn start(
         raft.metrics(),
         shutdown_rx.clone(),
     )));
-    tasks.push(tokio::spawn(crate::kv::masters::run(recovery.clone(), shutdown_rx.clone())));
+    tasks.push(tokio::spawn(crate::kv::masters::run(
+        Arc::new(recovery.kv_context()),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::kv::publisher::run(
         store.clone(),
         config.kv.clone(),

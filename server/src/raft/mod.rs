@@ -16,6 +16,7 @@ pub mod log_disk;
 pub mod log_file;
 pub mod log_store;
 pub mod log_writer;
+pub mod members;
 pub mod network;
 pub mod open;
 pub mod rejoin;

@@ -14,17 +14,28 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use futures::future::join_all;
-use openraft::error::{InitializeError, RaftError};
+use openraft::error::{Fatal, InitializeError, RaftError};
 use openraft::{BasicNode, RaftMetrics};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
+use super::members::{members_of, Member};
 use super::network::Network;
 use super::Raft;
-use crate::consensus::{members_of, Member};
-use crate::error::StartError;
 
 /// How long a pristine node waits for each listed peer's answer.
 const ASK_TIMEOUT: Duration = Duration::from_millis(700);
+
+/// Why seeding failed (fatal at start: `StartError::Raft`).
+#[derive(Debug, Error)]
+pub enum SeedError {
+    /// Raft could not say whether this node is initialized.
+    #[error("{0}")]
+    State(Fatal<u64>),
+    /// Raft refused the initial membership.
+    #[error("initialize failed: {0}")]
+    Initialize(RaftError<u64, InitializeError<u64, BasicNode>>),
+}
 
 /// A node's answer to `GET /raft/membership`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,8 +79,8 @@ pub async fn seed_or_follow(
     network: &Network,
     own_id: u64,
     seeds: &[Member],
-) -> Result<(), StartError> {
-    let initialized = raft.is_initialized().await.map_err(|e| StartError::Raft(e.to_string()))?;
+) -> Result<(), SeedError> {
+    let initialized = raft.is_initialized().await.map_err(SeedError::State)?;
     if initialized {
         let committed = members_of(raft.metrics().borrow().membership_config.membership());
         let committed_ids: BTreeSet<u64> = committed.iter().map(|m| m.id).collect();
@@ -116,6 +127,6 @@ pub async fn seed_or_follow(
     match raft.initialize(map).await {
         Ok(()) => Ok(()),
         Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
-        Err(e) => Err(StartError::Raft(format!("initialize failed: {e}"))),
+        Err(e) => Err(SeedError::Initialize(e)),
     }
 }

@@ -19,10 +19,10 @@ use app::core::{
 };
 use tokio::sync::watch;
 
-use super::hooks::{run_all, HookContext};
 use super::runner::{new_uid, recover, Trigger};
 use super::Context;
 use crate::analysis_state::AnalysisSnapshot;
+use crate::hooks::{run_all, HookContext};
 use crate::store::StoreError;
 
 /// Builds one snapshot from the node's store at `now_ms`.

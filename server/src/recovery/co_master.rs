@@ -14,8 +14,8 @@ use app::core::recovery::RecoveryResolution;
 use app::core::{Instance, InstanceKey, ReplicationAnalysis};
 
 use super::dead_master::{promotion_rules, reprobe};
-use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
+use crate::topology_ops::mysql_ops::Server;
 
 /// Runs the recovery; returns its resolution.
 pub async fn run(
@@ -71,7 +71,8 @@ pub async fn run(
     // Promote: stop replicating from the dead co-master.
     rec.ensure_leader()?;
     let server = Server::new(&chosen, discovery);
-    let failed_op = |e: super::mysql_ops::OpError| RecoveryError::Failed(e.to_string());
+    let failed_op =
+        |e: crate::topology_ops::mysql_ops::OpError| RecoveryError::Failed(e.to_string());
     if cfg.apply_mysql_promotion {
         server.stop_replication().await.map_err(failed_op)?;
         server.reset_replication_all().await.map_err(failed_op)?;

@@ -9,8 +9,8 @@ use app::core::recovery::RecoveryResolution;
 use app::core::{Instance, InstanceKey, PromotionRule, ReplicationAnalysis};
 use futures::future::join_all;
 
-use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
+use crate::topology_ops::mysql_ops::Server;
 
 /// How long replicas get to apply what they already received before the choice.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);

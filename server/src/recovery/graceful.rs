@@ -8,9 +8,9 @@ use app::core::recovery::RecoveryResolution;
 use app::core::{choose_candidate, AnalysisCode, InstanceKey};
 
 use super::dead_master::{promotion_rules, reprobe};
-use super::mysql_ops::Server;
 use super::runner::{finish, register, run_gate, Recovery, RecoveryError, Trigger};
 use super::Context;
+use crate::topology_ops::mysql_ops::Server;
 
 /// Runs a graceful takeover of `cluster`; `designated` picks the new master (auto: the best replica).
 pub async fn takeover(
@@ -90,7 +90,7 @@ async fn run(
     }
     let old = Server::new(&master, discovery);
     let new = Server::new(target, discovery);
-    let failed = |e: super::mysql_ops::OpError| RecoveryError::Failed(e.to_string());
+    let failed = |e: crate::topology_ops::mysql_ops::OpError| RecoveryError::Failed(e.to_string());
 
     rec.ensure_leader()?;
     old.set_read_only(true).await.map_err(failed)?;

@@ -6,11 +6,8 @@ pub mod analysis_loop;
 pub mod co_master;
 pub mod dead_master;
 pub mod graceful;
-pub mod hooks;
 pub mod intermediate;
-pub mod mysql_ops;
 pub mod non_writeable;
-pub mod plan;
 pub mod runner;
 pub mod semi_sync;
 
@@ -43,4 +40,30 @@ pub struct Context {
     pub config: Arc<NodeConfig>,
     /// Proposers' clock.
     pub clock: Arc<dyn Clock>,
+}
+
+impl Context {
+    /// What topology operations use, from this context.
+    pub fn ops_context(&self) -> crate::topology_ops::Context {
+        crate::topology_ops::Context {
+            consensus: self.consensus.clone(),
+            proposer: self.proposer.clone(),
+            analysis: self.analysis.clone(),
+            prober: self.prober.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// What KV master discovery uses, from this context.
+    pub fn kv_context(&self) -> crate::kv::masters::Context {
+        crate::kv::masters::Context {
+            consensus: self.consensus.clone(),
+            proposer: self.proposer.clone(),
+            store: self.store.clone(),
+            analysis: self.analysis.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+        }
+    }
 }

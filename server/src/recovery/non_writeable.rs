@@ -6,8 +6,8 @@ use app::core::recovery::RecoveryResolution;
 use app::core::ReplicationAnalysis;
 
 use super::dead_master::reprobe_one;
-use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
+use crate::topology_ops::mysql_ops::Server;
 
 /// Runs the recovery; returns its resolution.
 pub async fn run(

@@ -15,8 +15,8 @@ use app::core::{
     ReplicationAnalysis,
 };
 
-use super::hooks::{run_all, HookContext};
 use super::Context;
+use crate::hooks::{run_all, HookContext};
 
 /// A registered recovery in progress: writes its steps through raft.
 pub struct Recovery {
@@ -277,8 +277,9 @@ pub async fn finish(
             } else {
                 rec.record.cluster_alias.clone()
             };
-            let pairs = crate::kv::masters::pairs_of(&rec.ctx, &alias, successor).await;
-            match crate::kv::masters::submit(&rec.ctx, pairs).await {
+            let kv = rec.ctx.kv_context();
+            let pairs = crate::kv::masters::pairs_of(&kv, &alias, successor).await;
+            match crate::kv::masters::submit(&kv, pairs).await {
                 Ok(n) => {
                     let _ = rec
                         .step(format!(

@@ -9,8 +9,8 @@ use app::core::semi_sync::semi_sync_actions;
 use app::core::ReplicationAnalysis;
 
 use super::dead_master::{reprobe, reprobe_one};
-use super::mysql_ops::Server;
 use super::runner::{Recovery, RecoveryError};
+use crate::topology_ops::mysql_ops::Server;
 
 /// Runs the recovery; returns its resolution.
 pub async fn run(

@@ -150,13 +150,13 @@ impl Ops {
         if cfg.hooks.post_take_master.is_empty() {
             return;
         }
-        let mut hooks = crate::recovery::hooks::HookContext::default();
+        let mut hooks = crate::hooks::HookContext::default();
         hooks
             .set("successorHost", successor.hostname.clone())
             .set("successorPort", successor.port.to_string())
             .set("failedHost", demoted.hostname.clone())
             .set("failedPort", demoted.port.to_string());
-        let results = crate::recovery::hooks::run_all(
+        let results = crate::hooks::run_all(
             &cfg.hooks.post_take_master,
             &hooks,
             &cfg.shell,
@@ -266,7 +266,7 @@ impl Ops {
         let mut sm = self.session(master).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
         let cfg = self.ctx.config.recovery();
-        let creds = crate::recovery::mysql_ops::Server::new(instance, &self.ctx.config.discovery)
+        let creds = super::mysql_ops::Server::new(instance, &self.ctx.config.discovery)
             .replication_credentials(&cfg.replication_credentials_query, &cfg.replica_credentials)
             .await;
         let outcome = async {

@@ -4,7 +4,8 @@
 //! the live state of the servers it touches (`live`), decides with the core's rules
 //! (`app::core::relocation`), takes maintenance locks and records its outcome in the audit log
 //! through raft (`lock`), checks leadership before each change, and starts again any replica
-//! it stopped when it fails (`steps`), saying which could not be.
+//! it stopped when it fails (`steps`), saying which could not be. The statements a recovery
+//! runs on a server (`mysql_ops`) live here too, in the same dialect (`dialect`).
 
 mod binlog_moves;
 mod control;
@@ -13,6 +14,7 @@ mod errant;
 mod gtid_moves;
 mod live;
 mod lock;
+pub mod mysql_ops;
 mod replicas;
 pub mod session;
 mod steps;
@@ -25,12 +27,34 @@ use app::core::operation::Op;
 use app::core::operation_result::{OpError, OpResult, OperationRequest};
 use app::core::Instance;
 
-use crate::recovery::Context;
+use crate::analysis_state::AnalysisState;
+use crate::clock::Clock;
+use crate::config::NodeConfig;
+use crate::consensus::Consensus;
+use crate::probe::Prober;
+use crate::propose::Proposer;
 use session::StepError;
 
 /// How long an HTTP answer waits for an operation (below the listener's 30 s request timeout);
 /// a longer one keeps running and the caller is told so (504, outcome in the audit log).
 pub const ANSWER_WAIT: Duration = Duration::from_secs(25);
+
+/// What operations use: the node's membership (leadership checks), its write path (locks and
+/// audit), the latest topology, reads of servers now, the configuration and the clock.
+pub struct Context {
+    /// This node as a raft member (leadership checks).
+    pub consensus: Consensus,
+    /// The write path into raft.
+    pub proposer: Proposer,
+    /// The latest analysis of this node's observations.
+    pub analysis: Arc<AnalysisState>,
+    /// Probes MySQL servers now (each operation re-reads what it touches).
+    pub prober: Prober,
+    /// Validated configuration (`discovery`, `recovery`).
+    pub config: Arc<NodeConfig>,
+    /// Proposers' clock.
+    pub clock: Arc<dyn Clock>,
+}
 
 /// The leader's handle for running operations.
 pub struct Ops {

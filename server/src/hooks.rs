@@ -1,5 +1,6 @@
-//! Recovery hooks (orchestrator's `*Processes`): run with `{placeholder}` substitution and
-//! `ORC_*` environment variables, without ever letting a value become shell syntax.
+//! Hooks (orchestrator's `*Processes`, run by recoveries, failure detection and take-master):
+//! run with `{placeholder}` substitution and `ORC_*` environment variables, without ever letting
+//! a value become shell syntax.
 //!
 //! A placeholder is not pasted into the command text: it is replaced by a quoted expansion of
 //! its environment variable (`{failedHost}` → `"${ORC_FAILED_HOST}"`). The shell expands it as

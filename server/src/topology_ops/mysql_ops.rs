@@ -1,5 +1,5 @@
-//! Statements a recovery runs on MySQL/MariaDB servers, in each flavor's dialect, each bounded
-//! by a timeout so a hung server cannot stall the recovery.
+//! Statements a recovery (or an operation) runs on MySQL/MariaDB servers, in each flavor's
+//! dialect, each bounded by a timeout so a hung server cannot stall the recovery.
 
 use std::time::Duration;
 
@@ -8,9 +8,9 @@ use app::core::{Instance, InstanceKey};
 use sqlx::{Executor, Row};
 use thiserror::Error;
 
+use super::dialect::Dialect;
 use crate::config::DiscoveryConfig;
 use crate::probe::connect;
-use crate::topology_ops::dialect::Dialect;
 
 /// Longest any single statement may take.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
