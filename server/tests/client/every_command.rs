@@ -1,16 +1,18 @@
 //! Setup: a MariaDB star m + r1, r2, r3 (GTID) managed by 3 real `orchestrator` processes; the
 //! client with `ORCHESTRATOR_API` listing every node.
-//! Action: every command `orchestrator-client --help` lists, in an order that keeps the
+//! Action: a connection on m runs `SELECT SLEEP(600)` (for kill-query); every command
+//! `orchestrator-client --help` lists, in an order that keeps the
 //! topology usable (relocations, then control, then recoveries, then destructive ones), each
 //! with `--debug` so the client prints every request's status.
 //! Expected: the plan covers exactly the commands of `--help`; no request answers 404 (leader
 //! discovery's `leader-check` aside) and no body fails to parse as JSON; every command exits 0
 //! except the few expected to be refused (with a JSON error), and after the relocations the
-//! servers' own SHOW SLAVE STATUS agrees with what the client printed.
+//! servers' own SHOW SLAVE STATUS agrees with what the client printed; kill-query ends the
+//! sleeping query.
 
 use crate::fake::client;
 use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
-use server::testkit::mariadb::Server;
+use server::testkit::mariadb::{scalar, Server};
 use server::testkit::wait_until;
 
 /// A command, its arguments, whether it must exit 0, and what to wait for afterwards.
@@ -27,6 +29,8 @@ enum Then {
     Under(usize, usize),
     /// Wait until a leader is elected again.
     Leader,
+    /// Wait until the sleeping query on m has ended.
+    QueryKilled,
 }
 
 fn step(command: &'static str, args: &[&str]) -> Step {
@@ -41,6 +45,10 @@ impl Step {
     }
     fn then_leader(mut self) -> Self {
         self.then = Then::Leader;
+        self
+    }
+    fn then_query_killed(mut self) -> Self {
+        self.then = Then::QueryKilled;
         self
     }
     fn then_under(mut self, replica: usize, master: usize) -> Self {
@@ -70,8 +78,9 @@ const UNSUPPORTED: &[&str] = &[
     "which-cluster-osc-running-replicas",
 ];
 
-/// Every command of the client, in order; `k[i]` is `127.0.0.1:port` of server i.
-fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
+/// Every command of the client, in order; `k[i]` is `127.0.0.1:port` of server i, `sleeper`
+/// the id of the connection on m that runs a long query.
+fn plan(k: &[String], follower_raft: &str, sleeper: &str) -> Vec<Step> {
     let (m, r1, r2, r3) = (k[0].as_str(), k[1].as_str(), k[2].as_str(), k[3].as_str());
     vec![
         step("help", &[]),
@@ -148,6 +157,7 @@ fn plan(k: &[String], follower_raft: &str) -> Vec<Step> {
         step("skip-query", &["-i", r3]).may_refuse(),
         step("flush-binary-logs", &["-i", m]),
         step("purge-binary-logs", &["-i", m, "-n", "latest"]).may_refuse(),
+        step("kill-query", &["-i", m, "-p", sleeper]).then_query_killed(),
         step("refresh", &["-i", r3]),
         step("which-broken-replicas", &["-i", m]),
         step("which-gtid-errant", &["-i", r3]),
@@ -245,7 +255,21 @@ async fn every_client_command_answers_json_from_a_real_cluster() {
     let follower = (0..3).find(|i| *i != leader).unwrap();
     let (_, status) = f.json(follower, "/api/raft-status").await;
     let follower_raft = status["RaftAdvertise"].as_str().unwrap_or_default().to_string();
-    let steps = plan(&keys, &follower_raft);
+    // A connection on m sleeping in a query, for kill-query to end.
+    let mut conn = f.db[0].connect().await.expect("connect to m");
+    let sleeper_id = scalar(&mut conn, "SELECT CONNECTION_ID()")
+        .await
+        .expect("connection id")
+        .expect("a connection id");
+    let sleeper = tokio::spawn(async move { scalar(&mut conn, "SELECT SLEEP(600)").await });
+    let running =
+        format!("SELECT ID FROM information_schema.PROCESSLIST WHERE ID = {sleeper_id} AND INFO LIKE 'SELECT SLEEP%'");
+    wait_until(DEADLINE, "the sleeping query runs on m", || {
+        let found = f.db[0].sql(&running).is_ok_and(|id| id.trim() == sleeper_id);
+        async move { found }
+    })
+    .await;
+    let steps = plan(&keys, &follower_raft, &sleeper_id);
 
     let mut planned: Vec<String> =
         steps.iter().map(|s| s.command.replacen("slave", "replica", 1)).collect();
@@ -277,6 +301,12 @@ async fn every_client_command_answers_json_from_a_real_cluster() {
             Then::Under(r, m) if run.code == 0 => wait_under(&f, &f.db[r], &f.db[m]).await,
             Then::Leader => {
                 f.orc.wait_for_leader(&[0, 1, 2]).await;
+            }
+            Then::QueryKilled if run.code == 0 => {
+                wait_until(DEADLINE, "kill-query ends the sleeping query", || async {
+                    sleeper.is_finished()
+                })
+                .await;
             }
             _ => {}
         }

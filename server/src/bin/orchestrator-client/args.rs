@@ -57,6 +57,8 @@ pub enum Opt {
     Binlog,
     /// `-S`: seconds.
     Seconds,
+    /// `-p`: a MySQL process (connection) id, for `kill-query`; orchestrator-rs only.
+    Process,
 }
 
 /// One option of the command line, for parsing and for `--help`.
@@ -184,6 +186,13 @@ pub const FLAGS: &[Flag] = &[
         help: "binary log name",
     },
     Flag { short: &['S'], long: "seconds", opt: Opt::Seconds, value: "seconds", help: "seconds" },
+    Flag {
+        short: &['p'],
+        long: "process",
+        opt: Opt::Process,
+        value: "id",
+        help: "MySQL process id for kill-query (orchestrator-rs only)",
+    },
 ];
 
 /// The parsed command line with environment defaults applied.

@@ -56,6 +56,7 @@ fn label(name: &str) -> &str {
         "query" => "query",
         "binlog" => "binlog",
         "seconds" => "seconds",
+        "process" => "process",
         other => other,
     }
 }
@@ -76,6 +77,7 @@ fn value(name: &str, opts: &Options) -> Result<Option<String>, ClientError> {
         "query" => plain(Opt::Query),
         "binlog" => plain(Opt::Binlog),
         "seconds" => plain(Opt::Seconds),
+        "process" => plain(Opt::Process),
         other => {
             Err(ClientError::Setup(format!("internal error: unknown placeholder {{{other}}}")))
         }

@@ -271,6 +271,12 @@ pub const REPLICA_AND_INSTANCE_CONTROL: &[Command] = &[
         "disable-semi-sync-replica/{instance}",
         Out::DetailsKey,
     ),
+    get(
+        "kill-query",
+        "Kill the query a connection runs (KILL QUERY) (-i, -p process id); orchestrator-rs only",
+        "kill-query/{instance}/{process}",
+        Out::DetailsKey,
+    ),
     get("refresh", "Probe an instance now (-i)", "refresh/{instance}", Out::DetailsKey),
     get(
         "locate-gtid-errant",
