@@ -191,6 +191,16 @@ const SERVED: &[&str] = &[
     "bulk-instances",
     "bulk-promotion-rules",
     "status",
+    "tagged",
+    "tags/:host/:port",
+    "tag-value/:host/:port",
+    "tag-value/:host/:port/:tagName",
+    "tag/:host/:port",
+    "tag/:host/:port/:tagName/:tagValue",
+    "untag/:host/:port",
+    "untag/:host/:port/:tagName",
+    "untag-all",
+    "untag-all/:tagName/:tagValue",
 ];
 
 /// Paths answered with the reason the feature does not exist here (a JSON 400).
@@ -228,16 +238,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("cluster-osc-slaves/:clusterHint", OSC),
     ("cluster-osc-replicas/:clusterHint", OSC),
     ("snapshot-topologies", SNAPSHOTS),
-    ("tagged", TAGS),
-    ("tags/:host/:port", TAGS),
-    ("tag-value/:host/:port", TAGS),
-    ("tag-value/:host/:port/:tagName", TAGS),
-    ("tag/:host/:port", TAGS),
-    ("tag/:host/:port/:tagName/:tagValue", TAGS),
-    ("untag/:host/:port", TAGS),
-    ("untag/:host/:port/:tagName", TAGS),
-    ("untag-all", TAGS),
-    ("untag-all/:tagName/:tagValue", TAGS),
     ("replication-analysis-changelog", CHANGELOG),
     ("deregister-hostname-unresolve/:host/:port", UNRESOLVE),
     ("register-hostname-unresolve/:host/:port/:virtualname", UNRESOLVE),
@@ -274,7 +274,6 @@ const PSEUDO_GTID: &str = "Pseudo-GTID is not implemented: GTID (MariaDB or MySQ
 const BINLOG_SERVERS: &str = "binlog servers are not managed";
 const EQUIVALENCE: &str =
     "equivalence coordinates are not recorded (moves use GTID or START SLAVE UNTIL)";
-const TAGS: &str = "instance tags are not implemented yet";
 const METRICS: &str = "discovery/backend/write-buffer metrics are not collected";
 const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
 const UNRESOLVE: &str =

@@ -14,6 +14,7 @@ use crate::core::promotion_rule::{CandidateRegistration, PromotionRule};
 use crate::core::recovery::{
     AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
 };
+use crate::core::tag::{Tag, TagFilter, Untag};
 
 /// Every instruction replicated through raft. Serialized as `{"op": "...", "value": ...}` with
 /// orchestrator's op names.
@@ -99,6 +100,20 @@ pub enum Command {
     /// Key-value pairs of master discovery (orchestrator's `put-key-value`): every node records
     /// them, then publishes them to its own configured stores after commit.
     PutKvPairs(Vec<crate::core::kv::KvPair>),
+    /// Tag an instance (replacing the value of a tag of the same name).
+    PutInstanceTag {
+        /// The instance.
+        key: InstanceKey,
+        /// The tag.
+        tag: Tag,
+    },
+    /// Remove a tag from the listed instances (the ones the proposer found carrying it).
+    DeleteInstanceTag {
+        /// Which tag, and from which instance (`None`: any).
+        untag: Untag,
+        /// The instances to untag, as the proposer saw them.
+        keys: Vec<InstanceKey>,
+    },
 }
 
 impl Command {
@@ -130,6 +145,8 @@ impl Command {
             Command::DisableClusterRecovery(_) => "disable-cluster-recovery",
             Command::EnableClusterRecovery(_) => "enable-cluster-recovery",
             Command::PutKvPairs(_) => "put-key-value",
+            Command::PutInstanceTag { .. } => "put-instance-tag",
+            Command::DeleteInstanceTag { .. } => "delete-instance-tag",
         }
     }
 }
@@ -194,6 +211,20 @@ pub enum Proposal {
         /// Whether automated recovery of that cluster is allowed.
         enabled: bool,
     },
+    /// `tag`.
+    Tag {
+        /// The instance.
+        key: InstanceKey,
+        /// The tag.
+        tag: Tag,
+    },
+    /// `untag` / `untag-all`, with the instances the proposer found carrying the tag.
+    Untag {
+        /// What to remove.
+        untag: Untag,
+        /// The instances that carry it.
+        keys: Vec<InstanceKey>,
+    },
 }
 
 impl Proposal {
@@ -232,6 +263,8 @@ impl Proposal {
             Proposal::SetClusterRecovery { cluster, enabled: true } => {
                 Command::EnableClusterRecovery(cluster)
             }
+            Proposal::Tag { key, tag } => Command::PutInstanceTag { key, tag },
+            Proposal::Untag { untag, keys } => Command::DeleteInstanceTag { untag, keys },
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }
@@ -346,6 +379,27 @@ impl Proposal {
         Ok(Proposal::SetClusterRecovery { cluster: cluster.to_string(), enabled })
     }
 
+    /// `tag` with `?tag=name[=value]` (a negation is refused).
+    pub fn tag(key: InstanceKey, text: &str) -> Result<Self, DomainError> {
+        let filter = TagFilter::parse(text)?;
+        if filter.negate {
+            return Err(DomainError::field("tag", "cannot tag with a negation"));
+        }
+        let tag = Tag::new(&filter.name, filter.value.as_deref().unwrap_or(""))?;
+        Ok(Proposal::Tag { key, tag })
+    }
+
+    /// `tag/:host/:port/:tagName/:tagValue`.
+    pub fn tag_named(key: InstanceKey, name: &str, value: &str) -> Result<Self, DomainError> {
+        Ok(Proposal::Tag { key, tag: Tag::new(name, value)? })
+    }
+
+    /// `untag` / `untag-all`: `untag` (see [`Untag::new`]) from `keys`, the instances the
+    /// proposer found carrying it ([`Untag::targets`]).
+    pub fn untag(untag: Untag, keys: Vec<InstanceKey>) -> Self {
+        Proposal::Untag { untag, keys }
+    }
+
     /// What happened, in words: the command's own wording when applied, the reason otherwise.
     pub fn outcome_message(&self, outcome: &CommandOutcome) -> String {
         match outcome {
@@ -389,6 +443,10 @@ impl Proposal {
             }
             Proposal::SetClusterRecovery { cluster, enabled: false } => {
                 format!("Automated recovery disabled for cluster {cluster}")
+            }
+            Proposal::Tag { key, tag } => format!("{key} tagged with {}", tag.pair()),
+            Proposal::Untag { untag, keys } => {
+                format!("{} removed from {} instances", untag.name, keys.len())
             }
         }
     }
@@ -476,5 +534,23 @@ mod tests {
         assert!(Proposal::set_cluster_recovery(" ", true).is_err());
         let json = serde_json::to_string(&p.stamp(1, 1, 0).command).unwrap();
         assert_eq!(json, r#"{"op":"disable-cluster-recovery","value":"shop"}"#);
+    }
+
+    #[test]
+    fn tag_proposals_validate_and_word_their_outcome() {
+        let key = InstanceKey::new("db", 3306).unwrap();
+        let p = Proposal::tag(key.clone(), "role=backup").unwrap();
+        assert_eq!(p.done_message(), "db:3306 tagged with role=backup");
+        assert_eq!(p.clone().stamp(1, 1, 0).command.op(), "put-instance-tag");
+        assert_eq!(
+            Proposal::tag(key.clone(), "flag").unwrap().done_message(),
+            "db:3306 tagged with flag="
+        );
+        assert!(Proposal::tag(key.clone(), "~role").is_err());
+        assert!(Proposal::tag_named(key.clone(), " ", "x").is_err());
+        let untag = Untag::new(Some(key.clone()), TagFilter::parse("role").unwrap()).unwrap();
+        let p = Proposal::untag(untag, vec![key]);
+        assert_eq!(p.done_message(), "role removed from 1 instances");
+        assert_eq!(p.stamp(1, 1, 0).command.op(), "delete-instance-tag");
     }
 }

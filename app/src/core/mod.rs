@@ -37,6 +37,7 @@ pub mod recovery_run;
 pub mod refusal;
 pub mod relocation;
 pub mod semi_sync;
+pub mod tag;
 pub mod time_fmt;
 pub mod topology;
 pub mod topology_ascii;

@@ -23,6 +23,7 @@ mod reload_api;
 mod reply;
 mod site;
 mod status_alias;
+mod tags_api;
 mod topology_api;
 mod write_routes;
 
@@ -51,7 +52,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
     // Writes go to the leader: the proxy layer forwards them from a follower.
     let mut proxied = Router::new();
     for r in write_routes::WRITE_ROUTES {
-        let handler = move |state, params| write_routes::handle(state, r, params);
+        let handler = move |state, params, query| write_routes::handle(state, r, params, query);
         proxied = proxied.route(r.path, get(handler).post(handler));
     }
     let proxied = proxied
@@ -60,6 +61,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(operations_api::routes())
         .merge(membership_api::leader_routes())
         .merge(kv_api::routes())
+        .merge(tags_api::untag_routes())
         .layer(from_fn_with_state(node.clone(), proxy::to_leader))
         .layer(write());
     let proxied_reads = Router::new()
@@ -92,6 +94,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(topology_api::routes())
         .merge(promotion_plan_api::routes())
         .merge(maintenance_api::routes())
+        .merge(tags_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
         .merge(membership_api::local_routes().route_layer(write()))

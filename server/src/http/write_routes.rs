@@ -11,20 +11,25 @@ use std::collections::HashMap;
 use app::api::ApiError;
 use app::core::maintenance::MaintenanceEnd;
 use app::core::{CommandOutcome, DomainError, InstanceKey, Proposal};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde_json::Value;
 
 use super::reply::{error, ok};
 use crate::ports::AppState;
 
-/// The path parameters of one request.
-pub struct Params<'a>(&'a HashMap<String, String>);
+/// The path and query parameters of one request.
+pub struct Params<'a>(&'a HashMap<String, String>, &'a HashMap<String, String>);
 
 impl Params<'_> {
-    /// A parameter (empty when absent).
+    /// A path parameter (empty when absent).
     pub fn get(&self, name: &str) -> &str {
         self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// A query parameter (empty when absent).
+    pub fn query(&self, name: &str) -> &str {
+        self.1.get(name).map(String::as_str).unwrap_or("")
     }
 
     /// The instance named by `{host}` and `{port}`.
@@ -75,6 +80,12 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     }),
     route("/api/end-maintenance/{host}/{port}", |p| Ok(Proposal::end_maintenance(p.key()?))),
     route("/api/end-maintenance/{id}", |p| Proposal::end_maintenance_id(p.get("id"))),
+    // orchestrator's `getTag`: `?tag=name[=value]` first, else the path's name and value.
+    route("/api/tag/{host}/{port}", |p| Proposal::tag(p.key()?, p.query("tag"))),
+    route("/api/tag/{host}/{port}/{name}/{value}", |p| match p.query("tag") {
+        "" => Proposal::tag_named(p.key()?, p.get("name"), p.get("value")),
+        text => Proposal::tag(p.key()?, text),
+    }),
 ];
 
 /// orchestrator's `Details` of each write's answer.
@@ -98,6 +109,8 @@ fn details(proposal: &Proposal) -> Value {
             MaintenanceEnd::Id(id) => Value::from(*id),
         },
         Proposal::SetClusterRecovery { cluster, .. } => Value::from(cluster.as_str()),
+        Proposal::Tag { key: k, .. } => key(k),
+        Proposal::Untag { keys, .. } => serde_json::to_value(keys).unwrap_or(Value::Null),
     }
 }
 
@@ -124,7 +137,8 @@ pub async fn handle(
     state: State<AppState>,
     route: &'static WriteRoute,
     params: Option<Path<HashMap<String, String>>>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let params = params.map(|Path(p)| p).unwrap_or_default();
-    submit(&state, (route.build)(&Params(&params))).await
+    submit(&state, (route.build)(&Params(&params, &query))).await
 }

@@ -11,6 +11,7 @@ pub mod observed;
 pub mod operation_tables;
 pub mod recovery_tables;
 pub mod replicated;
+pub mod tag_tables;
 mod schema;
 pub mod wal;
 

@@ -10,7 +10,9 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use super::{cluster_recovery, kv_tables, operation_tables, recovery_tables, Store, StoreError};
+use super::{
+    cluster_recovery, kv_tables, operation_tables, recovery_tables, tag_tables, Store, StoreError,
+};
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
@@ -146,6 +148,8 @@ pub async fn apply(
         Command::DisableClusterRecovery(c) => cluster_recovery::disable(conn, c, now).await?,
         Command::EnableClusterRecovery(c) => cluster_recovery::enable(conn, c).await?,
         Command::PutKvPairs(pairs) => kv_tables::put(conn, pairs).await?,
+        Command::PutInstanceTag { key, tag } => tag_tables::put(conn, key, tag).await?,
+        Command::DeleteInstanceTag { untag, keys } => tag_tables::delete(conn, untag, keys).await?,
     })
 }
 
@@ -230,6 +234,9 @@ pub struct ReplicatedTables {
     /// Key-value master discovery pairs (absent from older snapshots and digests when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kv: Vec<app::core::kv::KvPair>,
+    /// Instance tags, by instance then name (absent from older snapshots and digests when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(InstanceKey, app::core::tag::Tag)>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -292,6 +299,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     let operations = operation_tables::dump(conn).await?;
     let disabled_clusters = cluster_recovery::dump(conn).await?;
     let kv = kv_tables::dump(conn).await?;
+    let tags = tag_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -302,6 +310,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         operations,
         disabled_clusters,
         kv,
+        tags,
     })
 }
 
@@ -345,6 +354,7 @@ pub async fn restore(
     operation_tables::restore(conn, &tables.operations).await?;
     cluster_recovery::restore(conn, &tables.disabled_clusters).await?;
     kv_tables::restore(conn, &tables.kv).await?;
+    tag_tables::restore(conn, &tables.tags).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

@@ -108,6 +108,14 @@ const TABLES: &[&str] = &[
         kv_key {TEXT_KEY} NOT NULL PRIMARY KEY,
         kv_value TEXT NOT NULL
     )",
+    // Replicated: instance tags (`put-instance-tag`, `delete-instance-tag`).
+    "CREATE TABLE IF NOT EXISTS database_instance_tags (
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        tag_name {TEXT_KEY} NOT NULL,
+        tag_value TEXT NOT NULL,
+        PRIMARY KEY (hostname, port, tag_name)
+    )",
     // Node-local: what this node last published to each of its KV stores (its outbox is the
     // difference with kv_pair).
     "CREATE TABLE IF NOT EXISTS kv_published (

@@ -8,6 +8,7 @@ mod harness;
 mod t10_follower_command_reaches_every_store;
 mod t11_http_writes_proxy_to_leader;
 mod t12_proxy_relays_requests_unchanged;
+mod t13_tags_written_through_a_follower;
 mod t20_restart_replays_log;
 mod t21_expired_downtime_is_not_resurrected;
 mod t30_isolated_leader_is_replaced;

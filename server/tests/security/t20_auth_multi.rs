@@ -193,6 +193,8 @@ fn write_route_list_is_complete() {
     }
     let compat = std::fs::read_to_string(format!("{dir}/src/http/compat_api.rs")).unwrap();
     collect(&compat[compat.find("pub fn writes()").expect("compat writes")..]);
+    let tags = std::fs::read_to_string(format!("{dir}/src/http/tags_api.rs")).unwrap();
+    collect(&tags[tags.find("pub fn untag_routes()").expect("untag routes")..]);
     let operations = std::fs::read_to_string(format!("{dir}/src/http/operations_api.rs")).unwrap();
     collect(&operations[operations.find("pub fn routes()").expect("operation routes")..]);
     routes.extend(server::http::operation_paths());

@@ -46,6 +46,12 @@ pub enum Out {
     DominantDc,
     /// `Key:Value` of each pair in the `Details` array (`submit-masters-to-kv-stores`).
     KvPairs,
+    /// Each string of an array, one per line (`tags`).
+    Lines,
+    /// `host:port` of each key in an array (`tagged`).
+    KeyList,
+    /// `host:port` of each key in the `Details` array (`untag`, `untag-all`).
+    DetailsKeyList,
 }
 
 /// The lines to print for `value`, or what was missing from it.
@@ -126,6 +132,9 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
             .iter()
             .map(|p| Ok(format!("{}:{}", string(field(p, "Key")?), string(field(p, "Value")?))))
             .collect(),
+        Out::Lines => Ok(array(value)?.iter().map(string).collect()),
+        Out::KeyList => array(value)?.iter().map(key).collect(),
+        Out::DetailsKeyList => array(field(value, "Details")?)?.iter().map(key).collect(),
         Out::Relocated => {
             let details = field(value, "Details")?;
             Ok(vec![format!(

@@ -57,6 +57,7 @@ fn label(name: &str) -> &str {
         "binlog" => "binlog",
         "seconds" => "seconds",
         "process" => "process",
+        "tag" => "tag",
         other => other,
     }
 }
@@ -78,6 +79,7 @@ fn value(name: &str, opts: &Options) -> Result<Option<String>, ClientError> {
         "binlog" => plain(Opt::Binlog),
         "seconds" => plain(Opt::Seconds),
         "process" => plain(Opt::Process),
+        "tag" => plain(Opt::Tag),
         other => {
             Err(ClientError::Setup(format!("internal error: unknown placeholder {{{other}}}")))
         }

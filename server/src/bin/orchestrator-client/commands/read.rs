@@ -127,3 +127,38 @@ pub const VIEWS: &[Command] = &[
         Out::Keys,
     ),
 ];
+
+/// Tags.
+pub const TAGS: &[Command] = &[
+    get("tags", "List the tags of an instance (-i)", "tags/{instance}", Out::Lines),
+    get(
+        "tag-value",
+        "Output the value of a tag of an instance (-i, -t name)",
+        "tag-value/{instance}?tag={tag}",
+        Out::Text,
+    ),
+    get(
+        "tag",
+        "Tag an instance (-i, -t name or name=value)",
+        "tag/{instance}?tag={tag}",
+        Out::DetailsKey,
+    ),
+    get(
+        "untag",
+        "Remove a tag from an instance (-i, -t name or name=value)",
+        "untag/{instance}?tag={tag}",
+        Out::DetailsKeyList,
+    ),
+    get(
+        "untag-all",
+        "Remove a tag from every instance having it with that value (-t name=value)",
+        "untag-all?tag={tag}",
+        Out::DetailsKeyList,
+    ),
+    get(
+        "tagged",
+        "List instances by tags: name, name=value, ~name, ~name=value; comma-separated: all (-t)",
+        "tagged?tag={tag}",
+        Out::KeyList,
+    ),
+];
