@@ -192,6 +192,11 @@ impl StateMachine {
             write_meta(&mut tx, META_MEMBERSHIP, &to_json(m)?).await?;
         }
         tx.commit().await?;
+        // The background watcher fell behind this writer: checkpoint here, so the WAL stays
+        // within its bound whatever the write rate (crate::store::wal).
+        if self.store.wal_over_hard_limit() {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *conn).await?;
+        }
         Ok((outcomes, last, membership))
     }
 }

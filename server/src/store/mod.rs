@@ -11,8 +11,8 @@ pub mod observed;
 pub mod operation_tables;
 pub mod recovery_tables;
 pub mod replicated;
-pub mod tag_tables;
 mod schema;
+pub mod tag_tables;
 pub mod wal;
 
 use std::time::Duration;
@@ -172,7 +172,7 @@ impl Store {
                         // committing apply, where they cost up to two fsyncs.
                         conn.execute("PRAGMA wal_autocheckpoint=0").await?;
                         // After a checkpoint resets the WAL, shrink the file back to this size.
-                        conn.execute("PRAGMA journal_size_limit=1048576").await?;
+                        conn.execute(wal::SIZE_LIMIT_PRAGMA).await?;
                     }
                     Ok(())
                 })
@@ -224,6 +224,11 @@ impl Store {
             Ok(detail) => StoreError::Corrupt { what: self.what.clone(), detail },
             Err(e) => StoreError::Query(e),
         })
+    }
+
+    /// Whether this SQLite backend's WAL is past its hard bound ([`wal::over_hard_limit`]).
+    pub fn wal_over_hard_limit(&self) -> bool {
+        self.sqlite_path.as_deref().is_some_and(wal::over_hard_limit)
     }
 
     /// Copies the SQLite WAL into the database (no-op for MySQL). PASSIVE never blocks the

@@ -11,7 +11,9 @@
 //! * `ORC_FAULTS=full` runs every scenario; by default the fast set runs (see [`SCENARIOS`]).
 //! * `ORC_FAULTS_ONLY=t20,t50` runs only the scenarios whose id starts with one of those.
 //! * Without root / network namespaces it prints `SKIPPED: network namespaces unavailable (…)`
-//!   and passes; scenarios that need MariaDB are skipped (and reported) when it is missing.
+//!   and passes — unless `ORC_FAULTS_REQUIRED=1` (set by `.ci/test`), which makes that a
+//!   failure, so a green CI run proves the suite ran; scenarios that need MariaDB are skipped
+//!   (and reported) when it is missing.
 //!
 //! Run: `cargo test -p server --test faults -- --test-threads=1 --nocapture`.
 
@@ -131,6 +133,9 @@ fn fault_suite() {
     let net = match FaultNet::create(3) {
         Ok(net) => Arc::new(net),
         Err(why) => {
+            if std::env::var("ORC_FAULTS_REQUIRED").is_ok_and(|v| v == "1") {
+                panic!("network namespaces unavailable ({why}) and ORC_FAULTS_REQUIRED=1");
+            }
             println!("SKIPPED: network namespaces unavailable ({why})");
             return;
         }
