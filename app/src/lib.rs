@@ -17,5 +17,8 @@ pub use ui::{shell, App};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    if let Some(prefix) = ui::url_prefix::from_page() {
+        ui::url_prefix::set(&prefix);
+    }
     leptos::mount::hydrate_body(App);
 }

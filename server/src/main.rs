@@ -141,6 +141,8 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
 async fn run(config: NodeConfig) -> anyhow::Result<()> {
     let leptos = server::site_options::load(config.http.leptos_config_file.as_deref())
         .map_err(anyhow::Error::msg)?;
+    // The dashboard renders its links, assets and server-function calls under URLPrefix.
+    app::ui::url_prefix::set(&config.http.url_prefix);
     let listeners = Listeners::bind(&config).await?;
     let handle = node::start(config, listeners, leptos).await?;
     let mut fatal = handle.fatal.clone();

@@ -185,11 +185,11 @@ fn every_key_of_orchestrators_sample_config_passes() {
 fn a_refused_key_fails_check_config_and_the_node_start_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = every_sample_key(dir.path());
-    config["URLPrefix"] = json!("/orchestrator");
+    config["ListenSocket"] = json!("/run/orchestrator.sock");
     config["AuditLogFile"] = json!("/var/log/orchestrator-audit.log");
     let (out, text) = check(&config);
     assert!(!out.status.success(), "{text}");
-    assert!(line_of(&text, "URLPrefix").contains("refused"), "{text}");
+    assert!(line_of(&text, "ListenSocket").contains("refused"), "{text}");
     assert!(line_of(&text, "AuditLogFile").contains("refused"), "{text}");
     assert!(text.lines().last().unwrap().starts_with("REFUSED:"), "{text}");
 
@@ -204,7 +204,7 @@ fn a_refused_key_fails_check_config_and_the_node_start_naming_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("AuditLogFile") || stderr.contains("URLPrefix"), "{stderr}");
+    assert!(stderr.contains("AuditLogFile") || stderr.contains("ListenSocket"), "{stderr}");
 }
 
 #[test]

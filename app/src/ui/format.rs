@@ -2,6 +2,7 @@
 //! the browser hydrates).
 
 use crate::core::time_fmt::format_utc;
+use crate::ui::url_prefix::web;
 
 /// `2026-11-27 19:30:00 UTC`.
 pub fn utc(ms: i64) -> String {
@@ -43,8 +44,8 @@ pub fn enc(text: &str) -> String {
 /// Link to a cluster's page, optionally with an instance selected.
 pub fn cluster_href(cluster: &str, instance: Option<&str>) -> String {
     match instance {
-        Some(i) => format!("/web/cluster/{}?instance={}", enc(cluster), enc(i)),
-        None => format!("/web/cluster/{}", enc(cluster)),
+        Some(i) => web(&format!("/web/cluster/{}?instance={}", enc(cluster), enc(i))),
+        None => web(&format!("/web/cluster/{}", enc(cluster))),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod components;
 pub mod format;
 pub mod live;
 pub mod pages;
+pub mod url_prefix;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -26,8 +27,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
+                <meta name=url_prefix::META_NAME content=url_prefix::get()/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options root=url_prefix::get().to_string()/>
                 <MetaTags/>
             </head>
             <body>
@@ -43,21 +45,21 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_live();
     view! {
-        <Stylesheet id="leptos" href="/pkg/orchestrator.css"/>
+        <Stylesheet id="leptos" href=url_prefix::web("/pkg/orchestrator.css")/>
         <Title text="orchestrator-rs"/>
-        <Router>
+        <Router base=url_prefix::get()>
             <header class="topbar">
                 <span class="brand">"orchestrator-rs"</span>
                 <nav aria-label="Pages">
-                    <A href="/web/clusters">"Clusters"</A>
-                    <A href="/web/recoveries">"Recoveries"</A>
-                    <A href="/web/downtimes">"Downtimes"</A>
-                    <A href="/web/candidates">"Candidates"</A>
-                    <A href="/web/raft">"Raft"</A>
-                    <A href="/web/problems">"Problems"</A>
-                    <A href="/web/audit">"Audit"</A>
+                    <A href=url_prefix::web("/web/clusters")>"Clusters"</A>
+                    <A href=url_prefix::web("/web/recoveries")>"Recoveries"</A>
+                    <A href=url_prefix::web("/web/downtimes")>"Downtimes"</A>
+                    <A href=url_prefix::web("/web/candidates")>"Candidates"</A>
+                    <A href=url_prefix::web("/web/raft")>"Raft"</A>
+                    <A href=url_prefix::web("/web/problems")>"Problems"</A>
+                    <A href=url_prefix::web("/web/audit")>"Audit"</A>
                 </nav>
-                <form method="get" action="/web/search" class="topsearch" role="search">
+                <form method="get" action=url_prefix::web("/web/search") class="topsearch" role="search">
                     <input name="s" placeholder="Search host, cluster, alias" aria-label="Search instances" autocomplete="off"/>
                     <button type="submit" class="secondary">"Search"</button>
                 </form>

@@ -21,18 +21,18 @@ export { CLUSTER_DEADLINE_MS, readCluster, type ClusterState, type NodeInfo } fr
 const LOG_DIR = path.join(END2END_DIR, "test-results", "cluster-logs");
 const NODES = 3;
 
-function nodeBinary(): string {
+export function nodeBinary(): string {
   if (process.env.ORCHESTRATOR_BIN) return path.resolve(REPO_ROOT, process.env.ORCHESTRATOR_BIN);
   const targetDir = process.env.CARGO_TARGET_DIR ? path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : path.join(REPO_ROOT, "target");
   return path.join(targetDir, "debug", "orchestrator");
 }
 
-function testkitBinary(): string {
+export function testkitBinary(): string {
   if (process.env.ORCHESTRATOR_TESTKIT_BIN) return path.resolve(REPO_ROOT, process.env.ORCHESTRATOR_TESTKIT_BIN);
   return path.join(path.dirname(nodeBinary()), "orchestrator-testkit");
 }
 
-function siteRoot(): string {
+export function siteRoot(): string {
   return path.resolve(REPO_ROOT, process.env.LEPTOS_SITE_ROOT ?? "target/site");
 }
 

@@ -268,7 +268,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("StatusSimpleHealth", Harmless("the status endpoint always answers the node's health")),
     ("SupportFuzzyPoolHostnames", Harmless(POOLS)),
     ("TLSCacheTTLFactor", Honoured),
-    ("URLPrefix", Refused { neutral: "\"\"", reason: "the API and dashboard are served at the root path only; strip the prefix in your proxy" }),
+    ("URLPrefix", Honoured),
     ("UnseenAgentForgetHours", Harmless(AGENTS)),
     ("UnseenInstanceForgetHours", Honoured),
     ("UseMutualTLS", Honoured),

@@ -47,10 +47,14 @@ fn no_key_is_listed_twice() {
 
 #[test]
 fn refused_only_when_set_to_a_behaviour_changing_value() {
-    assert_eq!(status_of("URLPrefix", &json!("")), KeyStatus::IgnoredNeutral(
-        "the API and dashboard are served at the root path only; strip the prefix in your proxy".into()
-    ));
-    assert!(matches!(status_of("URLPrefix", &json!("/orc")), KeyStatus::Refused(_)));
+    assert_eq!(
+        status_of("ListenSocket", &json!("")),
+        KeyStatus::IgnoredNeutral(
+            "HTTP is served on ListenAddress only, not on a unix socket".into()
+        )
+    );
+    assert!(matches!(status_of("ListenSocket", &json!("/run/orc.sock")), KeyStatus::Refused(_)));
+    assert_eq!(status_of("URLPrefix", &json!("/orc")), KeyStatus::Honoured);
     for method in ["default", "none", "cname", "ip"] {
         assert_eq!(status_of("HostnameResolveMethod", &json!(method)), KeyStatus::Honoured);
     }
@@ -65,11 +69,14 @@ fn refused_only_when_set_to_a_behaviour_changing_value() {
 
 #[test]
 fn a_node_refuses_to_start_naming_the_refused_key() {
-    let e = NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "URLPrefix": "/orchestrator"}"#)
+    let e = NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "ListenSocket": "/run/o.sock"}"#)
         .unwrap_err();
-    assert_eq!(e.key, "URLPrefix");
+    assert_eq!(e.key, "ListenSocket");
     assert!(e.message.contains("not honoured"), "{}", e.message);
-    NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "URLPrefix": ""}"#).expect("neutral");
+    NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "ListenSocket": ""}"#).expect("neutral");
+    let c = NodeConfig::parse(r#"{"SQLite3DataFile": "/tmp/x.db", "URLPrefix": "orchestrator/"}"#)
+        .expect("a prefix is honoured");
+    assert_eq!(c.http.url_prefix, "/orchestrator");
 }
 
 #[test]

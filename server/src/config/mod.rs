@@ -16,6 +16,7 @@ pub mod reload;
 pub mod resolve;
 pub mod security;
 pub mod topology_tls;
+pub mod url_prefix;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,8 @@ pub struct HttpSettings {
     pub leptos_config_file: Option<PathBuf>,
     /// `StatusEndpoint` (`/api/status`): an extra path answering as `/api/status`.
     pub status_endpoint: String,
+    /// `URLPrefix`: every API and dashboard path starts with it (`""` = served at the root).
+    pub url_prefix: String,
 }
 
 /// The backend database and how long its failures are tolerated.
@@ -244,6 +247,7 @@ impl NodeConfig {
         let exit_s = r.uint("BackendHealthExitSeconds", 30, 86_400)?;
         let leptos_file = r.string("LeptosConfigFile", "")?;
         let status_endpoint = r.string("StatusEndpoint", "/api/status")?;
+        let url_prefix = url_prefix::read(&r.string("URLPrefix", "")?)?;
         let discovery = discovery::read(r)?;
         let recovery = recovery::read(r, discovery.instance_poll)?;
         let analysis = analysis::read(r, discovery.instance_poll.as_secs())?;
@@ -332,6 +336,7 @@ impl NodeConfig {
                     Some(PathBuf::from(leptos_file))
                 },
                 status_endpoint: validate_status_endpoint(&status_endpoint)?,
+                url_prefix,
             },
             backend: BackendSettings {
                 db: backend,

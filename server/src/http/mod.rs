@@ -25,6 +25,7 @@ mod site;
 mod status_alias;
 mod tags_api;
 mod topology_api;
+mod url_prefix;
 mod write_routes;
 
 use std::time::Duration;
@@ -108,7 +109,8 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/api", any(api_errors::unknown_path))
         .route("/api/", any(api_errors::unknown_path))
         .route("/api/{*rest}", any(status_alias::or_unknown));
-    proxied
+    let node_config = node.config.clone();
+    let router = proxied
         .merge(proxied_reads)
         .merge(local)
         .route_layer(axum::middleware::from_fn(metrics_api::timed))
@@ -123,5 +125,21 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
             Duration::from_secs(30),
         ))
         .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn(api_errors::json_errors))
+        .layer(axum::middleware::from_fn(api_errors::json_errors));
+    with_prefix(router, &node_config)
+}
+
+/// Puts the router under `URLPrefix` (unchanged when there is none).
+fn with_prefix(router: Router, config: &crate::config::NodeConfig) -> Router {
+    let http = &config.http;
+    if http.url_prefix.is_empty() {
+        return router;
+    }
+    let custom_status =
+        (http.status_endpoint != "/api/status").then(|| http.status_endpoint.clone());
+    let prefix = url_prefix::Prefix { prefix: http.url_prefix.clone(), custom_status };
+    // A Router's own layers run after routing; the prefix must come off before it, so the whole
+    // router becomes the service behind the prefix middleware.
+    let prefixed = tower::Layer::layer(&from_fn_with_state(prefix, url_prefix::apply), router);
+    Router::new().fallback_service(prefixed)
 }

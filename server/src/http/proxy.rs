@@ -119,8 +119,10 @@ async fn forward(
     request: Request,
 ) -> Result<Response, ForwardError> {
     let (parts, body) = request.into_parts();
+    // The leader serves under the same URLPrefix; the prefix was taken off on the way in.
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let url = leader_url(leader_uri, path).map_err(ForwardError::Refused)?;
+    let path = format!("{}{path}", node.config.http.url_prefix);
+    let url = leader_url(leader_uri, &path).map_err(ForwardError::Refused)?;
     let body = to_bytes(body, MAX_FORWARD_BODY).await.map_err(|e| {
         if body_too_large(&e) {
             ForwardError::TooLarge

@@ -8,10 +8,13 @@ mod add_peer_bench;
 mod backend_loss;
 mod bad_start;
 mod disk_loss;
+mod fail_stop;
 mod kill_leader;
 mod membership;
 mod metrics;
 mod reload;
+mod url_prefix;
+mod wal_bound;
 
 use server::testkit::cluster::Backend;
 use server::testkit::mariadb::{self, BackendDb, Sandbox};

@@ -55,7 +55,9 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
     let recover = if d.recover_here {
         view! { <RecoverForm action=actions.recover instance=key.clone()/> }.into_any()
     } else if s.actionable {
-        let link = leader_uri.map(|u| view! { <a href=u>"the leader's dashboard"</a> });
+        let link = leader_uri.map(|u| {
+            view! { <a href=crate::ui::url_prefix::on_node(&u, "/")>"the leader's dashboard"</a> }
+        });
         view! { <p class="note">"A recoverable failure is detected here; recover it from " {link} "."</p> }.into_any()
     } else {
         ().into_any()

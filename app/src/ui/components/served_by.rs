@@ -26,8 +26,12 @@ fn LiveBanner(live: Live) -> impl IntoView {
         move || pulse.with(|p| p.as_ref().map(f).unwrap_or_default())
     };
     let leads = move || pulse.with(|p| p.as_ref().is_some_and(|p| p.leader_id == Some(p.node_id)));
-    let leader_href =
-        move || pulse.with(|p| p.as_ref().and_then(|p| p.leader_uri.clone()).unwrap_or_default());
+    let leader_href = move || {
+        pulse.with(|p| {
+            let uri = p.as_ref().and_then(|p| p.leader_uri.as_deref());
+            uri.map(|u| crate::ui::url_prefix::on_node(u, "/")).unwrap_or_default()
+        })
+    };
     let quorum = move || {
         let unreachable = live.unreachable.get();
         let ok = pulse.with(|p| p.as_ref().is_some_and(|p| p.has_quorum));

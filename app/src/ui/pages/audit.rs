@@ -48,8 +48,8 @@ pub fn AuditPage() -> impl IntoView {
                                 <tbody>{body}</tbody>
                             </table>
                             <p class="toolbar">
-                                {(p > 0).then(|| view! { <a href=format!("/web/audit?page={}", p - 1)>"Newer"</a> })}
-                                {full.then(|| view! { <a href=format!("/web/audit?page={}", p + 1)>"Older"</a> })}
+                                {(p > 0).then(|| view! { <a href=crate::ui::url_prefix::web(&format!("/web/audit?page={}", p - 1))>"Newer"</a> })}
+                                {full.then(|| view! { <a href=crate::ui::url_prefix::web(&format!("/web/audit?page={}", p + 1))>"Older"</a> })}
                             </p>
                         }
                         .into_any()

@@ -89,7 +89,7 @@ fn RaftStatus(page: RaftPageView) -> impl IntoView {
                 <tr data-node-id=m.id.to_string() class:me=me>
                     <td title=format!("raft node id {}", m.id)><b>{m.raft_addr}</b> {me.then_some(" (this node)")}</td>
                     <td class="muted">{m.id.to_string()}</td>
-                    <td>{match m.http_uri { Some(u) => view! { <a href=format!("{u}/web/raft")>{u.clone()}</a> }.into_any(), None => "unknown".into_any() }}</td>
+                    <td>{match m.http_uri { Some(u) => view! { <a href=crate::ui::url_prefix::on_node(&u, "/web/raft")>{u.clone()}</a> }.into_any(), None => "unknown".into_any() }}</td>
                     <td><span class=role_class>{m.role}</span></td>
                     <td class=format!("health-{health}")>{health}</td>
                     <td>{num(m.term)}</td>

@@ -21,7 +21,7 @@ pub fn SearchPage() -> impl IntoView {
     refresh_after(discover.version());
     view! {
         <h1>"Search"</h1>
-        <form method="get" action="/web/search" class="form inline" id="search-page-form">
+        <form method="get" action=crate::ui::url_prefix::web("/web/search") class="form inline" id="search-page-form">
             <label>"Host, cluster or alias " <input name="s" value=move || text.get() autocomplete="off"/></label>
             <button type="submit">"Search"</button>
         </form>

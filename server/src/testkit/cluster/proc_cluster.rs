@@ -24,6 +24,7 @@ pub struct ProcCluster {
     pub(super) probe_timeout: Duration,
     pub(super) deadline: Duration,
     dump_lines: usize,
+    url_prefix: String,
     _ports: Vec<ReservedPort>,
 }
 
@@ -37,7 +38,15 @@ impl ProcCluster {
         http: reqwest::Client,
         ports: Vec<ReservedPort>,
     ) -> ProcCluster {
+        // The nodes serve under URLPrefix when the spec sets one: every URL here includes it.
+        let url_prefix = spec
+            .common_extra()
+            .ok()
+            .and_then(|keys| keys.get("URLPrefix").and_then(|v| v.as_str()).map(String::from))
+            .and_then(|text| crate::config::url_prefix::read(&text).ok())
+            .unwrap_or_default();
         ProcCluster {
+            url_prefix,
             nodes,
             bin,
             root,
@@ -136,8 +145,13 @@ impl ProcCluster {
         self.nodes[i].addr.raft()
     }
 
-    /// Node `i`'s HTTP base URL.
+    /// Node `i`'s HTTP base URL, with the nodes' `URLPrefix` if they have one.
     pub fn url(&self, i: usize) -> String {
+        format!("{}{}", self.origin(i), self.url_prefix)
+    }
+
+    /// Node `i`'s scheme, host and port (no `URLPrefix`): its raft members' `http_uri`.
+    pub fn origin(&self, i: usize) -> String {
         format!("{}://{}", self.scheme, self.nodes[i].addr.http())
     }
 
