@@ -23,10 +23,15 @@
 //!   orchestrator renders only the last one.
 //! - `tabulated`: tokens are `|`-separated columns padded to equal width (second column
 //!   right-aligned), empty tokens kept, as `topology-tabulated` prints them.
+//! - Tags (`topology-tags`, [`Topology::render_ascii_tagged`]): every line gets ` [tags]`
+//!   appended after its tokens, the instance's tags by name, each `name` or `name=value`,
+//!   comma-separated; ` []` for an untagged instance. Alignment is by the first `[` only, so
+//!   the tag brackets are not aligned (as in orchestrator).
 
 use crate::core::downtime::Downtime;
 use crate::core::instance::Instance;
 use crate::core::instance_key::InstanceKey;
+use crate::core::tag::Tag;
 use crate::core::topology::Topology;
 
 /// Knobs of the rendering (orchestrator config values).
@@ -59,13 +64,27 @@ impl Topology {
         now_ms: i64,
         options: &AsciiOptions,
     ) -> Option<String> {
+        self.render_ascii_tagged(cluster_name, downtimes, now_ms, options, None)
+    }
+
+    /// [`Topology::render_ascii`], with each line's tags appended when `tags` (every stored
+    /// tag, any instance) is given: orchestrator's `topology-tags`.
+    pub fn render_ascii_tagged(
+        &self,
+        cluster_name: &str,
+        downtimes: &[Downtime],
+        now_ms: i64,
+        options: &AsciiOptions,
+        tags: Option<&[(InstanceKey, Tag)]>,
+    ) -> Option<String> {
         let members: Vec<&Instance> =
             self.instances().filter(|i| self.cluster_of(&i.key) == Some(cluster_name)).collect();
         if members.is_empty() {
             return None;
         }
         let in_cluster = |key: &InstanceKey| members.iter().any(|m| &m.key == key);
-        let render = Render { topology: self, downtimes, now_ms, options, in_cluster: &in_cluster };
+        let render =
+            Render { topology: self, downtimes, now_ms, options, in_cluster: &in_cluster, tags };
         let mut lines = Vec::new();
         let roots: Vec<&&Instance> =
             members.iter().filter(|i| !i.master_key.as_ref().is_some_and(&in_cluster)).collect();
@@ -89,6 +108,7 @@ struct Render<'a> {
     now_ms: i64,
     options: &'a AsciiOptions,
     in_cluster: &'a dyn Fn(&InstanceKey) -> bool,
+    tags: Option<&'a [(InstanceKey, Tag)]>,
 }
 
 impl Render<'_> {
@@ -116,6 +136,9 @@ impl Render<'_> {
             let non_empty: Vec<&str> =
                 tokens.iter().map(String::as_str).filter(|t| !t.is_empty()).collect();
             line.push_str(&format!(" [{}]", non_empty.join(",")));
+        }
+        if let Some(tags) = self.tags {
+            line.push_str(&tags_suffix(&instance.key, tags));
         }
         lines.push(line);
         for replica in self.topology.replicas_of(&instance.key) {
@@ -192,6 +215,15 @@ impl Render<'_> {
             behind <= limit
         }
     }
+}
+
+/// orchestrator's tag suffix of one line: ` [a,b=1]`, the tags of `key` among `tags` by name,
+/// each as [`Tag::display`]; ` []` when it has none.
+pub fn tags_suffix(key: &InstanceKey, tags: &[(InstanceKey, Tag)]) -> String {
+    let mut own: Vec<&Tag> = tags.iter().filter(|(k, _)| k == key).map(|(_, t)| t).collect();
+    own.sort_by(|a, b| a.name.cmp(&b.name));
+    let shown: Vec<String> = own.iter().map(|t| t.display()).collect();
+    format!(" [{}]", shown.join(","))
 }
 
 /// Pads before the first `[` so that every line's `[` is in the same column.
@@ -350,5 +382,31 @@ mod tests {
         ]
         .join("\n");
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn renders_tags_after_each_line() {
+        let mut master = inst("m", None);
+        master.instance_alias = "primary".into();
+        let t = Topology::build([master, inst("r1", Some("m")), inst("r2", Some("r1"))]);
+        let tag = |host: &str, name: &str, value: &str| (key(host), Tag::new(name, value).unwrap());
+        let tags = [
+            tag("r1", "role", "backup"),
+            tag("r1", "flag", ""),
+            tag("m", "dc", "eu"),
+            tag("other", "role", "x"),
+        ];
+        let options = AsciiOptions::default();
+        let text = t.render_ascii_tagged("m:3306", &[], NOW, &options, Some(&tags)).unwrap();
+        let expected = [
+            "m:3306 (primary) [0s,ok,10.11.19-MariaDB-log,rw,ROW,>>] [dc=eu]",
+            "+ r1:3306        [0s,ok,10.11.19-MariaDB-log,ro,ROW,>>,GTID] [flag,role=backup]",
+            "  + r2:3306      [0s,ok,10.11.19-MariaDB-log,ro,ROW,>>,GTID] []",
+        ]
+        .join("\n");
+        assert_eq!(text, expected);
+        let plain = t.render_ascii("m:3306", &[], NOW, &options).unwrap();
+        assert_eq!(plain, t.render_ascii_tagged("m:3306", &[], NOW, &options, None).unwrap());
+        assert!(!plain.contains("[]"), "{plain}");
     }
 }

@@ -3,7 +3,7 @@
 //! (see `instance_json` and `analysis_json`).
 //!
 //! Every read is served locally from this node's latest analysis snapshot (its own probes,
-//! rebuilt every second) and its replicated store (downtimes); nothing is proxied to the leader,
+//! rebuilt every second) and its replicated store (downtimes, tags); nothing is proxied to the leader,
 //! so two nodes may briefly disagree. Errors: a malformed host or port is a 400, an unknown
 //! instance or cluster a 404, both as `{Code: "ERROR", Message, Details: null}`.
 //! Audit and recovery reads live in `audit_api`, merged in by [`routes`].
@@ -48,27 +48,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/masters", get(masters))
         .route(
             "/api/topology/{hint}",
-            get(|s: State<AppState>, p: Path<String>| topology(s, p, false)),
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, PLAIN)),
         )
         .route(
             "/api/topology/{host}/{port}",
-            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, false)),
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, PLAIN)),
         )
         .route(
             "/api/topology-tabulated/{hint}",
-            get(|s: State<AppState>, p: Path<String>| topology(s, p, true)),
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, TABULATED)),
         )
         .route(
             "/api/topology-tabulated/{host}/{port}",
-            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, true)),
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, TABULATED)),
         )
         .route(
             "/api/topology-tags/{hint}",
-            get(|s: State<AppState>, p: Path<String>| topology(s, p, false)),
+            get(|s: State<AppState>, p: Path<String>| topology(s, p, TAGS)),
         )
         .route(
             "/api/topology-tags/{host}/{port}",
-            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, false)),
+            get(|s: State<AppState>, p: KeyPath| topology_of_instance(s, p, TAGS)),
         )
         .route("/api/search", get(search_query))
         .route("/api/search/{text}", get(search_path))
@@ -341,45 +341,75 @@ async fn masters(State(node): State<AppState>) -> Response {
     }))
 }
 
-fn ascii(node: &AppState, view: &View, name: &str, tabulated: bool) -> Response {
+/// Which ASCII tree a topology route prints.
+#[derive(Clone, Copy)]
+struct AsciiKind {
+    tabulated: bool,
+    tags: bool,
+}
+
+/// `topology`.
+const PLAIN: AsciiKind = AsciiKind { tabulated: false, tags: false };
+/// `topology-tabulated`.
+const TABULATED: AsciiKind = AsciiKind { tabulated: true, tags: false };
+/// `topology-tags`: the plain tree with each instance's tags (read from this node's store).
+const TAGS: AsciiKind = AsciiKind { tabulated: false, tags: true };
+
+async fn ascii(node: &AppState, view: &View, name: &str, kind: AsciiKind) -> Response {
     let options = AsciiOptions {
         instance_poll_seconds: view.poll_seconds,
         reasonable_maintenance_replication_lag_seconds: i64::try_from(
             node.config.recovery().maintenance_lag.as_secs(),
         )
         .unwrap_or(i64::MAX),
-        tabulated,
+        tabulated: kind.tabulated,
     };
-    match view.snapshot.topology.render_ascii(name, &view.downtimes, view.now_ms, &options) {
+    let tags = if kind.tags {
+        match node.store.all_tags().await {
+            Ok(tags) => Some(tags),
+            Err(e) => return error(internal(e)),
+        }
+    } else {
+        None
+    };
+    let topology = &view.snapshot.topology;
+    match topology.render_ascii_tagged(
+        name,
+        &view.downtimes,
+        view.now_ms,
+        &options,
+        tags.as_deref(),
+    ) {
         Some(text) => ok(format!("Topology for cluster {name}"), text),
         None => error(ApiError::NotFound(format!("Cluster not found: {name}"))),
     }
 }
 
-/// `GET /api/topology/:clusterHint` (and `-tabulated`): the ASCII tree in `Details`.
+/// `GET /api/topology/:clusterHint` (and `-tabulated`, `-tags`): the ASCII tree in `Details`.
 async fn topology(
     State(node): State<AppState>,
     Path(hint): Path<String>,
-    tabulated: bool,
+    kind: AsciiKind,
 ) -> Response {
     match View::load(&node).await.and_then(|v| v.cluster_name(&hint).map(|name| (v, name))) {
-        Ok((v, name)) => ascii(&node, &v, &name, tabulated),
+        Ok((v, name)) => ascii(&node, &v, &name, kind).await,
         Err(e) => error(e),
     }
 }
 
-/// `GET /api/topology/:host/:port` (and `-tabulated`): the tree of the instance's cluster.
+/// `GET /api/topology/:host/:port` (and `-tabulated`, `-tags`): the tree of the instance's
+/// cluster.
 async fn topology_of_instance(
     State(node): State<AppState>,
     Path((host, port)): KeyPath,
-    tabulated: bool,
+    kind: AsciiKind,
 ) -> Response {
     let key = match parse_key(&host, &port) {
         Ok(k) => k,
         Err(e) => return error(e),
     };
     match View::load(&node).await.and_then(|v| v.cluster_of_key(&key).map(|name| (v, name))) {
-        Ok((v, name)) => ascii(&node, &v, &name, tabulated),
+        Ok((v, name)) => ascii(&node, &v, &name, kind).await,
         Err(e) => error(e),
     }
 }

@@ -171,6 +171,36 @@ async fn reads_on_every_node() {
     let (_, tab) = f.json(2, &format!("/api/topology-tabulated/{}", key(m))).await;
     assert!(tab["Details"].as_str().unwrap().lines().all(|l| l.contains("|ok|")), "{tab}");
 
+    // topology-tags: the same tree, each line followed by its instance's tags (written through
+    // node 1's API, replicated, read on every node).
+    for tag in ["role%3Dbackup", "flag"] {
+        let path = format!("/api/tag/127.0.0.1/{}?tag={tag}", r1.port());
+        let (status, v) = f.json(1, &path).await;
+        assert_eq!((status, &v["Code"]), (200, &json!("OK")), "{path}: {v}");
+    }
+    let r1_line = format!("{} ", key(r1));
+    let tagged_tree: Vec<String> = star_tree
+        .lines()
+        .map(|l| match l.contains(&r1_line) {
+            true => format!("{l} [flag,role=backup]"),
+            false => format!("{l} []"),
+        })
+        .collect();
+    let tagged_tree = tagged_tree.join("\n");
+    for (i, path) in [
+        format!("/api/topology-tags/{STAR_ALIAS}"),
+        format!("/api/topology-tags/127.0.0.1/{}", r2.port()),
+        format!("/api/topology-tags/{}", key(m)),
+    ]
+    .iter()
+    .enumerate()
+    {
+        f.wait_json(i, path, "the star's tree with tags", |s, v| {
+            s == 200 && v["Details"] == tagged_tree.as_str()
+        })
+        .await;
+    }
+
     // Healthy fleet: no problem instances, no failure analysis.
     f.wait_json(0, "/api/problems", "no problems", |s, v| s == 200 && *v == json!([])).await;
     let (_, analysis) = f.json(0, "/api/replication-analysis").await;
