@@ -421,9 +421,8 @@ fn validate_status_endpoint(path: &str) -> Result<String, ConfigError> {
     }
     let valid = path.starts_with("/api/")
         && path.len() > "/api/".len()
-        && path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.".contains(c))
-        && !path.contains("//")
-        && !path.split('/').any(|seg| seg == "." || seg == "..");
+        && !path.contains('~')
+        && url_prefix::is_plain_path(path);
     if !valid {
         return Err(ConfigError::invalid(
             "StatusEndpoint",

@@ -2,6 +2,13 @@
 
 use super::ConfigError;
 
+/// A path of letters, digits and `/-_.~` without empty, `.` or `..` segments.
+pub fn is_plain_path(path: &str) -> bool {
+    path.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c))
+        && !path.contains("//")
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
 /// Normalises `URLPrefix` as orchestrator does (one leading `/`, no trailing `/`; `""` and
 /// `"/"` mean the root) and refuses what cannot be a plain path prefix.
 pub fn read(text: &str) -> Result<String, ConfigError> {
@@ -9,10 +16,7 @@ pub fn read(text: &str) -> Result<String, ConfigError> {
     if trimmed.is_empty() {
         return Ok(String::new());
     }
-    let valid = trimmed.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.~".contains(c))
-        && !trimmed.contains("//")
-        && !trimmed.split('/').any(|seg| seg == "." || seg == "..");
-    if !valid {
+    if !is_plain_path(trimmed) {
         return Err(ConfigError::invalid(
             "URLPrefix",
             format!("{text:?} must be a plain path such as /orchestrator"),

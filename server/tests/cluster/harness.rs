@@ -226,6 +226,18 @@ impl TestCluster {
         self.leader().expect("leader")
     }
 
+    /// The leader and a follower that knows the leader's HTTP URI (announced through raft), so
+    /// that it can forward writes.
+    pub async fn leader_and_informed_follower(&self) -> (usize, usize) {
+        let leader = self.wait_for_leader().await;
+        let f = (0..3).find(|i| *i != leader).expect("a follower");
+        wait_until(DEADLINE, "leader URI known", || async {
+            self.node(f).raft_status().await.leader_uri.is_some()
+        })
+        .await;
+        (leader, f)
+    }
+
     /// Waits until a node other than `old` leads with a quorum and every running node except
     /// `old` (which may be cut off) knows it.
     pub async fn wait_for_new_leader(&self, old: usize) -> usize {

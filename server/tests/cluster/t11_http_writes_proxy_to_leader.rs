@@ -4,18 +4,13 @@
 //! leader's store has them when the reply arrives); bad input is a 400 with a message and
 //! changes nothing; reads on every node show the result.
 
-use crate::harness::{wait_until, Options, TestCluster, DEADLINE};
+use crate::harness::{Options, TestCluster};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn http_writes_proxy_to_leader() {
     let cluster = TestCluster::start(Options::default()).await;
-    let leader = cluster.wait_for_leader().await;
-    let f = (0..3).find(|i| *i != leader).unwrap();
-    // The follower must know the leader's HTTP URI (announced through raft) or derive it.
-    wait_until(DEADLINE, "leader URI known", || async {
-        cluster.node(f).raft_status().await.leader_uri.is_some()
-    })
-    .await;
+    // The follower must know the leader's HTTP URI (announced through raft) to forward.
+    let (leader, f) = cluster.leader_and_informed_follower().await;
 
     let (status, body) = cluster.get(f, "/api/begin-downtime/db-b/3306/ops/maintenance/30m").await;
     assert_eq!(status, 200, "{body}");

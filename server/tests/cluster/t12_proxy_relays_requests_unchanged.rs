@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::{wait_until, Options, TestCluster, DEADLINE};
+use crate::harness::{Options, TestCluster};
 
 /// Sends `head` (request line and headers, without the blank line) and `body` over a fresh
 /// connection; (status, response body).
@@ -31,12 +31,8 @@ async fn raw(addr: &str, head: &str, body: &[u8]) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn proxy_relays_requests_unchanged() {
     let cluster = TestCluster::start(Options::default()).await;
-    let leader = cluster.wait_for_leader().await;
-    let f = (0..3).find(|i| *i != leader).unwrap();
-    wait_until(DEADLINE, "leader URI known", || async {
-        cluster.node(f).raft_status().await.leader_uri.is_some()
-    })
-    .await;
+    // The follower must know the leader's HTTP URI (announced through raft) to forward.
+    let (_, f) = cluster.leader_and_informed_follower().await;
     let addr = cluster.url(f).trim_start_matches("http://").to_string();
 
     for path in [

@@ -5,17 +5,13 @@
 //! `tag-value` and `tagged` with orchestrator's JSON and the same content; untagging answers the
 //! untagged keys and removes the tags on every node; bad input is a 400 and changes nothing.
 
-use crate::harness::{wait_until, Options, TestCluster, DEADLINE};
+use crate::harness::{Options, TestCluster};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tags_written_through_a_follower_are_read_on_every_node() {
     let cluster = TestCluster::start(Options::default()).await;
-    let leader = cluster.wait_for_leader().await;
-    let f = (0..3).find(|i| *i != leader).unwrap();
-    wait_until(DEADLINE, "leader URI known", || async {
-        cluster.node(f).raft_status().await.leader_uri.is_some()
-    })
-    .await;
+    // The follower must know the leader's HTTP URI (announced through raft) to forward.
+    let (_, f) = cluster.leader_and_informed_follower().await;
 
     for (path, message) in [
         ("/api/tag/db-a/3306?tag=role%3Dbackup", "db-a:3306 tagged with role=backup"),
