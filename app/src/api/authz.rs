@@ -6,20 +6,10 @@
 //! Pages call [`get_caller`] to hide action buttons from read-only users.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::api::error::ApiError;
 
-/// The caller as the serving node authenticated it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CallerView {
-    /// User name (basic/multi/proxy authentication), if any.
-    pub user: Option<String>,
-    /// Whether writes (dashboard actions) are allowed for this caller.
-    pub can_write: bool,
-    /// Why not, when `can_write` is false (read-only user, `ReadOnly: true`).
-    pub read_only_reason: Option<String>,
-}
+pub use super::dto::authz::CallerView;
 
 /// The caller of this request and their rights.
 #[server(prefix = "/sfn")]

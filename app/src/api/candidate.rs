@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::dto::CandidateView;
 use crate::api::error::ApiError;
+
+pub use super::dto::candidate::CandidateView;
 
 /// Active registrations in the serving node's store.
 #[server(prefix = "/sfn")]

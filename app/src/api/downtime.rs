@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::dto::DowntimeView;
 use crate::api::error::ApiError;
+
+pub use super::dto::downtime::DowntimeView;
 
 /// Active downtimes in the serving node's store.
 #[server(prefix = "/sfn")]

@@ -3,7 +3,8 @@
 //! Server functions stay thin: parse and validate, call the [`port::ControlPlane`] the server
 //! provides in Leptos context, map the error. Writes go through `ControlPlane::submit`, the
 //! node's single path into raft that the HTTP API uses too; there is no second one.
-//! One module per feature, each with its DTOs and server functions.
+//! One module per feature with its server functions; the views they exchange live in [`dto`],
+//! one file per feature, and each feature module re-exports its own.
 
 pub mod audit;
 pub mod authz;

@@ -4,22 +4,10 @@
 //! `submit`), authorized per caller and run by the raft leader (a follower forwards it).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::api::error::ApiError;
 
-/// What moving `instance` below `below` would do, as the serving node sees the topology.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MovePlanView {
-    /// `host:port` moved.
-    pub instance: String,
-    /// `host:port` of the new master.
-    pub below: String,
-    /// The method in words (GTID, binlog coordinates…), when the move is possible.
-    pub method: Option<String>,
-    /// Why it is refused, when it is.
-    pub refusal: Option<String>,
-}
+pub use super::dto::operations::MovePlanView;
 
 #[cfg(feature = "ssr")]
 fn key(text: &str) -> Result<crate::core::InstanceKey, ApiError> {

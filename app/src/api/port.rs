@@ -3,17 +3,17 @@
 
 use std::sync::Arc;
 
-use crate::api::audit::AuditRowView;
-use crate::api::clusters::ClustersView;
+use crate::api::dto::audit::AuditRowView;
+use crate::api::dto::clusters::ClustersView;
+use crate::api::dto::instance::InstanceDetailView;
+use crate::api::dto::operations::MovePlanView;
+use crate::api::dto::pulse::PulseView;
+use crate::api::dto::raft::RaftPageView;
+use crate::api::dto::recovery::RecoveriesView;
+use crate::api::dto::search::InstanceHitView;
+use crate::api::dto::topology::TopologyView;
 use crate::api::dto::{CandidateView, DowntimeView, RaftStatusView};
 use crate::api::error::ApiError;
-use crate::api::instance::InstanceDetailView;
-use crate::api::operations::MovePlanView;
-use crate::api::pulse::PulseView;
-use crate::api::raft::RaftPageView;
-use crate::api::recovery::RecoveriesView;
-use crate::api::search::InstanceHitView;
-use crate::api::topology::TopologyView;
 use crate::core::operation_result::OperationRequest;
 use crate::core::{CommandOutcome, InstanceKey, Proposal};
 

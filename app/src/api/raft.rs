@@ -2,42 +2,11 @@
 //! leadership transfer.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::api::dto::RaftStatusView;
 use crate::api::error::ApiError;
 
-/// One member as it reports itself (asked by the serving node with a short timeout).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberStatusView {
-    /// Raft id.
-    pub id: u64,
-    /// Raft address.
-    pub raft_addr: String,
-    /// HTTP URI, when known.
-    pub http_uri: Option<String>,
-    /// `Leader`, `Follower`, `Candidate`, … or `Unreachable` when it did not answer.
-    pub role: String,
-    /// Leader, or follower of a known leader.
-    pub healthy: bool,
-    /// Its term.
-    pub term: Option<u64>,
-    /// Its last log index.
-    pub last_log_index: Option<u64>,
-    /// Its applied index.
-    pub applied_index: Option<u64>,
-    /// The leader it knows of.
-    pub leader_id: Option<u64>,
-}
-
-/// The raft page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RaftPageView {
-    /// The serving node's status.
-    pub status: RaftStatusView,
-    /// Every member's own view.
-    pub members: Vec<MemberStatusView>,
-}
+pub use super::dto::raft::{MemberStatusView, RaftPageView};
 
 /// This node's live raft status (state, leader, term, indexes, members).
 #[server(prefix = "/sfn")]

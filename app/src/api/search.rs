@@ -2,21 +2,10 @@
 //! across clusters (orchestrator's problems view).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::api::error::ApiError;
-use crate::api::topology::InstanceBoxView;
 
-/// One instance found, with its cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InstanceHitView {
-    /// The instance's box.
-    pub instance: InstanceBoxView,
-    /// Its cluster's name.
-    pub cluster_name: String,
-    /// Its cluster's alias.
-    pub cluster_alias: String,
-}
+pub use super::dto::search::InstanceHitView;
 
 /// Instances whose host, cluster name or alias contains `text` (all for an empty text).
 #[server(prefix = "/sfn")]

@@ -1,4 +1,4 @@
-//! View DTOs shared by the HTTP API, the server functions and the dashboard.
+//! Raft views: the serving node's raft status, its members, and every member's own report.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,59 +53,34 @@ pub struct RaftStatusView {
     pub members: Vec<MemberView>,
 }
 
-/// An active downtime.
+/// One member as it reports itself (asked by the serving node with a short timeout).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DowntimeView {
-    /// `host`.
-    pub hostname: String,
-    /// `port`.
-    pub port: u16,
-    /// Who set it.
-    pub owner: String,
-    /// Why.
-    pub reason: String,
-    /// Start, unix ms.
-    pub begins_at_ms: i64,
-    /// End, unix ms.
-    pub ends_at_ms: i64,
+pub struct MemberStatusView {
+    /// Raft id.
+    pub id: u64,
+    /// Raft address.
+    pub raft_addr: String,
+    /// HTTP URI, when known.
+    pub http_uri: Option<String>,
+    /// `Leader`, `Follower`, `Candidate`, … or `Unreachable` when it did not answer.
+    pub role: String,
+    /// Leader, or follower of a known leader.
+    pub healthy: bool,
+    /// Its term.
+    pub term: Option<u64>,
+    /// Its last log index.
+    pub last_log_index: Option<u64>,
+    /// Its applied index.
+    pub applied_index: Option<u64>,
+    /// The leader it knows of.
+    pub leader_id: Option<u64>,
 }
 
-/// An active promotion-rule registration.
+/// The raft page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CandidateView {
-    /// `host`.
-    pub hostname: String,
-    /// `port`.
-    pub port: u16,
-    /// `prefer`, `neutral`, `prefer_not` or `must_not`.
-    pub promotion_rule: String,
-    /// When it was registered, unix ms.
-    pub last_suggested_ms: i64,
-    /// When it expires, unix ms.
-    pub expires_at_ms: i64,
-}
-
-impl From<&crate::core::Downtime> for DowntimeView {
-    fn from(d: &crate::core::Downtime) -> Self {
-        DowntimeView {
-            hostname: d.key.hostname.clone(),
-            port: d.key.port,
-            owner: d.owner.clone(),
-            reason: d.reason.clone(),
-            begins_at_ms: d.begins_at_ms,
-            ends_at_ms: d.ends_at_ms,
-        }
-    }
-}
-
-impl From<&crate::core::CandidateRegistration> for CandidateView {
-    fn from(c: &crate::core::CandidateRegistration) -> Self {
-        CandidateView {
-            hostname: c.key.hostname.clone(),
-            port: c.key.port,
-            promotion_rule: c.promotion_rule.to_string(),
-            last_suggested_ms: c.last_suggested_ms,
-            expires_at_ms: c.expires_at_ms,
-        }
-    }
+pub struct RaftPageView {
+    /// The serving node's status.
+    pub status: RaftStatusView,
+    /// Every member's own view.
+    pub members: Vec<MemberStatusView>,
 }
