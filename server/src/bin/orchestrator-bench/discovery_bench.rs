@@ -19,12 +19,12 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
 use futures::StreamExt;
 use server::testkit::cluster::ProcCluster;
 use server::testkit::mariadb::{self, Sandbox, Server, NODE_USERS, ORC_PASSWORD, ORC_USER};
 use sqlx::Connection;
 
+use crate::error::{BenchError, Result};
 use crate::machine::{self, cpu_time, rss_mib, MachineInfo};
 use crate::orc_api::{flag, get_200, get_json, key_port, list};
 
@@ -145,7 +145,7 @@ fn mem_available_mib() -> Option<f64> {
 async fn user_stats(ports: &[u16]) -> Result<Vec<(u64, f64)>> {
     const STATS: &str =
         "SELECT USER, TOTAL_CONNECTIONS, CPU_TIME FROM information_schema.USER_STATISTICS";
-    let results: Vec<Result<Vec<HashMap<String, String>>, mariadb::Error>> =
+    let results: Vec<std::result::Result<Vec<HashMap<String, String>>, mariadb::Error>> =
         futures::stream::iter(ports.iter().copied())
             .map(|p| async move {
                 let mut c = mariadb::connect("127.0.0.1", p).await?;
@@ -230,10 +230,11 @@ async fn wait_discovered(
             return Ok(done);
         }
         if since.elapsed() > deadline {
-            bail!(
-                "not every node discovered all {} instances within {deadline:?}: {done:?}",
-                ports.len()
-            );
+            return Err(BenchError::NotDiscovered {
+                instances: ports.len(),
+                deadline,
+                progress: format!("{done:?}"),
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -249,9 +250,11 @@ pub async fn run(
 ) -> Result<()> {
     let started = Instant::now();
     if args.steps.is_empty() || args.steps.windows(2).any(|w| w[1] <= w[0]) {
-        bail!("--instances must be increasing, e.g. 20,40,80");
+        return Err(BenchError::BadArgument(
+            "--instances must be increasing, e.g. 20,40,80".into(),
+        ));
     }
-    mariadb::available().map_err(anyhow::Error::msg)?;
+    mariadb::available().map_err(mariadb::Error::NotInstalled)?;
     let version = std::process::Command::new("mariadbd")
         .arg("--version")
         .output()
@@ -287,8 +290,10 @@ pub async fn run(
                 None => {
                     for i in 0..3 {
                         let d = dir.join(format!("n{i}"));
-                        std::fs::create_dir_all(&d)?;
-                        std::fs::write(d.join("topology.cnf"), format!("[client]\nuser={ORC_USER}{i}\npassword={ORC_PASSWORD}\n"))?;
+                        std::fs::create_dir_all(&d).map_err(BenchError::file("create", &d))?;
+                        let cnf = d.join("topology.cnf");
+                        std::fs::write(&cnf, format!("[client]\nuser={ORC_USER}{i}\npassword={ORC_PASSWORD}\n"))
+                            .map_err(BenchError::file("write", &cnf))?;
                     }
                     let seeds = masters.iter().map(|p| format!("\"127.0.0.1:{p}\"")).collect::<Vec<_>>().join(", ");
                     let extra = format!(
@@ -300,13 +305,15 @@ pub async fn run(
                     cluster = Some(crate::nodes::start(bin, dir, 3, args.node_log.clone(), &extra).await?);
                 }
                 Some(c) => {
-                    let leader = c.leader().await.context("no leader")?;
+                    let leader = c.leader().await.ok_or(BenchError::NoLeader)?;
                     for p in &masters {
                         get_200(&client, &format!("{}/api/discover/127.0.0.1/{p}", c.url(leader))).await?;
                     }
                 }
             }
-            let c = cluster.as_mut().context("cluster")?;
+            let c = cluster
+                .as_mut()
+                .ok_or_else(|| BenchError::Message("no cluster was started".into()))?;
             let discovered = wait_discovered(c, &client, &ports, since, Duration::from_secs(120)).await?;
             eprintln!("  every node knows all {target} instances: {:?}", discovered.iter().map(|d| d.map(|d| format!("{:.2} s", d.as_secs_f64()))).collect::<Vec<_>>());
             tokio::time::sleep(args.warmup).await;

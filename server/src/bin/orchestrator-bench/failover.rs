@@ -11,8 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
-
+use crate::error::{BenchError, Result};
 use crate::load::{get_ok, write_url};
 use crate::stats::{fmt, summarize, Summary};
 use server::testkit::cluster::ProcCluster;
@@ -106,7 +105,11 @@ pub async fn run(
             Some(Ok((via, d))) if via != usize::MAX => (via, d),
             _ => {
                 election.abort();
-                bail!("round {}: no write succeeded within {ROUND_DEADLINE:?} after killing node {leader}", k + 1);
+                return Err(BenchError::NoWriteAfterKill {
+                    round: k + 1,
+                    within: ROUND_DEADLINE,
+                    node: leader,
+                });
             }
         };
         let elected = tokio::time::timeout(Duration::from_millis(500), election)

@@ -29,13 +29,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{bail, Context, Result};
 use server::testkit::cluster::ProcCluster;
 use server::testkit::mariadb::{self, Sandbox, Server, ORC_PASSWORD, ORC_USER};
 use server::testkit::mariadb::{REPL_PASSWORD, REPL_USER};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Connection;
 
+use crate::error::{BenchError, Result};
 use crate::machine::{self, MachineInfo};
 use crate::orc_api::{
     get_200, get_json, has_field, key_port, list, read_log, text, unix_us, LogLine,
@@ -185,9 +185,11 @@ pub async fn run(
 ) -> Result<()> {
     let started = Instant::now();
     if args.instances < 3 {
-        bail!("--instances must be at least 3 (a master and two replicas, so there are siblings to repoint)");
+        return Err(BenchError::BadArgument(
+            "--instances must be at least 3 (a master and two replicas, so there are siblings to repoint)".into(),
+        ));
     }
-    mariadb::available().map_err(anyhow::Error::msg)?;
+    mariadb::available().map_err(mariadb::Error::NotInstalled)?;
     let version = std::process::Command::new("mariadbd")
         .arg("--version")
         .output()
@@ -271,26 +273,23 @@ async fn runs(
         let leader = cluster.try_wait_settled(Duration::from_secs(30)).await?;
         wait_healthy(cluster, client, star.master_port(), &star.replica_ports())
             .await
-            .with_context(|| format!("before run {}", k + 1))?;
+            .map_err(BenchError::phase(format!("before run {}", k + 1)))?;
         if k == 0 || args.fresh_nodes {
             // The leader's RecoveryStartupGraceSeconds (1 s) runs from when it saw its quorum.
             tokio::time::sleep(Duration::from_millis(1500)).await;
         }
         let run = one_run(args, cluster, client, star, dir, leader, k, seed, &mut seen_uids).await;
-        let run = match run {
-            Ok(r) => r,
-            Err(e) => bail!("run {}: {e:#}", k + 1),
-        };
+        let run = run.map_err(BenchError::phase(format!("run {}", k + 1)))?;
         eprintln!("{}", run.line(k + 1, args.runs));
         let failed = run.error.clone();
         let successor = run.successor_port;
         out.push(run);
-        if let Some(e) = failed {
-            bail!("run {} did not complete: {e}; node logs under {}", k + 1, dir.display());
+        if let Some(reason) = failed {
+            return Err(BenchError::RunIncomplete { run: k + 1, reason, logs: dir.to_path_buf() });
         }
         restore(cluster, client, star, successor)
             .await
-            .with_context(|| format!("restoring the star after run {}", k + 1))?;
+            .map_err(BenchError::phase(format!("restoring the star after run {}", k + 1)))?;
         // Any other recovery of the killed master registered meanwhile is a duplicate.
         let url = cluster.url(cluster.leader().await.unwrap_or(leader));
         let killed = out.last().map(|r| r.killed_port);
@@ -341,7 +340,7 @@ async fn one_run(
         let mut c = mariadb::connect("127.0.0.1", *p).await?;
         let r = mariadb::scalar(&mut c, &format!("SELECT MASTER_GTID_WAIT('{pos}', 30)")).await?;
         if r.as_deref() != Some("0") {
-            bail!("replica {p} did not apply {pos} ({r:?})");
+            return Err(BenchError::NotApplied { port: *p, pos, got: r });
         }
         conns.push((*p, Some(c)));
     }
@@ -553,13 +552,13 @@ async fn restore(
     star: &mut Star,
     successor: Option<u16>,
 ) -> Result<()> {
-    let successor = successor.context("no successor")?;
+    let successor = successor.ok_or_else(|| BenchError::Message("no successor".into()))?;
     let old = star.master;
     let new = star
         .servers
         .iter()
         .position(|s| s.port() == successor)
-        .context("successor not in the star")?;
+        .ok_or_else(|| BenchError::Message(format!("successor {successor} not in the star")))?;
     tokio::task::block_in_place(|| star.servers[old].restart())?;
     let change = mariadb::change_master_sql("127.0.0.1", successor);
     star.servers[old]
@@ -581,7 +580,7 @@ async fn restore(
     // still show the old master dead with its old replicas (their next probe has not run yet),
     // and an acknowledged recovery no longer blocks a second one.
     wait_healthy(cluster, client, star.master_port(), &star.replica_ports()).await?;
-    let leader = cluster.leader().await.context("no leader")?;
+    let leader = cluster.leader().await.ok_or(BenchError::NoLeader)?;
     let url = cluster.url(leader);
     let old_port = star.servers[old].port();
     get_200(client, &format!("{url}/api/end-downtime/127.0.0.1/{old_port}")).await?;

@@ -3,11 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
 use server::testkit::cluster::ProcCluster;
 use server::testkit::mariadb;
 use sqlx::mysql::MySqlConnection;
 
+use crate::error::{chain, BenchError, Result};
 use crate::orc_api::{flag, get_json, key_port, list, text};
 
 /// How long the star may take to look healthy on every node.
@@ -34,7 +34,7 @@ pub async fn wait_healthy(
                     break;
                 }
                 Err(e) => {
-                    last = format!("node {i}: {e:#}");
+                    last = format!("node {i}: {}", chain(&e));
                     ok = false;
                     break;
                 }
@@ -44,7 +44,7 @@ pub async fn wait_healthy(
             return Ok(());
         }
         if start.elapsed() > HEALTHY_DEADLINE {
-            bail!("topology not healthy on every node after {HEALTHY_DEADLINE:?}: {last}");
+            return Err(BenchError::NotHealthy { after: HEALTHY_DEADLINE, last });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

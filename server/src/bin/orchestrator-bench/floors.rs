@@ -9,8 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-
+use crate::error::{BenchError, Result};
 use crate::stats::{summarize, Summary};
 
 /// Bytes per append: a small raft log append.
@@ -43,33 +42,34 @@ pub fn measure(dir: &Path, fsync_iters: usize, rtt_iters: usize) -> Result<Floor
 
 /// Appends 4 KiB and fdatasyncs, `iters` times (after 20 unrecorded warm-up rounds).
 pub fn fsync_append(dir: &Path, iters: usize) -> Result<Summary> {
-    std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(BenchError::file("create", dir))?;
     let path = dir.join("fsync-probe.bin");
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .with_context(|| format!("open {}", path.display()))?;
+        .map_err(BenchError::file("open", &path))?;
     let block = vec![0x5au8; APPEND_BYTES];
     let mut samples = Vec::with_capacity(iters);
     for i in 0..iters + 20 {
         let start = Instant::now();
-        file.write_all(&block).context("append")?;
-        file.sync_data().context("fdatasync")?;
+        file.write_all(&block).map_err(BenchError::io("append"))?;
+        file.sync_data().map_err(BenchError::io("fdatasync"))?;
         if i >= 20 {
             samples.push(start.elapsed());
         }
     }
     drop(file);
     let _ = std::fs::remove_file(&path);
-    summarize(&samples).context("no fsync samples")
+    summarize(&samples).ok_or(BenchError::NoSamples("fsync"))
 }
 
 /// Ping-pong of 64 B between this thread and an echo thread over 127.0.0.1, TCP_NODELAY on
 /// both sockets; 1,000 unrecorded warm-up rounds, then `iters` recorded ones.
 pub fn tcp_rtt(iters: usize) -> Result<Summary> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("bind echo listener")?;
-    let addr = listener.local_addr()?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(BenchError::io("bind echo listener"))?;
+    let addr = listener.local_addr().map_err(BenchError::io("echo listener address"))?;
     let echo = std::thread::Builder::new().name("rtt-echo".into()).spawn(
         move || -> std::io::Result<()> {
             let (mut sock, _) = listener.accept()?;
@@ -83,25 +83,26 @@ pub fn tcp_rtt(iters: usize) -> Result<Summary> {
                 }
             }
         },
-    )?;
-    let mut sock = TcpStream::connect(addr).context("connect to echo")?;
-    sock.set_nodelay(true)?;
+    );
+    let echo = echo.map_err(BenchError::io("start the echo thread"))?;
+    let mut sock = TcpStream::connect(addr).map_err(BenchError::io("connect to echo"))?;
+    sock.set_nodelay(true).map_err(BenchError::io("set TCP_NODELAY"))?;
     let ping = [0x42u8; PING_BYTES];
     let mut pong = [0u8; PING_BYTES];
     let warmup = 1000;
     let mut samples = Vec::with_capacity(iters);
     for i in 0..iters + warmup {
         let start = Instant::now();
-        sock.write_all(&ping)?;
-        sock.read_exact(&mut pong)?;
+        sock.write_all(&ping).map_err(BenchError::io("send a ping"))?;
+        sock.read_exact(&mut pong).map_err(BenchError::io("receive a pong"))?;
         if i >= warmup {
             samples.push(start.elapsed());
         }
     }
     drop(sock);
     match echo.join() {
-        Ok(r) => r.context("echo thread")?,
-        Err(_) => anyhow::bail!("echo thread panicked"),
+        Ok(r) => r.map_err(BenchError::io("echo thread"))?,
+        Err(_) => return Err(BenchError::ThreadPanicked("echo thread")),
     }
-    summarize(&samples).context("no RTT samples")
+    summarize(&samples).ok_or(BenchError::NoSamples("RTT"))
 }

@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
-
+use crate::error::{BenchError, Result};
 use crate::stats::{summarize, Summary};
 
 /// Distinct instance names the writes cycle over.
@@ -23,7 +22,7 @@ pub fn client() -> Result<reqwest::Client> {
         .no_proxy()
         .pool_idle_timeout(Duration::from_secs(90))
         .build()
-        .context("build HTTP client")
+        .map_err(BenchError::HttpClient)
 }
 
 /// The write URL for sequence number `n` on node `base`.
@@ -36,7 +35,7 @@ pub async fn get_ok(
     client: &reqwest::Client,
     url: &str,
     timeout: Duration,
-) -> Result<Duration, String> {
+) -> std::result::Result<Duration, String> {
     let start = Instant::now();
     let response = client.get(url).timeout(timeout).send().await.map_err(|e| e.to_string())?;
     let status = response.status();

@@ -5,6 +5,7 @@
 //! it always prints, and exits non-zero only when it cannot measure.
 
 mod discovery_bench;
+mod error;
 mod failover;
 mod failover_bench;
 mod floors;
@@ -205,9 +206,10 @@ async fn measure_floors(
     fsync_iters: usize,
     rtt_iters: usize,
 ) -> Result<floors::Floors> {
-    tokio::task::spawn_blocking(move || floors::measure(&dir, fsync_iters, rtt_iters))
+    let floors = tokio::task::spawn_blocking(move || floors::measure(&dir, fsync_iters, rtt_iters))
         .await
-        .context("floors task")?
+        .context("floors task")??;
+    Ok(floors)
 }
 
 /// Runs `phase` and accounts the CPU time the nodes and this process used meanwhile.

@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
-
 use crate::discovery_bench::{self, DiscoveryArgs};
+use crate::error::{chain, BenchError, NumberError, Result};
 use crate::failover_bench::{self, FailoverArgs};
 use crate::machine;
 use crate::scale_bench::{self, ScaleArgs};
@@ -69,16 +68,20 @@ struct Common {
     keep: bool,
 }
 
+fn not_a_number(v: &str, e: impl Into<NumberError>) -> BenchError {
+    BenchError::NotANumber { value: v.to_string(), source: e.into() }
+}
+
 fn secs(v: &str) -> Result<Duration> {
-    let s: f64 = v.parse().with_context(|| format!("not a number: {v:?}"))?;
+    let s = v.parse::<f64>().map_err(|e| not_a_number(v, e))?;
     if !(0.0..86_400.0).contains(&s) {
-        bail!("out of range: {v}");
+        return Err(BenchError::BadArgument(format!("out of range: {v}")));
     }
     Ok(Duration::from_secs_f64(s))
 }
 
 fn num(v: &str) -> Result<usize> {
-    v.parse().with_context(|| format!("not a number: {v:?}"))
+    v.parse::<usize>().map_err(|e| not_a_number(v, e))
 }
 
 fn usage_of(mode: &str) -> &'static str {
@@ -109,7 +112,7 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
                 return Ok(v);
             }
             i += 1;
-            args.get(i).cloned().with_context(|| format!("{flag} needs a value"))
+            args.get(i).cloned().ok_or_else(|| BenchError::MissingValue { flag: flag.clone() })
         };
         match (mode, flag.as_str()) {
             (_, "--help" | "-h") => return Ok(None),
@@ -148,7 +151,9 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
             ("scale", "--duration") => {
                 scale.duration = secs(&value()?)?.max(Duration::from_secs(1))
             }
-            (_, other) => bail!("unexpected argument {other:?}\n\n{usage}"),
+            (_, other) => {
+                return Err(BenchError::UnexpectedArgument { arg: other.to_string(), usage })
+            }
         }
         i += 1;
     }
@@ -176,7 +181,7 @@ pub fn main(mode: &str, args: &[String], command: String) -> std::process::ExitC
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("orchestrator-bench {mode}: {e:#}");
+            eprintln!("orchestrator-bench {mode}: {}", chain(&e));
             return ExitCode::from(2);
         }
     };
@@ -190,7 +195,7 @@ pub fn main(mode: &str, args: &[String], command: String) -> std::process::ExitC
     match runtime.block_on(run(m, common, command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("orchestrator-bench {mode}: {e:#}");
+            eprintln!("orchestrator-bench {mode}: {}", chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -200,20 +205,17 @@ async fn run(mode: Mode, common: Common, command: String) -> Result<()> {
     let bin = match &common.bin {
         Some(b) => b.clone(),
         None => {
-            let me = std::env::current_exe().context("locate this executable")?;
-            me.parent().map(|d| d.join("orchestrator")).context("executable has no directory")?
+            let me = std::env::current_exe().map_err(BenchError::CurrentExe)?;
+            me.parent().map(|d| d.join("orchestrator")).ok_or(BenchError::NoExeDir)?
         }
     };
     if !bin.is_file() {
-        bail!(
-            "orchestrator binary not found at {} (build it, or pass --orchestrator-bin)",
-            bin.display()
-        );
+        return Err(BenchError::BinaryNotFound { path: bin });
     }
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let name = format!("orchestrator-bench-{}-{nanos}", std::process::id());
     let dir = common.work_dir.clone().unwrap_or_else(std::env::temp_dir).join(name);
-    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(BenchError::file("create", &dir))?;
     let machine = machine::collect(&dir);
     eprintln!("orchestrator-bench: binary {}, work dir {}", bin.display(), dir.display());
     eprintln!("  load average at start: {} on {} CPUs", machine.loadavg, machine.nproc);

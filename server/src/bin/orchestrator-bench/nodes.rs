@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Result;
 use server::testkit::cluster::{ClusterSpec, ProcCluster};
 
+use crate::error::Result;
 use crate::machine::cpu_time;
 
 /// Per-request timeout of control-plane probes (leader-check, raft-health, raft-status).

@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
 use serde_json::Value;
+
+use crate::error::{BenchError, Result};
 
 /// GET `url` → JSON (any status with a JSON body; transport errors and non-JSON fail).
 pub async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value> {
@@ -17,14 +18,15 @@ pub async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value> {
         .timeout(Duration::from_secs(5))
         .send()
         .await
-        .with_context(|| format!("GET {url}"))?;
+        .map_err(|source| BenchError::Http { url: url.to_string(), source })?;
     let status = r.status();
-    let body = r.bytes().await.with_context(|| format!("GET {url}: body"))?;
-    serde_json::from_slice(&body).with_context(|| {
-        format!(
-            "GET {url}: HTTP {status}, not JSON: {}",
-            String::from_utf8_lossy(&body).chars().take(200).collect::<String>()
-        )
+    let body =
+        r.bytes().await.map_err(|source| BenchError::HttpBody { url: url.to_string(), source })?;
+    serde_json::from_slice(&body).map_err(|source| BenchError::NotJson {
+        url: url.to_string(),
+        status,
+        body: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        source,
     })
 }
 
@@ -35,11 +37,15 @@ pub async fn get_200(client: &reqwest::Client, url: &str) -> Result<()> {
         .timeout(Duration::from_secs(10))
         .send()
         .await
-        .with_context(|| format!("GET {url}"))?;
+        .map_err(|source| BenchError::Http { url: url.to_string(), source })?;
     let status = r.status();
     let body = r.text().await.unwrap_or_default();
     if status.as_u16() != 200 {
-        bail!("GET {url}: HTTP {status}: {}", body.chars().take(300).collect::<String>());
+        return Err(BenchError::HttpStatus {
+            url: url.to_string(),
+            status,
+            body: body.chars().take(300).collect(),
+        });
     }
     Ok(())
 }

@@ -11,10 +11,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
 use server::testkit::cluster::ProcCluster;
 use server::testkit::fleetsim::{FleetSim, FleetSpec, SimFlavor};
 
+use crate::error::{BenchError, Result};
 use crate::machine::{cpu_time, rss_mib, MachineInfo};
 use crate::orc_api::{get_json, list};
 use crate::stats::summarize;
@@ -80,11 +80,20 @@ async fn read_times(client: &reqwest::Client, url: &str, n: usize) -> Result<(f6
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let r = client.get(url).timeout(Duration::from_secs(30)).send().await?;
+        let r = client
+            .get(url)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|source| BenchError::Http { url: url.to_string(), source })?;
         let status = r.status();
-        r.bytes().await?;
+        r.bytes().await.map_err(|source| BenchError::HttpBody { url: url.to_string(), source })?;
         if !status.is_success() {
-            bail!("GET {url}: HTTP {status}");
+            return Err(BenchError::HttpStatus {
+                url: url.to_string(),
+                status,
+                body: String::new(),
+            });
         }
         times.push(t.elapsed());
     }
@@ -110,7 +119,7 @@ pub async fn run(
         hosts,
         base_port: Some(BASE_PORT),
     };
-    let sim = FleetSim::start(&spec).await.context("simulated fleet")?;
+    let sim = FleetSim::start(&spec).await?;
     let masters = sim.masters();
     let seeds = masters.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
     let extra = format!(
@@ -127,7 +136,7 @@ pub async fn run(
     let mut discovered = vec![None; 3];
     while discovered.iter().any(Option::is_none) {
         if since.elapsed() > deadline {
-            bail!("not every node knew {n} valid instances after {deadline:?}");
+            return Err(BenchError::NotKnown { instances: n, deadline });
         }
         for (i, d) in discovered.iter_mut().enumerate() {
             if d.is_none() && valid_on(&cluster, &client, i).await >= n {

@@ -1,10 +1,12 @@
 //! Command line of `orchestrator-testkit up`.
 
+use std::num::ParseIntError;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
 use server::testkit::mariadb::Shape;
+
+use crate::error::{KitError, Result};
 
 pub const USAGE: &str = "\
 usage: orchestrator-testkit up [options]
@@ -58,18 +60,25 @@ pub struct Up {
     pub json: bool,
 }
 
+/// A closure wrapping a parse error as `option`'s bad value.
+fn bad_number(option: &'static str) -> impl FnOnce(ParseIntError) -> KitError {
+    move |source| KitError::BadNumber { option, source }
+}
+
 /// `NAME=star:N` / `NAME=chain:N`.
 fn topology(spec: &str) -> Result<(String, Shape, usize)> {
-    let (name, rest) = spec.split_once('=').context("expected NAME=star:N or NAME=chain:N")?;
-    let (shape, n) = rest.split_once(':').context("expected NAME=star:N or NAME=chain:N")?;
+    let syntax = || KitError::TopologySyntax(spec.to_string());
+    let (name, rest) = spec.split_once('=').ok_or_else(syntax)?;
+    let (shape, n) = rest.split_once(':').ok_or_else(syntax)?;
     let shape = match shape {
         "star" => Shape::Star,
         "chain" => Shape::Chain,
-        other => bail!("unknown topology shape {other:?} (star or chain)"),
+        other => return Err(KitError::UnknownShape(other.to_string())),
     };
-    let n: usize = n.parse().with_context(|| format!("server count in {spec:?}"))?;
+    let n: usize =
+        n.parse().map_err(|source| KitError::ServerCount { spec: spec.to_string(), source })?;
     if n == 0 {
-        bail!("{spec:?}: at least one server");
+        return Err(KitError::EmptyTopology(spec.to_string()));
     }
     Ok((name.to_string(), shape, n))
 }
@@ -91,15 +100,15 @@ pub fn parse(args: &[String]) -> Result<Option<Up>> {
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
+        let mut value = || it.next().ok_or_else(|| KitError::MissingValue(arg.clone()));
         match arg.as_str() {
             "--help" | "-h" => return Ok(None),
-            "--nodes" => up.nodes = value()?.parse().context("--nodes")?,
+            "--nodes" => up.nodes = value()?.parse().map_err(bad_number("--nodes"))?,
             "--backend" => {
                 up.mysql_backend = match value()?.as_str() {
                     "sqlite" => false,
                     "mysql" => true,
-                    other => bail!("--backend {other:?}: sqlite or mysql"),
+                    other => return Err(KitError::UnknownBackend(other.to_string())),
                 }
             }
             "--mariadb-topology" => {
@@ -111,17 +120,18 @@ pub fn parse(args: &[String]) -> Result<Option<Up>> {
             "--orchestrator-bin" => up.bin = Some(PathBuf::from(value()?)),
             "--env" => {
                 let kv = value()?;
-                let (k, v) = kv.split_once('=').with_context(|| format!("--env {kv:?}"))?;
+                let (k, v) = kv.split_once('=').ok_or_else(|| KitError::BadEnv(kv.clone()))?;
                 up.env.push((k.to_string(), v.to_string()));
             }
             "--rust-log" => up.rust_log = Some(value()?.clone()),
             "--logs-dir" => up.logs_dir = Some(PathBuf::from(value()?)),
             "--deadline" => {
-                up.deadline = Duration::from_secs(value()?.parse().context("--deadline")?)
+                up.deadline =
+                    Duration::from_secs(value()?.parse().map_err(bad_number("--deadline"))?)
             }
             "--no-stdin" => up.stdin = false,
             "--json" => up.json = true,
-            other => bail!("unknown option {other:?} (see --help)"),
+            other => return Err(KitError::UnknownOption(other.to_string())),
         }
     }
     Ok(Some(up))

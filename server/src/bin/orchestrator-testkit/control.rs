@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -13,12 +12,13 @@ use serde_json::{json, Value};
 use server::testkit::cluster::ProcCluster;
 use tokio::sync::Mutex;
 
+use crate::error::{chain, KitError, Result};
 use crate::kit::{Kit, RESTART_DEADLINE};
 
 /// The kit, shared with the handlers; `None` once torn down.
 pub type Shared = Arc<Mutex<Option<Kit>>>;
 
-type Answer = Result<Json<Value>, (StatusCode, Json<Value>)>;
+type Answer = std::result::Result<Json<Value>, (StatusCode, Json<Value>)>;
 
 /// The routes (see the usage text).
 pub fn router(kit: Shared) -> Router {
@@ -32,20 +32,20 @@ pub fn router(kit: Shared) -> Router {
 
 fn answer(result: Result<Value>) -> Answer {
     result.map(Json).map_err(|e| {
-        (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": format!("{e:#}") })))
+        (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": chain(&e).to_string() })))
     })
 }
 
 async fn state(State(kit): State<Shared>) -> Answer {
     let guard = kit.lock().await;
-    answer(guard.as_ref().map(Kit::describe).context("torn down"))
+    answer(guard.as_ref().map(Kit::describe).ok_or(KitError::TornDown))
 }
 
 async fn leader(State(kit): State<Shared>) -> Answer {
     let mut guard = kit.lock().await;
     answer(
         async {
-            let kit = guard.as_mut().context("torn down")?;
+            let kit = guard.as_mut().ok_or(KitError::TornDown)?;
             let cluster = kit.cluster()?;
             let running = cluster.running();
             let leader = cluster.try_wait_for_leader(&running, RESTART_DEADLINE).await?;
@@ -66,7 +66,7 @@ async fn wait_healthy(cluster: &mut ProcCluster, i: usize) -> Result<()> {
             return Ok(());
         }
         if start.elapsed() > RESTART_DEADLINE {
-            bail!("node {i} not healthy after {RESTART_DEADLINE:?}");
+            return Err(KitError::NotHealthy { node: i, after: RESTART_DEADLINE });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -76,10 +76,10 @@ async fn node(State(kit): State<Shared>, Path((i, op)): Path<(usize, String)>) -
     let mut guard = kit.lock().await;
     answer(
         async {
-            let kit = guard.as_mut().context("torn down")?;
+            let kit = guard.as_mut().ok_or(KitError::TornDown)?;
             let cluster = kit.cluster()?;
             if i >= cluster.len() {
-                bail!("no node {i} (there are {})", cluster.len());
+                return Err(KitError::NoSuchNode { node: i, count: cluster.len() });
             }
             match op.as_str() {
                 "kill9" => cluster.kill9(i),
@@ -93,7 +93,9 @@ async fn node(State(kit): State<Shared>, Path((i, op)): Path<(usize, String)>) -
                     cluster.try_spawn(i)?;
                     wait_healthy(cluster, i).await?;
                 }
-                other => bail!("unknown node operation {other:?}"),
+                other => {
+                    return Err(KitError::UnknownOperation { kind: "node", op: other.to_string() })
+                }
             }
             Ok(kit.describe())
         }
@@ -104,12 +106,14 @@ async fn node(State(kit): State<Shared>, Path((i, op)): Path<(usize, String)>) -
 async fn mariadb(State(kit): State<Shared>, Path((name, op)): Path<(String, String)>) -> Answer {
     let guard = kit.lock().await;
     answer((|| {
-        let kit = guard.as_ref().context("torn down")?;
+        let kit = guard.as_ref().ok_or(KitError::TornDown)?;
         let server = kit.server(&name)?;
         match op.as_str() {
             "kill9" => server.kill9(),
             "restart" => tokio::task::block_in_place(|| server.restart())?,
-            other => bail!("unknown MariaDB operation {other:?}"),
+            other => {
+                return Err(KitError::UnknownOperation { kind: "MariaDB", op: other.to_string() })
+            }
         }
         Ok(kit.describe())
     })())

@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use server::testkit::cluster::{Backend, ClusterSpec, ProcCluster};
 use server::testkit::mariadb::{self, BackendDb, Sandbox, Server, Topology};
 
 use crate::args::Up;
+use crate::error::{KitError, Result};
 
 /// Everything started, and the node ids learnt at start.
 pub struct Kit {
@@ -27,7 +27,7 @@ impl Kit {
     pub async fn up(up: &Up) -> Result<Kit> {
         let needs_mariadb = !up.topologies.is_empty() || (up.mysql_backend && up.nodes > 0);
         let sandbox = match needs_mariadb {
-            true => Some(Sandbox::new().context("MariaDB sandbox")?),
+            true => Some(Sandbox::new().map_err(KitError::Sandbox)?),
             false => None,
         };
         let mut topologies = Vec::new();
@@ -36,14 +36,14 @@ impl Kit {
             let started = Instant::now();
             for (name, shape, n) in &up.topologies {
                 let t = tokio::task::block_in_place(|| sb.topology(name, *shape, *n))
-                    .with_context(|| format!("MariaDB topology {name}"))?;
+                    .map_err(|source| KitError::Topology { name: name.clone(), source })?;
                 topologies.push(t);
             }
             if up.mysql_backend {
                 for i in 0..up.nodes {
                     let db =
                         tokio::task::block_in_place(|| sb.backend_db(&format!("orchestrator{i}")))
-                            .with_context(|| format!("backend database of node {i}"))?;
+                            .map_err(|source| KitError::BackendDb { node: i, source })?;
                     backends.push(db);
                 }
             }
@@ -97,10 +97,11 @@ impl Kit {
     }
 
     async fn start_cluster(&mut self, up: &Up) -> Result<()> {
-        let mut last = None;
-        for attempt in 1..=3 {
+        const ATTEMPTS: usize = 3;
+        let mut attempt = 1;
+        loop {
             let started = Instant::now();
-            let mut cluster = self.spec(up).try_start().context("start the nodes")?;
+            let mut cluster = self.spec(up).try_start().map_err(KitError::StartNodes)?;
             let all = cluster.all();
             match cluster.try_wait_for_leader(&all, up.deadline).await {
                 Ok(leader) => {
@@ -124,16 +125,18 @@ impl Kit {
                     eprintln!("[testkit] start attempt {attempt} failed: {e}");
                     cluster.dump_logs(30);
                     self.copy_logs(&cluster);
-                    last = Some(e);
+                    if attempt == ATTEMPTS {
+                        return Err(e.into());
+                    }
+                    attempt += 1;
                 }
             }
         }
-        Err(last.map(anyhow::Error::from).unwrap_or_else(|| anyhow::anyhow!("no attempt")))
     }
 
     /// The cluster, or an error when `up` started none.
     pub fn cluster(&mut self) -> Result<&mut ProcCluster> {
-        self.cluster.as_mut().context("no orchestrator nodes were started")
+        self.cluster.as_mut().ok_or(KitError::NoNodes)
     }
 
     /// The MariaDB server called `name` (`<topology>-<k>`, k from 1).
@@ -141,7 +144,7 @@ impl Kit {
         servers(&self.topologies)
             .find(|(_, n, _)| n == name)
             .map(|(_, _, s)| s)
-            .with_context(|| format!("no MariaDB server {name:?}"))
+            .ok_or_else(|| KitError::NoSuchServer(name.to_string()))
     }
 
     /// The description printed at start and returned by the control API.

@@ -5,6 +5,7 @@
 
 mod args;
 mod control;
+mod error;
 mod kit;
 
 use std::io::{Read, Write};
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             Err(e) => {
-                eprintln!("orchestrator-testkit: {e:#}");
+                eprintln!("orchestrator-testkit: {}", error::chain(&e));
                 return ExitCode::from(2);
             }
         },
