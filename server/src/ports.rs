@@ -42,6 +42,9 @@ pub trait Member: Send + Sync + 'static {
     async fn leader_changed_from(&self, leader: u64);
     /// HTTP URI of member `id`.
     async fn uri_of(&self, id: u64) -> Option<String>;
+    /// The URI to send member `id` a request at (waits briefly for a new leader's
+    /// announcement; never this node's own URI for another member).
+    async fn route_to(&self, id: u64) -> Option<String>;
     /// The raft status view.
     async fn status(&self) -> RaftStatusView;
     /// (log appends, fdatasyncs) since start.

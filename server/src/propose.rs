@@ -174,7 +174,7 @@ impl Proposer {
         env: CommandEnvelope,
     ) -> Result<CommandOutcome, ProposeError> {
         let peers = self.consensus.peers();
-        let uri = peers.uri_of(leader).await.ok_or(ProposeError::NoLeader)?;
+        let uri = peers.route_to(leader).await.ok_or(ProposeError::NoLeader)?;
         let url = format!("{uri}/internal/propose");
         let call = async {
             let response = peers

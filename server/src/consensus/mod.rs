@@ -145,7 +145,7 @@ impl Consensus {
             return Err(ApiError::Unavailable(format!("no raft leader is known; {unchanged}")));
         };
         self.peers()
-            .uri_of(leader)
+            .route_to(leader)
             .await
             .ok_or_else(|| ApiError::Unavailable("leader URI unknown".into()))
     }

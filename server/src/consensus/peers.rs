@@ -13,6 +13,9 @@ use crate::auth::Security;
 use crate::raft::Raft;
 use crate::store::Store;
 
+/// Longest wait for a new leader's URI announcement before deriving its URI.
+pub const ANNOUNCE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// HTTP client and addressing of the other members.
 #[derive(Clone)]
 pub struct Peers {
@@ -84,6 +87,30 @@ impl Peers {
             if member.host.contains(':') { format!("[{}]", member.host) } else { member.host };
         let scheme = if self.own_uri.starts_with("https://") { "https" } else { "http" };
         Some(format!("{scheme}://{host}:{}", self.listen_port))
+    }
+
+    /// The URI to send node `id` a request at. A new leader announces its URI through raft
+    /// right after its election, so a request arriving in that moment waits up to
+    /// [`ANNOUNCE_WAIT`] for the announcement to be applied here before falling back to the
+    /// derived URI; a derivation that names this node itself (nodes on one host with different
+    /// HTTP ports) is no route and gives `None`.
+    pub async fn route_to(&self, id: u64) -> Option<String> {
+        if id == self.own_id {
+            return Some(self.own_uri.clone());
+        }
+        let deadline = tokio::time::Instant::now() + ANNOUNCE_WAIT;
+        let mut applied = self.raft.metrics();
+        loop {
+            if let Some(uri) = self.announced_uri(id).await {
+                return Some(uri);
+            }
+            // Every applied entry changes the metrics; a timeout or a stopped core ends the wait.
+            match tokio::time::timeout_at(deadline, applied.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => break,
+            }
+        }
+        self.uri_of(id).await.filter(|uri| uri != &self.own_uri)
     }
 
     /// The announced HTTP URI of node `id`, if it announced one.

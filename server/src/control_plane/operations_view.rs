@@ -50,7 +50,7 @@ pub async fn operate(node: &AppState, request: OperationRequest) -> Result<Strin
     let leader = node.member.leader().ok_or_else(|| unavailable("no raft leader is known"))?;
     let uri = node
         .member
-        .uri_of(leader)
+        .route_to(leader)
         .await
         .ok_or_else(|| unavailable("the leader's address is unknown"))?;
     let response = node

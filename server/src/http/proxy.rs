@@ -54,8 +54,7 @@ pub async fn to_leader(State(node): State<AppState>, request: Request, next: Nex
     let Some(leader) = leader.filter(|l| *l != node.member.id()) else {
         return next.run(request).await;
     };
-    let Some(uri) = node.member.uri_of(leader).await.filter(|u| u != &node.member.http_uri())
-    else {
+    let Some(uri) = node.member.route_to(leader).await else {
         return next.run(request).await;
     };
     let result = tokio::select! {

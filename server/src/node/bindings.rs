@@ -41,6 +41,9 @@ impl Member for crate::consensus::Consensus {
     async fn uri_of(&self, id: u64) -> Option<String> {
         self.peers().uri_of(id).await
     }
+    async fn route_to(&self, id: u64) -> Option<String> {
+        self.peers().route_to(id).await
+    }
     async fn status(&self) -> RaftStatusView {
         crate::consensus::Consensus::status(self).await
     }

@@ -50,6 +50,9 @@ impl Member for Leader {
     async fn uri_of(&self, _id: u64) -> Option<String> {
         Some("http://127.0.0.1:3000".into())
     }
+    async fn route_to(&self, id: u64) -> Option<String> {
+        self.uri_of(id).await
+    }
     async fn status(&self) -> RaftStatusView {
         RaftStatusView {
             node_id: 1,
