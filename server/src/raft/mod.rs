@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)] // openraft's StorageError is large by design
 
 pub mod disk_state;
+pub mod faults;
 pub mod log_disk;
 pub mod log_file;
 pub mod log_store;

@@ -1,11 +1,10 @@
-//! Outbound raft RPC over HTTP/JSON, with an in-repo fault layer tests use to cut links.
+//! Outbound raft RPC over HTTP/JSON (through the test kit's fault layer, [`super::faults`]).
 //!
 //! Connection failures map to `Unreachable` so openraft backs off; every other transport
 //! failure maps to `Network`; errors the peer's raft returned map to `RemoteError`. Each call
 //! is bounded by the `RPCOption` deadline openraft gives it.
 
-use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::error::{
@@ -20,62 +19,8 @@ use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use super::faults::{LinkCut, NetworkFaults};
 use super::TypeConfig;
-
-/// Links this node pretends are cut. Used by tests (the in-process cluster and the fault
-/// suite); empty in production, where it costs one uncontended read lock per RPC.
-#[derive(Debug, Default)]
-pub struct NetworkFaults {
-    no_send_to: RwLock<HashSet<u64>>,
-    no_recv_from: RwLock<HashSet<u64>>,
-}
-
-/// An error for "the link is cut".
-#[derive(Debug, thiserror::Error)]
-#[error("link to node {0} is cut by the fault layer")]
-pub struct LinkCut(pub u64);
-
-impl NetworkFaults {
-    /// Cuts the link to `peer` in both directions.
-    pub fn cut(&self, peer: u64) {
-        self.cut_outgoing(peer);
-        self.cut_incoming(peer);
-    }
-
-    /// Stops sending to `peer` (its messages still arrive).
-    pub fn cut_outgoing(&self, peer: u64) {
-        if let Ok(mut s) = self.no_send_to.write() {
-            s.insert(peer);
-        }
-    }
-
-    /// Drops what `peer` sends (our messages still reach it).
-    pub fn cut_incoming(&self, peer: u64) {
-        if let Ok(mut s) = self.no_recv_from.write() {
-            s.insert(peer);
-        }
-    }
-
-    /// Restores every link.
-    pub fn heal(&self) {
-        if let Ok(mut s) = self.no_send_to.write() {
-            s.clear();
-        }
-        if let Ok(mut s) = self.no_recv_from.write() {
-            s.clear();
-        }
-    }
-
-    /// Whether sending to `peer` is cut.
-    pub fn blocks_send_to(&self, peer: u64) -> bool {
-        self.no_send_to.read().map(|s| s.contains(&peer)).unwrap_or(false)
-    }
-
-    /// Whether receiving from `peer` is cut.
-    pub fn blocks_recv_from(&self, peer: u64) -> bool {
-        self.no_recv_from.read().map(|s| s.contains(&peer)).unwrap_or(false)
-    }
-}
 
 /// How long an idle connection to a peer is kept: well below the peers' idle cut-off
 /// (`HTTPReadHeaderTimeoutSeconds`, 10 s by default, assumed equal on every node), so that a
