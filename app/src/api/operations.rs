@@ -51,11 +51,18 @@ pub async fn relocate_dropped(instance: String, below: String) -> Result<String,
     .await
 }
 
-/// A replica or instance control (`op` is orchestrator's name: `stop-replica`, …).
+/// A replica or instance control (`op` is orchestrator's name: `stop-replica`, …), with the
+/// one parameter some take (`delay-replication`'s seconds, `purge-binary-logs`' file,
+/// `kill-query`'s process id).
 #[server(prefix = "/sfn")]
-pub async fn control_instance(instance: String, op: String) -> Result<String, ApiError> {
+pub async fn control_instance(
+    instance: String,
+    op: String,
+    #[server(default)] value: Option<String>,
+) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        operate(&instance, crate::core::operation::Op::simple(&op)?).await
+        let op = crate::core::operation::Op::with_value(&op, value.as_deref().unwrap_or(""))?;
+        operate(&instance, op).await
     })
     .await
 }

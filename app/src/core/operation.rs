@@ -298,6 +298,20 @@ impl Op {
         }
         Ok(Op::RestartReplicaStatements { query: query.to_string() })
     }
+
+    /// An operation by orchestrator's name with its one parameter as typed in a form (the
+    /// dashboard's "delay", "purge up to" and "kill query" fields); the parameterless ones
+    /// ignore an empty `value`.
+    pub fn with_value(name: &str, value: &str) -> Result<Op, DomainError> {
+        match name.trim() {
+            "delay-replication" => Op::delay(value),
+            "purge-binary-logs" => Op::purge(value, false),
+            "kill-query" => Op::kill(value),
+            "restart-replica-statements" => Op::restart_statements(value),
+            other if value.trim().is_empty() => Op::simple(other),
+            other => Err(DomainError::field("op", format!("{other:?} takes no parameter"))),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +332,14 @@ mod tests {
             Ok("enable-semi-sync-master")
         );
         assert!(Op::simple("drop-database").is_err());
+        assert_eq!(
+            Op::with_value("delay-replication", " 7 "),
+            Ok(Op::DelayReplication { seconds: 7 })
+        );
+        assert_eq!(Op::with_value("kill-query", "42"), Ok(Op::KillQuery { process: 42 }));
+        assert!(Op::with_value("purge-binary-logs", "").is_err());
+        assert_eq!(Op::with_value("stop-replica-nice", ""), Ok(Op::StopReplicaNice));
+        assert!(Op::with_value("stop-replica", "5").is_err());
         let below = InstanceKey::new("m", 3306).unwrap();
         assert_eq!(Op::Relocate { below: below.clone() }.target(), Some(&below));
         assert!(Op::CanReplicateFrom { below }.is_read_only());

@@ -62,3 +62,21 @@ export async function sql(s: DbServer, stmt: string): Promise<string> {
   ]);
   return stdout.trim();
 }
+
+/** A server's SHOW SLAVE STATUS by column name (empty when it is not a replica). */
+export async function slaveStatus(s: DbServer): Promise<Record<string, string>> {
+  const { stdout } = await run("mariadb", [
+    "--no-defaults",
+    "--connect-timeout=5",
+    "-B",
+    `--socket=${path.join(s.dir, "mysqld.sock")}`,
+    "-uroot",
+    "-e",
+    "SHOW SLAVE STATUS",
+  ]);
+  const [header, values] = stdout.split("\n");
+  if (!header || !values) return {};
+  const names = header.split("\t");
+  const cells = values.split("\t");
+  return Object.fromEntries(names.map((n, i) => [n, cells[i] ?? ""]));
+}

@@ -351,7 +351,15 @@ pub async fn instance(node: &AppState, key: &InstanceKey) -> Result<InstanceDeta
             && node.member.is_leader_with_quorum(),
         move_targets: super::operations_view::move_targets(topology, key),
         maintenance: super::operations_view::maintenance_of(node, key).await?,
+        tags: tags_of(node, key).await?,
     })
+}
+
+/// The tags of `key`, by name, each as orchestrator shows it.
+async fn tags_of(node: &AppState, key: &InstanceKey) -> Result<Vec<String>, ApiError> {
+    let mut tags = node.store.instance_tags(key).await.map_err(internal)?;
+    tags.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(tags.iter().map(|t| t.display()).collect())
 }
 
 #[cfg(test)]

@@ -144,6 +144,24 @@ async fn reads_on_every_node() {
         assert_eq!(found.as_array().map(Vec::len), Some(6));
         let (_, none) = f.json(i, "/api/search/no-such-host").await;
         assert_eq!(none, json!([]));
+        // orchestrator's bash client sends the term with a trailing encoded newline.
+        let (_, found) = f.json(i, "/api/search?s=127.0.0.1%0A").await;
+        assert_eq!(found.as_array().map(Vec::len), Some(6), "{found}");
+
+        // `discover` answers with the whole instance as `instance` does (the client prints it).
+        let (status, found) = f.json(i, &format!("/api/discover/127.0.0.1/{}", r1.port())).await;
+        assert_eq!(status, 200, "{found}");
+        let discovered = &found["Details"];
+        assert_eq!(discovered["Key"], key_json(r1), "{found}");
+        assert_eq!(discovered["MasterKey"], key_json(m), "{found}");
+        assert_eq!(discovered["ServerID"], r1.id(), "{found}");
+        assert_eq!(discovered["ClusterName"], key(m), "{found}");
+        assert_eq!(discovered["IsLastCheckValid"], true, "{found}");
+
+        // `/api/status` names the node's machine as orchestrator does (`os.Hostname()`).
+        let (_, st) = f.json(i, "/api/status").await;
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+        assert_eq!(st["Details"]["Hostname"], host.trim(), "{st}");
     }
 
     // The ASCII trees, exactly orchestrator's format, once every replica shows 0s lag.

@@ -53,4 +53,7 @@ pub struct InstanceDetailView {
     /// The maintenance lock it is under, in words (owner: reason), if any.
     #[serde(default)]
     pub maintenance: Option<String>,
+    /// Its tags, by name, as orchestrator shows them (`name` or `name=value`).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }

@@ -88,6 +88,7 @@ fn details(d: InstanceDetailView, actions: Actions, leader_uri: Option<String>) 
                 {row("Promotion rule", s.promotion_rule.clone().unwrap_or_else(|| "not registered (neutral)".into()))}
                 {row("Data center", format!("{} / region {} / env {}", s.data_center, d.region, d.physical_environment))}
                 {row("Replicas", replicas)}
+                {row("Tags", if d.tags.is_empty() { "none".into() } else { d.tags.join(", ") })}
                 {row("Last seen", utc(d.last_seen_ms))}
                 {row("Last check", format!("{} ({})", utc(d.last_checked_ms), if s.last_check_valid { "ok" } else { "failed" }))}
                 {(!d.last_io_error.is_empty()).then(|| row("Last IO error", d.last_io_error.clone()))}
