@@ -53,21 +53,21 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if !config.unknown_keys.is_empty() {
-        tracing::warn!(keys = %config.unknown_keys.join(", "), "config keys not used by orchestrator-rs (ignored)");
+    if !config.origin.unknown_keys.is_empty() {
+        tracing::warn!(keys = %config.origin.unknown_keys.join(", "), "config keys not used by orchestrator-rs (ignored)");
     }
     if let Invocation::ResetRaftState { .. } = invocation {
         return reset_raft_state(&config);
     }
     if let Invocation::Cli { command, ignore_raft_setup, .. } = invocation {
-        if config.raft_enabled && !ignore_raft_setup {
+        if config.raft_enabled() && !ignore_raft_setup {
             eprintln!("orchestrator: {CLI_REFUSED_IN_RAFT}");
             return ExitCode::FAILURE;
         }
         eprintln!("orchestrator: CLI command {command:?} is not implemented by orchestrator-rs; use the HTTP API");
         return ExitCode::FAILURE;
     }
-    if !config.raft_enabled {
+    if !config.raft_enabled() {
         eprintln!("orchestrator: RaftEnabled is false; orchestrator-rs runs only as an orchestrator/raft node");
         return ExitCode::FAILURE;
     }

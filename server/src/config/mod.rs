@@ -132,8 +132,8 @@ pub struct BackendSettings {
 /// Everything a node needs, validated.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
-    /// `RaftEnabled`.
-    pub raft_enabled: bool,
+    /// `RaftEnabled` ([`NodeConfig::raft_enabled`]).
+    raft_enabled: bool,
     /// Raft membership, storage and timings.
     pub raft: RaftSettings,
     /// The HTTP listener and the site.
@@ -142,8 +142,9 @@ pub struct NodeConfig {
     pub backend: BackendSettings,
     /// Topology discovery: credentials, timeouts, poll cadence, seeds, patterns.
     pub discovery: DiscoveryConfig,
-    /// Automated and manual recovery settings (and `CandidateInstanceExpireMinutes`).
-    pub recovery: RecoveryConfig,
+    /// Automated and manual recovery settings as read at start
+    /// ([`NodeConfig::recovery_at_start`]; [`NodeConfig::recovery`] is the one in force).
+    recovery: RecoveryConfig,
     /// Analysis thresholds and the recovery/problem ignore filters.
     pub analysis: analysis::AnalysisSettings,
     /// Authentication, `ReadOnly`, TLS and the raft port's secret (`security`).
@@ -151,7 +152,14 @@ pub struct NodeConfig {
     /// Key-value master discovery: prefix and stores.
     pub kv: kv::KvConfig,
     /// The recovery settings in force (`recovery` as read at start, then as reloaded).
-    pub live_recovery: live::LiveRecovery,
+    live_recovery: live::LiveRecovery,
+    /// Where the config came from: its file, its keys as read, the keys not used.
+    pub origin: ConfigOrigin,
+}
+
+/// Where a config came from (for `reload-configuration` and the start-up warning).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigOrigin {
     /// The file this config was read from (`reload-configuration` reads it again).
     pub source: Option<PathBuf>,
     /// The file's keys as read at start.
@@ -164,6 +172,17 @@ impl NodeConfig {
     /// The recovery settings in force (filters, timings, hooks), reloadable at run time.
     pub fn recovery(&self) -> std::sync::Arc<RecoveryConfig> {
         self.live_recovery.get()
+    }
+
+    /// The recovery settings as read at start (what is fixed for the process's life:
+    /// `CandidateInstanceExpireMinutes`, `AuditPurgeDays`).
+    pub fn recovery_at_start(&self) -> &RecoveryConfig {
+        &self.recovery
+    }
+
+    /// `RaftEnabled`.
+    pub fn raft_enabled(&self) -> bool {
+        self.raft_enabled
     }
 
     /// This node's stable raft id.
@@ -190,7 +209,7 @@ impl NodeConfig {
             ConfigError::invalid("config file", format!("cannot read {}: {e}", path.display()))
         })?;
         let mut config = Self::parse(&text)?;
-        config.source = Some(path.to_path_buf());
+        config.origin.source = Some(path.to_path_buf());
         Ok(config)
     }
 
@@ -212,7 +231,7 @@ impl NodeConfig {
         }
         let raw = Value::Object(map.clone());
         let mut config = Self::from_reader(KeyReader::new(map))?;
-        config.raw = reload::RawKeys(raw);
+        config.origin.raw = reload::RawKeys(raw);
         Ok(config)
     }
 
@@ -345,9 +364,7 @@ impl NodeConfig {
             },
             kv,
             live_recovery: live::LiveRecovery::new(recovery.clone()),
-            source: None,
-            raw: reload::RawKeys::default(),
-            unknown_keys: r.leftover_keys(),
+            origin: ConfigOrigin { unknown_keys: r.leftover_keys(), ..ConfigOrigin::default() },
             discovery,
             recovery,
             analysis,

@@ -56,8 +56,8 @@ pub struct ReloadPlan {
 pub fn plan(current: &NodeConfig, text: &str) -> Result<(NodeConfig, ReloadPlan), ConfigError> {
     let next = NodeConfig::parse(text)?;
     let empty = serde_json::Map::new();
-    let old = current.raw.0.as_object().unwrap_or(&empty);
-    let new = next.raw.0.as_object().unwrap_or(&empty);
+    let old = current.origin.raw.0.as_object().unwrap_or(&empty);
+    let new = next.origin.raw.0.as_object().unwrap_or(&empty);
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort();
     keys.dedup();

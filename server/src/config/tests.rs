@@ -18,14 +18,17 @@ fn reads_orchestrator_keys_and_defaults() {
     assert_eq!(c.http.listen_address.port(), 3000);
     assert_eq!(c.http_uri(), "http://10.0.0.1:3000");
     assert_eq!(c.recovery.candidate_expire.as_secs(), 3600);
-    assert!(c.unknown_keys.is_empty());
+    assert!(c.origin.unknown_keys.is_empty());
 }
 
 #[test]
 fn unknown_keys_are_collected_not_fatal() {
     let c = NodeConfig::parse(&raft_json(r#", "PseudoGTIDMonotonicHint": "x", "Debug": true"#))
         .unwrap();
-    assert_eq!(c.unknown_keys, vec!["Debug".to_string(), "PseudoGTIDMonotonicHint".to_string()]);
+    assert_eq!(
+        c.origin.unknown_keys,
+        vec!["Debug".to_string(), "PseudoGTIDMonotonicHint".to_string()]
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::ports::AppState;
 
 /// `GET|POST /api/reload-configuration`.
 pub async fn reload_configuration(State(node): State<AppState>) -> Response {
-    let Some(path) = node.config.source.clone() else {
+    let Some(path) = node.config.origin.source.clone() else {
         return error(ApiError::Validation(
             "this node was not started from a config file; nothing to reload".into(),
         ));
@@ -33,7 +33,9 @@ pub async fn reload_configuration(State(node): State<AppState>) -> Response {
     let values: Map<String, serde_json::Value> = plan
         .applied
         .iter()
-        .map(|k| (k.clone(), reload::shown(k, next.raw.0.as_object().unwrap_or(&empty).get(k))))
+        .map(|k| {
+            (k.clone(), reload::shown(k, next.origin.raw.0.as_object().unwrap_or(&empty).get(k)))
+        })
         .collect();
     tracing::info!(applied = ?plan.applied, refused = ?plan.refused, "reload-configuration");
     let message = if plan.refused.is_empty() {

@@ -182,7 +182,7 @@ pub async fn start(
         peers,
         network: network_probe.clone(),
     });
-    let proposer = Proposer::new(consensus.clone(), config.recovery.candidate_expire);
+    let proposer = Proposer::new(consensus.clone(), config.recovery_at_start().candidate_expire);
     let prober = Prober::new(config.discovery.clone(), store.clone(), clock.clone());
     let analysis: Arc<AnalysisState> = Arc::default();
     let recovery = Arc::new(crate::recovery::Context {
@@ -243,7 +243,7 @@ pub async fn start(
         consensus: consensus.clone(),
         proposer: proposer.clone(),
         store: store.clone(),
-        audit_purge: config.recovery.audit_purge,
+        audit_purge: config.recovery_at_start().audit_purge,
     };
     tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
     tasks.push(prober.start(shutdown_rx.clone()));

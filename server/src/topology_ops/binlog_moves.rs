@@ -146,7 +146,7 @@ impl Ops {
     /// instance that took over, `{failedHost}`/`Port` the demoted master (also as
     /// `ORC_SUCCESSOR_*` / `ORC_FAILED_*`). A failing hook is audited, not an error.
     async fn post_take_master(&self, successor: &InstanceKey, demoted: &InstanceKey) {
-        let cfg = &self.ctx.config.recovery;
+        let cfg = self.ctx.config.recovery();
         if cfg.hooks.post_take_master.is_empty() {
             return;
         }
