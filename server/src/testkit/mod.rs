@@ -20,6 +20,7 @@
 //! while the plain helpers meant for tests panic with a message naming what failed.
 
 pub mod cluster;
+pub mod error_chain;
 pub mod fleet;
 pub mod fleetsim;
 pub mod in_process;

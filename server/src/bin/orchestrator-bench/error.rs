@@ -1,7 +1,5 @@
 //! The benchmark's typed errors: what failed in its modules (only `main` erases them).
 
-use std::error::Error as StdError;
-use std::fmt;
 use std::num::{ParseFloatError, ParseIntError};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -243,22 +241,4 @@ fn colon_prefixed(body: &str) -> String {
     }
 }
 
-/// An error followed by its causes, `: `-separated (as `main` prints its errors, `{:#}`).
-pub fn chain<'a>(error: &'a (dyn StdError + 'static)) -> Chain<'a> {
-    Chain(error)
-}
-
-/// See [`chain`].
-pub struct Chain<'a>(&'a (dyn StdError + 'static));
-
-impl fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut cause = self.0.source();
-        while let Some(e) = cause {
-            write!(f, ": {e}")?;
-            cause = e.source();
-        }
-        Ok(())
-    }
-}
+pub use server::testkit::error_chain::chain;

@@ -1,7 +1,5 @@
 //! The test kit binary's typed errors: bad arguments, and what failed starting or driving the kit.
 
-use std::error::Error as StdError;
-use std::fmt;
 use std::num::ParseIntError;
 use std::time::Duration;
 
@@ -115,22 +113,4 @@ pub enum KitError {
     },
 }
 
-/// An error followed by its causes, `: `-separated (as `main` prints its errors, `{:#}`).
-pub fn chain<'a>(error: &'a (dyn StdError + 'static)) -> Chain<'a> {
-    Chain(error)
-}
-
-/// See [`chain`].
-pub struct Chain<'a>(&'a (dyn StdError + 'static));
-
-impl fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut cause = self.0.source();
-        while let Some(e) = cause {
-            write!(f, ": {e}")?;
-            cause = e.source();
-        }
-        Ok(())
-    }
-}
+pub use server::testkit::error_chain::chain;
