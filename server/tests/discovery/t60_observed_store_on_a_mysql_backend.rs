@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use app::core::{Instance, InstanceKey};
-use server::config::BackendConfig;
 use server::store::Store;
 
 use crate::harness::sandbox;
@@ -23,13 +22,7 @@ fn observed(name: &str, at: i64, valid: bool) -> Instance {
 async fn observed_store_on_a_mysql_backend() {
     let Some(sb) = sandbox() else { return };
     let db = sb.backend_db("orchestrator").expect("backend database");
-    let backend = BackendConfig::MySql {
-        host: db.host.clone(),
-        port: db.port,
-        database: db.database.clone(),
-        user: db.user.clone(),
-        password: db.password.clone(),
-    };
+    let backend = db.config();
     let store = Store::open(&backend, Duration::from_secs(5)).await.expect("open MySQL store");
     store
         .write_batch(&[observed("m", 1_000, true), observed("gone", 500, false)])

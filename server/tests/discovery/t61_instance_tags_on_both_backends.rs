@@ -59,13 +59,7 @@ async fn instance_tags_on_sqlite_and_mysql_backends() {
 
     let Some(sb) = sandbox() else { return };
     let db = sb.backend_db("orchestrator").expect("backend database");
-    let mysql = BackendConfig::MySql {
-        host: db.host.clone(),
-        port: db.port,
-        database: db.database.clone(),
-        user: db.user.clone(),
-        password: db.password.clone(),
-    };
+    let mysql = db.config();
     let store = Store::open(&mysql, Duration::from_secs(5)).await.expect("open MySQL store");
     exercise(&store).await;
 }

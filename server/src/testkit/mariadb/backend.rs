@@ -27,6 +27,17 @@ impl BackendDb {
         format!("mysql://{user}:{password}@{host}:{port}/{database}")
     }
 
+    /// The store's backend config (`BackendDB: mysql`) for this database.
+    pub fn config(&self) -> crate::config::BackendConfig {
+        crate::config::BackendConfig::MySql {
+            host: self.host.clone(),
+            port: self.port,
+            database: self.database.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+        }
+    }
+
     /// The node backend that uses this database.
     pub fn backend(&self) -> Backend {
         Backend::MySql {
