@@ -19,7 +19,7 @@ use openraft::BasicNode;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use super::faults::{LinkCut, NetworkFaults};
+use super::faults::{LinkCut, NetworkFaults};
 use super::TypeConfig;
 
 /// How long an idle connection to a peer is kept: well below the peers' idle cut-off

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 
-use super::network::NetworkFaults;
+use super::faults::NetworkFaults;
 use super::rejoin::Inbox;
 use super::TypeConfig;
 

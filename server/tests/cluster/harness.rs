@@ -32,7 +32,7 @@ pub struct TestNode {
     /// Its proposers' clock.
     pub clock: Arc<dyn server::clock::Clock>,
     /// The fault layer of its raft links.
-    pub faults: Arc<server::raft::network::NetworkFaults>,
+    pub faults: Arc<server::raft::faults::NetworkFaults>,
     consensus: server::consensus::Consensus,
     proposer: server::propose::Proposer,
 }
