@@ -62,7 +62,6 @@ pub fn ControlButtons(
             {button(action, &key, "skip-query", "Skip the failing query")}
             {button(action, &key, "detach-replica-master-host", "Detach from master host")}
             {button(action, &key, "reattach-replica-master-host", "Reattach to master host")}
-            {button(action, &key, "reset-replica", "Reset replication")}
             {button(action, &key, "enable-semi-sync-replica", "Semi-sync replica on")}
             {button(action, &key, "disable-semi-sync-replica", "Semi-sync replica off")}
         }
