@@ -83,7 +83,7 @@ impl Consensus {
         let window = self.yield_window();
         if let Some(t) = target {
             for member in self.members().iter().filter(|m| m.id != self.id() && m.id != t) {
-                let Some(uri) = self.peers().uri_of(member.id).await else { continue };
+                let Some(uri) = self.peers().route_to(member.id).await else { continue };
                 let sent = self
                     .peers()
                     .post(&format!("{uri}/internal/hold-elections"))
