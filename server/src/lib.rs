@@ -52,6 +52,7 @@ pub mod metrics;
 pub mod node;
 pub mod ports;
 pub mod probe;
+pub mod probe_metrics;
 pub mod propose;
 pub mod raft;
 pub mod recovery;

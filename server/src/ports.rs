@@ -21,6 +21,7 @@ use crate::auth::Security;
 use crate::clock::Clock;
 use crate::config::NodeConfig;
 use crate::consensus::Member as MemberInfo;
+use crate::probe_metrics::ProbeMetrics;
 use crate::propose::ProposeError;
 use crate::store::Store;
 use app::core::recovery_run::{RecoveryError, Trigger};
@@ -148,4 +149,6 @@ pub struct AppState {
     pub config: Arc<NodeConfig>,
     /// The proposers' clock.
     pub clock: Arc<dyn Clock>,
+    /// This node's discovery metrics (`/api/*-metrics-*`), read by the HTTP API only.
+    pub(crate) probe_metrics: ProbeMetrics,
 }

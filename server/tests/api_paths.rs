@@ -12,6 +12,14 @@ use server::testkit::in_process::{call, fixture};
 
 /// orchestrator's paths this project serves (its `replica` synonyms included).
 const SERVED: &[&str] = &[
+    "discovery-metrics-raw/:seconds",
+    "discovery-metrics-aggregated/:seconds",
+    "discovery-queue-metrics-raw/:seconds",
+    "discovery-queue-metrics-aggregated/:seconds",
+    "backend-query-metrics-raw/:seconds",
+    "backend-query-metrics-aggregated/:seconds",
+    "write-buffer-metrics-raw/:seconds",
+    "write-buffer-metrics-aggregated/:seconds",
     "locate-gtid-errant/:host/:port",
     "gtid-errant-reset-master/:host/:port",
     "gtid-errant-inject-empty/:host/:port",
@@ -241,14 +249,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("replication-analysis-changelog", CHANGELOG),
     ("deregister-hostname-unresolve/:host/:port", UNRESOLVE),
     ("register-hostname-unresolve/:host/:port/:virtualname", UNRESOLVE),
-    ("discovery-metrics-raw/:seconds", METRICS),
-    ("discovery-metrics-aggregated/:seconds", METRICS),
-    ("discovery-queue-metrics-raw/:seconds", METRICS),
-    ("discovery-queue-metrics-aggregated/:seconds", METRICS),
-    ("backend-query-metrics-raw/:seconds", METRICS),
-    ("backend-query-metrics-aggregated/:seconds", METRICS),
-    ("write-buffer-metrics-raw/:seconds", METRICS),
-    ("write-buffer-metrics-aggregated/:seconds", METRICS),
     ("agents", AGENTS),
     ("agent/:host", AGENTS),
     ("agent-umount/:host", AGENTS),
@@ -274,7 +274,6 @@ const PSEUDO_GTID: &str = "Pseudo-GTID is not implemented: GTID (MariaDB or MySQ
 const BINLOG_SERVERS: &str = "binlog servers are not managed";
 const EQUIVALENCE: &str =
     "equivalence coordinates are not recorded (moves use GTID or START SLAVE UNTIL)";
-const METRICS: &str = "discovery/backend/write-buffer metrics are not collected";
 const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
 const UNRESOLVE: &str =
     "hostname unresolve is not supported: hostnames are used as the topology reports them";

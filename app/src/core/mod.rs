@@ -13,6 +13,7 @@ pub mod binlog;
 pub mod candidate;
 pub mod cluster_filter;
 pub mod command;
+pub mod discovery_metrics;
 pub mod downtime;
 pub mod duration;
 pub mod envelope;

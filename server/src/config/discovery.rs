@@ -85,6 +85,11 @@ pub struct DiscoveryConfig {
     pub use_super_read_only: bool,
     /// Hostname resolution (`HostnameResolveMethod`, `MySQLHostnameResolveMethod`, ...).
     pub resolve: ResolveConfig,
+    /// `DiscoveryCollectionRetentionSeconds` (120): how long the discovery, backend-query and
+    /// write-buffer metrics are kept in memory (`/api/*-metrics-*`).
+    pub metrics_retention: Duration,
+    /// `DiscoveryQueueMaxStatisticsSize` (120): per-second discovery queue samples kept.
+    pub queue_statistics: usize,
 }
 
 /// orchestrator's `DiscoveryIgnoreHostnameFilters`, `DiscoveryIgnoreReplicaHostnameFilters` and
@@ -146,6 +151,8 @@ impl Default for DiscoveryConfig {
             ignore: DiscoveryIgnore::default(),
             use_super_read_only: false,
             resolve: ResolveConfig::default(),
+            metrics_retention: Duration::from_secs(120),
+            queue_statistics: 120,
         }
     }
 }
@@ -209,6 +216,8 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let detect_semi_sync_enforced_query = r.string("DetectSemiSyncEnforcedQuery", "")?;
     let use_super_read_only = r.bool("UseSuperReadOnly", false)?;
     let resolve = super::resolve::read(r)?;
+    let retention_s = r.uint("DiscoveryCollectionRetentionSeconds", 120, 86_400)?;
+    let queue_statistics = r.uint("DiscoveryQueueMaxStatisticsSize", 120, 86_400)? as usize;
     let ignore = DiscoveryIgnore {
         any: super::analysis::filters(r, "DiscoveryIgnoreHostnameFilters")?,
         replicas: super::analysis::filters(r, "DiscoveryIgnoreReplicaHostnameFilters")?,
@@ -289,6 +298,8 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         ignore,
         use_super_read_only,
         resolve,
+        metrics_retention: Duration::from_secs(retention_s),
+        queue_statistics,
     })
 }
 

@@ -6,6 +6,7 @@ mod audit_api;
 mod audit_json;
 mod cluster_recovery_api;
 mod compat_api;
+mod discovery_metrics_api;
 mod instance_json;
 mod internal;
 mod kv_api;
@@ -94,6 +95,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/failures", get(internal::failures))
         .merge(topology_api::routes())
         .merge(promotion_plan_api::routes())
+        .merge(discovery_metrics_api::routes())
         .merge(maintenance_api::routes())
         .merge(tags_api::routes())
         .merge(compat_api::reads())

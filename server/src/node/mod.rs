@@ -204,6 +204,7 @@ pub async fn start(
         security: security.clone(),
         config: config.clone(),
         clock,
+        probe_metrics: prober.metrics(),
     };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::one::{Observation, Probed};
 use super::parse::errant_gtids;
 use crate::config::DiscoveryConfig;
+use crate::probe_metrics::ProbeMetrics;
 use crate::store::Store;
 
 /// Longest a result waits before it is written.
@@ -51,6 +52,8 @@ pub struct Writer {
     signals: Option<Signals>,
     health_changed: bool,
     confirm: Vec<InstanceKey>,
+    /// Where each flush and the probes it stores are recorded (`/api/*-metrics-*`).
+    metrics: Option<ProbeMetrics>,
 }
 
 /// Where the writer reports health changes (see [`Writer::with_signals`]).
@@ -87,7 +90,14 @@ impl Writer {
             signals: None,
             health_changed: false,
             confirm: Vec::new(),
+            metrics: None,
         }
+    }
+
+    /// Records each flush and the probes it stores in `metrics`.
+    pub fn with_metrics(mut self, metrics: ProbeMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Reports health changes to `signals` (the running node; tests may leave it out).
@@ -124,7 +134,7 @@ impl Writer {
     /// it as its master (orchestrator's unseen-master placeholder), so a typo'd seed or a
     /// stale replica listing leaves no row.
     fn record(&mut self, probed: Probed) -> Option<InstanceKey> {
-        let Probed { key, started_ms, ended_ms, observation } = probed;
+        let Probed { key, started_ms, ended_ms, observation, .. } = probed;
         let previous = self.view.remove(&key);
         let was_valid = previous.as_ref().is_some_and(|p| p.is_last_check_valid);
         let before = previous.as_ref().map(health);
@@ -204,8 +214,10 @@ impl Writer {
 
     /// Writes everything pending in one transaction.
     async fn flush(&mut self) {
-        self.oldest = None;
+        let waited = self.oldest.take().map(|t| t.elapsed()).unwrap_or_default();
+        let started = std::time::Instant::now();
         let results = std::mem::take(&mut self.results);
+        let probes: Vec<ProbeTiming> = results.iter().map(|(p, _)| ProbeTiming::of(p)).collect();
         let forget = std::mem::take(&mut self.forget);
         let mut dirty: BTreeSet<InstanceKey> = BTreeSet::new();
         let mut replies = Vec::new();
@@ -243,8 +255,15 @@ impl Writer {
             .filter(|(k, _)| !dirty.contains(k))
             .collect();
         let rows: Vec<Instance> = dirty.iter().filter_map(|k| self.view.get(k).cloned()).collect();
-        if let Err(e) = self.store.write_probe_batch(&attempts, &rows, &forget).await {
+        let writes = !(attempts.is_empty() && rows.is_empty() && forget.is_empty());
+        let writing = std::time::Instant::now();
+        let written = self.store.write_probe_batch(&attempts, &rows, &forget).await;
+        if let Err(e) = &written {
             tracing::warn!(error = %e, rows = rows.len(), "cannot write probe results; the next probes will retry");
+        }
+        if let Some(metrics) = &self.metrics {
+            let flush = Flush { waited, started, writing, rows: rows.len() };
+            record_metrics(metrics, &flush, writes.then_some(&written), probes);
         }
         for (key, reply) in replies {
             if let Some(instance) = self.view.get(&key) {
@@ -264,6 +283,78 @@ impl Writer {
 
     fn has_pending(&self) -> bool {
         !self.results.is_empty() || !self.attempts.is_empty() || !self.forget.is_empty()
+    }
+}
+
+/// What the discovery metrics need of one probe in a batch.
+struct ProbeTiming {
+    key: InstanceKey,
+    took: Duration,
+    ended: std::time::Instant,
+    error: Option<String>,
+}
+
+impl ProbeTiming {
+    fn of(p: &Probed) -> Self {
+        let error = match &p.observation {
+            Observation::Seen(_) => None,
+            Observation::Failed { error, .. } => Some(error.clone()),
+        };
+        ProbeTiming { key: p.key.clone(), took: p.took, ended: p.ended, error }
+    }
+}
+
+/// One flush's timings.
+struct Flush {
+    /// How long its oldest message waited in the buffer.
+    waited: Duration,
+    /// When it started.
+    started: std::time::Instant,
+    /// When its store write started.
+    writing: std::time::Instant,
+    /// Instance rows written.
+    rows: usize,
+}
+
+/// Records a flush: a backend write and a write-buffer flush when it wrote anything, and one
+/// discovery record per probe it stored (backend latency: from the probe's end until now).
+fn record_metrics(
+    metrics: &ProbeMetrics,
+    flush: &Flush,
+    written: Option<&Result<(), crate::store::StoreError>>,
+    probes: Vec<ProbeTiming>,
+) {
+    use app::core::discovery_metrics::{DiscoveryMetric, QueryMetric, WriteBufferMetric};
+    let now = std::time::Instant::now();
+    let now_ms = metrics.now_ms();
+    let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    let started_ms = now_ms - now.duration_since(flush.started).as_millis() as i64;
+    if let Some(written) = written {
+        metrics.record_query(QueryMetric {
+            timestamp: started_ms,
+            wait_latency: ns(flush.writing.duration_since(flush.started)),
+            execute_latency: ns(now.duration_since(flush.writing)),
+            err: written.as_ref().err().map(ToString::to_string),
+        });
+        metrics.record_flush(WriteBufferMetric {
+            timestamp: started_ms,
+            instances: flush.rows,
+            wait_latency: ns(flush.waited),
+            write_latency: ns(now.duration_since(flush.writing)),
+        });
+    }
+    for p in probes {
+        let backend = now.saturating_duration_since(p.ended).as_secs_f64();
+        let instance = p.took.as_secs_f64();
+        metrics.record_discovery(DiscoveryMetric {
+            timestamp: now_ms,
+            hostname: p.key.hostname,
+            port: p.key.port,
+            backend_latency_seconds: backend,
+            instance_latency_seconds: instance,
+            total_latency_seconds: backend + instance,
+            err: p.error,
+        });
     }
 }
 
@@ -326,12 +417,21 @@ mod tests {
             started_ms: at - 5,
             ended_ms: at,
             observation: Observation::Seen(Box::new(i)),
+            took: Duration::from_millis(3),
+            ended: std::time::Instant::now(),
         }
     }
 
     fn failed(name: &str, at: i64) -> Probed {
         let observation = Observation::Failed { partial: false, error: "refused".into() };
-        Probed { key: key(name), started_ms: at - 5, ended_ms: at, observation }
+        Probed {
+            key: key(name),
+            started_ms: at - 5,
+            ended_ms: at,
+            observation,
+            took: Duration::from_millis(3),
+            ended: std::time::Instant::now(),
+        }
     }
 
     async fn writer(dir: &tempfile::TempDir) -> Writer {

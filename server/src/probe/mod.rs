@@ -33,6 +33,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::DiscoveryConfig;
+use crate::probe_metrics::{ProbeMetrics, Settings};
 use crate::store::Store;
 use batch::WriterMsg;
 use scheduler::SchedMsg;
@@ -110,6 +111,8 @@ struct Shared {
     failures: AtomicU64,
     /// Woken when a flush changed an instance's health (the analysis loop waits on it).
     health_changed: Arc<tokio::sync::Notify>,
+    /// Discovery, queue, backend-write and write-buffer metrics (`/api/*-metrics-*`).
+    metrics: ProbeMetrics,
 }
 
 type Receivers = (mpsc::UnboundedReceiver<SchedMsg>, mpsc::UnboundedReceiver<WriterMsg>);
@@ -126,7 +129,14 @@ impl Prober {
     pub fn new(config: DiscoveryConfig, store: Store, clock: Arc<dyn Clock>) -> Self {
         let (sched_tx, sched_rx) = mpsc::unbounded_channel();
         let (writer_tx, writer_rx) = mpsc::unbounded_channel();
+        let settings = Settings {
+            retention: config.metrics_retention,
+            queue_samples: config.queue_statistics,
+            write_buffer_size: batch::FLUSH_ROWS,
+            flush_interval: batch::FLUSH_INTERVAL,
+        };
         let shared = Shared {
+            metrics: ProbeMetrics::new(settings, clock.clone()),
             resolver: resolve::Resolver::new(config.resolve.clone()),
             config,
             store,
@@ -159,6 +169,11 @@ impl Prober {
         self.shared.health_changed.clone()
     }
 
+    /// This prober's discovery metrics (orchestrator's `/api/*-metrics-*`).
+    pub fn metrics(&self) -> ProbeMetrics {
+        self.shared.metrics.clone()
+    }
+
     /// Probe and failure counters.
     pub fn stats(&self) -> ProbeStats {
         ProbeStats {
@@ -188,10 +203,14 @@ impl Prober {
                 .with_signals(batch::Signals {
                     changed: shared.health_changed.clone(),
                     probe_now: shared.sched_tx.clone(),
-                });
+                })
+                .with_metrics(shared.metrics.clone());
+            let sampler = shared.metrics.clone().sample_queue_every_second(shutdown.clone());
+            let sampler_task = tokio::spawn(sampler);
             let writer_task = tokio::spawn(batch::run(writer, writer_rx, shutdown.clone()));
             scheduler::run(shared, sched_rx, keys, shutdown).await;
             let _ = writer_task.await;
+            sampler_task.abort();
         })
     }
 

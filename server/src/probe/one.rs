@@ -23,6 +23,10 @@ pub struct Probed {
     pub ended_ms: i64,
     /// The result.
     pub observation: Observation,
+    /// How long the probe took (the discovery metrics' instance latency).
+    pub took: std::time::Duration,
+    /// When it ended, by the monotonic clock (the backend latency runs from here).
+    pub ended: std::time::Instant,
 }
 
 /// A probe's result as recorded.
@@ -56,7 +60,14 @@ pub async fn probe(
         Err(e) => Observation::Failed { partial, error: e.to_string() },
     };
     let key = result.as_ref().map_or_else(|_| key.clone(), |i| i.key.clone());
-    let probed = Probed { key, started_ms, ended_ms: clock.now_ms(), observation };
+    let probed = Probed {
+        key,
+        started_ms,
+        ended_ms: clock.now_ms(),
+        observation,
+        took: started.elapsed(),
+        ended: std::time::Instant::now(),
+    };
     (probed, result)
 }
 

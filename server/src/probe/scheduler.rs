@@ -164,8 +164,11 @@ impl Queue {
                 _ => continue, // stale: forgotten, in flight, or rescheduled
             }
             let (shared, semaphore) = (self.shared.clone(), self.semaphore.clone());
+            let waiting = shared.metrics.waiting();
             self.tasks.spawn(async move {
                 let Ok(_permit) = semaphore.acquire_owned().await else { return };
+                drop(waiting);
+                let _running = shared.metrics.running();
                 let started = Instant::now();
                 let _ =
                     shared.writer_tx.send(WriterMsg::Attempt(key.clone(), shared.clock.now_ms()));

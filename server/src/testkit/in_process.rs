@@ -175,6 +175,8 @@ pub async fn fixture(
         Store::open(&config.backend.db, Duration::from_secs(5)).await.map_err(failed("store"))?;
     let security = Arc::new(crate::auth::Security::load(&config).map_err(failed("security"))?);
     let commands = Arc::new(Recorder { seen: Mutex::default(), answer });
+    let prober =
+        crate::probe::Prober::new(config.discovery.clone(), store.clone(), Arc::new(SystemClock));
     let state = AppState {
         member: Arc::new(Leader),
         commands: commands.clone(),
@@ -184,6 +186,7 @@ pub async fn fixture(
         security,
         config,
         clock: Arc::new(SystemClock),
+        probe_metrics: prober.metrics(),
     };
     let router = crate::http::router(state, crate::site_options::defaults());
     Ok(Fixture { _dir: dir, router, commands })
