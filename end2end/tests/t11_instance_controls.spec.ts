@@ -2,14 +2,16 @@
 // them against the server). "Stop nicely" stops replication and the server agrees; "Start
 // replication" starts it again; "Delay replication" with a value sets the server's SQL_Delay and
 // 0 clears it; a value that is not a number is refused with the reason and nothing changes; a
-// tag written through the API shows in the panel.
+// tag written through the API shows in the panel; "Reset replication" refuses a confirmation
+// that is not the instance's key and, confirmed, runs RESET SLAVE ALL (the kit then makes the
+// server a replica again).
 // Every state is read from the MariaDB server itself, not from orchestrator-rs; the replica is
 // left as it was found.
 
 import { expect, test } from "@playwright/test";
 import { find, followerNode, keyOf, REFUSED_CALL, selectInstance, servers, shot, waitDiscovered, watchErrors } from "./support/dashboard";
 import { getJson } from "./support/cluster";
-import { slaveStatus } from "./support/mariadb";
+import { replicateFrom, slaveStatus } from "./support/mariadb";
 
 test.beforeAll(async () => {
   await waitDiscovered("alpha", 3);
@@ -18,7 +20,7 @@ test.beforeAll(async () => {
 test("replica controls on a follower's instance panel act on the server", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   const errors = watchErrors(page, [REFUSED_CALL]);
-  const [, replica] = servers("alpha");
+  const [master, replica] = servers("alpha");
   const key = keyOf(replica);
   const follower = await followerNode();
   await selectInstance(page, follower, "alpha", key);
@@ -64,5 +66,20 @@ test("replica controls on a follower's instance panel act on the server", async 
   const untagged = await getJson(`${follower.url}/api/untag/${host}/${port}?tag=role`);
   expect(untagged.status).toBe(200);
   await expect(panel.locator("table.facts")).not.toContainText("role=reporting", { timeout: 30_000 });
+
+  await panel.locator("#control-reset-replica").fill("127.0.0.1:1");
+  await panel.locator('button[data-op="reset-replica"]').click();
+  await expect(panel.locator(".result.error")).toContainText(`type ${key} to confirm reset-replica`, {
+    timeout: 30_000,
+  });
+  expect(await running()).toBe("Yes/Yes");
+  await panel.locator("#control-reset-replica").fill(key);
+  await panel.locator('button[data-op="reset-replica"]').click();
+  await expect(ok).toContainText(`Replica reset on ${key}`, { timeout: 30_000 });
+  await expect.poll(async () => Object.keys(await slaveStatus(replica)).length, { timeout: 30_000 }).toBe(0);
+  await shot(page, testInfo, "reset");
+  await replicateFrom(replica, master);
+  await expect.poll(running, { timeout: 30_000 }).toBe("Yes/Yes");
+  await waitDiscovered("alpha", 3);
   expect(errors).toEqual([]);
 });

@@ -53,7 +53,7 @@ pub async fn relocate_dropped(instance: String, below: String) -> Result<String,
 
 /// A replica or instance control (`op` is orchestrator's name: `stop-replica`, …), with the
 /// one parameter some take (`delay-replication`'s seconds, `purge-binary-logs`' file,
-/// `kill-query`'s process id).
+/// `kill-query`'s process id, or the instance's key repeated to confirm `reset-replica`).
 #[server(prefix = "/sfn")]
 pub async fn control_instance(
     instance: String,
@@ -61,7 +61,8 @@ pub async fn control_instance(
     #[server(default)] value: Option<String>,
 ) -> Result<String, ApiError> {
     crate::api::status::respond(async move {
-        let op = crate::core::operation::Op::with_value(&op, value.as_deref().unwrap_or(""))?;
+        let value = value.as_deref().unwrap_or("");
+        let op = crate::core::operation::Op::from_form(&op, value, &instance)?;
         operate(&instance, op).await
     })
     .await

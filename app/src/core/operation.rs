@@ -312,6 +312,27 @@ impl Op {
             other => Err(DomainError::field("op", format!("{other:?} takes no parameter"))),
         }
     }
+
+    /// An operation as a dashboard form sends it for `instance`: a destructive one
+    /// (`reset-replica`, which runs `RESET SLAVE ALL` and forgets the master for good) runs
+    /// only when `value` repeats the instance's key, typed by the person confirming it.
+    pub fn from_form(name: &str, value: &str, instance: &str) -> Result<Op, DomainError> {
+        if Op::simple(name).is_ok_and(|op| op.needs_confirmation()) {
+            if value.trim() != instance.trim() {
+                return Err(DomainError::field(
+                    "value",
+                    format!("type {} to confirm {}", instance.trim(), name.trim()),
+                ));
+            }
+            return Op::simple(name);
+        }
+        Op::with_value(name, value)
+    }
+
+    /// Whether the dashboard asks for the instance's key before running this operation.
+    pub fn needs_confirmation(&self) -> bool {
+        matches!(self, Op::ResetReplica)
+    }
 }
 
 #[cfg(test)]
@@ -340,6 +361,14 @@ mod tests {
         assert!(Op::with_value("purge-binary-logs", "").is_err());
         assert_eq!(Op::with_value("stop-replica-nice", ""), Ok(Op::StopReplicaNice));
         assert!(Op::with_value("stop-replica", "5").is_err());
+        assert!(Op::from_form("reset-replica", "", "r:3306").is_err());
+        assert!(Op::from_form("reset-replica", "other:3306", "r:3306").is_err());
+        assert_eq!(Op::from_form("reset-replica", " r:3306 ", "r:3306"), Ok(Op::ResetReplica));
+        assert_eq!(Op::from_form("stop-replica", "", "r:3306"), Ok(Op::StopReplica));
+        assert_eq!(
+            Op::from_form("delay-replication", "3", "r:3306"),
+            Ok(Op::DelayReplication { seconds: 3 })
+        );
         let below = InstanceKey::new("m", 3306).unwrap();
         assert_eq!(Op::Relocate { below: below.clone() }.target(), Some(&below));
         assert!(Op::CanReplicateFrom { below }.is_read_only());

@@ -48,6 +48,11 @@ export async function killServer(name: string): Promise<void> {
   await control(`/mariadb/${name}/kill9`);
 }
 
+/** Makes `replica` a GTID replica of `master` again (after a test reset it); the kit waits. */
+export async function replicateFrom(replica: DbServer, master: DbServer): Promise<void> {
+  await control(`/mariadb/${replica.name}/replicate-from/${master.name}`);
+}
+
 /** Runs `stmt` as root over the server's unix socket; batch output without column names. */
 export async function sql(s: DbServer, stmt: string): Promise<string> {
   const { stdout } = await run("mariadb", [

@@ -44,6 +44,29 @@ fn with_value(
     }
 }
 
+/// `reset-replica` (`RESET SLAVE ALL`: the replica forgets its master for good): runs only
+/// when the instance's key is typed again in the field.
+fn reset_replica(action: ServerAction<ControlInstance>, instance: &str) -> impl IntoView {
+    let (key, placeholder) = (instance.to_string(), instance.to_string());
+    view! {
+        <ActionForm action=action attr:class="control with-value danger">
+            <input type="hidden" name="instance" value=key/>
+            <input type="hidden" name="op" value="reset-replica"/>
+            <label for="control-reset-replica">
+                "Reset replication (RESET SLAVE ALL): type the instance to confirm"
+            </label>
+            <input
+                id="control-reset-replica"
+                name="value"
+                required
+                placeholder=placeholder
+                autocomplete="off"
+            />
+            <button type="submit" class="danger" data-op="reset-replica">"Reset"</button>
+        </ActionForm>
+    }
+}
+
 /// The buttons that apply to `instance`.
 #[component]
 pub fn ControlButtons(
@@ -69,6 +92,7 @@ pub fn ControlButtons(
     let delay = instance.is_replica.then(|| {
         with_value(action, &key, "delay-replication", "Delay replication (seconds)", "e.g. 3600")
     });
+    let reset = instance.is_replica.then(|| reset_replica(action, &key));
     let read_only = if instance.read_only {
         button(action, &key, "set-writeable", "Make writeable").into_any()
     } else {
@@ -89,6 +113,7 @@ pub fn ControlButtons(
             {delay}
             {with_value(action, &key, "purge-binary-logs", "Purge binary logs up to", "binary log file")}
             {with_value(action, &key, "kill-query", "Kill the query of process", "process id")}
+            {reset}
         </fieldset>
     }
 }

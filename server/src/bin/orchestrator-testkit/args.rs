@@ -24,6 +24,7 @@ control API on loopback (its URL is in the output) kills and restarts nodes and 
   POST /leader                   wait for one healthy leader among the running nodes
   POST /mariadb/{name}/kill9     SIGKILL a MariaDB server
   POST /mariadb/{name}/restart   start a MariaDB server again (same port and data)
+  POST /mariadb/{name}/replicate-from/{master}   make it a GTID replica of {master} again
 Each answers the description (with `leader` for /leader), or 500 with {\"error\": ...}.
 
   --nodes N                   orchestrator nodes (default 3; 0: MariaDB only)

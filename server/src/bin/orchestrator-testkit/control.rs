@@ -27,6 +27,7 @@ pub fn router(kit: Shared) -> Router {
         .route("/leader", post(leader))
         .route("/nodes/{i}/{op}", post(node))
         .route("/mariadb/{name}/{op}", post(mariadb))
+        .route("/mariadb/{name}/replicate-from/{master}", post(replicate_from))
         .with_state(kit)
 }
 
@@ -115,6 +116,20 @@ async fn mariadb(State(kit): State<Shared>, Path((name, op)): Path<(String, Stri
                 return Err(KitError::UnknownOperation { kind: "MariaDB", op: other.to_string() })
             }
         }
+        Ok(kit.describe())
+    })())
+}
+
+/// Makes server `name` a GTID replica of server `master` again (after a test reset it).
+async fn replicate_from(
+    State(kit): State<Shared>,
+    Path((name, master)): Path<(String, String)>,
+) -> Answer {
+    let guard = kit.lock().await;
+    answer((|| {
+        let kit = guard.as_ref().ok_or(KitError::TornDown)?;
+        let (server, master) = (kit.server(&name)?, kit.server(&master)?);
+        tokio::task::block_in_place(|| server.replicate_from(master))?;
         Ok(kit.describe())
     })())
 }
