@@ -127,7 +127,7 @@ pub mod stats {
         let l = c.len();
         match l {
             0 => 0.0,
-            _ if l % 2 == 0 => mean(&c[l / 2 - 1..l / 2 + 1]),
+            _ if l.is_multiple_of(2) => mean(&c[l / 2 - 1..l / 2 + 1]),
             _ => c[l / 2],
         }
     }

@@ -28,12 +28,12 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `:seconds`, a positive whole number, as orchestrator requires.
-fn seconds(text: &str) -> Result<u64, Response> {
+fn seconds(text: &str) -> Result<u64, ApiError> {
     match text.parse::<u64>() {
         Ok(s) if s > 0 => Ok(s),
-        _ => Err(error(ApiError::Validation(format!(
+        _ => Err(ApiError::Validation(format!(
             "Invalid value provided for seconds: {text:?} (a positive whole number)"
-        )))),
+        ))),
     }
 }
 
@@ -41,7 +41,7 @@ fn seconds(text: &str) -> Result<u64, Response> {
 fn answer<T: serde::Serialize>(text: &str, f: impl FnOnce(u64) -> T) -> Response {
     match seconds(text) {
         Ok(s) => Json(f(s)).into_response(),
-        Err(refusal) => refusal,
+        Err(e) => error(e),
     }
 }
 

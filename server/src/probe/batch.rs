@@ -472,6 +472,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_flush_records_its_probes_its_store_write_and_itself_in_the_metrics() {
+        use crate::probe_metrics::{ProbeMetrics, Settings};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = Settings {
+            retention: Duration::from_secs(120),
+            queue_samples: 120,
+            write_buffer_size: FLUSH_ROWS,
+            flush_interval: FLUSH_INTERVAL,
+        };
+        let metrics = ProbeMetrics::new(settings, std::sync::Arc::new(crate::clock::SystemClock));
+        let mut w = writer(&dir).await.with_metrics(metrics.clone());
+        write(&mut w, vec![seen("m", None, 1_000, 7), failed("typo", 1_000)]).await;
+        let probes = metrics.discovery(60);
+        assert_eq!(probes.len(), 2, "a failed probe is recorded too, even when it leaves no row");
+        assert!(probes.iter().all(|p| p.instance_latency_seconds == 0.003));
+        assert_eq!(probes.iter().filter(|p| p.err.is_some()).count(), 1);
+        assert!(probes.iter().all(|p| p.total_latency_seconds >= p.backend_latency_seconds));
+        let writes = metrics.queries(60);
+        assert_eq!((writes.len(), writes[0].err.is_none()), (1, true));
+        assert_eq!(metrics.flushes(60).iter().map(|f| f.instances).collect::<Vec<_>>(), [1]);
+    }
+
+    #[tokio::test]
     async fn stamps_checks_names_clusters_and_records_unseen_masters_only() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut w = writer(&dir).await;
