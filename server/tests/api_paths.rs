@@ -209,6 +209,12 @@ const SERVED: &[&str] = &[
     "untag/:host/:port/:tagName",
     "untag-all",
     "untag-all/:tagName/:tagValue",
+    "snapshot-topologies",
+    "replication-analysis-changelog",
+    "cluster-osc-replicas/:clusterHint",
+    "cluster-osc-slaves/:clusterHint",
+    "register-hostname-unresolve/:host/:port/:virtualname",
+    "deregister-hostname-unresolve/:host/:port",
 ];
 
 /// Paths answered with the reason the feature does not exist here (a JSON 400).
@@ -217,13 +223,13 @@ const REFUSED: &[&str] = &[
     "raft-follower-health-report/:authenticationToken/:raftBind/:raftAdvertise",
     "reelect",
     "reload-cluster-alias",
+    "regroup-replicas-bls/:host/:port",
+    "regroup-slaves-bls/:host/:port",
+    "master-equivalent/:host/:port/:logFile/:logPos",
 ];
 
 /// Paths not served (a JSON 404), each with why.
 const NOT_SERVED: &[(&str, &str)] = &[
-    ("master-equivalent/:host/:port/:logFile/:logPos", EQUIVALENCE),
-    ("regroup-slaves-bls/:host/:port", BINLOG_SERVERS),
-    ("regroup-replicas-bls/:host/:port", BINLOG_SERVERS),
     ("match/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
     ("match-below/:host/:port/:belowHost/:belowPort", PSEUDO_GTID),
     ("match-up/:host/:port", PSEUDO_GTID),
@@ -243,12 +249,6 @@ const NOT_SERVED: &[(&str, &str)] = &[
     ("heuristic-cluster-pool-instances/:clusterName/:pool", POOLS),
     ("heuristic-cluster-pool-lag/:clusterName", POOLS),
     ("heuristic-cluster-pool-lag/:clusterName/:pool", POOLS),
-    ("cluster-osc-slaves/:clusterHint", OSC),
-    ("cluster-osc-replicas/:clusterHint", OSC),
-    ("snapshot-topologies", SNAPSHOTS),
-    ("replication-analysis-changelog", CHANGELOG),
-    ("deregister-hostname-unresolve/:host/:port", UNRESOLVE),
-    ("register-hostname-unresolve/:host/:port/:virtualname", UNRESOLVE),
     ("agents", AGENTS),
     ("agent/:host", AGENTS),
     ("agent-umount/:host", AGENTS),
@@ -271,15 +271,6 @@ const AGENTS: &str = "orchestrator-agent (LVM snapshots, seeding) is not part of
 const POOLS: &str =
     "instance pools are an orchestrator feature deprecated upstream; not implemented";
 const PSEUDO_GTID: &str = "Pseudo-GTID is not implemented: GTID (MariaDB or MySQL) is";
-const BINLOG_SERVERS: &str = "binlog servers are not managed";
-const EQUIVALENCE: &str =
-    "equivalence coordinates are not recorded (moves use GTID or START SLAVE UNTIL)";
-const OSC: &str = "the pt-online-schema-change control-replica heuristic is not implemented";
-const UNRESOLVE: &str =
-    "hostname unresolve is not supported: hostnames are used as the topology reports them";
-const SNAPSHOTS: &str = "topology snapshots (history) are not kept";
-const CHANGELOG: &str =
-    "the analysis changelog is not kept (detections and recoveries are audited)";
 
 /// A path pattern with sample parameter values.
 fn concrete(pattern: &str) -> String {

@@ -15,6 +15,7 @@ use crate::core::recovery::{
     AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
 };
 use crate::core::tag::{Tag, TagFilter, Untag};
+use crate::core::unresolve::{validate_virtual_name, HostnameRegistration};
 
 /// Every instruction replicated through raft. Serialized as `{"op": "...", "value": ...}` with
 /// orchestrator's op names.
@@ -114,6 +115,8 @@ pub enum Command {
         /// The instances to untag, as the proposer saw them.
         keys: Vec<InstanceKey>,
     },
+    /// Register (or, with an empty virtual name, remove) a host's virtual name.
+    RegisterHostnameUnresolve(HostnameRegistration),
 }
 
 impl Command {
@@ -147,6 +150,7 @@ impl Command {
             Command::PutKvPairs(_) => "put-key-value",
             Command::PutInstanceTag { .. } => "put-instance-tag",
             Command::DeleteInstanceTag { .. } => "delete-instance-tag",
+            Command::RegisterHostnameUnresolve(_) => "register-hostname-unresolve",
         }
     }
 }
@@ -225,6 +229,13 @@ pub enum Proposal {
         /// The instances that carry it.
         keys: Vec<InstanceKey>,
     },
+    /// `register-hostname-unresolve` / `deregister-hostname-unresolve` (empty virtual name).
+    HostnameUnresolve {
+        /// The instance.
+        key: InstanceKey,
+        /// Its virtual name (validated), or empty.
+        virtual_name: String,
+    },
 }
 
 impl Proposal {
@@ -265,6 +276,13 @@ impl Proposal {
             }
             Proposal::Tag { key, tag } => Command::PutInstanceTag { key, tag },
             Proposal::Untag { untag, keys } => Command::DeleteInstanceTag { untag, keys },
+            Proposal::HostnameUnresolve { key, virtual_name } => {
+                Command::RegisterHostnameUnresolve(HostnameRegistration {
+                    key,
+                    virtual_name,
+                    registered_at_ms: now_ms,
+                })
+            }
         };
         CommandEnvelope::new(command, now_ms, proposer)
     }
@@ -400,6 +418,16 @@ impl Proposal {
         Proposal::Untag { untag, keys }
     }
 
+    /// `register-hostname-unresolve/:host/:port/:virtualname`.
+    pub fn register_hostname_unresolve(key: InstanceKey, name: &str) -> Result<Self, DomainError> {
+        Ok(Proposal::HostnameUnresolve { key, virtual_name: validate_virtual_name(name)? })
+    }
+
+    /// `deregister-hostname-unresolve/:host/:port`.
+    pub fn deregister_hostname_unresolve(key: InstanceKey) -> Self {
+        Proposal::HostnameUnresolve { key, virtual_name: String::new() }
+    }
+
     /// What happened, in words: the command's own wording when applied, the reason otherwise.
     pub fn outcome_message(&self, outcome: &CommandOutcome) -> String {
         match outcome {
@@ -448,6 +476,10 @@ impl Proposal {
             Proposal::Untag { untag, keys } => {
                 format!("{} removed from {} instances", untag.name, keys.len())
             }
+            Proposal::HostnameUnresolve { virtual_name, .. } if virtual_name.is_empty() => {
+                "Hostname deregister unresolve completed".into()
+            }
+            Proposal::HostnameUnresolve { .. } => "Hostname register unresolve completed".into(),
         }
     }
 }

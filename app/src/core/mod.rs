@@ -29,6 +29,7 @@ pub mod maintenance;
 pub mod membership;
 pub mod operation;
 pub mod operation_result;
+pub mod osc;
 pub mod problems;
 pub mod promotion_plan;
 pub mod promotion_rule;
@@ -42,6 +43,7 @@ pub mod tag;
 pub mod time_fmt;
 pub mod topology;
 pub mod topology_ascii;
+pub mod unresolve;
 
 pub use analysis::{analyze, AnalysisConfig, ReplicationAnalysis};
 pub use analysis_code::AnalysisCode;

@@ -17,6 +17,8 @@ pub struct AnalysisSettings {
     pub recovery_ignore: HostnameFilters,
     /// `ProblemIgnoreHostnameFilters`: matching instances are left out of `/api/problems`.
     pub problem_ignore: HostnameFilters,
+    /// `OSCIgnoreHostnameFilters`: instances left out of `/api/cluster-osc-replicas`.
+    pub osc_ignore: HostnameFilters,
 }
 
 /// A hostname filter list, its key named on a bad regex.
@@ -53,5 +55,6 @@ pub(super) fn read(r: &mut KeyReader, poll_seconds: u64) -> Result<AnalysisSetti
         config,
         recovery_ignore: filters(r, "RecoveryIgnoreHostnameFilters")?,
         problem_ignore: filters(r, "ProblemIgnoreHostnameFilters")?,
+        osc_ignore: filters(r, "OSCIgnoreHostnameFilters")?,
     })
 }

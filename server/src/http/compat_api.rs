@@ -2,7 +2,8 @@
 //! checks (`lb-check`, `_ping`), `headers`, `resolve`, `automated-recovery-filters`,
 //! `bulk-instances`, the hostname cache (none is kept: hostnames are used as given), and the
 //! paths of features that do not exist under raft here, answered with the reason as a JSON
-//! error (a fixed membership, elections that are raft's, configuration read at start).
+//! error (a fixed membership, elections that are raft's, configuration read at start, binlog
+//! servers and equivalence coordinates that are not kept).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -50,7 +51,20 @@ pub fn writes() -> Router<AppState> {
             "/api/raft-follower-health-report/{token}/{bind}/{advertise}",
             refuse("followers report to the leader through raft heartbeats here"),
         )
+        .route("/api/regroup-replicas-bls/{host}/{port}", refuse(NO_BINLOG_SERVERS))
+        .route("/api/regroup-slaves-bls/{host}/{port}", refuse(NO_BINLOG_SERVERS))
+        .route(
+            "/api/master-equivalent/{host}/{port}/{file}/{pos}",
+            refuse(
+                "equivalence coordinates are not recorded here (replicas are moved by GTID or \
+                 START SLAVE UNTIL), so there are no equivalent master coordinates to look up",
+            ),
+        )
 }
+
+/// Why `regroup-replicas-bls` is refused.
+const NO_BINLOG_SERVERS: &str =
+    "binlog servers are not managed here: none is ever detected, so there are none to regroup";
 
 /// `GET /api/lb-check`, `/api/_ping`: `"OK"`.
 async fn lb_check() -> Response {

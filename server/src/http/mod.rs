@@ -7,6 +7,7 @@ mod audit_json;
 mod cluster_recovery_api;
 mod compat_api;
 mod discovery_metrics_api;
+mod history_api;
 mod instance_json;
 mod internal;
 mod kv_api;
@@ -26,6 +27,7 @@ mod site;
 mod status_alias;
 mod tags_api;
 mod topology_api;
+mod unresolve_api;
 mod url_prefix;
 mod write_routes;
 
@@ -98,6 +100,8 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .merge(discovery_metrics_api::routes())
         .merge(maintenance_api::routes())
         .merge(tags_api::routes())
+        .merge(history_api::routes())
+        .merge(unresolve_api::routes())
         .merge(compat_api::reads())
         .merge(compat_api::writes().route_layer(write()))
         .merge(membership_api::local_routes().route_layer(write()))

@@ -86,6 +86,12 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
         "" => Proposal::tag_named(p.key()?, p.get("name"), p.get("value")),
         text => Proposal::tag(p.key()?, text),
     }),
+    route("/api/register-hostname-unresolve/{host}/{port}/{virtualname}", |p| {
+        Proposal::register_hostname_unresolve(p.key()?, p.get("virtualname"))
+    }),
+    route("/api/deregister-hostname-unresolve/{host}/{port}", |p| {
+        Ok(Proposal::deregister_hostname_unresolve(p.key()?))
+    }),
 ];
 
 /// orchestrator's `Details` of each write's answer.
@@ -109,7 +115,7 @@ fn details(proposal: &Proposal) -> Value {
             MaintenanceEnd::Id(id) => Value::from(*id),
         },
         Proposal::SetClusterRecovery { cluster, .. } => Value::from(cluster.as_str()),
-        Proposal::Tag { key: k, .. } => key(k),
+        Proposal::Tag { key: k, .. } | Proposal::HostnameUnresolve { key: k, .. } => key(k),
         Proposal::Untag { keys, .. } => serde_json::to_value(keys).unwrap_or(Value::Null),
     }
 }

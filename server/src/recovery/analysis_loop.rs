@@ -1,5 +1,5 @@
 //! Every second (and at once when a probe changed an instance's health), on every node: rebuild the topology from this node's observations, analyze it,
-//! publish the result. On the leader only (holding a quorum, past the startup grace): register
+//! record analysis code changes in this node's changelog (`changelog`), publish the result. On the leader only (holding a quorum, past the startup grace): register
 //! new failure detections through raft (codes that `registers_detection`), run the detection
 //! hooks, and start recoveries the policy allows (codes with a `recovery_kind`) — at most one
 //! at a time per cluster on this node, and the raft fence makes it at most one per cluster
@@ -73,6 +73,8 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut detected: HashMap<(InstanceKey, AnalysisCode), i64> = HashMap::new();
     let health_changed = ctx.prober.health_changed();
+    let mut changelog = super::changelog::Changelog::default();
+    let keep_ms = ctx.config.discovery.unseen_instance_forget.as_millis() as i64;
     loop {
         // Every second, and at once when a probe changed an instance's health (a failed
         // master is analysed within the writer's flush interval, not on the next tick).
@@ -95,6 +97,9 @@ pub async fn run(ctx: Arc<Context>, mut shutdown: watch::Receiver<bool>) {
             .filter(|a| a.analysis.registers_detection())
             .cloned()
             .collect();
+        if let Err(e) = changelog.record(&ctx.store, &snapshot, now, keep_ms).await {
+            tracing::warn!(error = %e, "analysis changelog not recorded");
+        }
         ctx.analysis.set(snapshot);
         if !ctx.consensus.is_leader_with_quorum() {
             leader_since = None;

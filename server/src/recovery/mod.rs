@@ -3,6 +3,7 @@
 
 pub mod agreement;
 pub mod analysis_loop;
+pub mod changelog;
 pub mod co_master;
 pub mod dead_master;
 pub mod graceful;

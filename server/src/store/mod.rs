@@ -5,6 +5,7 @@
 //! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
 
 pub mod cluster_recovery;
+pub mod history_tables;
 pub mod kv_tables;
 pub mod local;
 pub mod observed;
@@ -13,6 +14,7 @@ pub mod recovery_tables;
 pub mod replicated;
 mod schema;
 pub mod tag_tables;
+pub mod unresolve_tables;
 pub mod wal;
 
 use std::time::Duration;

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::{
-    cluster_recovery, kv_tables, operation_tables, recovery_tables, tag_tables, Store, StoreError,
+    cluster_recovery, kv_tables, operation_tables, recovery_tables, tag_tables, unresolve_tables,
+    Store, StoreError,
 };
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
@@ -150,6 +151,7 @@ pub async fn apply(
         Command::PutKvPairs(pairs) => kv_tables::put(conn, pairs).await?,
         Command::PutInstanceTag { key, tag } => tag_tables::put(conn, key, tag).await?,
         Command::DeleteInstanceTag { untag, keys } => tag_tables::delete(conn, untag, keys).await?,
+        Command::RegisterHostnameUnresolve(r) => unresolve_tables::register(conn, r).await?,
     })
 }
 
@@ -237,6 +239,10 @@ pub struct ReplicatedTables {
     /// Instance tags, by instance then name (absent from older snapshots and digests when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(InstanceKey, app::core::tag::Tag)>,
+    /// Hostname unresolve registrations, by host name (absent from older snapshots and digests
+    /// when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolves: Vec<app::core::unresolve::HostnameUnresolve>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -300,6 +306,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     let disabled_clusters = cluster_recovery::dump(conn).await?;
     let kv = kv_tables::dump(conn).await?;
     let tags = tag_tables::dump(conn).await?;
+    let unresolves = unresolve_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -311,6 +318,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         disabled_clusters,
         kv,
         tags,
+        unresolves,
     })
 }
 
@@ -355,6 +363,7 @@ pub async fn restore(
     cluster_recovery::restore(conn, &tables.disabled_clusters).await?;
     kv_tables::restore(conn, &tables.kv).await?;
     tag_tables::restore(conn, &tables.tags).await?;
+    unresolve_tables::restore(conn, &tables.unresolves).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

@@ -116,6 +116,12 @@ const TABLES: &[&str] = &[
         tag_value TEXT NOT NULL,
         PRIMARY KEY (hostname, port, tag_name)
     )",
+    // Replicated: hostname unresolve registrations (`register-hostname-unresolve`).
+    "CREATE TABLE IF NOT EXISTS hostname_unresolve (
+        hostname {TEXT_KEY} NOT NULL PRIMARY KEY,
+        unresolved_hostname VARCHAR(128) NOT NULL,
+        last_registered_ms BIGINT NOT NULL
+    )",
     // Node-local: what this node last published to each of its KV stores (its outbox is the
     // difference with kv_pair).
     "CREATE TABLE IF NOT EXISTS kv_published (
@@ -123,6 +129,32 @@ const TABLES: &[&str] = &[
         kv_key {TEXT_KEY} NOT NULL,
         kv_value TEXT NOT NULL,
         PRIMARY KEY (store_name, kv_key)
+    )",
+    // Node-local history (store::history_tables): topology snapshots, and each instance's last
+    // analysis code with the changes of it.
+    "CREATE TABLE IF NOT EXISTS database_instance_topology_history (
+        snapshot_unix_timestamp BIGINT NOT NULL,
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        master_host VARCHAR(255) NOT NULL,
+        master_port INT NOT NULL,
+        cluster_name VARCHAR(512) NOT NULL,
+        version VARCHAR(128) NOT NULL,
+        PRIMARY KEY (snapshot_unix_timestamp, hostname, port)
+    )",
+    "CREATE TABLE IF NOT EXISTS database_instance_last_analysis (
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        analysis VARCHAR(128) NOT NULL,
+        analysis_timestamp_ms BIGINT NOT NULL,
+        PRIMARY KEY (hostname, port)
+    )",
+    "CREATE TABLE IF NOT EXISTS database_instance_analysis_changelog (
+        hostname {TEXT_KEY} NOT NULL,
+        port INT NOT NULL,
+        analysis_timestamp_ms BIGINT NOT NULL,
+        analysis VARCHAR(128) NOT NULL,
+        PRIMARY KEY (hostname, port, analysis_timestamp_ms)
     )",
     // Node-local (never replicated).
     "CREATE TABLE IF NOT EXISTS node_health (

@@ -63,13 +63,8 @@ const UNSUPPORTED: &[&str] = &[
     "match-up",
     "match-up-replicas",
     "last-pseudo-gtid",
-    "snapshot-topologies",
     "submit-pool-instances",
     "which-heuristic-cluster-pool-instances",
-    "register-hostname-unresolve",
-    "deregister-hostname-unresolve",
-    "which-cluster-osc-replicas",
-    "which-cluster-osc-running-replicas",
 ];
 
 /// Every command of the client, in order; `k[i]` is `127.0.0.1:port` of server i, `sleeper`
@@ -97,6 +92,9 @@ fn plan(k: &[String], follower_raft: &str, sleeper: &str) -> Vec<Step> {
         step("which-cluster-alias", &["-i", m]),
         step("which-cluster-master", &["-i", m]),
         step("which-cluster-instances", &["-i", m]),
+        step("which-cluster-osc-replicas", &["-i", m]),
+        step("which-cluster-osc-running-replicas", &["-i", m]),
+        step("snapshot-topologies", &[]),
         step("discover", &["-i", r1]),
         step("async-discover", &["-i", r1]),
         step("begin-downtime", &["-i", r3, "-o", "me", "-r", "test", "-u", "1m"]),
@@ -104,6 +102,8 @@ fn plan(k: &[String], follower_raft: &str, sleeper: &str) -> Vec<Step> {
         step("end-downtime", &["-i", r3]),
         step("register-candidate", &["-i", r2, "-R", "prefer"]),
         step("deregister-candidate", &["-i", r2]),
+        step("register-hostname-unresolve", &["-i", r2, "-H", "vip-r2.example"]),
+        step("deregister-hostname-unresolve", &["-i", r2]),
         step("tag", &["-i", r1, "-t", "role=backup"]),
         step("tag", &["-i", r2, "-t", "role=reporting"]),
         step("tags", &["-i", r1]),

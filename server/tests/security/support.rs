@@ -225,6 +225,20 @@ pub const WRITE_ROUTES: &[(&str, &str)] = &[
     ("/api/untag/{host}/{port}/{name}", "/api/untag/db1/3306/role"),
     ("/api/untag-all", "/api/untag-all?tag=role%3Dx"),
     ("/api/untag-all/{name}/{value}", "/api/untag-all/role/x"),
+    (
+        "/api/register-hostname-unresolve/{host}/{port}/{virtualname}",
+        "/api/register-hostname-unresolve/db1/3306/vip1",
+    ),
+    (
+        "/api/deregister-hostname-unresolve/{host}/{port}",
+        "/api/deregister-hostname-unresolve/db1/3306",
+    ),
+    ("/api/regroup-replicas-bls/{host}/{port}", "/api/regroup-replicas-bls/db1/3306"),
+    ("/api/regroup-slaves-bls/{host}/{port}", "/api/regroup-slaves-bls/db1/3306"),
+    (
+        "/api/master-equivalent/{host}/{port}/{file}/{pos}",
+        "/api/master-equivalent/db1/3306/mysql-bin.000001/4",
+    ),
     ("/api/async-discover/{host}/{port}", "/api/async-discover/db1/3306"),
     ("/api/bulk-instances", "/api/bulk-instances"),
     ("/api/reset-hostname-resolve-cache", "/api/reset-hostname-resolve-cache"),

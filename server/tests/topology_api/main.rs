@@ -12,3 +12,4 @@ mod setup;
 mod t10_reads_on_every_node;
 mod t20_dead_master_is_analyzed_on_every_node;
 mod t30_discovery_metrics;
+mod t40_history_and_unresolve;

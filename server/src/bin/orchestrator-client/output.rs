@@ -42,6 +42,9 @@ pub enum Out {
     KeyIfThreads(i64),
     /// `.Key` of each replica with a stopped thread and an error (`which-broken-replicas`).
     BrokenKeys,
+    /// `.Key` of each instance whose SQL and IO threads both run
+    /// (`which-cluster-osc-running-replicas`).
+    RunningKeys,
     /// The most common `.DataCenter` of an instance list (ties: the first in name order).
     DominantDc,
     /// `Key:Value` of each pair in the `Details` array (`submit-masters-to-kv-stores`).
@@ -114,6 +117,16 @@ pub fn render(out: Out, value: &Value) -> Result<Vec<String>, String> {
                 if (stopped("ReplicationSQLThreadRuning") || stopped("ReplicationIOThreadRuning"))
                     && (error("LastSQLError") || error("LastIOError"))
                 {
+                    keys.push(key(field(i, "Key")?)?);
+                }
+            }
+            Ok(keys)
+        }
+        Out::RunningKeys => {
+            let mut keys = Vec::new();
+            for i in array(value)? {
+                let running = |name: &str| i.get(name) == Some(&Value::Bool(true));
+                if running("ReplicationSQLThreadRuning") && running("ReplicationIOThreadRuning") {
                     keys.push(key(field(i, "Key")?)?);
                 }
             }
@@ -263,6 +276,7 @@ mod tests {
             {"Key": {"Hostname": "b", "Port": 2}, "ReplicationSQLThreadRuning": false, "ReplicationIOThreadRuning": false, "LastSQLError": "", "LastIOError": ""}
         ]);
         assert_eq!(render(Out::BrokenKeys, &replicas).unwrap(), ["a:1"]);
+        assert!(render(Out::RunningKeys, &replicas).unwrap().is_empty());
         let masters =
             json!([{"DataCenter": "east"}, {"DataCenter": "west"}, {"DataCenter": "west"}]);
         assert_eq!(render(Out::DominantDc, &masters).unwrap(), ["west"]);

@@ -72,27 +72,10 @@ const UNSUPPORTED: &[Command] = &[
     unsupported("match-up", PSEUDO_GTID),
     unsupported("match-up-replicas", PSEUDO_GTID),
     unsupported("last-pseudo-gtid", PSEUDO_GTID),
-    unsupported("snapshot-topologies", "not supported: topology history is not kept"),
     unsupported("submit-pool-instances", "not supported: instance pools are not implemented"),
     unsupported(
         "which-heuristic-cluster-pool-instances",
         "not supported: instance pools are not implemented",
-    ),
-    unsupported(
-        "register-hostname-unresolve",
-        "not supported: hostnames are used as the topology reports them",
-    ),
-    unsupported(
-        "deregister-hostname-unresolve",
-        "not supported: hostnames are used as the topology reports them",
-    ),
-    unsupported(
-        "which-cluster-osc-replicas",
-        "not supported: the online-schema-change replica heuristic is not implemented",
-    ),
-    unsupported(
-        "which-cluster-osc-running-replicas",
-        "not supported: the online-schema-change replica heuristic is not implemented",
     ),
 ];
 

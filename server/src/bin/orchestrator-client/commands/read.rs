@@ -39,6 +39,12 @@ pub const DISCOVERY: &[Command] = &[
         "forget-cluster/{hint}",
         Out::Nothing,
     ),
+    get(
+        "snapshot-topologies",
+        "Record a snapshot of every known instance's master, on the node asked",
+        "snapshot-topologies",
+        Out::Details,
+    ),
 ];
 
 /// Views.
@@ -119,6 +125,18 @@ pub const VIEWS: &[Command] = &[
         "Output every instance of a cluster (-i or -a)",
         "cluster/{hint}",
         Out::Keys,
+    ),
+    get(
+        "which-cluster-osc-replicas",
+        "Output a heuristic list of control replicas for an online schema change (-i or -a)",
+        "cluster-osc-replicas/{hint}",
+        Out::Keys,
+    ),
+    get(
+        "which-cluster-osc-running-replicas",
+        "As which-cluster-osc-replicas, only the replicas whose threads both run (-i or -a)",
+        "cluster-osc-replicas/{hint}",
+        Out::RunningKeys,
     ),
     get(
         "downtimed",

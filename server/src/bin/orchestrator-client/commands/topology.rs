@@ -29,6 +29,18 @@ pub const CONTROL: &[Command] = &[
         "deregister-candidate/{instance}",
         Out::DetailsKey,
     ),
+    get(
+        "register-hostname-unresolve",
+        "Assign an instance's host a virtual (unresolved) name (-i, -H)",
+        "register-hostname-unresolve/{instance}/{hostname}",
+        Out::DetailsKey,
+    ),
+    get(
+        "deregister-hostname-unresolve",
+        "Remove the virtual name of an instance's host (-i)",
+        "deregister-hostname-unresolve/{instance}",
+        Out::DetailsKey,
+    ),
 ];
 
 /// Relocation.
