@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::reply::{error, ok};
 use crate::ports::AppState;
+use app::core::recovery::RecoveryResolution;
 use app::core::recovery_run::{RecoveryError, Trigger};
 
 /// Routes (mounted behind the follower → leader proxy).
@@ -99,9 +100,24 @@ struct TakeoverDetails {
     is_successful: bool,
 }
 
+impl TakeoverDetails {
+    fn of(r: RecoveryResolution) -> TakeoverDetails {
+        TakeoverDetails {
+            uid: r.uid,
+            successor_key: r.successor,
+            lost_replicas: r.lost_replicas,
+            is_successful: r.is_successful,
+        }
+    }
+}
+
 async fn run_recovery(node: AppState, analysis: ReplicationAnalysis, trigger: Trigger) -> Response {
     let key = analysis.analyzed_instance_key.clone();
+    // orchestrator answers a forced failover with the recovery (the client reads
+    // `Details.SuccessorKey`), and `recover` with the promoted key itself.
+    let forced = trigger.operation.starts_with("force-");
     match node.ops.recover(analysis, trigger).await {
+        Ok(r) if r.is_successful && forced => ok("Master failed over", TakeoverDetails::of(r)),
         Ok(r) if r.is_successful => match r.successor {
             Some(successor) => ok(format!("Recovery executed on {key}"), successor),
             None => ok(format!("Recovery executed on {key}"), serde_json::Value::Null),
@@ -258,15 +274,7 @@ async fn takeover(
                 "graceful-master-takeover: {} is the new master of {cluster}",
                 fmt_key(&r.successor)
             );
-            ok(
-                message,
-                TakeoverDetails {
-                    uid: r.uid,
-                    successor_key: r.successor,
-                    lost_replicas: r.lost_replicas,
-                    is_successful: r.is_successful,
-                },
-            )
+            ok(message, TakeoverDetails::of(r))
         }
         Err(e) => error(recovery_error(e)),
     }

@@ -12,3 +12,4 @@ mod t40_hung_master_is_unreachable_not_dead;
 mod t50_dead_intermediate_master;
 mod t60_graceful_takeover;
 mod t70_manual_recover_through_the_client;
+mod t80_force_master_takeover;
