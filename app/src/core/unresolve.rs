@@ -56,6 +56,61 @@ pub fn validate_virtual_name(name: &str) -> Result<String, DomainError> {
     Ok(name.to_string())
 }
 
+/// The virtual name in force for `hostname`: registered at or after `now_ms - expiry_ms`
+/// (older registrations have lapsed) and different from the hostname itself (orchestrator's
+/// `UnresolveHostname`: an unchanged name is nothing to do).
+pub fn virtual_name_for<'a>(
+    hostname: &str,
+    registrations: &'a [HostnameUnresolve],
+    now_ms: i64,
+    expiry_ms: i64,
+) -> Option<&'a str> {
+    registrations
+        .iter()
+        .find(|u| u.hostname == hostname)
+        .filter(|u| u.registered_at_ms >= now_ms.saturating_sub(expiry_ms))
+        .map(|u| u.unresolved_hostname.as_str())
+        .filter(|v| !v.is_empty() && *v != hostname)
+}
+
+/// A virtual name that does not resolve back to the master's hostname (orchestrator's
+/// "Error unresolving; ... mismatch").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "hostname unresolve: {hostname} is registered as {virtual_name}, which resolves to \
+     {resolved_back}, not back to {hostname}; deregister it or fix its DNS"
+)]
+pub struct UnresolveMismatch {
+    /// The master's hostname.
+    pub hostname: String,
+    /// The registered virtual name.
+    pub virtual_name: String,
+    /// What the virtual name resolved to.
+    pub resolved_back: String,
+}
+
+/// Which name `CHANGE MASTER TO` uses once the virtual name was resolved back: the virtual name
+/// when it resolves back to `hostname`; on a mismatch the hostname when `skip_check`
+/// (orchestrator's `--skip-unresolve-check`), else the mismatch.
+pub fn judge_resolved_back(
+    hostname: &str,
+    virtual_name: &str,
+    resolved_back: &str,
+    skip_check: bool,
+) -> Result<String, UnresolveMismatch> {
+    if resolved_back == hostname {
+        Ok(virtual_name.to_string())
+    } else if skip_check {
+        Ok(hostname.to_string())
+    } else {
+        Err(UnresolveMismatch {
+            hostname: hostname.to_string(),
+            virtual_name: virtual_name.to_string(),
+            resolved_back: resolved_back.to_string(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +145,30 @@ mod tests {
             "bad name"
         )
         .is_err());
+    }
+
+    fn reg(host: &str, name: &str, at: i64) -> HostnameUnresolve {
+        HostnameUnresolve {
+            hostname: host.into(),
+            unresolved_hostname: name.into(),
+            registered_at_ms: at,
+        }
+    }
+
+    #[test]
+    fn unresolve_uses_registrations_in_force_only() {
+        let regs = [reg("db1", "vip1", 10_000), reg("db2", "db2", 10_000)];
+        assert_eq!(virtual_name_for("db1", &regs, 15_000, 5_000), Some("vip1"));
+        assert_eq!(virtual_name_for("db1", &regs, 15_001, 5_000), None, "lapsed");
+        assert_eq!(virtual_name_for("db2", &regs, 10_000, 5_000), None, "same name");
+        assert_eq!(virtual_name_for("db3", &regs, 10_000, 5_000), None, "not registered");
+    }
+
+    #[test]
+    fn unresolve_resolves_back_or_refuses() {
+        assert_eq!(judge_resolved_back("db1", "vip1", "db1", false).unwrap(), "vip1");
+        assert_eq!(judge_resolved_back("db1", "vip1", "db9", true).unwrap(), "db1");
+        let e = judge_resolved_back("db1", "vip1", "db9", false).unwrap_err();
+        assert!(e.to_string().contains("vip1, which resolves to db9, not back to db1"), "{e}");
     }
 }

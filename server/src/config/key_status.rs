@@ -259,6 +259,8 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("SkipBinlogEventsContaining", Harmless(PSEUDO_GTID)),
     ("SkipBinlogServerUnresolveCheck", Harmless(RESOLVE_CACHE)),
     ("SkipMaxScaleCheck", Harmless("MaxScale binlog servers are not probed")),
+    ("SkipUnresolve", Honoured),
+    ("SkipUnresolveCheck", Honoured),
     ("SkipOrchestratorDatabaseUpdate", Harmless("the backend schema is migrated by this project")),
     ("SlaveLagQuery", Honoured),
     ("SnapshotTopologiesIntervalHours", Harmless("no periodic snapshot: /api/snapshot-topologies takes one on demand, on the node asked")),

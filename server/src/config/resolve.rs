@@ -44,6 +44,12 @@ pub struct ResolveConfig {
     pub expiry: Duration,
     /// `RejectHostnameResolvePattern`: a resolution matching it is not used.
     pub reject: Option<Regex>,
+    /// `SkipUnresolve` (orchestrator's `--skip-unresolve` flag, false): `CHANGE MASTER TO`
+    /// names the master's hostname even when a virtual name is registered for it.
+    pub skip_unresolve: bool,
+    /// `SkipUnresolveCheck` (orchestrator's `--skip-unresolve-check` flag, false): a virtual name
+    /// that does not resolve back to the hostname is ignored instead of failing the operation.
+    pub skip_unresolve_check: bool,
 }
 
 impl Default for ResolveConfig {
@@ -53,6 +59,8 @@ impl Default for ResolveConfig {
             server_name: ServerNameSource::AsGiven,
             expiry: Duration::from_secs(3600),
             reject: None,
+            skip_unresolve: false,
+            skip_unresolve_check: false,
         }
     }
 }
@@ -99,5 +107,14 @@ pub(super) fn read(r: &mut KeyReader) -> Result<ResolveConfig, ConfigError> {
             ConfigError::invalid("RejectHostnameResolvePattern", format!("not a valid regex: {e}"))
         })?)
     };
-    Ok(ResolveConfig { hostname, server_name, expiry: Duration::from_secs(minutes * 60), reject })
+    let skip_unresolve = r.bool("SkipUnresolve", false)?;
+    let skip_unresolve_check = r.bool("SkipUnresolveCheck", false)?;
+    Ok(ResolveConfig {
+        hostname,
+        server_name,
+        expiry: Duration::from_secs(minutes * 60),
+        reject,
+        skip_unresolve,
+        skip_unresolve_check,
+    })
 }

@@ -158,6 +158,11 @@ impl Prober {
         &self.shared.config
     }
 
+    /// This node's hostname resolver (`HostnameResolveMethod`, cached).
+    pub fn resolver(&self) -> &resolve::Resolver {
+        &self.shared.resolver
+    }
+
     /// Adds an instance to discovery (probed at once unless known already or recently forgotten).
     pub fn enqueue(&self, key: InstanceKey) {
         let _ = self.shared.sched_tx.send(SchedMsg::Enqueue(vec![key]));

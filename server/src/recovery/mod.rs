@@ -52,6 +52,7 @@ impl Context {
             analysis: self.analysis.clone(),
             prober: self.prober.clone(),
             config: self.config.clone(),
+            store: self.store.clone(),
             clock: self.clock.clone(),
         }
     }

@@ -52,6 +52,7 @@ impl Ops {
         sibling: &Instance,
     ) -> Result<(), OpError> {
         self.ensure_leader()?;
+        let sibling_name = self.master_to_name(&sibling.key).await?;
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut ss = self.session(sibling).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
@@ -77,7 +78,7 @@ impl Ops {
             }
             // Both executed exactly the same: the sibling's own position is the instance's.
             let position = ss.own_coordinates().await?;
-            let sql = si.dialect.change_master(&sibling.key, &Position::Coordinates(position));
+            let sql = si.dialect.change_master(&sibling_name, &Position::Coordinates(position));
             si.exec(&sql).await?;
             steps::start(&mut si).await?;
             stopped.started(&instance.key);
@@ -180,6 +181,8 @@ impl Ops {
         swap: bool,
     ) -> Result<(), OpError> {
         self.ensure_leader()?;
+        let grandparent = &self.master_to_name(grandparent).await?;
+        let instance_name = self.master_to_name(&instance.key).await?;
         let gtid = gtid_compatible(instance, master) && gtid_compatible(master, instance);
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut sm = self.session(master).await.map_err(unchanged)?;
@@ -218,7 +221,7 @@ impl Ops {
                 } else {
                     Position::Coordinates(si.own_coordinates().await?)
                 };
-                let sql = sm.dialect.change_master(&instance.key, &to_instance);
+                let sql = sm.dialect.change_master(&instance_name, &to_instance);
                 sm.exec(&sql).await?;
             }
             steps::start(&mut si).await?;
@@ -262,6 +265,7 @@ impl Ops {
         master: &Instance,
     ) -> Result<(), OpError> {
         self.ensure_leader()?;
+        let instance_name = self.master_to_name(&instance.key).await?;
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut sm = self.session(master).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
@@ -279,7 +283,7 @@ impl Ops {
             } else {
                 Position::Coordinates(si.own_coordinates().await?)
             };
-            let mut sql = sm.dialect.change_master(&instance.key, &position);
+            let mut sql = sm.dialect.change_master(&instance_name, &position);
             if !creds.user.is_empty() {
                 sql.push_str(&sm.dialect.credentials(&creds.user, &creds.password));
             }

@@ -96,6 +96,7 @@ impl Ops {
         position: Position,
     ) -> Result<(), OpError> {
         self.ensure_leader()?;
+        let master = &self.master_to_name(master).await?;
         let mut s = self.session(instance).await.map_err(unchanged)?;
         let mut stopped = Stopped::default();
         let outcome = async {

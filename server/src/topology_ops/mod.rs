@@ -19,6 +19,7 @@ mod replicas;
 pub mod session;
 mod steps;
 mod thread_state;
+mod unresolve;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +53,8 @@ pub struct Context {
     pub prober: Prober,
     /// Validated configuration (`discovery`, `recovery`).
     pub config: Arc<NodeConfig>,
+    /// This node's backend (hostname unresolve registrations).
+    pub store: crate::store::Store,
     /// Proposers' clock.
     pub clock: Arc<dyn Clock>,
 }

@@ -13,3 +13,4 @@ mod t20_coordinate_relocations;
 mod t30_replica_control;
 mod t40_refused_and_interrupted;
 mod t50_replica_sets;
+mod t60_hostname_unresolve;
