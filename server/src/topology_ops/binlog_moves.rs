@@ -182,7 +182,11 @@ impl Ops {
     ) -> Result<(), OpError> {
         self.ensure_leader()?;
         let grandparent = &self.master_to_name(grandparent).await?;
-        let instance_name = self.master_to_name(&instance.key).await?;
+        // The swapped master names `instance` only when there is a swap.
+        let instance_name = match swap {
+            true => self.master_to_name(&instance.key).await?,
+            false => instance.key.clone(),
+        };
         let gtid = gtid_compatible(instance, master) && gtid_compatible(master, instance);
         let mut si = self.session(instance).await.map_err(unchanged)?;
         let mut sm = self.session(master).await.map_err(unchanged)?;
