@@ -110,3 +110,17 @@ impl Discovery {
         }
     }
 }
+
+/// Runs `exercise` on a fresh SQLite store, then (when MariaDB is installed) on a fresh store on
+/// a MariaDB backend (`BackendDB: mysql`).
+pub async fn on_both_backends(exercise: impl AsyncFn(&Store)) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = BackendConfig::Sqlite { path: dir.path().join("orchestrator.sqlite3") };
+    let store = Store::open(&sqlite, Duration::from_secs(5)).await.expect("open SQLite store");
+    exercise(&store).await;
+
+    let Some(sb) = sandbox() else { return };
+    let db = sb.backend_db("orchestrator").expect("backend database");
+    let store = Store::open(&db.config(), Duration::from_secs(5)).await.expect("open MySQL store");
+    exercise(&store).await;
+}

@@ -2,14 +2,11 @@
 //! and `delete-instance-tag` applied as the state machine applies them, read back, dumped into
 //! and restored from the replicated tables (snapshots), through each dialect's SQL.
 
-use std::time::Duration;
-
 use app::core::tag::{Tag, TagFilter, Untag};
 use app::core::{CommandEnvelope, CommandOutcome, InstanceKey, Proposal};
-use server::config::BackendConfig;
 use server::store::{replicated, Store};
 
-use crate::harness::sandbox;
+use crate::harness::on_both_backends;
 
 async fn apply(store: &Store, proposal: Proposal) -> CommandOutcome {
     let env: CommandEnvelope = proposal.stamp(1_000, 1, 0);
@@ -52,14 +49,5 @@ async fn exercise(store: &Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instance_tags_on_sqlite_and_mysql_backends() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = BackendConfig::Sqlite { path: dir.path().join("orchestrator.sqlite3") };
-    let store = Store::open(&sqlite, Duration::from_secs(5)).await.expect("open SQLite store");
-    exercise(&store).await;
-
-    let Some(sb) = sandbox() else { return };
-    let db = sb.backend_db("orchestrator").expect("backend database");
-    let mysql = db.config();
-    let store = Store::open(&mysql, Duration::from_secs(5)).await.expect("open MySQL store");
-    exercise(&store).await;
+    on_both_backends(exercise).await;
 }

@@ -4,14 +4,11 @@
 //! analysis changelog (first code remembered, changes logged, old rows pruned), through each
 //! dialect's SQL.
 
-use std::time::Duration;
-
 use app::core::{CommandEnvelope, CommandOutcome, InstanceKey, Proposal};
-use server::config::BackendConfig;
 use server::store::history_tables::TopologyRow;
 use server::store::{replicated, Store};
 
-use crate::harness::sandbox;
+use crate::harness::on_both_backends;
 
 async fn apply(store: &Store, proposal: Proposal, at_ms: i64) -> CommandOutcome {
     let env: CommandEnvelope = proposal.stamp(at_ms, 1, 0);
@@ -81,14 +78,5 @@ async fn exercise(store: &Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unresolve_and_history_on_sqlite_and_mysql_backends() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = BackendConfig::Sqlite { path: dir.path().join("orchestrator.sqlite3") };
-    let store = Store::open(&sqlite, Duration::from_secs(5)).await.expect("open SQLite store");
-    exercise(&store).await;
-
-    let Some(sb) = sandbox() else { return };
-    let db = sb.backend_db("orchestrator").expect("backend database");
-    let mysql = db.config();
-    let store = Store::open(&mysql, Duration::from_secs(5)).await.expect("open MySQL store");
-    exercise(&store).await;
+    on_both_backends(exercise).await;
 }

@@ -4,25 +4,11 @@
 //! Expected: the client finds the leader, prints the promoted replica's key, and that replica is
 //! writable with the other one replicating from it; `which-master` agrees.
 
-use std::process::Command;
-
 use server::testkit::wait_until;
 
 use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
-fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
-    let apis = f.orc.urls().join(" ");
-    let out = Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
-        .args(args)
-        .env("ORCHESTRATOR_API", apis)
-        .output()
-        .expect("run orchestrator-client");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::client;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn manual_recover_through_the_client() {

@@ -6,25 +6,11 @@
 //! threads running, and a row written on r2 reaches r1; the recovery is recorded as
 //! `force-master-takeover`'s DeadMaster recovery with r2 as its successor.
 
-use std::process::Command;
-
 use server::testkit::wait_until;
 
 use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 
-fn client(f: &Fleet, args: &[&str]) -> (i32, String, String) {
-    let apis = f.orc.urls().join(" ");
-    let out = Command::new(env!("CARGO_BIN_EXE_orchestrator-client"))
-        .args(args)
-        .env("ORCHESTRATOR_API", apis)
-        .output()
-        .expect("run orchestrator-client");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::client;
 
 fn threads_running(s: &server::testkit::mariadb::Server) -> bool {
     s.slave_status().is_ok_and(|st| {
