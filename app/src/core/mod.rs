@@ -32,6 +32,7 @@ pub mod operation_result;
 pub mod osc;
 pub mod problems;
 pub mod promotion_plan;
+pub mod probe_share;
 pub mod promotion_rule;
 pub mod recovery;
 pub mod recovery_kind;
