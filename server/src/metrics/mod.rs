@@ -29,6 +29,15 @@ const RECOVERY: &[f64] = &[0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 30
 /// A gauge not set for this long disappears (a peer's lag once this node no longer leads).
 const GAUGE_IDLE: Duration = Duration::from_secs(15);
 
+/// Environment variable that turns event recording off (`1`), for measuring the recorder's own
+/// cost on the write path (`orchestrator-bench` A/B runs, docs/benchmarks.md). Not a config key:
+/// operators have no reason to run without metrics.
+pub const DISABLE_ENV: &str = "ORC_METRICS_DISABLED";
+
+fn recording_disabled() -> bool {
+    std::env::var(DISABLE_ENV).is_ok_and(|v| v == "1")
+}
+
 /// The process's recorder, installed on first use.
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -49,6 +58,13 @@ fn install() -> PrometheusHandle {
         }
     };
     let handle = recorder.handle();
+    if recording_disabled() {
+        tracing::warn!(
+            "{DISABLE_ENV}=1: events are not recorded; /metrics serves only scrape-time values"
+        );
+        names::describe();
+        return handle;
+    }
     if let Err(e) = metrics::set_global_recorder(recorder) {
         tracing::warn!(error = %e, "another metrics recorder is installed; /metrics stays empty");
     }

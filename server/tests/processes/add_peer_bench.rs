@@ -1,7 +1,8 @@
 //! Measurement (ignored by default): time from `raft-add-peer` to the new node having applied
 //! the leader's newest entry, with 10,000 commands in the log. Run with
 //! `cargo test -p server --features testkit --test processes -- --ignored add_peer_catch_up --nocapture`
-//! (`ORC_BENCH_BIN` may name a release `orchestrator` binary).
+//! (`ORC_BENCH_BIN` may name a release `orchestrator` binary; `ORC_BENCH_CLIENTS=1` writes the
+//! commands one after another, so each becomes its own raft entry: 10,000 entries in the log).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +11,13 @@ use server::testkit::cluster::{ClusterSpec, DEADLINE};
 use server::testkit::wait_until;
 
 const COMMANDS: usize = 10_000;
+/// Concurrent writers by default (`ORC_BENCH_CLIENTS` overrides): the proposer batches their
+/// commands, so 10,000 commands make a few hundred entries.
 const CLIENTS: usize = 64;
+
+fn clients() -> usize {
+    std::env::var("ORC_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(CLIENTS).max(1)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "measurement; see the module doc"]
@@ -26,7 +33,8 @@ async fn add_peer_catch_up() {
     let http = c.http().clone();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
-    let workers: Vec<_> = (0..CLIENTS)
+    let clients = clients();
+    let workers: Vec<_> = (0..clients)
         .map(|_| {
             let (http, url, next) = (http.clone(), url.clone(), next.clone());
             tokio::spawn(async move {
@@ -64,7 +72,7 @@ async fn add_peer_catch_up() {
     .await;
     let applied = asked.elapsed();
     println!(
-        "BENCH add-peer: {COMMANDS} commands by {CLIENTS} clients in {:.2} s -> last log index {last} (snapshot {snapshot:?}); raft-add-peer answered in {:.3} s; new node applied index {newest} {:.3} s after the request",
+        "BENCH add-peer: {COMMANDS} commands by {clients} clients in {:.2} s -> last log index {last} (snapshot {snapshot:?}); raft-add-peer answered in {:.3} s; new node applied index {newest} {:.3} s after the request",
         load.as_secs_f64(),
         answered.as_secs_f64(),
         applied.as_secs_f64()
