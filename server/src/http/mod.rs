@@ -7,6 +7,7 @@ mod audit_json;
 mod cluster_recovery_api;
 mod compat_api;
 mod discovery_metrics_api;
+mod embedded_site;
 mod history_api;
 mod instance_json;
 mod internal;

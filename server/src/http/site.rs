@@ -1,21 +1,25 @@
-//! The dashboard: Leptos SSR routes, server functions and static files, with the node's
-//! control plane in context for both (SSR calls server functions through the render path).
+//! The dashboard: Leptos SSR routes, server functions and static files (built into the binary by
+//! `embed-site`, else from the site root on disk), with the node's control plane in context for
+//! both (SSR calls server functions through the render path).
 
 use std::sync::Arc;
 
 use app::api::port::{SharedCommands, SharedQueries};
 use app::{shell, App};
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::http::Uri;
 use axum::routing::any;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
+use super::embedded_site;
 use crate::auth::plane::provide as authorized;
 use crate::control_plane::{NodeCommands, NodeQueries};
 use crate::ports::AppState;
 
-/// Router for pages, `/sfn/*` server functions and `/pkg` assets.
+/// Router for pages, `/sfn/*` server functions and `/pkg` assets: embedded files first, then
+/// the site root on disk, else the 404 page.
 pub fn router(node: AppState, options: LeptosOptions) -> Router {
     // Server functions and pages get the control plane bound to the request's caller: its
     // writes go through crate::auth's one authorization check.
@@ -35,7 +39,23 @@ pub fn router(node: AppState, options: LeptosOptions) -> Router {
                 .await
         }
     };
+    if embedded_site::is_embedded() {
+        tracing::info!("dashboard assets built into the binary");
+    } else {
+        tracing::info!(site_root = %options.site_root, "dashboard assets served from the site root");
+    }
     let render_options = options.clone();
+    let from_disk = leptos_axum::file_and_error_handler(shell);
+    let files = move |uri: Uri, state: State<LeptosOptions>, request: Request| {
+        let from_disk = from_disk.clone();
+        async move {
+            let embedded = embedded_site::respond(request.method(), uri.path(), request.headers());
+            match embedded {
+                Some(response) => response,
+                None => from_disk(uri, state, request).await,
+            }
+        }
+    };
     Router::new()
         .route("/sfn/{*fn_name}", any(server_fns))
         .leptos_routes_with_context(
@@ -44,6 +64,6 @@ pub fn router(node: AppState, options: LeptosOptions) -> Router {
             move || authorized(&plane, &queries, &security),
             move || shell(render_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(files)
         .with_state(options)
 }
