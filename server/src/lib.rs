@@ -53,6 +53,7 @@ pub mod node;
 pub mod ports;
 pub mod probe;
 pub mod probe_metrics;
+pub mod probe_share;
 pub mod propose;
 pub mod raft;
 pub mod recovery;

@@ -151,4 +151,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// This node's discovery metrics (`/api/*-metrics-*`), read by the HTTP API only.
     pub(crate) probe_metrics: ProbeMetrics,
+    /// This node's prober: takes the other nodes' probes (`ProbeSharing`).
+    pub(crate) prober: crate::probe::Prober,
 }

@@ -44,6 +44,9 @@ pub struct DiscoveryConfig {
     pub max_concurrency: usize,
     /// `DiscoverySeeds`: instances queued at start.
     pub seeds: Vec<InstanceKey>,
+    /// `ProbeSharing` (false): the healthy nodes share the probing (masters by every node, each
+    /// replica by one) and send each other what they saw (`probe_share`).
+    pub probe_sharing: bool,
     /// `DataCenterPattern`: first capture group of this regex on the hostname.
     pub data_center_pattern: Option<Regex>,
     /// `RegionPattern`.
@@ -133,6 +136,7 @@ impl Default for DiscoveryConfig {
             instance_poll: Duration::from_secs(5),
             max_concurrency: 300,
             seeds: Vec::new(),
+            probe_sharing: false,
             data_center_pattern: None,
             region_pattern: None,
             physical_environment_pattern: None,
@@ -194,6 +198,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
     let poll_s = r.uint("InstancePollSeconds", 5, 86_400)?;
     let concurrency = r.uint("DiscoveryMaxConcurrency", 300, 100_000)?;
     let seed_texts = r.strings("DiscoverySeeds")?;
+    let probe_sharing = r.bool("ProbeSharing", false)?;
     let data_center_pattern = pattern(r, "DataCenterPattern")?;
     let region_pattern = pattern(r, "RegionPattern")?;
     let physical_environment_pattern = pattern(r, "PhysicalEnvironmentPattern")?;
@@ -280,6 +285,7 @@ pub(super) fn read(r: &mut KeyReader) -> Result<DiscoveryConfig, ConfigError> {
         instance_poll: Duration::from_secs(poll_s),
         max_concurrency: concurrency as usize,
         seeds,
+        probe_sharing,
         data_center_pattern,
         region_pattern,
         physical_environment_pattern,

@@ -218,6 +218,7 @@ pub const KEYS: &[(&str, Handling)] = &[
     ("PreGracefulTakeoverProcesses", Honoured),
     ("PreventCrossDataCenterMasterFailover", Honoured),
     ("PreventCrossRegionMasterFailover", Honoured),
+    ("ProbeSharing", Honoured),
     ("ProblemIgnoreHostnameFilters", Honoured),
     ("ProcessesShellCommand", Honoured),
     ("PromotionIgnoreHostnameFilters", Honoured),

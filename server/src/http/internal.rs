@@ -1,5 +1,6 @@
 //! Node-to-node endpoints: a follower's forwarded command or dashboard operation, yield
-//! requests, election holds, and the failures a node sees (quorum-agreed detection).
+//! requests, election holds, the failures a node sees (quorum-agreed detection), and the other
+//! nodes' probes (probe sharing).
 
 use std::time::Duration;
 
@@ -59,6 +60,16 @@ pub async fn failures(
     State(node): State<AppState>,
 ) -> Json<Vec<app::core::failure_agreement::SeenFailure>> {
     Json(node.analysis.get().seen_failures())
+}
+
+/// `POST /internal/observations`: another node's probes (`ProbeSharing`), stored as this
+/// node's own, and the leader's assignment.
+pub async fn observations(
+    State(node): State<AppState>,
+    Json(batch): Json<crate::probe::ShareBatch>,
+) -> axum::http::StatusCode {
+    node.prober.receive(batch, node.member.leader());
+    axum::http::StatusCode::NO_CONTENT
 }
 
 /// `POST /internal/membership`: the leader carries out a membership change a follower forwarded.

@@ -96,6 +96,7 @@ pub fn router(node: AppState, leptos: LeptosOptions) -> Router {
         .route("/internal/hold-elections", post(internal::hold_elections))
         .route("/internal/membership", post(internal::membership))
         .route("/internal/failures", get(internal::failures))
+        .route("/internal/observations", post(internal::observations))
         .merge(topology_api::routes())
         .merge(promotion_plan_api::routes())
         .merge(discovery_metrics_api::routes())

@@ -205,6 +205,7 @@ pub async fn start(
         config: config.clone(),
         clock,
         probe_metrics: prober.metrics(),
+        prober: prober.clone(),
     };
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -249,6 +250,13 @@ pub async fn start(
     };
     tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
     tasks.push(prober.start(shutdown_rx.clone()));
+    tasks.push(tokio::spawn(crate::probe_share::run(
+        consensus.clone(),
+        prober.clone(),
+        store.clone(),
+        config.discovery.clone(),
+        shutdown_rx.clone(),
+    )));
     tasks.push(tokio::spawn(crate::metrics::raft_watch::leader_changes(
         raft.metrics(),
         shutdown_rx.clone(),

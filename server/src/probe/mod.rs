@@ -11,16 +11,21 @@
 //! - `batch`: results are written in batches (one transaction every 100 ms or 100 results), with
 //!   orchestrator's timestamps: `last_attempted_check` at probe start, `last_checked` at the
 //!   end, `last_seen` only on success; a failed probe is an invalid last check.
+//! - `share` (`ProbeSharing`): the keys this node probes under the leader's assignment, the
+//!   observations it owes the others and those it receives (stored as its own, by `batch`).
 //! - `one` runs one probe: `connect` (short-lived connection), `queries` (the SQL per dialect)
 //!   and `parse` (pure: result rows → `Instance`, unit-tested with recorded outputs).
 
 mod batch;
 pub mod connect;
+#[cfg(any(test, feature = "testkit"))]
+pub mod fixture;
 mod one;
 pub mod parse;
 pub mod queries;
 pub mod resolve;
 mod scheduler;
+mod share;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -37,6 +42,7 @@ use crate::probe_metrics::{ProbeMetrics, Settings};
 use crate::store::Store;
 use batch::WriterMsg;
 use scheduler::SchedMsg;
+pub use share::{ShareBatch, SharedProbe};
 
 /// Why one probe failed.
 #[derive(Debug, Error)]
@@ -113,6 +119,8 @@ struct Shared {
     health_changed: Arc<tokio::sync::Notify>,
     /// Discovery, queue, backend-write and write-buffer metrics (`/api/*-metrics-*`).
     metrics: ProbeMetrics,
+    /// Probe sharing: this node's share and the observations it owes the others.
+    share: share::Share,
 }
 
 type Receivers = (mpsc::UnboundedReceiver<SchedMsg>, mpsc::UnboundedReceiver<WriterMsg>);
@@ -146,6 +154,7 @@ impl Prober {
             probes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             health_changed: Arc::new(tokio::sync::Notify::new()),
+            share: share::Share::default(),
         };
         Prober {
             shared: Arc::new(shared),
@@ -217,6 +226,47 @@ impl Prober {
             let _ = writer_task.await;
             sampler_task.abort();
         })
+    }
+
+    /// Probe sharing: the leader's latest assignment (`me`: this node's raft id).
+    pub fn set_share(&self, me: u64, assignment: app::core::probe_share::Assignment) {
+        self.shared.share.set(me, assignment);
+    }
+
+    /// Probe sharing: this node's probes since the last call, for the other nodes.
+    pub fn take_observations(&self) -> Vec<SharedProbe> {
+        self.shared.share.take()
+    }
+
+    /// Probe sharing: this node's raft id, whose share of the assignment it probes.
+    pub fn share_as(&self, me: u64) {
+        self.shared.share.be(me);
+    }
+
+    /// Probe sharing: the nodes whose pushes arrived within `within`.
+    pub fn heard_within(&self, within: Duration) -> Vec<u64> {
+        self.shared.share.heard_within(within)
+    }
+
+    /// Probe sharing: a push from another node (`leader`: the current leader, whose assignment
+    /// alone is taken). Its probes are stored exactly as this node's own (the batch writer),
+    /// and their masters and replicas queued as a local probe's would be.
+    pub fn receive(&self, batch: ShareBatch, leader: Option<u64>) {
+        let shared = &self.shared;
+        shared.share.heard(batch.from, batch.assignment, leader);
+        let probes = batch.probes;
+        let mut keys = Vec::new();
+        for p in probes {
+            if let Some(i) = &p.seen {
+                keys.extend(scheduler::neighbours(i, &shared.config.ignore));
+                keys.push(i.key.clone());
+            }
+            let _ = shared.writer_tx.send(WriterMsg::Attempt(p.key.clone(), p.started_ms));
+            let _ = shared.writer_tx.send(WriterMsg::Probed(p.into_probed(), None));
+        }
+        if !keys.is_empty() {
+            let _ = shared.sched_tx.send(SchedMsg::Enqueue(keys));
+        }
     }
 
     /// Probes `key` now (not waiting for its turn), writes the result and returns it, as

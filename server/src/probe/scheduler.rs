@@ -11,6 +11,9 @@
 //! replicas) and the replicated `discovered_instance` table. Keys forgotten through raft
 //! (`forgotten_instance`, within `FORGET_WINDOW_MS`) are dropped and not rediscovered; instances
 //! unseen for `UnseenInstanceForgetHours` are forgotten locally.
+//!
+//! With `ProbeSharing`, a due instance another node probes under the leader's assignment is
+//! skipped for a period (its observations arrive from that node); today's behaviour otherwise.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -159,7 +162,16 @@ impl Queue {
         let now = Instant::now();
         while self.next_due().is_some_and(|due| due <= now) {
             let Some(Reverse((due, key))) = self.timers.pop() else { break };
+            let poll = self.shared.config.instance_poll;
+            let sharing = self.shared.config.probe_sharing;
+            let here = !sharing || self.shared.share.probes_here(&key, poll);
             match self.slots.get_mut(&key) {
+                Some(slot) if !slot.in_flight && slot.due == due && !here => {
+                    // ProbeSharing: another node probes it and sends what it saw.
+                    slot.due = now + poll;
+                    self.timers.push(Reverse((slot.due, key)));
+                    continue;
+                }
                 Some(slot) if !slot.in_flight && slot.due == due => slot.in_flight = true,
                 _ => continue, // stale: forgotten, in flight, or rescheduled
             }
@@ -180,6 +192,9 @@ impl Queue {
                     .map(|i| neighbours(i, &shared.config.ignore))
                     .unwrap_or_default();
                 let renamed = outcome.as_ref().ok().map(|i| i.key.clone()).filter(|k| *k != key);
+                if shared.config.probe_sharing {
+                    shared.share.owe(&probed);
+                }
                 let _ = shared.writer_tx.send(WriterMsg::Probed(probed, None));
                 let _ = shared.sched_tx.send(SchedMsg::Done { key, started, neighbours, renamed });
             });

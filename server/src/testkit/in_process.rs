@@ -187,6 +187,7 @@ pub async fn fixture(
         config,
         clock: Arc::new(SystemClock),
         probe_metrics: prober.metrics(),
+        prober,
     };
     let router = crate::http::router(state, crate::site_options::defaults());
     Ok(Fixture { _dir: dir, router, commands })

@@ -1,0 +1,148 @@
+//! This node's part in probe sharing (`ProbeSharing`): which keys it probes under the current
+//! assignment, the observations it owes the other nodes, and those it receives from them.
+//!
+//! Without a fresh assignment (none received yet, or none for `STALE_POLLS` poll intervals: the
+//! leader is gone or this node is cut off) the node probes everything, today's behaviour, so
+//! no instance is ever left unprobed; duplicates are the price of a partition.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use app::core::probe_share::Assignment;
+use app::core::{Instance, InstanceKey};
+use serde::{Deserialize, Serialize};
+
+use super::one::{Observation, Probed};
+
+/// After this many poll intervals without a new assignment, probe everything.
+const STALE_POLLS: u32 = 3;
+
+/// One probe as sent to the other nodes (`POST /internal/observations`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SharedProbe {
+    /// The probed key (on success, the key the server goes by).
+    pub key: InstanceKey,
+    /// When the probe started (unix ms, the prober's clock).
+    pub started_ms: i64,
+    /// When it ended (unix ms).
+    pub ended_ms: i64,
+    /// How long it took (ms).
+    pub took_ms: u64,
+    /// What the server answered; `None` when it did not.
+    pub seen: Option<Box<Instance>>,
+    /// On failure: whether the identity query got through.
+    pub partial: bool,
+    /// On failure: why.
+    pub error: String,
+}
+
+impl SharedProbe {
+    /// The record sent for a local probe.
+    pub(super) fn of(p: &Probed) -> Self {
+        let (seen, partial, error) = match &p.observation {
+            Observation::Seen(i) => (Some(i.clone()), false, String::new()),
+            Observation::Failed { partial, error } => (None, *partial, error.clone()),
+        };
+        SharedProbe {
+            key: p.key.clone(),
+            started_ms: p.started_ms,
+            ended_ms: p.ended_ms,
+            took_ms: u64::try_from(p.took.as_millis()).unwrap_or(u64::MAX),
+            seen,
+            partial,
+            error,
+        }
+    }
+
+    /// The record the batch writer stores, as if this node had probed it itself.
+    pub(super) fn into_probed(self) -> Probed {
+        let observation = match self.seen {
+            Some(i) => Observation::Seen(i),
+            None => Observation::Failed { partial: self.partial, error: self.error },
+        };
+        Probed {
+            key: self.key,
+            started_ms: self.started_ms,
+            ended_ms: self.ended_ms,
+            observation,
+            took: Duration::from_millis(self.took_ms),
+            ended: Instant::now(),
+        }
+    }
+}
+
+/// One push from a node to another: its probes since its last push (maybe none: the push
+/// also says it is alive) and, from the leader, the assignment.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ShareBatch {
+    /// The sender's raft id.
+    pub from: u64,
+    /// The leader's assignment (only the leader sends one; others' are ignored).
+    pub assignment: Option<Assignment>,
+    /// What the sender probed.
+    pub probes: Vec<SharedProbe>,
+}
+
+#[derive(Default)]
+struct State {
+    me: u64,
+    assignment: Option<(Assignment, Instant)>,
+    outbox: Vec<SharedProbe>,
+    heard: HashMap<u64, Instant>,
+}
+
+/// The sharing state of this node's prober.
+#[derive(Default)]
+pub(super) struct Share {
+    state: Mutex<State>,
+}
+
+impl Share {
+    /// Whether this node probes `key` now (`poll`: `InstancePollSeconds`).
+    pub(super) fn probes_here(&self, key: &InstanceKey, poll: Duration) -> bool {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        match &state.assignment {
+            Some((a, at)) if at.elapsed() < poll * STALE_POLLS => a.probes(state.me, key),
+            _ => true,
+        }
+    }
+
+    /// The leader's latest assignment; `me` is this node's raft id.
+    pub(super) fn set(&self, me: u64, assignment: Assignment) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.me = me;
+        state.assignment = Some((assignment, Instant::now()));
+    }
+
+    /// This node's raft id (the assignment is read for it).
+    pub(super) fn be(&self, me: u64) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).me = me;
+    }
+
+    /// Notes a push from `from`; takes its assignment when it comes from `leader`.
+    pub(super) fn heard(&self, from: u64, assignment: Option<Assignment>, leader: Option<u64>) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.heard.insert(from, Instant::now());
+        if let Some(a) = assignment.filter(|_| leader == Some(from)) {
+            state.assignment = Some((a, Instant::now()));
+        }
+    }
+
+    /// The nodes heard from within `within`.
+    pub(super) fn heard_within(&self, within: Duration) -> Vec<u64> {
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.heard.iter().filter(|(_, at)| at.elapsed() < within).map(|(id, _)| *id).collect()
+    }
+
+    /// Keeps a local probe for the next push.
+    pub(super) fn owe(&self, p: &Probed) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.outbox.push(SharedProbe::of(p));
+    }
+
+    /// The probes owed since the last call.
+    pub(super) fn take(&self) -> Vec<SharedProbe> {
+        std::mem::take(&mut self.state.lock().unwrap_or_else(PoisonError::into_inner).outbox)
+    }
+}
