@@ -46,11 +46,25 @@ pub struct ShareNode {
 }
 
 /// Who probes what. Instances it does not name (masters, instances discovered since it was
-/// made) are probed by every node, so nothing is ever left unprobed.
+/// made) are probed by every node, so nothing is ever left unprobed. On the wire a list of
+/// (instance, node) pairs (a JSON object's keys must be strings).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Vec<(InstanceKey, u64)>", into = "Vec<(InstanceKey, u64)>")]
 pub struct Assignment {
     /// The one node probing each replica.
     pub owners: BTreeMap<InstanceKey, u64>,
+}
+
+impl From<Vec<(InstanceKey, u64)>> for Assignment {
+    fn from(pairs: Vec<(InstanceKey, u64)>) -> Self {
+        Assignment { owners: pairs.into_iter().collect() }
+    }
+}
+
+impl From<Assignment> for Vec<(InstanceKey, u64)> {
+    fn from(a: Assignment) -> Self {
+        a.owners.into_iter().collect()
+    }
 }
 
 impl Assignment {
@@ -67,7 +81,11 @@ impl Assignment {
 
 /// The assignment of `instances` among the healthy `nodes`, keeping what `previous` gave while
 /// it is still fair. No node: empty (every node probes everything).
-pub fn assign(instances: &[ShareInstance], nodes: &[ShareNode], previous: &Assignment) -> Assignment {
+pub fn assign(
+    instances: &[ShareInstance],
+    nodes: &[ShareNode],
+    previous: &Assignment,
+) -> Assignment {
     if nodes.is_empty() {
         return Assignment::default();
     }

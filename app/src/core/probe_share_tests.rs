@@ -47,7 +47,8 @@ fn replicas_are_balanced_and_the_rule_is_deterministic() {
 #[test]
 fn a_node_that_leaves_moves_only_its_own_replicas() {
     let instances: Vec<ShareInstance> = (0..90).map(|i| replica(i, "")).collect();
-    let before = assign(&instances, &[node(1, ""), node(2, ""), node(3, "")], &Assignment::default());
+    let before =
+        assign(&instances, &[node(1, ""), node(2, ""), node(3, "")], &Assignment::default());
     let after = assign(&instances, &[node(1, ""), node(3, "")], &before);
     assert_eq!(after.share_of(2), 0);
     assert_eq!(loads(&after, &[1, 3]).iter().sum::<usize>(), 90);
@@ -102,4 +103,13 @@ fn golden_owners() -> Vec<u64> {
 fn no_node_means_every_node_probes_everything() {
     let a = assign(&[replica(1, "")], &[], &Assignment::default());
     assert!(a.probes(7, &key(1)));
+}
+
+#[test]
+fn an_assignment_crosses_the_wire_as_pairs() {
+    let instances: Vec<ShareInstance> = (0..4).map(|i| replica(i, "")).collect();
+    let a = assign(&instances, &[node(1, ""), node(2, "")], &Assignment::default());
+    let text = serde_json::to_string(&a).unwrap();
+    assert!(text.starts_with("[["), "{text}");
+    assert_eq!(serde_json::from_str::<Assignment>(&text).unwrap(), a);
 }

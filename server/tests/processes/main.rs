@@ -12,6 +12,7 @@ mod fail_stop;
 mod kill_leader;
 mod membership;
 mod metrics;
+mod probe_sharing;
 mod reload;
 mod url_prefix;
 mod wal_bound;
