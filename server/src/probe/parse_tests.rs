@@ -1,53 +1,10 @@
 //! Unit tests of `parse` against result sets in `fixtures/`: MariaDB 10.11 outputs recorded from
 //! real servers, and MySQL 5.7 / 8.0 / 8.4 result sets written from the documented column names.
-//!
-//! Fixture format: `## <section>` headers, then rows as the client's `\G` output prints them
-//! (`*** n. row ***` separators, `Column: value` lines; `NULL` is SQL NULL, `\n` a newline).
+//! The fixture format is described in `probe/fixture.rs`.
 
 use super::*;
 
-fn load(text: &str) -> RawProbe {
-    let mut sections: BTreeMap<String, Vec<Row>> = BTreeMap::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if let Some(name) = line.strip_prefix("## ") {
-            current = name.trim().to_string();
-            sections.entry(current.clone()).or_default();
-        } else if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        } else if line.starts_with("***") {
-            sections.entry(current.clone()).or_default().push(Row::new());
-        } else {
-            let (column, value) = line.split_once(':').expect("fixture line is `Column: value`");
-            let value = value.trim().replace("\\n", "\n");
-            let value = (value != "NULL").then_some(value);
-            let rows = sections.entry(current.clone()).or_default();
-            rows.last_mut().expect("a row header first").insert(canonical(column.trim()), value);
-        }
-    }
-    let mut take = |name: &str| sections.remove(name).unwrap_or_default();
-    let pairs = |rows: Vec<Row>| -> Row {
-        rows.iter()
-            .map(|r| {
-                let name = r.get("variable_name").cloned().flatten().unwrap_or_default();
-                (canonical(&name), r.get("value").cloned().flatten())
-            })
-            .collect()
-    };
-    RawProbe {
-        variables: take("variables").into_iter().next().unwrap_or_default(),
-        master_status: take("master_status").into_iter().next(),
-        replica_status: take("replica_status").into_iter().next(),
-        replica_hosts: take("replica_hosts"),
-        dump_thread_hosts: take("dump_threads")
-            .iter()
-            .filter_map(|r| r.get("host").cloned().flatten())
-            .collect(),
-        semi_sync_variables: pairs(take("semi_sync_variables")),
-        semi_sync_status: pairs(take("semi_sync_status")),
-        detected: Detected::default(),
-    }
-}
+use super::super::fixture::load;
 
 fn key(host: &str, port: u16) -> InstanceKey {
     InstanceKey::new(host, port).expect("key")

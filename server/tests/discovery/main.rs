@@ -17,5 +17,6 @@ mod t60_observed_store_on_a_mysql_backend;
 mod t61_instance_tags_on_both_backends;
 mod t62_unresolve_and_history_on_both_backends;
 mod t70_simulated_fleet_answers_like_mariadb;
+mod t71_simulated_mysql_answers_like_recorded;
 mod t80_simulated_faults_and_writes;
 mod t90_servers_keyed_by_their_own_names;

@@ -30,12 +30,15 @@ fn copy_state(sim: &mut SimServer, real: &Instance, cluster_gtid: &str) {
     sim.gtid_seq = gtid_parts(cluster_gtid).1;
 }
 
-fn rename(k: &InstanceKey, renames: &[(InstanceKey, InstanceKey)]) -> InstanceKey {
+pub(crate) fn rename(k: &InstanceKey, renames: &[(InstanceKey, InstanceKey)]) -> InstanceKey {
     renames.iter().find(|(from, _)| from == k).map_or_else(|| k.clone(), |(_, to)| to.clone())
 }
 
 /// The instance as JSON, with keys renamed to the real ones and timestamps cleared.
-fn comparable(mut i: Instance, renames: &[(InstanceKey, InstanceKey)]) -> serde_json::Value {
+pub(crate) fn comparable(
+    mut i: Instance,
+    renames: &[(InstanceKey, InstanceKey)],
+) -> serde_json::Value {
     i.key = rename(&i.key, renames);
     i.master_key = i.master_key.as_ref().map(|k| rename(k, renames));
     i.replica_hosts = i.replica_hosts.iter().map(|k| rename(k, renames)).collect();

@@ -29,10 +29,10 @@ impl Reply {
         Reply::Rows { columns: columns.iter().map(|c| (*c).to_string()).collect(), rows }
     }
 
-    fn pairs(pairs: Vec<(&str, String)>) -> Reply {
+    fn pairs(pairs: Vec<(String, String)>) -> Reply {
         Reply::rows(
             &["Variable_name", "Value"],
-            pairs.into_iter().map(|(n, v)| vec![Some(n.to_string()), Some(v)]).collect(),
+            pairs.into_iter().map(|(n, v)| vec![Some(n), Some(v)]).collect(),
         )
     }
 }
@@ -155,9 +155,11 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         "Last_SQL_Errno",
         "Last_SQL_Error",
         pick("Master_Server_Id", "Source_Server_Id"),
-        pick("Using_Gtid", "Auto_Position"),
+        // The last three in each server's order: MariaDB `Using_Gtid, Gtid_IO_Pos, ..,
+        // SQL_Delay`; MySQL `SQL_Delay, .., Executed_Gtid_Set, Auto_Position`.
+        pick("Using_Gtid", "SQL_Delay"),
         pick("Gtid_IO_Pos", "Executed_Gtid_Set"),
-        "SQL_Delay",
+        pick("SQL_Delay", "Auto_Position"),
     ];
     let Some(r) = &me.replication else {
         return Reply::rows(&columns, Vec::new());
@@ -178,8 +180,14 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         .servers
         .get(&r.master)
         .map_or_else(|| (String::new(), 4), |m| (m.binlog.0.clone(), m.binlog.1));
-    let row = vec![
-        text(if r.io_running { "Waiting for master to send event" } else { "" }),
+    let mut row = vec![
+        text(if !r.io_running {
+            ""
+        } else if mysql {
+            "Waiting for source to send event"
+        } else {
+            "Waiting for master to send event"
+        }),
         text(&r.master.hostname),
         text("repl"),
         Some(r.master.port.to_string()),
@@ -200,7 +208,7 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         Some(sql_errno.to_string()),
         text(&sql_error),
         text("0"),
-        Some(master_pos.to_string()),
+        Some(r.exec_pos.unwrap_or(master_pos).to_string()),
         text("1024"),
         lag,
         Some(io_errno.to_string()),
@@ -208,10 +216,13 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         Some(sql_errno.to_string()),
         text(&sql_error),
         Some(state.servers.get(&r.master).map_or(0, |m| m.server_id).to_string()),
-        text(using_gtid),
-        Some(gtid_column),
-        text("0"),
     ];
+    let delay = Some(r.sql_delay.to_string());
+    if mysql {
+        row.extend([delay, Some(gtid_column), text(using_gtid)]);
+    } else {
+        row.extend([text(using_gtid), Some(gtid_column), delay]);
+    }
     Reply::rows(&columns, vec![row])
 }
 
@@ -260,12 +271,34 @@ fn dump_threads(state: &FleetState, key: &InstanceKey) -> Reply {
 
 fn semi_sync_variables(me: &SimServer) -> Reply {
     let on_off = |b: bool| if b { "ON" } else { "OFF" }.to_string();
-    Reply::pairs(vec![
-        ("rpl_semi_sync_master_enabled", on_off(me.semi_sync_master)),
-        ("rpl_semi_sync_master_timeout", "10000".into()),
-        ("rpl_semi_sync_master_wait_no_slave", "ON".into()),
-        ("rpl_semi_sync_slave_enabled", on_off(me.semi_sync_replica)),
-    ])
+    let plugins = me.semi_sync_plugins;
+    let (master, slave) = semi_sync_words(me);
+    let mut pairs = Vec::new();
+    if plugins.master {
+        pairs.push((format!("rpl_semi_sync_{master}_enabled"), on_off(me.semi_sync_master)));
+        pairs.push((format!("rpl_semi_sync_{master}_timeout"), "10000".into()));
+        if me.flavor == SimFlavor::MySQL {
+            let count = format!("rpl_semi_sync_{master}_wait_for_{slave}_count");
+            pairs.push((count, plugins.wait_count.to_string()));
+            pairs.push((format!("rpl_semi_sync_{master}_wait_point"), "AFTER_SYNC".into()));
+        } else {
+            pairs.push((format!("rpl_semi_sync_{master}_wait_no_{slave}"), "ON".into()));
+        }
+    }
+    if plugins.replica {
+        pairs.push((format!("rpl_semi_sync_{slave}_enabled"), on_off(me.semi_sync_replica)));
+    }
+    Reply::pairs(pairs)
+}
+
+/// The words the server's semi-sync plugins use: `master`/`slave`, or `source`/`replica`
+/// (MySQL 8.0.26+).
+fn semi_sync_words(me: &SimServer) -> (&'static str, &'static str) {
+    if me.semi_sync_new_names() {
+        ("source", "replica")
+    } else {
+        ("master", "slave")
+    }
 }
 
 fn semi_sync_status(state: &FleetState, key: &InstanceKey) -> Reply {
@@ -274,11 +307,18 @@ fn semi_sync_status(state: &FleetState, key: &InstanceKey) -> Reply {
     };
     let clients = connected_replicas(state, key).filter(|r| r.semi_sync_replica).count();
     let on_off = |b: bool| if b { "ON" } else { "OFF" }.to_string();
-    Reply::pairs(vec![
-        ("Rpl_semi_sync_master_clients", clients.to_string()),
-        ("Rpl_semi_sync_master_status", on_off(me.semi_sync_master && clients > 0)),
-        ("Rpl_semi_sync_slave_status", on_off(me.semi_sync_replica && me.replicating())),
-    ])
+    let (master, slave) = semi_sync_words(me);
+    let mut pairs = Vec::new();
+    if me.semi_sync_plugins.master {
+        pairs.push((format!("Rpl_semi_sync_{master}_clients"), clients.to_string()));
+        let status = on_off(me.semi_sync_master && clients > 0);
+        pairs.push((format!("Rpl_semi_sync_{master}_status"), status));
+    }
+    if me.semi_sync_plugins.replica {
+        let status = on_off(me.semi_sync_replica && me.replicating());
+        pairs.push((format!("Rpl_semi_sync_{slave}_status"), status));
+    }
+    Reply::pairs(pairs)
 }
 
 /// A statement that changes the server: applied to the state when understood, recorded always.
@@ -367,6 +407,8 @@ fn change_master(me: &mut SimServer, statement: &str) -> Reply {
         last_io_error: None,
         last_sql_error: None,
         using_gtid: gtid.unwrap_or_else(|| previous.as_ref().is_none_or(|r| r.using_gtid)),
+        sql_delay: previous.as_ref().map_or(0, |r| r.sql_delay),
+        exec_pos: None,
     });
     Reply::Ok
 }

@@ -69,6 +69,30 @@ pub struct Replication {
     pub last_sql_error: Option<(u32, String)>,
     /// GTID auto-positioning (`Using_Gtid: Slave_Pos` / `Auto_Position: 1`).
     pub using_gtid: bool,
+    /// `SQL_Delay` (`MASTER_DELAY`), seconds.
+    #[serde(default)]
+    pub sql_delay: u64,
+    /// `Exec_Master_Log_Pos` when the SQL thread is behind the IO thread (a delayed or lagging
+    /// replica); `None`: it executed everything it read (the master's current position).
+    #[serde(default)]
+    pub exec_pos: Option<u64>,
+}
+
+/// Which semi-synchronous replication plugins are loaded (their variables exist only then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SemiSyncPlugins {
+    /// The master (`source`) side plugin.
+    pub master: bool,
+    /// The replica side plugin.
+    pub replica: bool,
+    /// `rpl_semi_sync_master_wait_for_slave_count` (MySQL only).
+    pub wait_count: u32,
+}
+
+impl Default for SemiSyncPlugins {
+    fn default() -> Self {
+        SemiSyncPlugins { master: true, replica: true, wait_count: 1 }
+    }
 }
 
 /// One simulated server.
@@ -106,6 +130,9 @@ pub struct SimServer {
     pub semi_sync_master: bool,
     /// `rpl_semi_sync_slave_enabled`.
     pub semi_sync_replica: bool,
+    /// Loaded semi-sync plugins.
+    #[serde(default)]
+    pub semi_sync_plugins: SemiSyncPlugins,
     /// Connection behaviour.
     pub fault: Fault,
     /// Connections it accepted (each probe opens one).
@@ -139,6 +166,7 @@ impl SimServer {
             replication: None,
             semi_sync_master: false,
             semi_sync_replica: false,
+            semi_sync_plugins: SemiSyncPlugins::default(),
             fault: Fault::Healthy,
             connections: 0,
             statements: Vec::new(),
@@ -161,8 +189,28 @@ impl SimServer {
             last_io_error: None,
             last_sql_error: None,
             using_gtid: true,
+            sql_delay: 0,
+            exec_pos: None,
         });
         replica
+    }
+
+    /// MySQL 8.0.26+: the semi-sync plugins name their variables and status `source` /
+    /// `replica` (`rpl_semi_sync_source_enabled`, `Rpl_semi_sync_replica_status`).
+    pub fn semi_sync_new_names(&self) -> bool {
+        if self.flavor != SimFlavor::MySQL {
+            return false;
+        }
+        let parts: Vec<u32> = self
+            .version
+            .split(|c: char| !c.is_ascii_digit())
+            .take(3)
+            .map(|p| p.parse().unwrap_or(0))
+            .collect();
+        match parts.as_slice() {
+            [major, minor, patch, ..] => (*major, *minor, *patch) >= (8, 0, 26),
+            _ => false,
+        }
     }
 
     /// Whether its replication threads both run.
