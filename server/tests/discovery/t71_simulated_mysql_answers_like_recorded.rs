@@ -11,7 +11,7 @@ use app::core::InstanceKey;
 use server::probe::fixture::{self, RawRows};
 use server::probe::parse::to_instance;
 use server::testkit::fleetsim::answer::{answer, Reply};
-use server::testkit::fleetsim::server::{SemiSyncPlugins, SimServer};
+use server::testkit::fleetsim::server::{Applier, SemiSyncPlugins, SimServer};
 use server::testkit::fleetsim::{FleetSim, FleetSpec, SimFlavor};
 
 use crate::harness::{config, Discovery};
@@ -141,8 +141,7 @@ async fn simulated_mysql_8_0_replica_reads_like_the_recording() {
         r.semi_sync_plugins = SemiSyncPlugins { master: false, replica: true, wait_count: 0 };
         let repl = r.replication.as_mut().expect("it replicates");
         repl.lag_seconds = 3598;
-        repl.sql_delay = 3600;
-        repl.exec_pos = Some(401_999);
+        repl.applier = Applier { sql_delay: 3600, exec_pos: Some(401_999) };
         let b = state.servers.get_mut(&below).expect("its replica");
         identity(b, 204, "8.0.35", "6c8d4b21-6f0e-11ee-8c99-0242ac120004");
         b.replication.as_mut().expect("it replicates").master = replica.clone();

@@ -208,7 +208,7 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         Some(sql_errno.to_string()),
         text(&sql_error),
         text("0"),
-        Some(r.exec_pos.unwrap_or(master_pos).to_string()),
+        Some(r.applier.exec_pos.unwrap_or(master_pos).to_string()),
         text("1024"),
         lag,
         Some(io_errno.to_string()),
@@ -217,7 +217,7 @@ fn replica_status(state: &FleetState, me: &SimServer) -> Reply {
         text(&sql_error),
         Some(state.servers.get(&r.master).map_or(0, |m| m.server_id).to_string()),
     ];
-    let delay = Some(r.sql_delay.to_string());
+    let delay = Some(r.applier.sql_delay.to_string());
     if mysql {
         row.extend([delay, Some(gtid_column), text(using_gtid)]);
     } else {
@@ -407,8 +407,10 @@ fn change_master(me: &mut SimServer, statement: &str) -> Reply {
         last_io_error: None,
         last_sql_error: None,
         using_gtid: gtid.unwrap_or_else(|| previous.as_ref().is_none_or(|r| r.using_gtid)),
-        sql_delay: previous.as_ref().map_or(0, |r| r.sql_delay),
-        exec_pos: None,
+        applier: super::server::Applier {
+            sql_delay: previous.as_ref().map_or(0, |r| r.applier.sql_delay),
+            exec_pos: None,
+        },
     });
     Reply::Ok
 }

@@ -69,12 +69,18 @@ pub struct Replication {
     pub last_sql_error: Option<(u32, String)>,
     /// GTID auto-positioning (`Using_Gtid: Slave_Pos` / `Auto_Position: 1`).
     pub using_gtid: bool,
-    /// `SQL_Delay` (`MASTER_DELAY`), seconds.
+    /// The SQL thread's delay and position.
     #[serde(default)]
+    pub applier: Applier,
+}
+
+/// Where a replica's SQL thread is relative to what its IO thread read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applier {
+    /// `SQL_Delay` (`MASTER_DELAY`), seconds.
     pub sql_delay: u64,
     /// `Exec_Master_Log_Pos` when the SQL thread is behind the IO thread (a delayed or lagging
     /// replica); `None`: it executed everything it read (the master's current position).
-    #[serde(default)]
     pub exec_pos: Option<u64>,
 }
 
@@ -189,8 +195,7 @@ impl SimServer {
             last_io_error: None,
             last_sql_error: None,
             using_gtid: true,
-            sql_delay: 0,
-            exec_pos: None,
+            applier: Applier::default(),
         });
         replica
     }
