@@ -135,6 +135,8 @@ pub async fn start(
     let storage =
         crate::raft::open::open(&config.raft.data_dir, &store, config.backend.exit_after).await?;
     let (dir_lock, log_store, state_machine) = (storage.lock, storage.log, storage.state_machine);
+    // A unit struct without the test kit's fault injection, a registry with it.
+    #[allow(clippy::default_constructed_unit_structs)]
     let faults = Arc::new(NetworkFaults::default());
     let network = Network::secured(
         faults.clone(),
