@@ -158,3 +158,13 @@ async fn status_endpoint_answers_as_api_status() {
     let (status, _, _) = call(&f, "GET", "/api/healthz", None).await.expect("request");
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404_with_the_not_found_page() {
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
+    for path in ["/web/no-such-page", "/no-such"] {
+        let (status, _, body) = call(&f, "GET", path, None).await.expect("request");
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert!(body.contains("Page not found."), "{path}: {body}");
+    }
+}

@@ -45,7 +45,13 @@ pub fn router(node: AppState, options: LeptosOptions) -> Router {
         tracing::info!(site_root = %options.site_root, "dashboard assets served from the site root");
     }
     let render_options = options.clone();
-    let from_disk = leptos_axum::file_and_error_handler(shell);
+    // The 404 page renders the whole shell (served-by banner and all), so it needs the same
+    // context as every page; without it the render fails and the answer is a 500.
+    let (nf_plane, nf_queries, nf_security) = (plane.clone(), queries.clone(), security.clone());
+    let from_disk = leptos_axum::file_and_error_handler_with_context(
+        move || authorized(&nf_plane, &nf_queries, &nf_security),
+        shell,
+    );
     let files = move |uri: Uri, state: State<LeptosOptions>, request: Request| {
         let from_disk = from_disk.clone();
         async move {
