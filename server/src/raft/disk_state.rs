@@ -211,10 +211,9 @@ pub struct ResetOutcome {
 /// clears the backend's replicated state; the node rejoins by snapshot from the leader.
 pub fn reset(dir: &Path, unix_secs: u64) -> Result<ResetOutcome, DirError> {
     let io_err = |source| DirError::Io { dir: dir.to_path_buf(), source };
-    let vote_ok = std::fs::read(dir.join(VOTE_FILE)).ok().is_some_and(|b| {
-        super::legacy_ids::from_slice::<openraft::Vote<u64>>(&b, super::legacy_ids::Shape::Vote)
-            .is_ok()
-    });
+    let vote_ok = std::fs::read(dir.join(VOTE_FILE))
+        .ok()
+        .is_some_and(|b| serde_json::from_slice::<openraft::Vote<u64>>(&b).is_ok());
     let mut names = vec![LOG_FILE, SNAPSHOT_DIR];
     if !vote_ok {
         names.push(VOTE_FILE);

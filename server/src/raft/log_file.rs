@@ -11,16 +11,12 @@ use std::collections::BTreeMap;
 use openraft::{Entry, LogId};
 use thiserror::Error;
 
-use super::legacy_ids::{self, Shape};
 use super::TypeConfig;
 
 const HEADER: usize = 8;
-/// Record kind of an appended entry (payload: the entry as JSON).
-pub const KIND_ENTRY: u8 = 1;
-/// Record kind of a truncate marker (payload: the index, u64 LE).
-pub const KIND_TRUNCATE: u8 = 2;
-/// Record kind of a purge marker (payload: the log id as JSON).
-pub const KIND_PURGE: u8 = 3;
+const KIND_ENTRY: u8 = 1;
+const KIND_TRUNCATE: u8 = 2;
+const KIND_PURGE: u8 = 3;
 
 /// What the log holds in memory: every entry not yet purged, and the last purged id.
 #[derive(Debug, Default, Clone)]
@@ -99,8 +95,7 @@ pub fn encode_purge(log_id: &LogId<u64>, out: &mut Vec<u8>) -> Result<(), LogFil
     Ok(())
 }
 
-/// Frames one record of `kind` around already encoded `payload` bytes and appends it to `out`.
-pub fn frame(kind: u8, payload: &[u8], out: &mut Vec<u8>) {
+fn frame(kind: u8, payload: &[u8], out: &mut Vec<u8>) {
     let len = (payload.len() + 1) as u32;
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(&[kind]);
@@ -221,14 +216,14 @@ fn next_valid_record(bytes: &[u8], from: usize) -> Option<usize> {
 fn decode(body: &[u8]) -> Result<Record, String> {
     let (kind, payload) = body.split_first().ok_or("empty record")?;
     match *kind {
-        KIND_ENTRY => legacy_ids::from_slice(payload, Shape::Entry)
+        KIND_ENTRY => serde_json::from_slice(payload)
             .map(|e| Record::Entry(Box::new(e)))
             .map_err(|e| format!("entry does not decode: {e}")),
         KIND_TRUNCATE => {
             let raw: [u8; 8] = payload.try_into().map_err(|_| "bad truncate record".to_string())?;
             Ok(Record::Truncate(u64::from_le_bytes(raw)))
         }
-        KIND_PURGE => legacy_ids::from_slice(payload, Shape::LogId)
+        KIND_PURGE => serde_json::from_slice(payload)
             .map(Record::Purge)
             .map_err(|e| format!("purge record does not decode: {e}")),
         other => Err(format!("unknown record kind {other}")),

@@ -15,7 +15,6 @@ use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, OptionalSend, RaftLogReader, StorageError, StorageIOError, Vote};
 use thiserror::Error;
 
-use super::legacy_ids::{self, Shape};
 use super::log_disk::{LogDisk, OsDisk};
 use super::log_file::{
     encode_entry, encode_purge, encode_truncate, replay, LogContents, LogFileError,
@@ -87,7 +86,7 @@ impl LogStore {
         }
         disk.open_log(replayed.valid_len as u64).map_err(io_err)?;
         let vote = match disk.read_vote().map_err(io_err)? {
-            Some(bytes) => Some(legacy_ids::from_slice(&bytes, Shape::Vote).map_err(|e| {
+            Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
                 LogOpenError::BadVote { path: dir.join(VOTE_FILE), reason: e.to_string() }
             })?),
             None => None,

@@ -13,7 +13,6 @@
 
 pub mod disk_state;
 pub mod faults;
-pub mod legacy_ids;
 pub mod log_disk;
 pub mod log_file;
 pub mod log_store;

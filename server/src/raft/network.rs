@@ -2,8 +2,7 @@
 //!
 //! Connection failures map to `Unreachable` so openraft backs off; every other transport
 //! failure maps to `Network`; errors the peer's raft returned map to `RemoteError`. Each call
-//! is bounded by the `RPCOption` deadline openraft gives it. Answers are decoded through
-//! [`super::legacy_ids`], so a peer still on the build before `single-term-leader` is understood.
+//! is bounded by the `RPCOption` deadline openraft gives it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +20,6 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::faults::{LinkCut, NetworkFaults};
-use super::legacy_ids::{self, Shape};
 use super::TypeConfig;
 
 /// How long an idle connection to a peer is kept: well below the peers' idle cut-off
@@ -135,7 +133,6 @@ impl Connection {
     async fn call<Req, Resp, E>(
         &self,
         path: &str,
-        answer: Shape,
         req: &Req,
         option: &RPCOption,
     ) -> Result<Resp, RPCError<u64, BasicNode, RaftError<u64, E>>>
@@ -170,9 +167,8 @@ impl Connection {
                 self.target
             )))));
         }
-        let body = response.bytes().await.map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        let result: Result<Resp, RaftError<u64, E>> = legacy_ids::from_slice(&body, answer)
-            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let result: Result<Resp, RaftError<u64, E>> =
+            response.json().await.map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }
@@ -183,7 +179,7 @@ impl RaftNetwork<TypeConfig> for Connection {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        self.call("append", Shape::AppendEntriesAnswer, &rpc, &option).await
+        self.call("append", &rpc, &option).await
     }
 
     async fn install_snapshot(
@@ -194,7 +190,7 @@ impl RaftNetwork<TypeConfig> for Connection {
         InstallSnapshotResponse<u64>,
         RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
     > {
-        self.call("snapshot", Shape::InstallSnapshotAnswer, &rpc, &option).await
+        self.call("snapshot", &rpc, &option).await
     }
 
     async fn vote(
@@ -202,6 +198,6 @@ impl RaftNetwork<TypeConfig> for Connection {
         rpc: VoteRequest<u64>,
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        self.call("vote", Shape::VoteAnswer, &rpc, &option).await
+        self.call("vote", &rpc, &option).await
     }
 }

@@ -1,13 +1,8 @@
 //! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, vote, install-snapshot,
 //! and the membership report a pristine node asks its listed peers for).
-//!
-//! Request bodies are decoded through [`super::legacy_ids`], so a node still running the build
-//! before `single-term-leader` can reach this one during a rolling upgrade
-//! (docs/operations.md, "Rolling upgrade").
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +11,6 @@ use axum::{Json, Router};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 
 use super::faults::NetworkFaults;
-use super::legacy_ids::{self, Shape};
 use super::rejoin::Inbox;
 use super::TypeConfig;
 
@@ -44,41 +38,27 @@ fn dropped() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "link cut by fault layer").into_response()
 }
 
-/// Decodes a request body (old leader ids accepted), or answers 422 as axum's `Json` does.
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8], shape: Shape) -> Result<T, Response> {
-    legacy_ids::from_slice(body, shape).map_err(|e| {
-        (StatusCode::UNPROCESSABLE_ENTITY, format!("malformed raft request: {e}")).into_response()
-    })
-}
-
-async fn append(State(s): State<RpcState>, body: Bytes) -> Response {
-    let req: AppendEntriesRequest<TypeConfig> = match decode(&body, Shape::AppendEntriesRequest) {
-        Ok(req) => req,
-        Err(refused) => return refused,
-    };
+async fn append(
+    State(s): State<RpcState>,
+    Json(req): Json<AppendEntriesRequest<TypeConfig>>,
+) -> Response {
     if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
         return dropped();
     }
     Json(s.raft.append_entries(req).await).into_response()
 }
 
-async fn vote(State(s): State<RpcState>, body: Bytes) -> Response {
-    let req: VoteRequest<u64> = match decode(&body, Shape::VoteRequest) {
-        Ok(req) => req,
-        Err(refused) => return refused,
-    };
+async fn vote(State(s): State<RpcState>, Json(req): Json<VoteRequest<u64>>) -> Response {
     if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
         return dropped();
     }
     Json(s.raft.vote(req).await).into_response()
 }
 
-async fn snapshot(State(s): State<RpcState>, body: Bytes) -> Response {
-    let req: InstallSnapshotRequest<TypeConfig> = match decode(&body, Shape::InstallSnapshotRequest)
-    {
-        Ok(req) => req,
-        Err(refused) => return refused,
-    };
+async fn snapshot(
+    State(s): State<RpcState>,
+    Json(req): Json<InstallSnapshotRequest<TypeConfig>>,
+) -> Response {
     if s.faults.blocks_recv_from(req.vote.leader_id().voted_for().unwrap_or_default()) {
         return dropped();
     }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use openraft::{BasicNode, SnapshotMeta};
 use serde::{Deserialize, Serialize};
 
-use super::legacy_ids::{self, Shape};
 use super::log_disk::replace_durably;
 use crate::store::replicated::ReplicatedTables;
 
@@ -48,9 +47,7 @@ impl SnapshotFiles {
     /// Reads the current snapshot, if any.
     pub fn read(&self) -> io::Result<Option<StoredSnapshot>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => legacy_ids::from_slice(&bytes, Shape::StoredSnapshot)
-                .map(Some)
-                .map_err(io::Error::other),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(io::Error::other),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }

@@ -17,7 +17,6 @@ use openraft::{
     StorageError, StorageIOError, StoredMembership,
 };
 
-use super::legacy_ids::{self, Shape};
 use super::snapshot_file::{
     decode_payload, SnapshotFiles, SnapshotPayload, StoredSnapshot, SNAPSHOT_VERSION,
 };
@@ -65,12 +64,10 @@ impl StateMachine {
         let mut conn = store.pool().acquire().await.map_err(read_err)?;
         let applied = decode_meta::<Option<LogId<u64>>>(
             read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?,
-            Shape::LogId,
         )?
         .flatten();
         let membership = decode_meta::<Membership>(
             read_meta(&mut conn, META_MEMBERSHIP).await.map_err(read_err)?,
-            Shape::StoredMembership,
         )?
         .unwrap_or_default();
         drop(conn);
@@ -101,7 +98,6 @@ impl StateMachine {
         let mut conn = store.pool().acquire().await.map_err(read_err)?;
         Ok(decode_meta::<Option<LogId<u64>>>(
             read_meta(&mut conn, META_APPLIED).await.map_err(read_err)?,
-            Shape::LogId,
         )?
         .flatten())
     }
@@ -215,10 +211,9 @@ fn encode_meta<T: serde::Serialize>(value: &T) -> Result<String, StorageError<u6
 
 fn decode_meta<T: serde::de::DeserializeOwned>(
     text: Option<String>,
-    shape: Shape,
 ) -> Result<Option<T>, StorageError<u64>> {
     text.map(|t| {
-        legacy_ids::from_str(&t, shape)
+        serde_json::from_str(&t)
             .map_err(|e| read_err(io::Error::other(format!("bad raft_sm_meta: {e}"))))
     })
     .transpose()
@@ -321,17 +316,11 @@ impl SnapshotBuilder {
         // Read bookkeeping and tables in one transaction so they describe the same point.
         let applied: Option<Option<LogId<u64>>> = read_meta(&mut tx, META_APPLIED)
             .await?
-            .map(|t| {
-                legacy_ids::from_str(&t, Shape::LogId)
-                    .map_err(|e| StoreError::Malformed(e.to_string()))
-            })
+            .map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Malformed(e.to_string())))
             .transpose()?;
         let membership: Option<Membership> = read_meta(&mut tx, META_MEMBERSHIP)
             .await?
-            .map(|t| {
-                legacy_ids::from_str(&t, Shape::StoredMembership)
-                    .map_err(|e| StoreError::Malformed(e.to_string()))
-            })
+            .map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Malformed(e.to_string())))
             .transpose()?;
         let tables = replicated::dump(&mut tx).await?;
         tx.commit().await?;
@@ -346,7 +335,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         let data = serde_json::to_vec(&SnapshotPayload { v: SNAPSHOT_VERSION, tables })
             .map_err(|e| StorageIOError::write_snapshot(None, &io::Error::other(e)))?;
         let snapshot_id = match &last_log_id {
-            Some(id) => format!("{}-{}", id.leader_id.term, id.index),
+            Some(id) => format!("{}-{}-{}", id.leader_id.term, id.leader_id.node_id, id.index),
             None => "empty".to_string(),
         };
         let meta = SnapshotMeta { last_log_id, last_membership, snapshot_id };

@@ -479,16 +479,21 @@ impl Sim {
                 problems.push(format!("n{} holds downtimes nobody submitted: {strangers:?}", n.id));
             }
         }
-        // Election safety: at most one leader per term (openraft's `single-term-leader`: a
-        // vote names one candidate per term, so no later candidate can win a term already won).
+        // Leaders per term: openraft's LeaderId is (term, node id), so a later candidate with a
+        // greater node id may win a term another node already won (the later supersedes the
+        // earlier; entries carry the full leader id). Counted and reported; with
+        // `SIM_STRICT_TERMS=1` asserted too. What must hold in every mode is below.
+        let strict = std::env::var("SIM_STRICT_TERMS").is_ok_and(|v| v == "1");
         for (term, ids) in lock(&self.ctx.leaders).iter() {
             if ids.len() > 1 {
                 Counters::bump(&self.ctx.counters.shared_terms);
-                problems.push(format!("term {term} had {} leaders: {ids:?}", ids.len()));
+                if strict {
+                    problems.push(format!("term {term} had {} leaders: {ids:?}", ids.len()));
+                }
             }
         }
-        // State machine safety: every node applied the same entry (log id: the term of the one
-        // leader that wrote it, and the index) at each index.
+        // State machine safety: every node applied the same entry (log id, which names the
+        // leader that wrote it) at each index.
         for (index, ids) in lock(&self.ctx.applied).iter() {
             if ids.len() > 1 {
                 let what: Vec<String> =

@@ -50,7 +50,7 @@ pub struct Counters {
     pub resets: AtomicU64,
     /// Starts with the backend behind the log's purge point (`RejoinBySnapshot`).
     pub rejoins: AtomicU64,
-    /// Terms in which two nodes were leader (each one is also a failure of the run).
+    /// Terms in which two nodes were leader (legal with openraft's default `LeaderId`).
     pub shared_terms: AtomicU64,
 }
 
