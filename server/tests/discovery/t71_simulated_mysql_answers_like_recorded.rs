@@ -103,6 +103,18 @@ fn as_probed(recorded: &mut app::core::Instance, probed: &app::core::Instance) {
     recorded.cluster_name = recorded.key.to_string();
 }
 
+/// `server_uuid` of the recordings' source (both write its GTIDs).
+const SOURCE_UUID: &str = "0a1b2c3d-6f0e-11ee-8c99-0242ac120001";
+
+/// Three simulated MySQL servers, a master and two replicas; the master's key.
+async fn mysql_star() -> (FleetSim, InstanceKey) {
+    let spec =
+        FleetSpec { servers: 3, replicas: 2, flavor: SimFlavor::MySQL, ..FleetSpec::default() };
+    let sim = FleetSim::start(&spec).await.expect("start the simulated servers");
+    let master = sim.masters().pop().expect("a simulated master");
+    (sim, master)
+}
+
 /// A simulated MySQL server with the recorded identity.
 fn identity(s: &mut SimServer, server_id: u32, version: &str, uuid: &str) {
     s.server_id = server_id;
@@ -115,11 +127,8 @@ fn identity(s: &mut SimServer, server_id: u32, version: &str, uuid: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_mysql_8_0_replica_reads_like_the_recording() {
-    let source_uuid = "0a1b2c3d-6f0e-11ee-8c99-0242ac120001";
-    let spec =
-        FleetSpec { servers: 3, replicas: 2, flavor: SimFlavor::MySQL, ..FleetSpec::default() };
-    let sim = FleetSim::start(&spec).await.expect("start the simulated servers");
-    let master = sim.masters().pop().expect("a simulated master");
+    let source_uuid = SOURCE_UUID;
+    let (sim, master) = mysql_star().await;
     let mut others: Vec<InstanceKey> =
         sim.state().servers.keys().filter(|k| **k != master).cloned().collect();
     others.sort();
@@ -169,11 +178,8 @@ async fn simulated_mysql_8_0_replica_reads_like_the_recording() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_mysql_8_4_source_reads_like_the_recording() {
-    let uuid = "0a1b2c3d-6f0e-11ee-8c99-0242ac120001";
-    let spec =
-        FleetSpec { servers: 3, replicas: 2, flavor: SimFlavor::MySQL, ..FleetSpec::default() };
-    let sim = FleetSim::start(&spec).await.expect("start the simulated servers");
-    let master = sim.masters().pop().expect("a simulated master");
+    let uuid = SOURCE_UUID;
+    let (sim, master) = mysql_star().await;
     {
         let mut state = sim.state();
         for (n, s) in state.servers.values_mut().enumerate() {
