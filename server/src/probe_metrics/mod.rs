@@ -160,32 +160,28 @@ impl ProbeMetrics {
         }
     }
 
-    fn since_ms(&self, seconds: u64) -> i64 {
-        self.now_ms().saturating_sub((seconds as i64).saturating_mul(1000))
+    /// The records of `window` from the last `seconds`, oldest first (expired ones dropped).
+    fn last<T: Clone>(&self, window: &Mutex<Window<T>>, seconds: u64) -> Vec<T> {
+        let now = self.now_ms();
+        let since = now.saturating_sub((seconds as i64).saturating_mul(1000));
+        let mut window = locked(window);
+        window.expire(now);
+        window.since(since)
     }
 
     /// Probe records of the last `seconds`, oldest first.
     pub fn discovery(&self, seconds: u64) -> Vec<DiscoveryMetric> {
-        let since = self.since_ms(seconds);
-        let mut window = locked(&self.inner.discovery);
-        window.expire(self.now_ms());
-        window.since(since)
+        self.last(&self.inner.discovery, seconds)
     }
 
     /// Backend writes of the last `seconds`, oldest first.
     pub fn queries(&self, seconds: u64) -> Vec<QueryMetric> {
-        let since = self.since_ms(seconds);
-        let mut window = locked(&self.inner.queries);
-        window.expire(self.now_ms());
-        window.since(since)
+        self.last(&self.inner.queries, seconds)
     }
 
     /// Write-buffer flushes of the last `seconds`, oldest first.
     pub fn flushes(&self, seconds: u64) -> Vec<WriteBufferMetric> {
-        let since = self.since_ms(seconds);
-        let mut window = locked(&self.inner.flushes);
-        window.expire(self.now_ms());
-        window.since(since)
+        self.last(&self.inner.flushes, seconds)
     }
 
     /// The last `seconds` queue samples (one a second; fewer when fewer were taken).
