@@ -33,6 +33,17 @@ fn shared(rates: &[f64], master_min: f64) -> bool {
     rates[0] >= master_min && rates[1..].iter().all(|r| (0.8..=1.2).contains(r))
 }
 
+/// Waits until the master takes at least `master_min` probes per poll and every replica about
+/// one, printing each measurement (`nodes`: how many nodes run).
+async fn wait_shared(db: &[Server], what: &str, nodes: usize, master_min: f64) {
+    wait_until(DEADLINE, what, || async move {
+        let rates = probes_per_poll(db).await;
+        eprintln!("probes per instance per poll (m, r1..r4), {nodes} nodes: {rates:.2?}");
+        shared(&rates, master_min)
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_are_probed_once_and_a_dead_nodes_share_moves() {
     let extra = r#", "ProbeSharing": true"#;
@@ -42,29 +53,13 @@ async fn replicas_are_probed_once_and_a_dead_nodes_share_moves() {
     let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
     f.wait_discovered(0, 5).await;
 
-    wait_until(DEADLINE, "master probed by every node, each replica by one", || {
-        let db = &f.db;
-        async move {
-            let rates = probes_per_poll(db).await;
-            eprintln!("probes per instance per poll (m, r1..r4), 3 nodes: {rates:.2?}");
-            shared(&rates, 2.4)
-        }
-    })
-    .await;
+    wait_shared(&f.db, "master probed by every node, each replica by one", 3, 2.4).await;
 
     let victim = (0..3).find(|i| *i != leader).unwrap();
     f.orc.kill9(victim);
     let killed = Instant::now();
     let survivors: Vec<usize> = (0..3).filter(|i| *i != victim).collect();
-    wait_until(DEADLINE, "the survivors probe the dead node's replicas", || {
-        let db = &f.db;
-        async move {
-            let rates = probes_per_poll(db).await;
-            eprintln!("probes per instance per poll (m, r1..r4), 2 nodes: {rates:.2?}");
-            shared(&rates, 1.6)
-        }
-    })
-    .await;
+    wait_shared(&f.db, "the survivors probe the dead node's replicas", 2, 1.6).await;
     eprintln!(
         "shares moved within {:?} of the kill (incl. the {WINDOW:?} window)",
         killed.elapsed()
