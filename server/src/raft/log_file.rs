@@ -1,10 +1,17 @@
-//! On-disk format of the raft log: length- and CRC-framed records, and their replay.
+//! On-disk format of the raft log: length- and CRC-framed records in sealed groups.
 //!
 //! A record is `len: u32 LE | crc32: u32 LE | kind: u8 | payload` where `len` counts
-//! `kind + payload`. The file is only ever appended to (and rewritten whole by compaction), so
-//! after a crash the only damage possible is a torn final record, which replay cuts off: it was
-//! never acknowledged, because acknowledgement waits for fdatasync. Any other damage is corruption
-//! and stops the node, naming the offset.
+//! `kind + payload`. The log writer appends records in groups, one group per write and
+//! fdatasync, and ends each group with a *seal* record: the group's start offset and the CRC of
+//! every byte from there to the seal. The file is only ever appended to (and rewritten whole,
+//! sealed, by compaction), so after a crash only the last group can be damaged — in any way the
+//! disk likes, torn, cut short or with an earlier block lost while a later one arrived — and that
+//! group was never acknowledged, because acknowledgement waits for the sync. Replay
+//! (`log_replay`) keeps the sealed groups and cuts the rest; damage followed by a sealed group is
+//! corruption of acknowledged data and stops the node, naming the offset.
+//!
+//! Files written before seals existed hold no seal; they replay by the older rule (only an
+//! incomplete final record is a torn tail) and get a seal over their whole content when opened.
 
 use std::collections::BTreeMap;
 
@@ -13,10 +20,14 @@ use thiserror::Error;
 
 use super::TypeConfig;
 
-const HEADER: usize = 8;
-const KIND_ENTRY: u8 = 1;
-const KIND_TRUNCATE: u8 = 2;
-const KIND_PURGE: u8 = 3;
+/// Bytes of a record header (`len | crc32`).
+pub(super) const HEADER: usize = 8;
+pub(super) const KIND_ENTRY: u8 = 1;
+pub(super) const KIND_TRUNCATE: u8 = 2;
+pub(super) const KIND_PURGE: u8 = 3;
+pub(super) const KIND_SEAL: u8 = 4;
+/// `len` of a seal record: kind + start (u64) + crc32 (u32).
+pub(super) const SEAL_LEN: usize = 13;
 
 /// What the log holds in memory: every entry not yet purged, and the last purged id.
 #[derive(Debug, Default, Clone)]
@@ -58,6 +69,25 @@ pub enum Record {
     Truncate(u64),
     /// Entries up to this id were removed.
     Purge(LogId<u64>),
+    /// Ends a group that starts at byte offset `start`, whose bytes up to here have CRC `crc`.
+    Seal {
+        /// Byte offset of the group's first record.
+        start: u64,
+        /// CRC-32 of the group's bytes (before the seal).
+        crc: u32,
+    },
+}
+
+impl LogContents {
+    /// Applies one replayed record (a seal changes nothing).
+    pub fn apply(&mut self, record: Record) {
+        match record {
+            Record::Entry(entry) => self.insert(*entry),
+            Record::Truncate(index) => self.truncate(index),
+            Record::Purge(log_id) => self.purge(log_id),
+            Record::Seal { .. } => {}
+        }
+    }
 }
 
 /// Why a log file cannot be read.
@@ -95,6 +125,14 @@ pub fn encode_purge(log_id: &LogId<u64>, out: &mut Vec<u8>) -> Result<(), LogFil
     Ok(())
 }
 
+/// Appends the seal of `group`, which starts at byte offset `start` of the file.
+pub fn encode_seal(start: u64, group: &[u8], out: &mut Vec<u8>) {
+    let mut payload = [0u8; SEAL_LEN - 1];
+    payload[..8].copy_from_slice(&start.to_le_bytes());
+    payload[8..].copy_from_slice(&crc32fast::hash(group).to_le_bytes());
+    frame(KIND_SEAL, &payload, out);
+}
+
 fn frame(kind: u8, payload: &[u8], out: &mut Vec<u8>) {
     let len = (payload.len() + 1) as u32;
     let mut hasher = crc32fast::Hasher::new();
@@ -106,114 +144,23 @@ fn frame(kind: u8, payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(payload);
 }
 
-/// Result of replaying a file image.
-#[derive(Debug)]
-pub struct Replay {
-    /// The log as the records describe it.
-    pub contents: LogContents,
-    /// Length of the valid prefix; anything after it is a torn tail to cut off.
-    pub valid_len: usize,
+/// Serialises the whole of `contents` as one sealed group (for compaction).
+pub fn encode_all(contents: &LogContents) -> Result<Vec<u8>, LogFileError> {
+    let mut out = Vec::new();
+    if let Some(p) = &contents.last_purged {
+        encode_purge(p, &mut out)?;
+    }
+    for entry in contents.entries.values() {
+        encode_entry(entry, &mut out)?;
+    }
+    let mut seal = Vec::with_capacity(HEADER + SEAL_LEN);
+    encode_seal(0, &out, &mut seal);
+    out.extend_from_slice(&seal);
+    Ok(out)
 }
 
-/// Largest record this build writes or accepts (an entry is a batch of at most a few hundred
-/// commands; anything bigger is a damaged length field).
-pub const MAX_RECORD: usize = 64 * 1024 * 1024;
-
-/// Replays a whole file image.
-///
-/// Only an *incomplete final* record is a torn tail: a crash can cut the last write short (its
-/// header, or its body running past the end of the file, or a zero-filled tail), and that write
-/// was never acknowledged because acknowledgement waits for fdatasync. Anything else — a complete
-/// record whose checksum, kind or length is wrong, or an "incomplete" record with a valid record
-/// after it (a damaged length field) — is corruption of acknowledged data and an error naming the
-/// offset.
-pub fn replay(bytes: &[u8]) -> Result<Replay, LogFileError> {
-    let mut contents = LogContents::default();
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let body = match frame_at(bytes, pos) {
-            Ok(body) => body,
-            Err(Damage::Incomplete(reason)) => {
-                if let Some(next) = next_valid_record(bytes, pos + 1) {
-                    return Err(LogFileError::Corrupt {
-                        offset: pos,
-                        reason: format!(
-                            "{reason}, but a valid record follows at byte offset {next}"
-                        ),
-                    });
-                }
-                break; // the torn final record of a crash
-            }
-            // A crash can also leave the final record's tail unwritten (zeros) on file systems
-            // that extend the file before its data reaches the disk.
-            Err(Damage::Bad(_))
-                if ends_in_zeros(&bytes[pos..]) && next_valid_record(bytes, pos + 1).is_none() =>
-            {
-                break;
-            }
-            Err(Damage::Bad(reason)) => {
-                return Err(LogFileError::Corrupt { offset: pos, reason: reason.into() })
-            }
-        };
-        match decode(body) {
-            Ok(Record::Entry(entry)) => contents.insert(*entry),
-            Ok(Record::Truncate(index)) => contents.truncate(index),
-            Ok(Record::Purge(log_id)) => contents.purge(log_id),
-            Err(reason) => return Err(LogFileError::Corrupt { offset: pos, reason }),
-        }
-        pos += HEADER + body.len();
-    }
-    Ok(Replay { contents, valid_len: pos })
-}
-
-/// What is wrong with the bytes at a record position.
-enum Damage {
-    /// Cut short: what a crash during the last write leaves (a torn tail, if nothing follows).
-    Incomplete(&'static str),
-    /// Complete but wrong: never the result of a crash.
-    Bad(&'static str),
-}
-
-/// The body (`kind + payload`) of a well-framed record at `pos`, or what is wrong there.
-fn frame_at(bytes: &[u8], pos: usize) -> Result<&[u8], Damage> {
-    let rest = &bytes[pos..];
-    if rest.iter().all(|b| *b == 0) {
-        return Err(Damage::Incomplete("zero-filled tail"));
-    }
-    let header = rest.get(..HEADER).ok_or(Damage::Incomplete("incomplete record header"))?;
-    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    let crc = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-    if len == 0 {
-        return Err(Damage::Bad("zero-length record"));
-    }
-    if len > MAX_RECORD {
-        return Err(Damage::Incomplete("record length runs past the end of the file"));
-    }
-    let body = rest
-        .get(HEADER..HEADER + len)
-        .ok_or(Damage::Incomplete("record runs past the end of the file"))?;
-    if !matches!(body[0], KIND_ENTRY | KIND_TRUNCATE | KIND_PURGE) {
-        return Err(Damage::Bad("unknown record kind"));
-    }
-    if crc32fast::hash(body) != crc {
-        return Err(Damage::Bad("checksum mismatch"));
-    }
-    Ok(body)
-}
-
-/// Whether `rest` ends in a run of zero bytes as an unwritten page tail does (at least 16, or
-/// all of it).
-fn ends_in_zeros(rest: &[u8]) -> bool {
-    let zeros = rest.iter().rev().take_while(|b| **b == 0).count();
-    zeros >= 16 || (zeros > 0 && zeros == rest.len())
-}
-
-/// Offset of the first well-framed record at or after `from`, if any.
-fn next_valid_record(bytes: &[u8], from: usize) -> Option<usize> {
-    (from..bytes.len().saturating_sub(HEADER)).find(|&p| frame_at(bytes, p).is_ok())
-}
-
-fn decode(body: &[u8]) -> Result<Record, String> {
+/// Decodes a record body (`kind + payload`).
+pub(super) fn decode(body: &[u8]) -> Result<Record, String> {
     let (kind, payload) = body.split_first().ok_or("empty record")?;
     match *kind {
         KIND_ENTRY => serde_json::from_slice(payload)
@@ -226,151 +173,15 @@ fn decode(body: &[u8]) -> Result<Record, String> {
         KIND_PURGE => serde_json::from_slice(payload)
             .map(Record::Purge)
             .map_err(|e| format!("purge record does not decode: {e}")),
+        KIND_SEAL => {
+            let raw: [u8; SEAL_LEN - 1] =
+                payload.try_into().map_err(|_| "bad seal record".to_string())?;
+            let (start, crc) = raw.split_at(8);
+            Ok(Record::Seal {
+                start: u64::from_le_bytes(start.try_into().map_err(|_| "bad seal start")?),
+                crc: u32::from_le_bytes(crc.try_into().map_err(|_| "bad seal crc")?),
+            })
+        }
         other => Err(format!("unknown record kind {other}")),
-    }
-}
-
-/// Serialises the whole of `contents` (for compaction).
-pub fn encode_all(contents: &LogContents) -> Result<Vec<u8>, LogFileError> {
-    let mut out = Vec::new();
-    if let Some(p) = &contents.last_purged {
-        encode_purge(p, &mut out)?;
-    }
-    for entry in contents.entries.values() {
-        encode_entry(entry, &mut out)?;
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use openraft::{CommittedLeaderId, EntryPayload};
-
-    fn entry(term: u64, index: u64) -> Entry<TypeConfig> {
-        Entry {
-            log_id: LogId::new(CommittedLeaderId::new(term, 1), index),
-            payload: EntryPayload::Blank,
-        }
-    }
-
-    fn image(ops: &[Record]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for op in ops {
-            match op {
-                Record::Entry(e) => encode_entry(e, &mut out).unwrap(),
-                Record::Truncate(i) => encode_truncate(*i, &mut out),
-                Record::Purge(id) => encode_purge(id, &mut out).unwrap(),
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn replays_appends_truncates_and_purges() {
-        let bytes = image(&[
-            Record::Entry(Box::new(entry(1, 1))),
-            Record::Entry(Box::new(entry(1, 2))),
-            Record::Entry(Box::new(entry(1, 3))),
-            Record::Truncate(3),
-            Record::Entry(Box::new(entry(2, 3))),
-            Record::Purge(entry(1, 1).log_id),
-        ]);
-        let r = replay(&bytes).unwrap();
-        assert_eq!(r.valid_len, bytes.len());
-        let indexes: Vec<u64> = r.contents.entries.keys().copied().collect();
-        assert_eq!(indexes, vec![2, 3]);
-        assert_eq!(r.contents.entries[&3].log_id.leader_id.term, 2);
-        assert_eq!(r.contents.last_purged.unwrap().index, 1);
-    }
-
-    #[test]
-    fn cuts_a_torn_tail() {
-        let mut bytes =
-            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
-        let full = bytes.len();
-        bytes.truncate(full - 3);
-        let r = replay(&bytes).unwrap();
-        assert_eq!(r.contents.entries.len(), 1);
-        assert!(r.valid_len < bytes.len());
-        // A complete last record with a flipped byte is not what a crash leaves: corruption.
-        let mut flipped =
-            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
-        let last = flipped.len() - 1;
-        flipped[last] ^= 0xff;
-        assert!(matches!(replay(&flipped), Err(LogFileError::Corrupt { .. })));
-    }
-
-    #[test]
-    fn refuses_corruption_in_the_middle() {
-        let mut bytes =
-            image(&[Record::Entry(Box::new(entry(1, 1))), Record::Entry(Box::new(entry(1, 2)))]);
-        bytes[HEADER + 2] ^= 0xff;
-        assert!(matches!(replay(&bytes), Err(LogFileError::Corrupt { offset: 0, .. })));
-    }
-
-    fn ten_entries() -> Vec<u8> {
-        image(&(1..=10).map(|i| Record::Entry(Box::new(entry(1, i)))).collect::<Vec<_>>())
-    }
-
-    #[test]
-    fn a_damaged_length_field_in_the_middle_is_corruption_not_a_torn_tail() {
-        let mut bytes = ten_entries();
-        let third = replay(&bytes).unwrap();
-        assert_eq!(third.contents.entries.len(), 10);
-        // Offset of the fourth record: walk three frames.
-        let mut pos = 0;
-        for _ in 0..3 {
-            let len = u32::from_le_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
-            pos += HEADER + len;
-        }
-        bytes[pos..pos + 4].copy_from_slice(&u32::MAX.to_le_bytes());
-        match replay(&bytes) {
-            Err(LogFileError::Corrupt { offset, reason }) => {
-                assert_eq!(offset, pos);
-                assert!(reason.contains("valid record follows"), "{reason}");
-            }
-            other => panic!("expected corruption at {pos}, got {other:?}"),
-        }
-        // A length that still fits the file but is wrong is caught the same way.
-        let mut bytes = ten_entries();
-        bytes[pos..pos + 4].copy_from_slice(&40u32.to_le_bytes());
-        assert!(
-            matches!(replay(&bytes), Err(LogFileError::Corrupt { offset, .. }) if offset == pos)
-        );
-    }
-
-    #[test]
-    fn an_incomplete_or_zero_filled_final_record_is_a_torn_tail() {
-        let full = ten_entries();
-        for cut in [1, 5, HEADER, HEADER + 3] {
-            let bytes = &full[..full.len() - cut];
-            let r = replay(bytes).unwrap();
-            assert_eq!(r.contents.entries.len(), 9, "cut {cut}");
-            assert!(r.valid_len < bytes.len());
-        }
-        // A crash after the file grew but before the data reached it leaves zeros.
-        let mut zeros = full.clone();
-        zeros.extend_from_slice(&[0u8; 4096]);
-        let r = replay(&zeros).unwrap();
-        assert_eq!((r.contents.entries.len(), r.valid_len), (10, full.len()));
-        // ... also inside the final record: its header arrived, the rest of its page did not.
-        let mut partial = full.clone();
-        let n = partial.len();
-        partial[n - 20..].fill(0);
-        let r = replay(&partial).unwrap();
-        assert_eq!(r.contents.entries.len(), 9);
-    }
-
-    #[test]
-    fn compaction_image_replays_to_the_same_contents() {
-        let mut c = LogContents::default();
-        for i in 1..=5 {
-            c.insert(entry(1, i));
-        }
-        c.purge(entry(1, 2).log_id);
-        let r = replay(&encode_all(&c).unwrap()).unwrap();
-        assert_eq!(r.contents.entries.keys().copied().collect::<Vec<_>>(), vec![3, 4, 5]);
-        assert_eq!(r.contents.last_purged, c.last_purged);
     }
 }

@@ -17,8 +17,9 @@ use thiserror::Error;
 
 use super::log_disk::{LogDisk, OsDisk};
 use super::log_file::{
-    encode_entry, encode_purge, encode_truncate, replay, LogContents, LogFileError,
+    encode_entry, encode_purge, encode_seal, encode_truncate, LogContents, LogFileError,
 };
+use super::log_replay::replay;
 use super::log_writer::{self, Done, WriteOp, WriterStats};
 use super::TypeConfig;
 
@@ -85,6 +86,12 @@ impl LogStore {
             );
         }
         disk.open_log(replayed.valid_len as u64).map_err(io_err)?;
+        if !replayed.sealed {
+            // A new file, or one from before seals: seal what is there before the first group.
+            let mut seal = Vec::new();
+            encode_seal(0, &bytes[..replayed.valid_len], &mut seal);
+            disk.append_log(&seal).and_then(|_| disk.sync_log()).map_err(io_err)?;
+        }
         let vote = match disk.read_vote().map_err(io_err)? {
             Some(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
                 LogOpenError::BadVote { path: dir.join(VOTE_FILE), reason: e.to_string() }

@@ -1,7 +1,8 @@
 //! The raft log's single writer thread: group commit (many appends, one fdatasync) and compaction.
 //!
-//! Appends arrive on a channel. The thread takes everything that is queued, writes it with one
-//! `write_all`, syncs once with `fdatasync`, and only then completes every waiting callback. Under
+//! Appends arrive on a channel. The thread takes everything that is queued, writes it as one
+//! sealed group (`log_file`) with one `write_all`, syncs once with `fdatasync`, and only then
+//! completes every waiting callback. Under
 //! load many client commands therefore share one sync; idle, a lone command pays exactly one.
 //! After an I/O error the writer refuses everything that follows: the file's state is unknown and
 //! raft must stop rather than acknowledge on top of it.
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use openraft::storage::LogFlushed;
 
 use super::log_disk::LogDisk;
-use super::log_file::{encode_all, LogContents};
+use super::log_file::{encode_all, encode_seal, LogContents};
 use super::TypeConfig;
 
 /// Most operations folded into one sync.
@@ -69,9 +70,10 @@ pub fn spawn(
     stats: Arc<WriterStats>,
 ) -> io::Result<Sender<WriteOp>> {
     let (tx, rx) = std::sync::mpsc::channel();
+    let offset = disk.log_len()?;
     std::thread::Builder::new()
         .name("raft-log-writer".into())
-        .spawn(move || Writer { disk, contents, stats, failed: None }.run(rx))?;
+        .spawn(move || Writer { disk, contents, stats, offset, failed: None }.run(rx))?;
     Ok(tx)
 }
 
@@ -79,6 +81,8 @@ struct Writer {
     disk: Arc<dyn LogDisk>,
     contents: Arc<Mutex<LogContents>>,
     stats: Arc<WriterStats>,
+    /// Length of the log file: where the next group starts.
+    offset: u64,
     failed: Option<(io::ErrorKind, String)>,
 }
 
@@ -124,6 +128,9 @@ impl Writer {
             }
             buf.extend_from_slice(&op.bytes);
         }
+        let mut seal = Vec::new();
+        encode_seal(self.offset, &buf, &mut seal);
+        buf.extend_from_slice(&seal);
         let started = std::time::Instant::now();
         let result = self.disk.append_log(&buf).and_then(|_| {
             let written = started.elapsed();
@@ -133,6 +140,7 @@ impl Writer {
         });
         if result.is_ok() {
             self.stats.syncs.fetch_add(1, Ordering::Relaxed);
+            self.offset += buf.len() as u64;
         }
         if let Err(e) = &result {
             tracing::error!(error = %e, "raft log write failed");
@@ -156,6 +164,7 @@ impl Writer {
             return Ok(());
         }
         self.disk.replace_log(&image)?;
+        self.offset = image.len() as u64;
         tracing::info!(before = size, after = image.len(), "raft log compacted");
         Ok(())
     }

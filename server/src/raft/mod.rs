@@ -7,6 +7,7 @@
 //! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
 //! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
 //! | membership                                  | in the raft log; `RaftNodes` seeds a pristine cluster only (`seed`); node id = hash of the address text |
+//! | elections                                   | `term_vote`: at most one leader per term (classic raft's vote rule over openraft's) |
 //! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part; `rejoin`: no vote until caught up |
 
 #![allow(clippy::result_large_err)] // openraft's StorageError is large by design
@@ -15,6 +16,7 @@ pub mod disk_state;
 pub mod faults;
 pub mod log_disk;
 pub mod log_file;
+pub mod log_replay;
 pub mod log_store;
 pub mod log_writer;
 pub mod members;
@@ -25,6 +27,7 @@ pub mod rpc;
 pub mod seed;
 pub mod snapshot_file;
 pub mod state_machine;
+pub mod term_vote;
 
 use std::io::Cursor;
 

@@ -27,6 +27,7 @@ use openraft::{BasicNode, RaftMetrics};
 use tokio::sync::watch;
 
 use super::log_disk::{sync_dir, write_durably};
+use super::term_vote;
 use super::{Raft, TypeConfig};
 
 /// Marker file in `RaftDataDir` while the node is rejoining.
@@ -125,17 +126,20 @@ impl Rejoin {
     }
 }
 
-/// Inbound raft RPCs of one node, through the rejoin guard.
+/// Inbound raft RPCs of one node, through the rejoin guard and the one-leader-per-term rule.
 #[derive(Clone)]
 pub struct Inbox {
     raft: Raft,
     rejoin: Arc<Rejoin>,
+    /// Held from reading this node's vote to raft's answer, so two vote requests of one term
+    /// cannot both pass the term rule before either is granted.
+    votes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Inbox {
     /// The inbox of `raft`.
     pub fn new(raft: Raft, rejoin: Arc<Rejoin>) -> Self {
-        Inbox { raft, rejoin }
+        Inbox { raft, rejoin, votes: Arc::new(tokio::sync::Mutex::new(())) }
     }
 
     /// The raft handle behind the inbox.
@@ -173,12 +177,24 @@ impl Inbox {
         resp
     }
 
-    /// A vote request: refused while rejoining, else raft decides.
+    /// A vote request: refused while rejoining, or for a second candidate of a term
+    /// ([`term_vote`]); else raft decides.
     pub async fn vote(&self, req: VoteRequest<u64>) -> Result<VoteResponse<u64>, RaftError<u64>> {
         if self.rejoin.is_active() {
             let vote = self.raft.metrics().borrow().vote;
             tracing::info!(candidate = %req.vote, "rejoining: vote refused");
             return Ok(VoteResponse { vote, vote_granted: false, last_log_id: None });
+        }
+        let _one_at_a_time = self.votes.lock().await;
+        let me = self.raft.metrics().borrow().id;
+        // Read inside the raft core, in order with the votes it already handled.
+        let ours =
+            self.raft.with_raft_state(|st| *st.vote_ref()).await.map_err(RaftError::Fatal)?;
+        if term_vote::refuses(me, &ours, &req.vote) {
+            tracing::info!(candidate = %req.vote, vote = %ours, "vote refused: this term already has a leader or a granted candidate");
+            // openraft does not expose the full last log id; the candidate only uses it to
+            // delay its next attempt.
+            return Ok(VoteResponse { vote: ours, vote_granted: false, last_log_id: None });
         }
         self.raft.vote(req).await
     }

@@ -7,12 +7,9 @@
 //! drives ~40 steps of workload (begin-downtime commands through the leader) and faults
 //! (crashes with torn disks, restarts, partitions); then everything heals and the run checks
 //! (`run.rs`): no acknowledged command lost on any node, every node applied the same entry at
-//! each index, no raft core stopped or panicked, equal replicated digests and applied indexes.
-//! Leaders per term are watched and counted. openraft's `LeaderId` is (term, node id), which
-//! lets a later candidate with a greater id win a term another node already won (the later
-//! supersedes the earlier, and log ids name the full leader id), so "one leader per term" is
-//! asserted only with `SIM_STRICT_TERMS=1`; every run asserts the property it protects:
-//! no two different entries applied at one index, and no acknowledged command lost.
+//! each index, no raft core stopped or panicked, equal replicated digests and applied indexes,
+//! at most one leader per term (the inbox's `term_vote` rule; openraft alone would let a later
+//! candidate with a greater node id win a term another node already won).
 //! Where a real node refuses to start (a corrupt log, a refused `disk_state` verdict), the run
 //! does what the operator is told to do, `reset-raft-state`, and says so in the trace.
 //!

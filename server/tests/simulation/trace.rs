@@ -50,8 +50,6 @@ pub struct Counters {
     pub resets: AtomicU64,
     /// Starts with the backend behind the log's purge point (`RejoinBySnapshot`).
     pub rejoins: AtomicU64,
-    /// Terms in which two nodes were leader (legal with openraft's default `LeaderId`).
-    pub shared_terms: AtomicU64,
 }
 
 impl Counters {
@@ -70,7 +68,6 @@ impl Counters {
             (&self.snapshots_installed, &other.snapshots_installed),
             (&self.resets, &other.resets),
             (&self.rejoins, &other.rejoins),
-            (&self.shared_terms, &other.shared_terms),
         ];
         for (mine, theirs) in pairs {
             mine.fetch_add(theirs.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -82,8 +79,7 @@ impl Counters {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "{} commands acknowledged, {} crashes ({} torn tails, {} reordered tails), \
-             {} snapshots installed, {} operator resets, {} rejoins by snapshot, \
-             {} terms with two leaders",
+             {} snapshots installed, {} operator resets, {} rejoins by snapshot",
             g(&self.acked),
             g(&self.crashes),
             g(&self.torn),
@@ -91,7 +87,6 @@ impl Counters {
             g(&self.snapshots_installed),
             g(&self.resets),
             g(&self.rejoins),
-            g(&self.shared_terms),
         )
     }
 }
