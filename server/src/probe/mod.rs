@@ -249,12 +249,16 @@ impl Prober {
     }
 
     /// Probe sharing: a push from another node (`leader`: the current leader, whose assignment
-    /// alone is taken). Its probes are stored exactly as this node's own (the batch writer),
-    /// and their masters and replicas queued as a local probe's would be.
+    /// alone is taken). Its probes of instances this node does not probe itself are stored
+    /// exactly as this node's own (the batch writer), and their masters and replicas queued as a
+    /// local probe's would be.
     pub fn receive(&self, batch: ShareBatch, leader: Option<u64>) {
         let shared = &self.shared;
         shared.share.heard(batch.from, batch.assignment, leader);
-        let probes = batch.probes;
+        let poll = shared.config.instance_poll;
+        // What this node probes itself (masters, its own share, everything while it has no
+        // fresh assignment) stays its own observation: a pushed probe never overwrites it.
+        let probes = batch.probes.into_iter().filter(|p| !shared.share.probes_here(&p.key, poll));
         let mut keys = Vec::new();
         for p in probes {
             if let Some(i) = &p.seen {

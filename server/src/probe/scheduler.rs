@@ -193,7 +193,7 @@ impl Queue {
                     .unwrap_or_default();
                 let renamed = outcome.as_ref().ok().map(|i| i.key.clone()).filter(|k| *k != key);
                 if shared.config.probe_sharing {
-                    shared.share.owe(&probed);
+                    shared.share.owe(&probed, shared.config.instance_poll);
                 }
                 let _ = shared.writer_tx.send(WriterMsg::Probed(probed, None));
                 let _ = shared.sched_tx.send(SchedMsg::Done { key, started, neighbours, renamed });

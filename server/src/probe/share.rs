@@ -135,10 +135,21 @@ impl Share {
         state.heard.iter().filter(|(_, at)| at.elapsed() < within).map(|(id, _)| *id).collect()
     }
 
-    /// Keeps a local probe for the next push.
-    pub(super) fn owe(&self, p: &Probed) {
+    /// Keeps a local probe for the next push, when `p`'s instance is this node's alone under a
+    /// fresh assignment. Probes of masters (every node probes them) are never pushed: each
+    /// node's view of a master must stay its own, or quorum-agreed detection would count one
+    /// node's failed probes as another's.
+    pub(super) fn owe(&self, p: &Probed, poll: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.outbox.push(SharedProbe::of(p));
+        let mine = match &state.assignment {
+            Some((a, at)) if at.elapsed() < poll * STALE_POLLS => {
+                a.owners.get(&p.key) == Some(&state.me)
+            }
+            _ => false,
+        };
+        if mine {
+            state.outbox.push(SharedProbe::of(p));
+        }
     }
 
     /// The probes owed since the last call.

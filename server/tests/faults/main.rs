@@ -41,6 +41,7 @@ mod t90_replaced_disk_during_writes;
 mod t91_two_nodes_with_a_torn_tail_at_once;
 mod t92_membership_change_while_partition_heals;
 mod t93_quorum_agreed_failure_detection;
+mod t94_probe_sharing_with_quorum_agreed_detection;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -93,6 +94,9 @@ const SCENARIOS: &[(&str, bool, Scenario)] = &[
     }),
     ("t93_quorum_agreed_failure_detection", true, |n| {
         Box::pin(t93_quorum_agreed_failure_detection::run(n))
+    }),
+    ("t94_probe_sharing_with_quorum_agreed_detection", true, |n| {
+        Box::pin(t94_probe_sharing_with_quorum_agreed_detection::run(n))
     }),
 ];
 
