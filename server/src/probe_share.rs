@@ -23,8 +23,10 @@ use crate::store::Store;
 const PER_PUSH: usize = 100;
 /// How long a peer has to take a push.
 const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
-/// Longest round: pushes go out at least this often (and every poll interval if shorter).
-const MAX_ROUND: Duration = Duration::from_secs(1);
+/// Longest round: pushes go out at least this often (and every poll interval if shorter). The
+/// other nodes see a shared replica's state at most this much later than its prober: a master's
+/// failure, which they judge partly from its replicas, waits for it.
+const MAX_ROUND: Duration = Duration::from_millis(250);
 
 /// Runs the pushes (and, on the leader, the assignment) until shutdown. Does nothing unless
 /// `ProbeSharing` is on.
