@@ -19,6 +19,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod disputed_master;
 mod invariants;
 mod netns;
 mod nodes;

@@ -20,18 +20,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use server::testkit::mariadb::Server;
-use server::testkit::wait_until;
 
-use crate::invariants::recoveries;
+use crate::disputed_master::Disputed;
 use crate::netns::FaultNet;
-use crate::nodes::Nodes;
 use crate::report::Row;
-use crate::run::{Failovers, Run};
-use crate::topology::{key, successor, wait_recovery, Topology, DEADLINE};
-
-/// How long the disputed failure is watched for a recovery that must not come (several polls
-/// and analysis ticks past the moment the leader sees `DeadMaster`).
-const WATCH: Duration = Duration::from_secs(8);
+use crate::topology::{Topology, DEADLINE};
 
 /// The window probes are counted over (a rate, not a synchronisation: the rates are measured
 /// again until they fit or [`DEADLINE`] passes).
@@ -43,39 +36,31 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
            "DataCenterPattern": "[.]([0-9]+)$""#,
         Topology::config()
     );
-    let mut run =
-        Run::start("t94", net.clone(), vec![server::testkit::cluster::Backend::Sqlite; 3], &extra)
-            .await;
-    let all = run.nodes.all();
-    let leader = run.nodes.wait_for_leader(&all).await;
-    let master_dc = (leader + 1) % 3;
-    let topo = match Topology::start_in(&net, vec![master_dc, leader, leader]) {
-        Ok(t) => t,
-        Err(why) => return Row { skipped: Some(why), ..Row::default() },
+    let mut d = match Disputed::start("t94", net, &extra).await {
+        Ok(d) => d,
+        Err(skipped) => return skipped,
     };
-    for s in &topo.db {
+    for s in &d.topo.db {
         s.sql("SET GLOBAL userstat = ON").expect("turn on MariaDB's client statistics");
     }
-    topo.seed(&run.nodes, leader).await;
-    let master = key(&topo.db[0]);
-
-    let ips: Vec<String> = all.iter().map(|i| run.nodes.ip(*i)).collect();
+    let leader = d.leader;
+    let ips: Vec<String> = d.run.nodes.all().iter().map(|i| d.run.nodes.ip(*i)).collect();
     let until = Instant::now() + DEADLINE;
     let rates = loop {
-        let rates = probes_per_poll(&topo.db, &ips).await;
-        run.step(&format!("probes per poll (rows m, r1, r2; columns nodes 0-2): {rates:.2?}"));
+        let rates = probes_per_poll(&d.topo.db, &ips).await;
+        d.run.step(&format!("probes per poll (rows m, r1, r2; columns nodes 0-2): {rates:.2?}"));
         if shared(&rates, leader) || Instant::now() > until {
             break rates;
         }
     };
-    run.check(
+    d.run.check(
         shared(&rates, leader),
         format!(
             "probe sharing not in effect: probes per poll {rates:.2?} (rows m, r1, r2; columns \
              nodes 0-2); want the master ~1 by every node, each replica ~1 by node {leader} only"
         ),
     );
-    run.note(format!(
+    d.run.note(format!(
         "probes per poll over {:.0} s: master {:.1?} (nodes 0-2), replicas {:.1?} and {:.1?}: \
          each replica by leader node {leader} alone (its DC)",
         WINDOW.as_secs_f64(),
@@ -83,90 +68,8 @@ pub async fn run(net: Arc<FaultNet>) -> Row {
         rates[1],
         rates[2]
     ));
-
-    net.cut(leader, master_dc);
-    run.fault(format!(
-        "DC{} (leader + both replicas) cut from DC{} (master)",
-        leader + 1,
-        master_dc + 1
-    ));
-    wait_until(DEADLINE, "the leader's own analysis sees the master dead", || {
-        sees_dead(&run.nodes, leader, &master)
-    })
-    .await;
-    let started = Instant::now();
-    let mut seen_elsewhere = std::collections::BTreeSet::new();
-    let mut recovered_on = std::collections::BTreeSet::new();
-    let mut invalid_elsewhere = std::collections::BTreeSet::new();
-    while started.elapsed() < WATCH {
-        for i in all.iter().copied() {
-            if !recoveries(&run.nodes, i).await.is_empty() {
-                recovered_on.insert(i);
-            }
-            if i != leader && sees_dead(&run.nodes, i, &master).await {
-                seen_elsewhere.insert(i);
-            }
-            if i != leader && !check_valid(&run.nodes, i, &master).await {
-                invalid_elsewhere.insert(i);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    run.check(
-        recovered_on.is_empty(),
-        format!(
-            "a master only the leader saw dead was recovered (audit on nodes {recovered_on:?})"
-        ),
-    );
-    run.check(
-        seen_elsewhere.is_empty(),
-        format!("nodes {seen_elsewhere:?} saw the live master dead during the cut"),
-    );
-    run.check(
-        invalid_elsewhere.is_empty(),
-        format!(
-            "nodes {invalid_elsewhere:?}, which reach the master, showed its last check invalid \
-             during the cut"
-        ),
-    );
-    run.check(topo.writable(0), "the master is no longer writable");
-    if !recovered_on.is_empty() {
-        // A replica was promoted beside the live master: fault 2 has no star left to act on.
-        return run
-            .finish(Some(Failovers { no_quorum: &[], max_per_key: 1, expected: None }))
-            .await;
-    }
-    if seen_elsewhere.is_empty() && invalid_elsewhere.is_empty() {
-        run.note(format!(
-            "leader node {leader} saw DeadMaster alone for {:.1} s: no recovery",
-            WATCH.as_secs_f64()
-        ));
-    }
-
-    net.heal(leader, master_dc);
-    run.step("healed");
-    let replicas_back = || async { (1..3).all(|i| topo.master_port(i) == Some(topo.db[0].port())) };
-    wait_until(DEADLINE, "replication resumes", replicas_back).await;
-    wait_until(DEADLINE, "no node sees the master dead", || async {
-        let mut any = false;
-        for i in all.iter().copied() {
-            any |= sees_dead(&run.nodes, i, &master).await;
-        }
-        !any
-    })
-    .await;
-
-    let killed = Instant::now();
-    topo.db[0].kill9();
-    run.fault(format!("kill -9 master {master}"));
-    let leader = run.nodes.wait_for_leader(&all).await;
-    let done = wait_recovery(&run.nodes, leader, "succeeded", |r| r["IsSuccessful"] == true).await;
-    let succ = successor(&done).unwrap_or_default();
-    let s = topo.index_of(&succ);
-    run.check(s.is_some_and(|s| s != 0), format!("successor {succ} is not a replica"));
-    run.check(s.is_some_and(|s| topo.writable(s)), "promoted replica is not writable");
-    run.note(format!("real death agreed and recovered in {:.2} s", killed.elapsed().as_secs_f64()));
-    run.finish(Some(Failovers { no_quorum: &[], max_per_key: 1, expected: Some(1) })).await
+    let recovered = !d.cut_and_watch(true).await;
+    d.heal_then_kill_master(recovered).await
 }
 
 /// New connections to `s` so far by client address (`information_schema.CLIENT_STATISTICS`,
@@ -207,23 +110,4 @@ fn shared(rates: &[Vec<f64>], owner: usize) -> bool {
         && rates[1..].iter().all(|replica| {
             replica.iter().enumerate().all(|(n, r)| if n == owner { once(*r) } else { *r <= 0.2 })
         })
-}
-
-/// Whether node `i`'s record of `master` says its last check succeeded (or the node could not
-/// answer: only a record counts).
-async fn check_valid(nodes: &Nodes, i: usize, master: &str) -> bool {
-    let (status, v) = nodes.json(i, &format!("/api/instance/{}", master.replace(':', "/"))).await;
-    status != 200 || v["IsLastCheckValid"] != false
-}
-
-/// Whether node `i`'s own analysis sees `master` dead.
-async fn sees_dead(nodes: &Nodes, i: usize, master: &str) -> bool {
-    let (_, v) = nodes.json(i, "/api/replication-analysis").await;
-    v["Details"].as_array().is_some_and(|entries| {
-        entries.iter().any(|e| {
-            let k = &e["AnalyzedInstanceKey"];
-            format!("{}:{}", k["Hostname"].as_str().unwrap_or(""), k["Port"]) == master
-                && e["Analysis"].as_str().is_some_and(|c| c.starts_with("DeadMaster"))
-        })
-    })
 }
