@@ -2,8 +2,8 @@
 //!
 //! Appends arrive on a channel. The thread takes everything that is queued, writes it as one
 //! sealed group (`log_file`) with one `write_all`, syncs once with `fdatasync`, and only then
-//! completes every waiting callback. Under
-//! load many client commands therefore share one sync; idle, a lone command pays exactly one.
+//! completes every waiting callback. Under load many client commands therefore share one sync;
+//! idle, a lone command pays exactly one.
 //! After an I/O error the writer refuses everything that follows: the file's state is unknown and
 //! raft must stop rather than acknowledge on top of it.
 
