@@ -357,4 +357,26 @@ mod tests {
         let mut reopened = LogStore::open(dir.path()).unwrap();
         assert_eq!(reopened.read_vote().await.unwrap(), Some(vote));
     }
+
+    #[tokio::test]
+    async fn a_log_from_before_seals_is_sealed_at_open_and_grows_in_sealed_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut legacy = Vec::new();
+        for i in 1..=3 {
+            encode_entry(&entry(i), &mut legacy).unwrap();
+        }
+        std::fs::write(dir.path().join(crate::raft::disk_state::LOG_FILE), &legacy).unwrap();
+        let mut store = LogStore::open(dir.path()).unwrap();
+        store.append_detached(vec![entry(4)]).unwrap().await.unwrap().unwrap();
+        drop(store);
+        let bytes = std::fs::read(dir.path().join(crate::raft::disk_state::LOG_FILE)).unwrap();
+        assert_eq!(&bytes[..legacy.len()], &legacy[..], "old records are kept as they were");
+        let replayed = replay(&bytes).unwrap();
+        assert!(replayed.sealed, "the file now ends with a seal");
+        assert_eq!(replayed.valid_len, bytes.len());
+        assert_eq!(replayed.contents.entries.len(), 4);
+        let mut reopened = LogStore::open(dir.path()).unwrap();
+        let state = reopened.get_log_state().await.unwrap();
+        assert_eq!(state.last_log_id.map(|l| l.index), Some(4));
+    }
 }
