@@ -366,7 +366,7 @@ mod tests {
             encode_entry(&entry(i), &mut legacy).unwrap();
         }
         std::fs::write(dir.path().join(crate::raft::disk_state::LOG_FILE), &legacy).unwrap();
-        let mut store = LogStore::open(dir.path()).unwrap();
+        let store = LogStore::open(dir.path()).unwrap();
         store.append_detached(vec![entry(4)]).unwrap().await.unwrap().unwrap();
         drop(store);
         let bytes = std::fs::read(dir.path().join(crate::raft::disk_state::LOG_FILE)).unwrap();
