@@ -6,9 +6,10 @@
 //! node is joining it (it was, or will be, added with `raft-add-peer`; or the membership changed
 //! since it lost its disk): it waits for the leader to replicate to it instead of initializing a
 //! membership of its own. Otherwise (no cluster yet, or one of exactly the listed members) it
-//! initializes with the list, as every seed does, which openraft allows. A restarted node never re-initializes;
-//! when its `RaftNodes` differs from the committed membership it follows the committed one and
-//! says so.
+//! initializes with the list, as every seed does, which openraft allows — greatest node id first,
+//! the others a moment later unless the membership reached them by then. A restarted node never
+//! re-initializes; when its `RaftNodes` differs from the committed membership it follows the
+//! committed one and says so.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -25,6 +26,11 @@ use super::Raft;
 
 /// How long a pristine node waits for each listed peer's answer.
 const ASK_TIMEOUT: Duration = Duration::from_millis(700);
+/// Pristine seeds initialize (and so stand for election) one after the other, greatest node id
+/// first, this far apart: openraft makes a node stand at once when it initializes, and seeds
+/// standing together in term 1 would split the vote under the one-leader-per-term rule
+/// (`term_vote`) and cost another election timeout.
+const SEED_STAGGER: Duration = Duration::from_millis(250);
 
 /// Why seeding failed (fatal at start: `StartError::Raft`).
 #[derive(Debug, Error)]
@@ -119,6 +125,14 @@ pub async fn seed_or_follow(
             }
             Ok(_) => {}
             Err(e) => tracing::debug!(peer = %member.raft_addr, error = %e, "peer did not answer"),
+        }
+    }
+    let rank = seeds.iter().filter(|m| m.id > own_id).count() as u32;
+    if rank > 0 {
+        tokio::time::sleep(SEED_STAGGER * rank).await;
+        if raft.is_initialized().await.map_err(SeedError::State)? {
+            // A seed with a greater id won the first election and replicated the membership.
+            return Ok(());
         }
     }
     let map: BTreeMap<u64, BasicNode> =

@@ -65,16 +65,43 @@ async fn metrics_are_open_and_valid_on_every_node() {
         ] {
             assert!(body.contains(series), "node {i}: no {series:?} in\n{body}");
         }
-        let leads = if i == leader { "1" } else { "0" };
-        assert!(body.contains(&format!("orchestrator_raft_is_leader {leads}")), "node {i}: {body}");
+        assert!(body.contains("orchestrator_raft_is_leader "), "node {i}: {body}");
     }
-    let (_, body) = c.get(leader, "/metrics").await;
-    for i in all.into_iter().filter(|i| *i != leader) {
-        let series = format!(
-            "orchestrator_raft_peer_replication_lag_entries{{peer=\"{}\"}}",
-            c.raft_addr(i)
-        );
-        assert!(body.contains(&series), "leader reports {series}: {body}");
+    // The leader, asked again each round (an election at start-up may still move it), reports
+    // itself leading, its peers' lag and its proposal batches; the others report not leading.
+    let leading = Wait::new(DEADLINE, "the leader's own series")
+        .result(|| async {
+            let leader = c.wait_for_leader(&all).await;
+            let (_, body) = c.get(leader, "/metrics").await;
+            let mut missing = Vec::new();
+            for series in
+                ["orchestrator_raft_is_leader 1", "orchestrator_raft_proposal_batch_size_bucket"]
+            {
+                if !body.contains(series) {
+                    missing.push(series.to_string());
+                }
+            }
+            for i in all.into_iter().filter(|i| *i != leader) {
+                let lag = format!(
+                    "orchestrator_raft_peer_replication_lag_entries{{peer=\"{}\"}}",
+                    c.raft_addr(i)
+                );
+                if !body.contains(&lag) {
+                    missing.push(lag);
+                }
+                let (_, other) = c.get(i, "/metrics").await;
+                if !other.contains("orchestrator_raft_is_leader 0") {
+                    missing.push(format!("node {i}: orchestrator_raft_is_leader 0"));
+                }
+            }
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("leader {leader} lacks {missing:?}:\n{body}"))
+            }
+        })
+        .await;
+    if let Err(e) = leading {
+        panic!("{e}");
     }
-    assert!(body.contains("orchestrator_raft_proposal_batch_size_bucket"), "{body}");
 }
