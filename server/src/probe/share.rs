@@ -93,6 +93,13 @@ struct State {
 }
 
 /// The sharing state of this node's prober.
+impl State {
+    /// The leader's assignment unless older than `STALE_POLLS` poll intervals.
+    fn fresh(&self, poll: Duration) -> Option<&Assignment> {
+        self.assignment.as_ref().filter(|(_, at)| at.elapsed() < poll * STALE_POLLS).map(|(a, _)| a)
+    }
+}
+
 #[derive(Default)]
 pub(super) struct Share {
     state: Mutex<State>,
@@ -102,10 +109,7 @@ impl Share {
     /// Whether this node probes `key` now (`poll`: `InstancePollSeconds`).
     pub(super) fn probes_here(&self, key: &InstanceKey, poll: Duration) -> bool {
         let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        match &state.assignment {
-            Some((a, at)) if at.elapsed() < poll * STALE_POLLS => a.probes(state.me, key),
-            _ => true,
-        }
+        state.fresh(poll).is_none_or(|a| a.probes(state.me, key))
     }
 
     /// The leader's latest assignment; `me` is this node's raft id.
@@ -141,13 +145,7 @@ impl Share {
     /// node's failed probes as another's.
     pub(super) fn owe(&self, p: &Probed, poll: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let mine = match &state.assignment {
-            Some((a, at)) if at.elapsed() < poll * STALE_POLLS => {
-                a.owners.get(&p.key) == Some(&state.me)
-            }
-            _ => false,
-        };
-        if mine {
+        if state.fresh(poll).is_some_and(|a| a.owners.get(&p.key) == Some(&state.me)) {
             state.outbox.push(SharedProbe::of(p));
         }
     }
