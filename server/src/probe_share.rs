@@ -1,22 +1,25 @@
 //! Probe sharing (`ProbeSharing`) between the nodes: each poll round every node pushes its
-//! probes to the other voters (`POST /internal/observations`, off the raft log), and the leader
-//! divides the instances among the nodes it heard from (rule: `app::core::probe_share`) and
-//! sends the assignment with its pushes.
+//! probes to the other voters (`POST /internal/observations`, off the raft log); the leader
+//! commits the set of voters whose pushes reached it within a poll interval, with their data
+//! centers (`probe-share-nodes`), whenever it changes; and every node derives who probes which
+//! replica from the committed set (rule: `app::core::probe_share`).
 //!
-//! A node is healthy while its pushes reach the leader within one `InstancePollSeconds`; one
-//! that dies or is cut off loses its replicas at the leader's next round. A node keeps probing
-//! everything until it has an assignment from the leader, and again when none arrived for a
-//! few poll intervals (`probe::share`), so a partition only costs duplicate probes.
+//! A node that dies or is cut off loses its replicas when the leader commits the next set, and
+//! sooner at any node it stopped pushing to (`probe::share`). A node probes everything until it
+//! has a set, and again when it has not heard from a leader for a few poll intervals, so a
+//! partition only costs duplicate probes.
 
 use std::time::{Duration, Instant};
 
 use app::core::probe_share::{assign, Assignment, ShareInstance, ShareNode};
+use app::core::{Command, CommandEnvelope};
 use futures::future::join_all;
 use tokio::sync::watch;
 
 use crate::config::DiscoveryConfig;
 use crate::consensus::Consensus;
 use crate::probe::{Prober, ShareBatch, SharedProbe};
+use crate::propose::Proposer;
 use crate::store::Store;
 
 /// Observations per push (a request body stays well under the HTTP port's 1 MiB limit).
@@ -28,24 +31,35 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// failure, which they judge partly from its replicas, waits for it.
 const MAX_ROUND: Duration = Duration::from_millis(250);
 
-/// Runs the pushes (and, on the leader, the assignment) until shutdown. Does nothing unless
-/// `ProbeSharing` is on.
-pub async fn run(
-    consensus: Consensus,
-    prober: Prober,
-    store: Store,
-    config: DiscoveryConfig,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// What a node needs to take part.
+pub struct Sharing {
+    /// This node's raft group.
+    pub consensus: Consensus,
+    /// Commits the node set (on the leader).
+    pub proposer: Proposer,
+    /// This node's prober.
+    pub prober: Prober,
+    /// This node's store (the committed set, the instances).
+    pub store: Store,
+    /// Discovery settings (`ProbeSharing`, `InstancePollSeconds`, `DataCenterPattern`).
+    pub config: DiscoveryConfig,
+}
+
+/// Runs the pushes, the leader's commits of the node set and every node's assignment until
+/// shutdown. Does nothing unless `ProbeSharing` is on.
+pub async fn run(sharing: Sharing, mut shutdown: watch::Receiver<bool>) {
+    let Sharing { consensus, proposer, prober, store, config } = sharing;
     if !config.probe_sharing {
         return;
     }
     let me = consensus.id();
     prober.share_as(me);
-    let mut tick = tokio::time::interval(config.instance_poll.min(MAX_ROUND));
+    let round = config.instance_poll.min(MAX_ROUND);
+    // A node is healthy while its pushes arrive within this window.
+    let window = config.instance_poll + MAX_ROUND;
+    let mut tick = tokio::time::interval(round);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut current = Assignment::default();
-    let mut sent_at: Option<Instant> = None;
+    let mut derived: Option<(Vec<ShareNode>, Assignment, Instant)> = None;
     loop {
         tokio::select! {
             changed = shutdown.changed() => {
@@ -55,60 +69,95 @@ pub async fn run(
             }
             _ = tick.tick() => {}
         }
-        let mut assignment = None;
-        if consensus.is_leader_with_quorum() {
-            match next_assignment(&consensus, &prober, &store, &config, &current).await {
-                Ok(next) => {
-                    let fresh = sent_at.is_none_or(|at| at.elapsed() >= config.instance_poll);
-                    if next != current || fresh {
-                        if next != current {
+        let leading = consensus.is_leader_with_quorum();
+        let committed = match store.probe_share_nodes().await {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                tracing::warn!(error = %e, "probe sharing: cannot read the node set");
+                Vec::new()
+            }
+        };
+        if leading {
+            let healthy = healthy_nodes(&consensus, &prober, &config, window);
+            if healthy != committed {
+                commit(&consensus, &proposer, healthy).await;
+            }
+        }
+        // In contact with a leader: the committed set is current, so the assignment stays fresh.
+        let in_contact =
+            leading || consensus.leader().is_some_and(|l| prober.heard_within(window).contains(&l));
+        if in_contact && !committed.is_empty() {
+            let stale = derived.as_ref().is_none_or(|(nodes, _, at)| {
+                *nodes != committed || at.elapsed() >= config.instance_poll
+            });
+            if stale {
+                match store.all_instances().await {
+                    Ok(all) => {
+                        let instances: Vec<ShareInstance> =
+                            all.iter().map(ShareInstance::of).collect();
+                        let next = assign(&instances, &committed);
+                        if derived.as_ref().is_none_or(|(nodes, _, _)| *nodes != committed) {
                             tracing::info!(
                                 share = next.share_of(me),
                                 replicas = next.owners.len(),
-                                "probe sharing: new assignment"
+                                nodes = committed.len(),
+                                "probe sharing: new node set"
                             );
                         }
-                        prober.set_share(me, next.clone());
-                        current = next.clone();
-                        assignment = Some(next);
-                        sent_at = Some(Instant::now());
+                        derived = Some((committed, next, Instant::now()));
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "probe sharing: cannot read the instances")
                     }
                 }
-                Err(e) => tracing::warn!(error = %e, "probe sharing: cannot read the instances"),
+            }
+            if let Some((_, assignment, _)) = &derived {
+                prober.set_share(me, assignment.clone(), window);
             }
         }
-        push(&consensus, me, assignment, prober.take_observations()).await;
+        push(&consensus, me, prober.take_observations()).await;
     }
 }
 
-/// The leader's assignment over the instances in its store and the voters it heard from
-/// within one poll interval (itself included).
-async fn next_assignment(
+/// The voters whose pushes reached this node within `window` (itself included), with their
+/// data centers, by id.
+fn healthy_nodes(
     consensus: &Consensus,
     prober: &Prober,
-    store: &Store,
     config: &DiscoveryConfig,
-    previous: &Assignment,
-) -> Result<Assignment, crate::store::StoreError> {
+    window: Duration,
+) -> Vec<ShareNode> {
     let me = consensus.id();
-    let heard = prober.heard_within(config.instance_poll + MAX_ROUND);
+    let heard = prober.heard_within(window);
     let metrics = consensus.metrics();
     let membership = metrics.membership_config.membership();
-    let voters: Vec<u64> = membership.voter_ids().collect();
-    let nodes: Vec<ShareNode> = voters
-        .iter()
-        .filter(|id| **id == me || heard.contains(id))
+    let mut nodes: Vec<ShareNode> = membership
+        .voter_ids()
+        .filter(|id| *id == me || heard.contains(id))
         .map(|id| {
             let host = membership
-                .get_node(id)
+                .get_node(&id)
                 .map(|n| n.addr.rsplit_once(':').map_or(n.addr.as_str(), |(h, _)| h).to_owned())
                 .unwrap_or_default();
-            ShareNode { id: *id, data_center: data_center_of(&host, config) }
+            ShareNode { id, data_center: data_center_of(&host, config) }
         })
         .collect();
-    let instances: Vec<ShareInstance> =
-        store.all_instances().await?.iter().map(ShareInstance::of).collect();
-    Ok(assign(&instances, &nodes, previous))
+    nodes.sort();
+    nodes
+}
+
+/// Commits `nodes` as the node set (a failure is retried at the next round).
+async fn commit(consensus: &Consensus, proposer: &Proposer, nodes: Vec<ShareNode>) {
+    let ids: Vec<u64> = nodes.iter().map(|n| n.id).collect();
+    let env = CommandEnvelope::new(
+        Command::ProbeShareNodes(nodes),
+        consensus.clock().now_ms(),
+        consensus.id(),
+    );
+    match proposer.propose(env, false).await {
+        Ok(_) => tracing::info!(nodes = ?ids, "probe sharing: committed the node set"),
+        Err(e) => tracing::debug!(error = %e, "probe sharing: cannot commit the node set yet"),
+    }
 }
 
 /// A node's data center: `DataCenterPattern` on its raft host (empty without one).
@@ -123,24 +172,14 @@ fn data_center_of(host: &str, config: &DiscoveryConfig) -> String {
 }
 
 /// Sends this round's probes (at least one push per voter: it also says this node is alive).
-async fn push(
-    consensus: &Consensus,
-    me: u64,
-    assignment: Option<Assignment>,
-    probes: Vec<SharedProbe>,
-) {
+async fn push(consensus: &Consensus, me: u64, probes: Vec<SharedProbe>) {
     let metrics = consensus.metrics();
     let others: Vec<u64> =
         metrics.membership_config.membership().voter_ids().filter(|id| *id != me).collect();
-    let mut batches: Vec<ShareBatch> = probes
-        .chunks(PER_PUSH)
-        .map(|c| ShareBatch { from: me, assignment: None, probes: c.to_vec() })
-        .collect();
+    let mut batches: Vec<ShareBatch> =
+        probes.chunks(PER_PUSH).map(|c| ShareBatch { from: me, probes: c.to_vec() }).collect();
     if batches.is_empty() {
-        batches.push(ShareBatch { from: me, assignment: None, probes: Vec::new() });
-    }
-    if let Some(first) = batches.first_mut() {
-        first.assignment = assignment;
+        batches.push(ShareBatch { from: me, probes: Vec::new() });
     }
     let sends = others.iter().map(|id| {
         let batches = &batches;

@@ -117,6 +117,10 @@ pub enum Command {
     },
     /// Register (or, with an empty virtual name, remove) a host's virtual name.
     RegisterHostnameUnresolve(HostnameRegistration),
+    /// Probe sharing: the nodes the leader found healthy, with their data centers. Every node
+    /// derives who probes which replica from it (`probe_share::assign`); empty: every node
+    /// probes everything.
+    ProbeShareNodes(Vec<crate::core::probe_share::ShareNode>),
 }
 
 impl Command {
@@ -151,6 +155,7 @@ impl Command {
             Command::PutInstanceTag { .. } => "put-instance-tag",
             Command::DeleteInstanceTag { .. } => "delete-instance-tag",
             Command::RegisterHostnameUnresolve(_) => "register-hostname-unresolve",
+            Command::ProbeShareNodes(_) => "probe-share-nodes",
         }
     }
 }

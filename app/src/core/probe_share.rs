@@ -1,13 +1,11 @@
 //! Probe sharing (`ProbeSharing`): which node probes which instance — masters by every node,
 //! each replica by one healthy node, in its own data center where one is, balanced and stable.
 //!
-//! The rule is pure and deterministic: the same instances, nodes and previous assignment give
-//! the same assignment on every node. A replica keeps its node while that node stays healthy,
-//! eligible (same data center) and within its fair share (`ceil(replicas / nodes)` of its
-//! group); the others go to the eligible node with room that scores highest by rendezvous
-//! hashing of (instance, node), so a node that leaves only moves its own replicas.
+//! The leader commits the healthy node set (`Command::ProbeShareNodes`) when it changes; every
+//! node derives each replica's owner from that set alone by rendezvous hashing, so the nodes
+//! agree on the assignment without it ever travelling instance by instance.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +35,7 @@ impl ShareInstance {
 }
 
 /// A healthy voting node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ShareNode {
     /// Its raft id.
     pub id: u64,
@@ -45,26 +43,12 @@ pub struct ShareNode {
     pub data_center: String,
 }
 
-/// Who probes what. Instances it does not name (masters, instances discovered since it was
-/// made) are probed by every node, so nothing is ever left unprobed. On the wire a list of
-/// (instance, node) pairs (a JSON object's keys must be strings).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "Vec<(InstanceKey, u64)>", into = "Vec<(InstanceKey, u64)>")]
+/// Who probes what, as this node derived it. Instances it does not name (masters, instances
+/// discovered since it was made) are probed by every node, so nothing is ever left unprobed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Assignment {
     /// The one node probing each replica.
     pub owners: BTreeMap<InstanceKey, u64>,
-}
-
-impl From<Vec<(InstanceKey, u64)>> for Assignment {
-    fn from(pairs: Vec<(InstanceKey, u64)>) -> Self {
-        Assignment { owners: pairs.into_iter().collect() }
-    }
-}
-
-impl From<Assignment> for Vec<(InstanceKey, u64)> {
-    fn from(a: Assignment) -> Self {
-        a.owners.into_iter().collect()
-    }
 }
 
 impl Assignment {
@@ -79,84 +63,52 @@ impl Assignment {
     }
 }
 
-/// The assignment of `instances` among the healthy `nodes`, keeping what `previous` gave while
-/// it is still fair. No node: empty (every node probes everything).
-pub fn assign(
-    instances: &[ShareInstance],
-    nodes: &[ShareNode],
-    previous: &Assignment,
-) -> Assignment {
-    if nodes.is_empty() {
-        return Assignment::default();
-    }
-    // Each replica's group: the nodes of its data center, else every node (key "" below is
-    // "no local node"; a data center name never doubles as it because that group is non-empty).
-    let dcs: BTreeSet<&str> =
-        nodes.iter().map(|n| n.data_center.as_str()).filter(|d| !d.is_empty()).collect();
-    let group_of = |i: &ShareInstance| -> Option<String> {
-        dcs.contains(i.data_center.as_str()).then(|| i.data_center.clone())
-    };
-    let eligible = |group: &Option<String>| -> Vec<u64> {
-        nodes
-            .iter()
-            .filter(|n| group.as_ref().is_none_or(|g| *g == n.data_center))
-            .map(|n| n.id)
-            .collect()
-    };
-    let mut replicas: Vec<(&ShareInstance, Option<String>)> =
-        instances.iter().filter(|i| !i.is_master).map(|i| (i, group_of(i))).collect();
-    replicas.sort_by(|a, b| a.0.key.cmp(&b.0.key));
-    replicas.dedup_by(|a, b| a.0.key == b.0.key);
-    let mut sizes: BTreeMap<Option<String>, usize> = BTreeMap::new();
-    for (_, group) in &replicas {
-        *sizes.entry(group.clone()).or_default() += 1;
-    }
-    let cap = |group: &Option<String>| -> usize {
-        let members = eligible(group).len().max(1);
-        sizes.get(group).copied().unwrap_or(0).div_ceil(members)
-    };
-    let mut load: BTreeMap<(Option<String>, u64), usize> = BTreeMap::new();
-    let mut owners = BTreeMap::new();
-    // Pass 1: keep the previous owner while healthy, eligible and within the fair share.
-    let mut rest = Vec::new();
-    for (instance, group) in &replicas {
-        let kept = previous.owners.get(&instance.key).copied().filter(|prev| {
-            eligible(group).contains(prev)
-                && load.get(&(group.clone(), *prev)).copied().unwrap_or(0) < cap(group)
-        });
-        match kept {
-            Some(node) => {
-                *load.entry((group.clone(), node)).or_default() += 1;
-                owners.insert(instance.key.clone(), node);
-            }
-            None => rest.push((*instance, group.clone())),
-        }
-    }
-    // Pass 2: the rest by rendezvous score among the eligible nodes with room.
-    for (instance, group) in rest {
-        let mut candidates = eligible(&group);
-        candidates.sort_by_key(|node| std::cmp::Reverse((score(&instance.key, *node), *node)));
-        let room = candidates
-            .iter()
-            .copied()
-            .find(|node| load.get(&(group.clone(), *node)).copied().unwrap_or(0) < cap(&group));
-        if let Some(node) = room.or_else(|| candidates.first().copied()) {
-            *load.entry((group.clone(), node)).or_default() += 1;
-            owners.insert(instance.key.clone(), node);
-        }
-    }
+/// The assignment of `instances` among the healthy `nodes`: each replica goes to the eligible
+/// node (its data center's, else any) that scores highest by rendezvous hashing of (instance,
+/// node). It depends on nothing else, so every node that holds the same committed node set
+/// derives the same owner for a replica whatever else it knows, a node that leaves moves only
+/// its own replicas, and one that comes back takes only its own back. No node: empty (every
+/// node probes everything).
+pub fn assign(instances: &[ShareInstance], nodes: &[ShareNode]) -> Assignment {
+    let owners = instances
+        .iter()
+        .filter(|i| !i.is_master)
+        .filter_map(|i| owner_of(i, nodes).map(|node| (i.key.clone(), node)))
+        .collect();
     Assignment { owners }
 }
 
-/// Rendezvous score of (instance, node): FNV-1a, stable across builds and platforms.
+/// The node that probes replica `instance`: the highest rendezvous score among the nodes of
+/// its data center, or among every node when none is in it.
+pub fn owner_of(instance: &ShareInstance, nodes: &[ShareNode]) -> Option<u64> {
+    let local = |n: &&ShareNode| !n.data_center.is_empty() && n.data_center == instance.data_center;
+    let pool: Vec<&ShareNode> = if nodes.iter().any(|n| local(&n)) {
+        nodes.iter().filter(local).collect()
+    } else {
+        nodes.iter().collect()
+    };
+    pool.iter().map(|n| n.id).max_by_key(|id| (score(&instance.key, *id), *id))
+}
+
+/// Rendezvous score of (instance, node): FNV-1a of the key, mixed with the node id by
+/// MurmurHash3's 64-bit finalizer (FNV alone spreads the last bytes poorly); stable across builds
+/// and platforms.
 fn score(key: &InstanceKey, node: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = key.hostname.bytes().chain(key.port.to_le_bytes()).chain(node.to_le_bytes());
-    for b in bytes {
+    for b in key.hostname.bytes().chain(key.port.to_le_bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h
+    mix(h ^ mix(node.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// MurmurHash3's `fmix64`.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 #[cfg(test)]

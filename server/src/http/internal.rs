@@ -63,12 +63,12 @@ pub async fn failures(
 }
 
 /// `POST /internal/observations`: another node's probes (`ProbeSharing`), stored as this
-/// node's own, and the leader's assignment.
+/// node's own; the push also says the sender is alive.
 pub async fn observations(
     State(node): State<AppState>,
     Json(batch): Json<crate::probe::ShareBatch>,
 ) -> axum::http::StatusCode {
-    node.prober.receive(batch, node.member.leader());
+    node.prober.receive(batch);
     axum::http::StatusCode::NO_CONTENT
 }
 

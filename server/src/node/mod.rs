@@ -252,13 +252,14 @@ pub async fn start(
     };
     tasks.push(tokio::spawn(crate::leadership::run(duties, shutdown_rx.clone())));
     tasks.push(prober.start(shutdown_rx.clone()));
-    tasks.push(tokio::spawn(crate::probe_share::run(
-        consensus.clone(),
-        prober.clone(),
-        store.clone(),
-        config.discovery.clone(),
-        shutdown_rx.clone(),
-    )));
+    let sharing = crate::probe_share::Sharing {
+        consensus: consensus.clone(),
+        proposer: proposer.clone(),
+        prober: prober.clone(),
+        store: store.clone(),
+        config: config.discovery.clone(),
+    };
+    tasks.push(tokio::spawn(crate::probe_share::run(sharing, shutdown_rx.clone())));
     tasks.push(tokio::spawn(crate::metrics::raft_watch::leader_changes(
         raft.metrics(),
         shutdown_rx.clone(),

@@ -228,9 +228,16 @@ impl Prober {
         })
     }
 
-    /// Probe sharing: the leader's latest assignment (`me`: this node's raft id).
-    pub fn set_share(&self, me: u64, assignment: app::core::probe_share::Assignment) {
-        self.shared.share.set(me, assignment);
+    /// Probe sharing: the assignment derived from the committed node set, confirmed current
+    /// now (`me`: this node's raft id; `owner_window`: how recently a replica's owner must have
+    /// pushed for this node to leave the replica to it).
+    pub fn set_share(
+        &self,
+        me: u64,
+        assignment: app::core::probe_share::Assignment,
+        owner_window: Duration,
+    ) {
+        self.shared.share.set(me, assignment, owner_window);
     }
 
     /// Probe sharing: this node's probes since the last call, for the other nodes.
@@ -248,13 +255,12 @@ impl Prober {
         self.shared.share.heard_within(within)
     }
 
-    /// Probe sharing: a push from another node (`leader`: the current leader, whose assignment
-    /// alone is taken). Its probes of instances this node does not probe itself are stored
-    /// exactly as this node's own (the batch writer), and their masters and replicas queued as a
-    /// local probe's would be.
-    pub fn receive(&self, batch: ShareBatch, leader: Option<u64>) {
+    /// Probe sharing: a push from another node. Its probes of instances this node does not
+    /// probe itself are stored exactly as this node's own (the batch writer), and their masters
+    /// and replicas queued as a local probe's would be.
+    pub fn receive(&self, batch: ShareBatch) {
         let shared = &self.shared;
-        shared.share.heard(batch.from, batch.assignment, leader);
+        shared.share.heard(batch.from);
         let poll = shared.config.instance_poll;
         // What this node probes itself (masters, its own share, everything while it has no
         // fresh assignment) stays its own observation: a pushed probe never overwrites it.

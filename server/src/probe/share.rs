@@ -1,9 +1,11 @@
 //! This node's part in probe sharing (`ProbeSharing`): which keys it probes under the current
 //! assignment, the observations it owes the other nodes, and those it receives from them.
 //!
-//! Without a fresh assignment (none received yet, or none for `STALE_POLLS` poll intervals: the
-//! leader is gone or this node is cut off) the node probes everything, today's behaviour, so
-//! no instance is ever left unprobed; duplicates are the price of a partition.
+//! Without a fresh assignment (none derived yet, or not refreshed for `STALE_POLLS` poll
+//! intervals: the leader is gone or this node is cut off from it) the node probes everything,
+//! today's behaviour, so no instance is ever left unprobed; and it probes a replica itself while
+//! the replica's owner has not pushed to it recently (dead, or cut off from this node), before
+//! the leader commits a node set without it. Duplicates are the price of a failure.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -73,13 +75,11 @@ impl SharedProbe {
 }
 
 /// One push from a node to another: its probes since its last push (maybe none: the push
-/// also says it is alive) and, from the leader, the assignment.
+/// also says it is alive).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ShareBatch {
     /// The sender's raft id.
     pub from: u64,
-    /// The leader's assignment (only the leader sends one; others' are ignored).
-    pub assignment: Option<Assignment>,
     /// What the sender probed.
     pub probes: Vec<SharedProbe>,
 }
@@ -88,15 +88,27 @@ pub struct ShareBatch {
 struct State {
     me: u64,
     assignment: Option<(Assignment, Instant)>,
+    /// How recently an owner must have pushed for this node to leave its replicas to it.
+    owner_window: Duration,
     outbox: Vec<SharedProbe>,
     heard: HashMap<u64, Instant>,
 }
 
 /// The sharing state of this node's prober.
 impl State {
-    /// The leader's assignment unless older than `STALE_POLLS` poll intervals.
+    /// The assignment unless not refreshed for `STALE_POLLS` poll intervals.
     fn fresh(&self, poll: Duration) -> Option<&Assignment> {
         self.assignment.as_ref().filter(|(_, at)| at.elapsed() < poll * STALE_POLLS).map(|(a, _)| a)
+    }
+
+    /// Whether this node probes `key`: no fresh assignment, an instance the assignment does not
+    /// name, one of this node's, or one whose owner has not pushed within the owner window.
+    fn probes(&self, key: &InstanceKey, poll: Duration) -> bool {
+        let Some(owner) = self.fresh(poll).and_then(|a| a.owners.get(key)) else {
+            return true;
+        };
+        *owner == self.me
+            || self.heard.get(owner).is_none_or(|at| at.elapsed() >= self.owner_window)
     }
 }
 
@@ -108,15 +120,16 @@ pub(super) struct Share {
 impl Share {
     /// Whether this node probes `key` now (`poll`: `InstancePollSeconds`).
     pub(super) fn probes_here(&self, key: &InstanceKey, poll: Duration) -> bool {
-        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.fresh(poll).is_none_or(|a| a.probes(state.me, key))
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).probes(key, poll)
     }
 
-    /// The leader's latest assignment; `me` is this node's raft id.
-    pub(super) fn set(&self, me: u64, assignment: Assignment) {
+    /// The assignment derived from the committed node set, confirmed current now; `me` is this
+    /// node's raft id; `owner_window`: how recently an owner must have pushed.
+    pub(super) fn set(&self, me: u64, assignment: Assignment, owner_window: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.me = me;
         state.assignment = Some((assignment, Instant::now()));
+        state.owner_window = owner_window;
     }
 
     /// This node's raft id (the assignment is read for it).
@@ -124,13 +137,13 @@ impl Share {
         self.state.lock().unwrap_or_else(PoisonError::into_inner).me = me;
     }
 
-    /// Notes a push from `from`; takes its assignment when it comes from `leader`.
-    pub(super) fn heard(&self, from: u64, assignment: Option<Assignment>, leader: Option<u64>) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.heard.insert(from, Instant::now());
-        if let Some(a) = assignment.filter(|_| leader == Some(from)) {
-            state.assignment = Some((a, Instant::now()));
-        }
+    /// Notes a push from `from`.
+    pub(super) fn heard(&self, from: u64) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .heard
+            .insert(from, Instant::now());
     }
 
     /// The nodes heard from within `within`.

@@ -10,6 +10,7 @@ pub mod kv_tables;
 pub mod local;
 pub mod observed;
 pub mod operation_tables;
+pub mod probe_share_tables;
 pub mod recovery_tables;
 pub mod replicated;
 mod schema;

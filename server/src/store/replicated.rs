@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use super::{
-    cluster_recovery, kv_tables, operation_tables, recovery_tables, tag_tables, unresolve_tables,
-    Store, StoreError,
+    cluster_recovery, kv_tables, operation_tables, probe_share_tables, recovery_tables, tag_tables,
+    unresolve_tables, Store, StoreError,
 };
 
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
@@ -152,6 +152,7 @@ pub async fn apply(
         Command::PutInstanceTag { key, tag } => tag_tables::put(conn, key, tag).await?,
         Command::DeleteInstanceTag { untag, keys } => tag_tables::delete(conn, untag, keys).await?,
         Command::RegisterHostnameUnresolve(r) => unresolve_tables::register(conn, r).await?,
+        Command::ProbeShareNodes(nodes) => probe_share_tables::set(conn, nodes).await?,
     })
 }
 
@@ -243,6 +244,9 @@ pub struct ReplicatedTables {
     /// when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unresolves: Vec<app::core::unresolve::HostnameUnresolve>,
+    /// The probe-sharing node set (absent from older snapshots and digests when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probe_share_nodes: Vec<app::core::probe_share::ShareNode>,
 }
 
 type DowntimeRow = (String, i32, String, String, i64, i64);
@@ -307,6 +311,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
     let kv = kv_tables::dump(conn).await?;
     let tags = tag_tables::dump(conn).await?;
     let unresolves = unresolve_tables::dump(conn).await?;
+    let probe_share_nodes = probe_share_tables::dump(conn).await?;
     Ok(ReplicatedTables {
         downtimes,
         candidates,
@@ -319,6 +324,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
         kv,
         tags,
         unresolves,
+        probe_share_nodes,
     })
 }
 
@@ -364,6 +370,7 @@ pub async fn restore(
     kv_tables::restore(conn, &tables.kv).await?;
     tag_tables::restore(conn, &tables.tags).await?;
     unresolve_tables::restore(conn, &tables.unresolves).await?;
+    probe_share_tables::restore(conn, &tables.probe_share_nodes).await?;
     for (k, at) in &tables.forgotten {
         sqlx::query(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",

@@ -181,6 +181,11 @@ const TABLES: &[&str] = &[
         cluster {TEXT_KEY} NOT NULL PRIMARY KEY,
         set_at_ms BIGINT NOT NULL
     )",
+    // Replicated: the probe-sharing node set.
+    "CREATE TABLE IF NOT EXISTS probe_share_node (
+        node_id BIGINT NOT NULL PRIMARY KEY,
+        data_center VARCHAR(255) NOT NULL
+    )",
 ];
 
 /// Creates every table that does not exist yet.

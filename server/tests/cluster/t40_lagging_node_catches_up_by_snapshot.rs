@@ -1,7 +1,10 @@
 //! Setup: 3 nodes, snapshot every 20 entries, 5 entries kept behind it.
 //! Fault: a follower is stopped while 150 commands commit (the log it needs is purged).
 //! Expected: on restart it receives and installs a snapshot, then ends with identical
-//! replicated state.
+//! replicated state (downtimes, and the probe-sharing node set committed first, so it travels in the snapshot).
+
+use app::core::probe_share::ShareNode;
+use app::core::{Command, CommandEnvelope};
 
 use crate::harness::{downtime, wait_until, Options, TestCluster, DEADLINE};
 
@@ -15,6 +18,13 @@ async fn lagging_node_catches_up_by_snapshot() {
     let leader = cluster.wait_for_leader().await;
     let away = (0..3).find(|i| *i != leader).unwrap();
     cluster.stop(away).await;
+    let mut nodes = vec![
+        ShareNode { id: cluster.id(leader), data_center: "ams".into() },
+        ShareNode { id: cluster.id(away), data_center: String::new() },
+    ];
+    nodes.sort(); // the store answers by node id
+    let env = CommandEnvelope::new(Command::ProbeShareNodes(nodes.clone()), 1, cluster.id(leader));
+    cluster.node(leader).propose(env, false).await.expect("commit the node set");
     for n in 0..150 {
         cluster.submit(leader, downtime(&format!("h{n:03}"))).await.expect("commit");
     }
@@ -30,4 +40,5 @@ async fn lagging_node_catches_up_by_snapshot() {
     .await;
     cluster.wait_converged().await;
     assert_eq!(cluster.downtimed_hosts(away).await.len(), 150);
+    assert_eq!(cluster.node(away).store.probe_share_nodes().await.expect("read"), nodes);
 }
