@@ -45,11 +45,23 @@ async fn faults_and_writes_show_in_probes() {
     .await;
     let err = d.prober.probe_now(masters[1].clone()).await.expect_err("a dead server fails");
     assert!(matches!(err, ProbeError::Connect { .. }), "refused, got {err}");
+    // Its replicas' IO threads lost it, as a real replica's do, and reconnect when it is back.
+    let orphan = sim
+        .state()
+        .servers
+        .values()
+        .find(|s| s.replication.as_ref().is_some_and(|r| r.master == masters[1]))
+        .map(|s| s.key.clone())
+        .expect("a replica of the killed master");
+    let seen = d.prober.probe_now(orphan.clone()).await.expect("probe its replica");
+    assert_eq!(seen.slave_io_running, ThreadState::No, "IO thread of a dead master's replica");
     sim.set_fault(&masters[1], Fault::Healthy).expect("revive");
     wait_for(Duration::from_secs(5), "the revived server answers again", || async {
         d.prober.probe_now(masters[1].clone()).await.ok()
     })
     .await;
+    let seen = d.prober.probe_now(orphan.clone()).await.expect("probe its replica again");
+    assert_eq!(seen.slave_io_running, ThreadState::Yes, "reconnected once the master is back");
 
     // Hung: accepted, never answered, bounded by the connect timeout.
     sim.set_fault(&masters[1], Fault::Hung).expect("hang");

@@ -16,6 +16,7 @@ mod nodes;
 mod orc_api;
 mod report;
 mod scale_bench;
+mod scale_failover;
 mod stats;
 mod wal;
 

@@ -53,6 +53,8 @@ probes per instance per poll, missed polls and API read times; the last line is 
   --poll-seconds SECS      InstancePollSeconds (default 5)
   --warmup SECS            settling time once every node knows every instance (default 10)
   --duration SECS          measurement window (default 30)
+  --probe-sharing          ProbeSharing on (masters probed by every node, each replica by one)
+  --kill-masters K         then kill K masters at once and time their recoveries (default 0)
   --orchestrator-bin PATH, --work-dir DIR, --keep, --node-log FILTER, --raft-extra JSON
   --help";
 
@@ -144,6 +146,8 @@ fn parse(mode: &str, args: &[String]) -> Result<Option<(Mode, Common)>> {
             ("discovery", "--duration") => {
                 discovery.duration = secs(&value()?)?.max(Duration::from_secs(1))
             }
+            ("scale", "--probe-sharing") => scale.probe_sharing = true,
+            ("scale", "--kill-masters") => scale.kill_masters = num(&value()?)?,
             ("scale", "--instances") => scale.instances = num(&value()?)?.max(1),
             ("scale", "--replicas") => scale.replicas = num(&value()?)?,
             ("scale", "--poll-seconds") => scale.poll = num(&value()?)?.max(1) as u64,

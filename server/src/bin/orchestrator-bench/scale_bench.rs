@@ -5,8 +5,9 @@
 //! and API read times under that load (one cluster, all instances).
 //!
 //! Every master is a `DiscoverySeeds` entry; the crawl finds the replicas. "Missed polls" counts
-//! the instances that received fewer than `nodes × (⌊window / S⌋ − 1)` probes in the window (some
-//! node skipped more than one poll of it).
+//! the instances that received fewer than `expected × (⌊window / S⌋ − 1)` probes in the window
+//! (some node skipped more than one poll of it), `expected` being the node count, or 1 for a
+//! replica under `--probe-sharing`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,6 +42,10 @@ pub struct ScaleArgs {
     pub extra: String,
     /// `RUST_LOG` for the nodes.
     pub node_log: Option<String>,
+    /// `ProbeSharing` on: each replica is expected once per poll, masters once per node.
+    pub probe_sharing: bool,
+    /// Masters to kill at once after the window (automated recovery on for every cluster).
+    pub kill_masters: usize,
 }
 
 impl Default for ScaleArgs {
@@ -53,6 +58,8 @@ impl Default for ScaleArgs {
             duration: Duration::from_secs(30),
             extra: String::new(),
             node_log: None,
+            probe_sharing: false,
+            kill_masters: 0,
         }
     }
 }
@@ -123,8 +130,10 @@ pub async fn run(
     let masters = sim.masters();
     let seeds = masters.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
     let extra = format!(
-        r#""MySQLTopologyUser": "orc", "MySQLTopologyPassword": "sim", "InstancePollSeconds": {}, "DiscoverySeeds": [{seeds}]{}"#,
+        r#""MySQLTopologyUser": "orc", "MySQLTopologyPassword": "sim", "InstancePollSeconds": {}, "ProbeSharing": {}, "RecoverMasterClusterFilters": [{}], "DiscoverySeeds": [{seeds}]{}"#,
         args.poll,
+        args.probe_sharing,
+        if args.kill_masters > 0 { r#""*""# } else { "" },
         if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) }
     );
     eprintln!("starting 3 orchestrator nodes (seeds: {} masters) ...", masters.len());
@@ -149,8 +158,14 @@ pub async fn run(
     tokio::time::sleep(args.warmup).await;
 
     let pids: Vec<u32> = cluster.pids().into_iter().flatten().collect();
+    // Per server, in key order: probes received, and whether it is a master.
     let connections = |sim: &FleetSim| -> Vec<u64> {
         sim.state().servers.values().map(|s| s.connections).collect()
+    };
+    let is_master: Vec<bool> = {
+        let state = sim.state();
+        let masters: std::collections::BTreeSet<_> = state.masters().into_iter().collect();
+        state.servers.keys().map(|k| masters.contains(k)).collect()
     };
     let cpu0: Vec<Option<Duration>> = pids.iter().map(|p| cpu_time(*p)).collect();
     let bench0 = cpu_time(std::process::id());
@@ -187,8 +202,25 @@ pub async fn run(
     let polls = window.as_secs_f64() / args.poll as f64;
     let total: u64 = received.iter().sum();
     let per_instance_per_poll = total as f64 / (n as f64 * polls);
-    let floor = 3 * (polls.floor() as u64).saturating_sub(1);
-    let missed = received.iter().filter(|c| **c < floor).count();
+    // Probes an instance should get per poll: one per node, or one for a shared replica.
+    let expected = |master: bool| if master || !args.probe_sharing { 3 } else { 1 };
+    let missed = received
+        .iter()
+        .zip(&is_master)
+        .filter(|(c, m)| **c < expected(**m) * (polls.floor() as u64).saturating_sub(1))
+        .count();
+    let per_poll_of = |master: bool| -> f64 {
+        let (sum, count) = received
+            .iter()
+            .zip(&is_master)
+            .filter(|(_, m)| **m == master)
+            .fold((0u64, 0usize), |(s, c), (r, _)| (s + r, c + 1));
+        if count == 0 {
+            0.0
+        } else {
+            sum as f64 / (count as f64 * polls)
+        }
+    };
 
     // Reads are served by any node from its own store: node 0's.
     let leader = 0;
@@ -228,11 +260,32 @@ pub async fn run(
         bench_cores * 100.0,
         per_instance_per_poll
     );
+    println!(
+        "probes per poll: each master {:.2}, each replica {:.2} (ProbeSharing {})",
+        per_poll_of(true),
+        per_poll_of(false),
+        if args.probe_sharing { "on" } else { "off" }
+    );
     println!("probe (server side, accept to close): p50 {p50:.2} ms, p99 {p99:.2} ms");
     println!(
         "API on node 0: one cluster p50 {:.2} ms (p99 {:.2}), all instances p50 {:.1} ms (p99 {:.1})",
         one_cluster.0, one_cluster.1, all.0, all.1
     );
+    if args.kill_masters > 0 {
+        let deadline = Duration::from_secs(60 + 10 * args.poll);
+        let f =
+            crate::scale_failover::run(&sim, args.kill_masters, deadline, Duration::from_secs(5))
+                .await?;
+        let last = f.times.last().map_or(0.0, Duration::as_secs_f64);
+        let median = f.times.get(f.times.len() / 2).map_or(0.0, Duration::as_secs_f64);
+        println!(
+            "failover: {} masters killed at once under the load: {} recovered, {} promoted twice, first {:.2} s, median {median:.2} s, last {last:.2} s after the kill",
+            f.killed,
+            f.recovered,
+            f.promoted_twice,
+            f.times.first().map_or(0.0, Duration::as_secs_f64),
+        );
+    }
     println!(
         "scale: {n} instances, poll {} s: node CPU {max_cpu:.1}% of one core, RSS {max_rss:.1} MiB, probe p99 {p99:.1} ms, missed polls {missed}",
         args.poll

@@ -155,9 +155,20 @@ impl FleetHandle {
         self.shared.take_durations()
     }
 
-    /// Sets `key`'s fault and wakes its listener.
+    /// Sets `key`'s fault and wakes its listener; a server that dies or comes back is seen so
+    /// by its replicas' IO threads ([`FleetState::master_reachable`]).
     pub fn set_fault(&self, key: &InstanceKey, fault: Fault) -> Result<(), SimError> {
-        self.update(key, |s| s.fault = fault)?;
+        {
+            let mut state = self.shared.lock();
+            let server =
+                state.servers.get_mut(key).ok_or_else(|| SimError::Unknown(key.to_string()))?;
+            let was_dead = server.fault == Fault::Dead;
+            server.fault = fault;
+            let dead = fault == Fault::Dead;
+            if dead != was_dead {
+                state.master_reachable(key, !dead);
+            }
+        }
         self.shared.changed.send_modify(|n| *n += 1);
         Ok(())
     }

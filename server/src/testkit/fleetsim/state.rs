@@ -36,6 +36,33 @@ impl FleetState {
     pub fn masters(&self) -> Vec<InstanceKey> {
         self.servers.values().filter(|s| s.replication.is_none()).map(|s| s.key.clone()).collect()
     }
+
+    /// `master`'s port closed (`up` false) or opened again: as on a real server, the IO thread
+    /// of each of its replicas loses its connection and keeps retrying (`Slave_IO_Running` is not
+    /// `Yes`, `Last_IO_Errno` 2003), and reconnects by itself once the master is back.
+    pub fn master_reachable(&mut self, master: &InstanceKey, up: bool) {
+        let pointing = self.servers.values_mut().filter_map(|s| s.replication.as_mut());
+        for r in pointing.filter(|r| &r.master == master) {
+            if !up && r.io_running {
+                r.io_running = false;
+                r.last_io_error = Some((RECONNECT_ERRNO, reconnect_error(master)));
+            } else if up && r.last_io_error.as_ref().is_some_and(|(n, _)| *n == RECONNECT_ERRNO) {
+                r.io_running = true;
+                r.last_io_error = None;
+            }
+        }
+    }
+}
+
+/// `CR_CONN_HOST_ERROR`: what a replica's IO thread reports while its master refuses.
+const RECONNECT_ERRNO: u32 = 2003;
+
+fn reconnect_error(master: &InstanceKey) -> String {
+    format!(
+        "error reconnecting to master 'repl@{}:{}' - retry-time: 60  maximum-retries: 86400  \
+         message: Can't connect to server on '{}' (111 \"Connection refused\")",
+        master.hostname, master.port, master.hostname
+    )
 }
 
 fn id(n: usize) -> u32 {
