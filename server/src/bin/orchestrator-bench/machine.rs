@@ -93,7 +93,28 @@ fn filesystem_of(path: &Path) -> String {
 /// User+system CPU time of process `pid` (all its threads), from `/proc/<pid>/stat`.
 /// Assumes USER_HZ = 100, which is what Linux exports on every common architecture.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_cpu(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// CPU time (user + system) of each live thread of `pid`, summed by thread name with its
+/// trailing number dropped (`tokio-runtime-w`, `sqlx-sqlite-wor`, ...). Threads that exited are
+/// not listed: their time shows only in [`cpu_time`].
+pub fn thread_cpu(pid: u32) -> std::collections::BTreeMap<String, Duration> {
+    let mut out = std::collections::BTreeMap::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return out };
+    for task in tasks.flatten() {
+        let dir = task.path();
+        let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else { continue };
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else { continue };
+        let Some(time) = stat_cpu(&stat) else { continue };
+        let name = comm.trim().trim_end_matches(|c: char| c.is_ascii_digit() || c == '-');
+        *out.entry(name.to_string()).or_default() += time;
+    }
+    out
+}
+
+/// utime + stime of a `/proc/.../stat` line.
+fn stat_cpu(text: &str) -> Option<Duration> {
     // Fields after the command name (which may contain spaces) start at field 3 (state).
     let rest = &text[text.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();

@@ -221,14 +221,25 @@ async fn with_cpu<T>(
 ) -> (T, Option<CpuSplit>) {
     let me = std::process::id();
     let nodes0 = nodes::cpu(cluster);
+    let threads0 = nodes::thread_cpu(cluster);
     let bench0 = machine::cpu_time(me);
     let start = Instant::now();
     let out = phase.await;
     let wall = start.elapsed();
     let nodes = nodes::cpu(cluster).saturating_sub(nodes0);
+    // Busiest first; a thread name seen only at the end counts from zero.
+    let mut threads: Vec<(String, Duration)> = nodes::thread_cpu(cluster)
+        .into_iter()
+        .map(|(name, t)| {
+            let before = threads0.get(&name).copied().unwrap_or_default();
+            (name, t.saturating_sub(before))
+        })
+        .filter(|(_, d)| !d.is_zero())
+        .collect();
+    threads.sort_by_key(|t| std::cmp::Reverse(t.1));
     let split = bench0
         .and_then(|b0| machine::cpu_time(me).map(|b1| b1.saturating_sub(b0)))
-        .map(|bench| CpuSplit { nodes, bench, wall, commits: commits(&out) });
+        .map(|bench| CpuSplit { nodes, bench, wall, commits: commits(&out), threads });
     (out, split)
 }
 

@@ -1,6 +1,7 @@
 //! The benchmark's nodes: the test kit's process cluster (`server::testkit::cluster`) with the
 //! benchmark's settings, and what the benchmark reads from them besides.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,6 +37,17 @@ pub async fn start(
 /// Sum of the running nodes' CPU time (user + system).
 pub fn cpu(cluster: &ProcCluster) -> Duration {
     cluster.pids().into_iter().flatten().filter_map(cpu_time).sum()
+}
+
+/// The running nodes' CPU time by thread name, summed over the nodes (live threads only).
+pub fn thread_cpu(cluster: &ProcCluster) -> BTreeMap<String, Duration> {
+    let mut out = BTreeMap::new();
+    for pid in cluster.pids().into_iter().flatten() {
+        for (name, time) in crate::machine::thread_cpu(pid) {
+            *out.entry(name).or_default() += time;
+        }
+    }
+    out
 }
 
 /// `(LogAppends, LogSyncs)` from every node's `/api/raft-status` (raft log append calls and the

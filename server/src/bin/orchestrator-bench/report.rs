@@ -11,7 +11,7 @@ use crate::machine::MachineInfo;
 use crate::stats::{fmt, ms, Summary};
 
 /// CPU time spent during one phase.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CpuSplit {
     /// All nodes together.
     pub nodes: Duration,
@@ -21,6 +21,8 @@ pub struct CpuSplit {
     pub wall: Duration,
     /// Commits in the phase.
     pub commits: usize,
+    /// The nodes' time by thread name (live threads; the rest is threads that exited).
+    pub threads: Vec<(String, Duration)>,
 }
 
 impl CpuSplit {
@@ -33,10 +35,15 @@ impl CpuSplit {
             }
         };
         let wall = self.wall.as_secs_f64().max(1e-9);
+        let listed: Duration = self.threads.iter().map(|(_, d)| *d).sum();
+        let mut threads: Vec<String> =
+            self.threads.iter().map(|(name, d)| format!("{name} {}", per(*d))).collect();
+        threads.push(format!("exited threads {}", per(self.nodes.saturating_sub(listed))));
         format!(
-            "nodes {} per commit ({:.2} cores busy), bench client {} per commit ({:.2} cores)",
+            "nodes {} per commit ({:.2} cores busy; by thread: {}), bench client {} per commit ({:.2} cores)",
             per(self.nodes),
             self.nodes.as_secs_f64() / wall,
+            threads.join(", "),
             per(self.bench),
             self.bench.as_secs_f64() / wall,
         )
