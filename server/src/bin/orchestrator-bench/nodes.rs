@@ -23,14 +23,29 @@ pub async fn start(
     node_log: Option<String>,
     extra: &str,
 ) -> Result<ProcCluster> {
+    start_within(bin, dir, n, node_log, extra, Duration::from_secs(30), PROBE_TIMEOUT).await
+}
+
+/// [`start`], waiting up to `settle` for the nodes to settle, each control-plane read bounded
+/// by `probe_timeout` (both longer when the nodes start under a heavy discovery load, which
+/// slows `/api/raft-status`: it computes the replicated-state digest).
+pub async fn start_within(
+    bin: &Path,
+    dir: &Path,
+    n: usize,
+    node_log: Option<String>,
+    extra: &str,
+    settle: Duration,
+    probe_timeout: Duration,
+) -> Result<ProcCluster> {
     let mut cluster = ClusterSpec::sqlite(n)
         .bin(bin)
         .dir(dir)
         .rust_log(node_log)
         .extra(extra)
-        .probe_timeout(PROBE_TIMEOUT)
+        .probe_timeout(probe_timeout)
         .try_start()?;
-    cluster.try_wait_settled(Duration::from_secs(30)).await?;
+    cluster.try_wait_settled(settle).await?;
     Ok(cluster)
 }
 

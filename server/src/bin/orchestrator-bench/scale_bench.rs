@@ -137,7 +137,10 @@ pub async fn run(
         if args.extra.trim().is_empty() { String::new() } else { format!(", {}", args.extra) }
     );
     eprintln!("starting 3 orchestrator nodes (seeds: {} masters) ...", masters.len());
-    let cluster = crate::nodes::start(bin, dir, 3, args.node_log.clone(), &extra).await?;
+    // Every node starts crawling the whole fleet at once: allow the settling for that load.
+    let settle = Duration::from_secs(30 + (n as u64) / 100);
+    let (log, probe) = (args.node_log.clone(), Duration::from_secs(5));
+    let cluster = crate::nodes::start_within(bin, dir, 3, log, &extra, settle, probe).await?;
     let client = crate::load::client()?;
 
     let since = Instant::now();
