@@ -193,3 +193,22 @@ mod rejoin {
         install_and_compare(&mut leader_sm, &leader_store, &mut s.state_machine, &store).await;
     }
 }
+
+/// `/api/raft-status`'s digest is computed again only when the applied index moved.
+#[tokio::test]
+async fn the_served_digest_follows_the_applied_index() {
+    use app::core::{Command, CommandEnvelope};
+    let disk = Disk::new();
+    let store = disk.store().await;
+    let before = store.replicated_digest_at(Some(1)).await.unwrap();
+    assert_eq!(before, store.replicated_digest().await.unwrap());
+    let env = CommandEnvelope::new(Command::DisableGlobalRecoveries, 1_000, 7);
+    let mut conn = store.pool().acquire().await.unwrap();
+    server::store::replicated::apply(&mut conn, &env).await.unwrap();
+    drop(conn);
+    let after = store.replicated_digest().await.unwrap();
+    assert_ne!(before, after, "the command changed the replicated state");
+    assert_eq!(store.replicated_digest_at(Some(1)).await.unwrap(), before, "same index: kept");
+    assert_eq!(store.replicated_digest_at(Some(2)).await.unwrap(), after, "moved: computed");
+    assert_eq!(store.replicated_digest_at(None).await.unwrap(), after, "no index: computed");
+}

@@ -85,7 +85,7 @@ struct RaftStatusReply {
 pub async fn raft_status(State(node): State<AppState>) -> Response {
     let s = node.member.status().await;
     let (log_appends, log_syncs) = node.member.log_stats();
-    let digest = match node.store.replicated_digest().await {
+    let digest = match node.store.replicated_digest_at(s.applied_index).await {
         Ok(d) => d,
         Err(e) => return error(crate::error::internal(e)),
     };

@@ -99,6 +99,9 @@ impl StoreError {
     }
 }
 
+/// A replicated-state digest and the applied index it was asked at.
+type DigestAt = (Option<u64>, String);
+
 /// Handle to the backend: a connection pool and its dialect. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -108,6 +111,8 @@ pub struct Store {
     what: String,
     /// The SQLite file (none for MySQL).
     sqlite_path: Option<std::path::PathBuf>,
+    /// The last replicated-state digest served, and the applied index it was asked at.
+    digest_cache: std::sync::Arc<std::sync::Mutex<Option<DigestAt>>>,
 }
 
 impl Store {
@@ -187,7 +192,13 @@ impl Store {
             BackendConfig::Sqlite { path } => Some(path.clone()),
             BackendConfig::MySql { .. } => None,
         };
-        let store = Store { pool, dialect, what: what.clone(), sqlite_path };
+        let store = Store {
+            pool,
+            dialect,
+            what: what.clone(),
+            sqlite_path,
+            digest_cache: Default::default(),
+        };
         store.integrity_check().await?;
         schema::create(&store).await.map_err(|e| match e {
             StoreError::Query(source) if !is_corruption(&source) => {

@@ -441,6 +441,26 @@ impl Store {
             .await?)
     }
 
+    /// [`Store::replicated_digest`] for a caller that read `applied` (the state machine's applied
+    /// log index) just before: computed again only when that index moved since the last call,
+    /// since the digest reads every replicated row (slow with thousands of KV pairs or audit
+    /// rows). The replicated tables change only by applying entries, so a digest asked at the
+    /// same index describes the same state (or, in a race with an apply, a later one, as an
+    /// uncached read would).
+    pub async fn replicated_digest_at(&self, applied: Option<u64>) -> Result<String, StoreError> {
+        let cached =
+            self.digest_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if let Some((at, digest)) = cached {
+            if at == applied && applied.is_some() {
+                return Ok(digest);
+            }
+        }
+        let digest = self.replicated_digest().await?;
+        *self.digest_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((applied, digest.clone()));
+        Ok(digest)
+    }
+
     /// A SHA-256 over every replicated row in canonical order: equal on two nodes exactly when
     /// their replicated state is equal.
     pub async fn replicated_digest(&self) -> Result<String, StoreError> {
