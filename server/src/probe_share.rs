@@ -9,6 +9,7 @@
 //! has a set, and again when it has not heard from a leader for a few poll intervals, so a
 //! partition only costs duplicate probes.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::core::probe_share::{assign, Assignment, ShareInstance, ShareNode};
@@ -48,18 +49,15 @@ pub struct Sharing {
 /// Runs the pushes, the leader's commits of the node set and every node's assignment until
 /// shutdown. Does nothing unless `ProbeSharing` is on.
 pub async fn run(sharing: Sharing, mut shutdown: watch::Receiver<bool>) {
-    let Sharing { consensus, proposer, prober, store, config } = sharing;
-    if !config.probe_sharing {
+    if !sharing.config.probe_sharing {
         return;
     }
-    let me = consensus.id();
-    prober.share_as(me);
-    let round = config.instance_poll.min(MAX_ROUND);
-    // A node is healthy while its pushes arrive within this window.
-    let window = config.instance_poll + MAX_ROUND;
+    let me = sharing.consensus.id();
+    sharing.prober.share_as(me);
+    let round = sharing.config.instance_poll.min(MAX_ROUND);
     let mut tick = tokio::time::interval(round);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut derived: Option<(Vec<ShareNode>, Assignment, Instant)> = None;
+    let mut derived: Option<Derived> = None;
     loop {
         tokio::select! {
             changed = shutdown.changed() => {
@@ -69,53 +67,61 @@ pub async fn run(sharing: Sharing, mut shutdown: watch::Receiver<bool>) {
             }
             _ = tick.tick() => {}
         }
-        let leading = consensus.is_leader_with_quorum();
-        let committed = match store.probe_share_nodes().await {
-            Ok(nodes) => nodes,
-            Err(e) => {
-                tracing::warn!(error = %e, "probe sharing: cannot read the node set");
-                Vec::new()
-            }
-        };
-        if leading {
-            let healthy = healthy_nodes(&consensus, &prober, &config, window);
-            if healthy != committed {
-                commit(&consensus, &proposer, healthy).await;
-            }
+        match sharing.store.probe_share_nodes().await {
+            Ok(committed) => follow(&sharing, committed, &mut derived).await,
+            Err(e) => tracing::warn!(error = %e, "probe sharing: cannot read the node set"),
         }
-        // In contact with a leader: the committed set is current, so the assignment stays fresh.
-        let in_contact =
-            leading || consensus.leader().is_some_and(|l| prober.heard_within(window).contains(&l));
-        if in_contact && !committed.is_empty() {
-            let stale = derived.as_ref().is_none_or(|(nodes, _, at)| {
-                *nodes != committed || at.elapsed() >= config.instance_poll
-            });
-            if stale {
-                match store.all_instances().await {
-                    Ok(all) => {
-                        let instances: Vec<ShareInstance> =
-                            all.iter().map(ShareInstance::of).collect();
-                        let next = assign(&instances, &committed);
-                        if derived.as_ref().is_none_or(|(nodes, _, _)| *nodes != committed) {
-                            tracing::info!(
-                                share = next.share_of(me),
-                                replicas = next.owners.len(),
-                                nodes = committed.len(),
-                                "probe sharing: new node set"
-                            );
-                        }
-                        derived = Some((committed, next, Instant::now()));
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "probe sharing: cannot read the instances")
-                    }
+        push(&sharing.consensus, me, sharing.prober.take_observations()).await;
+    }
+}
+
+/// The assignment this node derived: from which committed set, and when.
+type Derived = (Vec<ShareNode>, Arc<Assignment>, Instant);
+
+/// One round over the `committed` node set: the leader commits the healthy set when it differs;
+/// a node in contact with a leader derives its assignment again when the set changed or a poll
+/// interval passed (instances come and go), and confirms it to its prober.
+async fn follow(sharing: &Sharing, committed: Vec<ShareNode>, derived: &mut Option<Derived>) {
+    let Sharing { consensus, proposer, prober, store, config } = sharing;
+    let me = consensus.id();
+    // A node is healthy while its pushes arrive within this window.
+    let window = config.instance_poll + MAX_ROUND;
+    let leading = consensus.is_leader_with_quorum();
+    if leading {
+        let healthy = healthy_nodes(consensus, prober, config, window);
+        if healthy != committed {
+            commit(consensus, proposer, healthy).await;
+        }
+    }
+    // In contact with a leader: the committed set is current, so the assignment stays fresh.
+    let in_contact =
+        leading || consensus.leader().is_some_and(|l| prober.heard_within(window).contains(&l));
+    if !in_contact || committed.is_empty() {
+        return;
+    }
+    let stale = derived
+        .as_ref()
+        .is_none_or(|(nodes, _, at)| *nodes != committed || at.elapsed() >= config.instance_poll);
+    if stale {
+        match store.all_instances().await {
+            Ok(all) => {
+                let instances: Vec<ShareInstance> = all.iter().map(ShareInstance::of).collect();
+                let next = assign(&instances, &committed);
+                if derived.as_ref().is_none_or(|(nodes, _, _)| *nodes != committed) {
+                    tracing::info!(
+                        share = next.share_of(me),
+                        replicas = next.owners.len(),
+                        nodes = committed.len(),
+                        "probe sharing: new node set"
+                    );
                 }
+                *derived = Some((committed, Arc::new(next), Instant::now()));
             }
-            if let Some((_, assignment, _)) = &derived {
-                prober.set_share(me, assignment.clone(), window);
-            }
+            Err(e) => tracing::warn!(error = %e, "probe sharing: cannot read the instances"),
         }
-        push(&consensus, me, prober.take_observations()).await;
+    }
+    if let Some((_, assignment, _)) = derived.as_ref() {
+        prober.set_share(me, assignment.clone(), window);
     }
 }
 

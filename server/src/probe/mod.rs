@@ -234,7 +234,7 @@ impl Prober {
     pub fn set_share(
         &self,
         me: u64,
-        assignment: app::core::probe_share::Assignment,
+        assignment: Arc<app::core::probe_share::Assignment>,
         owner_window: Duration,
     ) {
         self.shared.share.set(me, assignment, owner_window);

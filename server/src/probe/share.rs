@@ -8,7 +8,7 @@
 //! the leader commits a node set without it. Duplicates are the price of a failure.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use app::core::probe_share::Assignment;
@@ -87,7 +87,7 @@ pub struct ShareBatch {
 #[derive(Default)]
 struct State {
     me: u64,
-    assignment: Option<(Assignment, Instant)>,
+    assignment: Option<(Arc<Assignment>, Instant)>,
     /// How recently an owner must have pushed for this node to leave its replicas to it.
     owner_window: Duration,
     outbox: Vec<SharedProbe>,
@@ -98,17 +98,19 @@ struct State {
 impl State {
     /// The assignment unless not refreshed for `STALE_POLLS` poll intervals.
     fn fresh(&self, poll: Duration) -> Option<&Assignment> {
-        self.assignment.as_ref().filter(|(_, at)| at.elapsed() < poll * STALE_POLLS).map(|(a, _)| a)
+        self.assignment
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < poll * STALE_POLLS)
+            .map(|(a, _)| a.as_ref())
     }
 
     /// Whether this node probes `key`: no fresh assignment, an instance the assignment does not
     /// name, one of this node's, or one whose owner has not pushed within the owner window.
     fn probes(&self, key: &InstanceKey, poll: Duration) -> bool {
-        let Some(owner) = self.fresh(poll).and_then(|a| a.owners.get(key)) else {
-            return true;
-        };
-        *owner == self.me
-            || self.heard.get(owner).is_none_or(|at| at.elapsed() >= self.owner_window)
+        let Some(a) = self.fresh(poll) else { return true };
+        let silent =
+            |owner: &u64| self.heard.get(owner).is_none_or(|at| at.elapsed() >= self.owner_window);
+        a.probes(self.me, key) || a.owners.get(key).is_some_and(silent)
     }
 }
 
@@ -125,7 +127,7 @@ impl Share {
 
     /// The assignment derived from the committed node set, confirmed current now; `me` is this
     /// node's raft id; `owner_window`: how recently an owner must have pushed.
-    pub(super) fn set(&self, me: u64, assignment: Assignment, owner_window: Duration) {
+    pub(super) fn set(&self, me: u64, assignment: Arc<Assignment>, owner_window: Duration) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.me = me;
         state.assignment = Some((assignment, Instant::now()));
