@@ -25,6 +25,12 @@ pub struct Health {
 /// Every how many ticks the backend's integrity is checked (SQLite `quick_check`).
 const INTEGRITY_CHECK_EVERY: u64 = 30;
 
+/// How long one health write may take before it counts as failed.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The shortest a health write is given, even right at the exit deadline.
+const MIN_WRITE_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// Fail-stop: the moment the raft core stops (a fatal storage error, or a panic, which drops its
 /// metrics channel) the node is marked failed, so health endpoints turn unhealthy at once and
 /// the binary exits non-zero instead of serving stale data as a member.
@@ -76,10 +82,16 @@ pub async fn run(health: Health, mut shutdown: watch::Receiver<bool>) {
                 tracing::warn!(error = %e, "backend integrity check could not run");
             }
         }
-        // A failing write can take the whole 2 s timeout: the failure began when it was issued.
+        // A failing write can take the whole timeout: the failure began when it was issued. While
+        // failing, a write never runs past the exit deadline, so the node stops on time.
         let attempt = Instant::now();
         let write = store.write_node_health(node.id(), node.clock().now_ms());
-        match tokio::time::timeout(Duration::from_secs(2), write).await {
+        let timeout = failing_since.map_or(WRITE_TIMEOUT, |since| {
+            (since + exit_after)
+                .saturating_duration_since(attempt)
+                .clamp(MIN_WRITE_TIMEOUT, WRITE_TIMEOUT)
+        });
+        match tokio::time::timeout(timeout, write).await {
             Ok(Ok(())) => {
                 node.set_backend_ok(true);
                 if failing_since.take().is_some() {

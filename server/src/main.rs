@@ -2,6 +2,7 @@
 //! fatal condition. The only place with `anyhow` and `process::exit`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use server::cli::{self, Invocation, CLI_REFUSED_IN_RAFT, USAGE};
 use server::config::NodeConfig;
@@ -81,6 +82,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // Blocking work stuck on a dead backend must not hold the exit.
+            runtime.shutdown_timeout(FATAL_STOP_GRACE);
             tracing::error!("{e}");
             eprintln!("orchestrator: {e}");
             ExitCode::FAILURE
@@ -138,6 +141,9 @@ fn reset_raft_state(config: &NodeConfig) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// How long a node stopping on a fatal condition waits for its graceful stop.
+const FATAL_STOP_GRACE: Duration = Duration::from_millis(200);
+
 async fn run(config: NodeConfig) -> anyhow::Result<()> {
     let leptos = server::site_options::load(config.http.leptos_config_file.as_deref())
         .map_err(anyhow::Error::msg)?;
@@ -150,7 +156,16 @@ async fn run(config: NodeConfig) -> anyhow::Result<()> {
         _ = shutdown_signal() => None,
         r = fatal.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.clone()),
     };
-    handle.shutdown().await;
+    match &reason {
+        // A fatal condition (often a dead backend) can stall a graceful stop: bound it. Every
+        // acknowledged command is already durable, so cutting the stop short loses none.
+        Some(_) => {
+            if tokio::time::timeout(FATAL_STOP_GRACE, handle.shutdown()).await.is_err() {
+                tracing::warn!(grace = ?FATAL_STOP_GRACE, "graceful stop did not finish; exiting");
+            }
+        }
+        None => handle.shutdown().await,
+    }
     match reason {
         Some(reason) => Err(anyhow::anyhow!("node stopped: {reason}")),
         None => Ok(()),
