@@ -13,6 +13,7 @@ mod kill_leader;
 mod membership;
 mod metrics;
 mod probe_sharing;
+mod quorum_on_simulated_fleet;
 mod reload;
 mod url_prefix;
 mod wal_bound;

@@ -4,8 +4,10 @@
 //! - `GET /servers`: every server (JSON [`SimServer`]s, statements left out).
 //! - `GET /servers/{key}`: one server with the statements it received.
 //! - `POST /servers/{key}/fault/{healthy|dead|hung}`, `POST /servers/{key}/fault/slow/{ms}`.
-//! - `POST /servers/{key}/replication/{broken|running|stopped}`, `.../lag/{seconds}`,
-//!   `POST /servers/{key}/errant`.
+//! - `POST /servers/{key}/replication/{broken|running|stopped|lost}` (`lost`: the IO thread lost
+//!   its master and retries), `.../lag/{seconds}`, `POST /servers/{key}/errant`.
+//! - `POST /servers/{key}/cut/{user}`, `POST /servers/{key}/uncut/{user}`: the network between
+//!   the client that logs in as `user` (one orchestrator node) and the server cut or healed.
 //! - `POST /kill-masters/{count}`: the first `count` healthy masters die; answers their keys.
 
 use axum::extract::{Path, State};
@@ -16,6 +18,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use super::server::{Fault, SimServer};
+use super::state::lose_master;
 use super::{FleetHandle, SimError};
 use app::core::InstanceKey;
 
@@ -29,6 +32,8 @@ pub fn router(fleet: FleetHandle) -> Router {
         .route("/servers/{key}/replication/{what}", post(replication))
         .route("/servers/{key}/lag/{seconds}", post(lag))
         .route("/servers/{key}/errant", post(errant))
+        .route("/servers/{key}/cut/{user}", post(cut))
+        .route("/servers/{key}/uncut/{user}", post(uncut))
         .route("/kill-masters/{count}", post(kill_masters))
         .with_state(fleet)
 }
@@ -123,6 +128,7 @@ async fn replication(
                 r.io_running = false;
                 r.sql_running = false;
             }
+            "lost" => lose_master(r),
             other => return Err(format!("unknown replication state {other:?}")),
         }
         Ok(())
@@ -156,6 +162,28 @@ async fn errant(State(fleet): State<FleetHandle>, Path(key): Path<String>) -> Re
         Err(r) => return *r,
     };
     answer(fleet.update(&key, |s| s.errant = true), &fleet, &key)
+}
+
+async fn cut(
+    State(fleet): State<FleetHandle>,
+    Path((key, user)): Path<(String, String)>,
+) -> Response {
+    match key_of(&key) {
+        Ok(key) => answer(fleet.update(&key, |s| s.cut_users.insert(user)).map(drop), &fleet, &key),
+        Err(r) => *r,
+    }
+}
+
+async fn uncut(
+    State(fleet): State<FleetHandle>,
+    Path((key, user)): Path<(String, String)>,
+) -> Response {
+    match key_of(&key) {
+        Ok(key) => {
+            answer(fleet.update(&key, |s| s.cut_users.remove(&user)).map(drop), &fleet, &key)
+        }
+        Err(r) => *r,
+    }
 }
 
 async fn kill_masters(State(fleet): State<FleetHandle>, Path(count): Path<usize>) -> Response {

@@ -5,7 +5,8 @@
 //! one address runs out of ports) and answers exactly what the prober asks
 //! (`probe::queries`) from state the fleet keeps ([`SimServer`]: topology, GTID positions, lag,
 //! `read_only`, semi-sync, version) in MariaDB's or MySQL 8's dialect. Faults on command
-//! ([`Fault`]): dead (port closed), hung (connection accepted, never answered), slow; broken
+//! ([`Fault`]): dead (port closed), hung (connection accepted, never answered), slow, and a
+//! network cut between one client (told apart by its user name) and a server; broken
 //! replication, lag and errant GTIDs through the state. Writes an orchestrator sends
 //! (`STOP SLAVE`, `CHANGE MASTER TO`, `SET GLOBAL read_only`, ...) change the state and are
 //! recorded per server, so a test sees what was done to it.

@@ -1,6 +1,6 @@
 //! The state of one simulated MySQL/MariaDB server and how a fleet of them is laid out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use app::core::InstanceKey;
@@ -141,6 +141,10 @@ pub struct SimServer {
     pub semi_sync_plugins: SemiSyncPlugins,
     /// Connection behaviour.
     pub fault: Fault,
+    /// Users whose connections hang after the greeting, as if the network between that client
+    /// (an orchestrator node, told apart by its `MySQLTopologyUser`) and this server were cut.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub cut_users: BTreeSet<String>,
     /// Connections it accepted (each probe opens one).
     #[serde(default)]
     pub connections: u64,
@@ -174,6 +178,7 @@ impl SimServer {
             semi_sync_replica: false,
             semi_sync_plugins: SemiSyncPlugins::default(),
             fault: Fault::Healthy,
+            cut_users: BTreeSet::new(),
             connections: 0,
             statements: Vec::new(),
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use app::core::InstanceKey;
 
-use super::server::{SimFlavor, SimServer};
+use super::server::{Replication, SimFlavor, SimServer};
 
 /// Every simulated server, by the key it listens on.
 #[derive(Debug, Clone, Default)]
@@ -44,14 +44,20 @@ impl FleetState {
         let pointing = self.servers.values_mut().filter_map(|s| s.replication.as_mut());
         for r in pointing.filter(|r| &r.master == master) {
             if !up && r.io_running {
-                r.io_running = false;
-                r.last_io_error = Some((RECONNECT_ERRNO, reconnect_error(master)));
+                lose_master(r);
             } else if up && r.last_io_error.as_ref().is_some_and(|(n, _)| *n == RECONNECT_ERRNO) {
                 r.io_running = true;
                 r.last_io_error = None;
             }
         }
     }
+}
+
+/// The replica's IO thread lost its master (refused, or the network between them cut) and keeps
+/// retrying: `Slave_IO_Running` is not `Yes`, `Last_IO_Errno` 2003.
+pub fn lose_master(r: &mut Replication) {
+    r.io_running = false;
+    r.last_io_error = Some((RECONNECT_ERRNO, reconnect_error(&r.master)));
 }
 
 /// `CR_CONN_HOST_ERROR`: what a replica's IO thread reports while its master refuses.

@@ -114,6 +114,9 @@ async fn connection(shared: Shared, key: InstanceKey, mut stream: TcpStream) {
     }
 }
 
+/// How long a connection from a cut-off client is held unanswered before it is dropped.
+const CUT_HOLD: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// One connection's backend.
 struct Shim {
     shared: Shared,
@@ -147,6 +150,27 @@ impl<W: AsyncWrite + Send + Unpin> AsyncMysqlShim<W> for Shim {
 
     fn connect_id(&self) -> u32 {
         u32::from(self.key.port)
+    }
+
+    async fn authenticate(
+        &self,
+        _auth_plugin: &str,
+        username: &[u8],
+        _salt: &[u8],
+        _auth_data: &[u8],
+    ) -> bool {
+        let user = String::from_utf8_lossy(username);
+        let cut = {
+            let state = self.shared.lock();
+            state.servers.get(&self.key).is_some_and(|s| s.cut_users.contains(user.as_ref()))
+        };
+        if cut {
+            // The network between this client and the server is cut: nothing comes back until
+            // the client gives up (its connect timeout is far shorter).
+            tokio::time::sleep(CUT_HOLD).await;
+            return false;
+        }
+        true
     }
 
     async fn on_prepare<'a>(
