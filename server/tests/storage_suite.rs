@@ -212,3 +212,32 @@ async fn the_served_digest_follows_the_applied_index() {
     assert_eq!(store.replicated_digest_at(Some(2)).await.unwrap(), after, "moved: computed");
     assert_eq!(store.replicated_digest_at(None).await.unwrap(), after, "no index: computed");
 }
+
+/// A transaction that reads before it writes (the analysis changelog) does not fail with
+/// "database is locked" while another connection keeps committing writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_reads_first_waits_for_other_writers() {
+    let disk = Disk::new();
+    let store = disk.store().await;
+    let key = app::core::InstanceKey::new("db1", 3306).unwrap();
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            for i in 0..500 {
+                store.write_node_health(1, i).await.unwrap();
+            }
+        })
+    };
+    let mut failures = Vec::new();
+    let mut i = 0;
+    while !writer.is_finished() {
+        let code = if i % 2 == 0 { "DeadMaster" } else { "NoProblem" };
+        if let Err(e) = store.record_analysis(&key, code, i).await {
+            failures.push(e.to_string());
+        }
+        i += 1;
+    }
+    writer.await.unwrap();
+    assert!(i > 10, "the two writers overlapped only {i} times");
+    assert!(failures.is_empty(), "{} of {i} failed, first: {}", failures.len(), failures[0]);
+}

@@ -148,7 +148,8 @@ impl StateMachine {
         let Some(conn) = guard.as_mut() else {
             return Err(StoreError::Malformed("no apply connection".into()));
         };
-        let mut tx = sqlx::Connection::begin(conn).await?;
+        // Some commands read before they write: take the write lock first (Store::begin_write_sql).
+        let mut tx = sqlx::Connection::begin_with(conn, self.store.begin_write_sql()).await?;
         let mut outcomes = Vec::with_capacity(entries.len());
         let mut last = None;
         let mut membership = None;

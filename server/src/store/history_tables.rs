@@ -74,7 +74,7 @@ impl Store {
         code: &str,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let last: Option<String> = sqlx::query_scalar::<_, String>(
             "SELECT analysis FROM database_instance_last_analysis WHERE hostname = ? AND port = ?",
         )

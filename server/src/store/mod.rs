@@ -227,6 +227,22 @@ impl Store {
         self.dialect
     }
 
+    /// The statement that opens a transaction that writes. On SQLite `BEGIN IMMEDIATE` takes the
+    /// write lock at once, waiting up to `busy_timeout` for it: a deferred transaction that reads
+    /// before it writes fails at its first write with "database is locked" whenever another
+    /// writer committed in between, and SQLite does not wait in that case. `BEGIN` on MySQL.
+    pub fn begin_write_sql(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::MySql => "BEGIN",
+        }
+    }
+
+    /// A transaction that writes, from the pool ([`Store::begin_write_sql`]).
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(self.pool.begin_with(self.begin_write_sql()).await?)
+    }
+
     /// SQLite's `PRAGMA quick_check`: a damaged file is [`StoreError::Corrupt`]. On MySQL the
     /// server guards its own files; corruption errors of its queries are caught where they occur.
     pub async fn integrity_check(&self) -> Result<(), StoreError> {

@@ -220,7 +220,7 @@ impl Store {
     /// Deletes instances not seen since `older_than_ms` (never-seen ones: recorded before it);
     /// returns their keys (orchestrator's `UnseenInstanceForgetHours`).
     pub async fn forget_unseen(&self, older_than_ms: i64) -> Result<Vec<InstanceKey>, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let rows = sqlx::query_as::<_, (String, i32)>(
             "SELECT hostname, port FROM database_instance WHERE last_seen_ms < ? AND first_seen_ms < ?
              ORDER BY hostname, port",
