@@ -19,4 +19,5 @@ mod t62_unresolve_and_history_on_both_backends;
 mod t70_simulated_fleet_answers_like_mariadb;
 mod t71_simulated_mysql_answers_like_recorded;
 mod t80_simulated_faults_and_writes;
+mod t81_simulated_network_cut_by_control_api;
 mod t90_servers_keyed_by_their_own_names;
