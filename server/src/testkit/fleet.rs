@@ -95,34 +95,14 @@ impl Fleet {
         }
     }
 
-    /// Analysis codes node `i` reports, as (key, code).
+    /// Analysis codes node `i` reports, as (key, code) ([`ProcCluster::analysis`]).
     pub async fn analysis(&self, i: usize) -> Vec<(String, String)> {
-        let (_, v) = self.json(i, "/api/replication-analysis").await;
-        v["Details"]
-            .as_array()
-            .map(|entries| {
-                entries
-                    .iter()
-                    .map(|e| {
-                        let k = &e["AnalyzedInstanceKey"];
-                        (
-                            format!("{}:{}", k["Hostname"].as_str().unwrap_or(""), k["Port"]),
-                            e["Analysis"].as_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.orc.analysis(i).await
     }
 
-    /// Recoveries recorded on node `i` (orchestrator's audit-recovery entries).
+    /// Recoveries recorded on node `i` ([`ProcCluster::recoveries`]).
     pub async fn recoveries(&self, i: usize) -> Vec<Value> {
-        let (_, v) = self.json(i, "/api/audit-recovery").await;
-        match v {
-            Value::Array(a) => a,
-            Value::Object(_) => v["Details"].as_array().cloned().unwrap_or_default(),
-            _ => vec![],
-        }
+        self.orc.recoveries(i).await
     }
 
     /// Waits until node `i` records a resolved recovery; returns it.

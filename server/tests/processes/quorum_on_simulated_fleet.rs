@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use app::core::InstanceKey;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 use server::testkit::cluster::{ClusterSpec, ProcCluster, DEADLINE};
+use server::testkit::fleetsim::state::{lose_master, regain_master};
 use server::testkit::fleetsim::{Fault, FleetHandle, FleetSim, FleetSpec};
 use server::testkit::wait_until;
 
@@ -27,21 +28,8 @@ fn user(i: usize) -> String {
 
 /// Whether node `i`'s own analysis says `master` is dead.
 async fn sees_dead(orc: &ProcCluster, i: usize, master: &InstanceKey) -> bool {
-    let (_, v) = orc.json(i, "/api/replication-analysis").await;
-    v["Details"].as_array().is_some_and(|entries| {
-        entries.iter().any(|e| {
-            let k = &e["AnalyzedInstanceKey"];
-            k["Hostname"] == master.hostname.as_str()
-                && k["Port"] == master.port
-                && e["Analysis"].as_str().is_some_and(|c| c.starts_with("DeadMaster"))
-        })
-    })
-}
-
-/// Node `i`'s recovery audit.
-async fn recoveries(orc: &ProcCluster, i: usize) -> Vec<Value> {
-    let (_, v) = orc.json(i, "/api/audit-recovery").await;
-    v.as_array().cloned().unwrap_or_default()
+    let master = master.to_string();
+    orc.analysis(i).await.iter().any(|(k, code)| *k == master && code.starts_with("DeadMaster"))
 }
 
 /// Every replica's IO thread lost its master (`lost`) or runs again.
@@ -50,10 +38,9 @@ fn replicas_lose_master(sim: &FleetHandle, replicas: &[InstanceKey], lost: bool)
         sim.update(r, |s| {
             if let Some(rep) = s.replication.as_mut() {
                 if lost {
-                    server::testkit::fleetsim::state::lose_master(rep);
+                    lose_master(rep);
                 } else {
-                    rep.io_running = true;
-                    rep.last_io_error = None;
+                    regain_master(rep);
                 }
             }
         })
@@ -105,7 +92,7 @@ async fn a_master_only_the_leader_loses_is_not_failed_over_a_dead_one_is() {
     let (mut seen_elsewhere, mut recovered_on) = (BTreeSet::new(), BTreeSet::new());
     while started.elapsed() < WATCH {
         for i in all.iter().copied() {
-            if !recoveries(&orc, i).await.is_empty() {
+            if !orc.recoveries(i).await.is_empty() {
                 recovered_on.insert(i);
             }
             if i != leader && sees_dead(&orc, i, &master).await {
@@ -134,7 +121,7 @@ async fn a_master_only_the_leader_loses_is_not_failed_over_a_dead_one_is() {
     sim.set_fault(&master, Fault::Dead).expect("kill the master");
     let leader = orc.wait_for_leader(&all).await;
     wait_until(DEADLINE, "one successful recovery", || async {
-        recoveries(&orc, leader).await.iter().any(|r| r["IsSuccessful"] == true)
+        orc.recoveries(leader).await.iter().any(|r| r["IsSuccessful"] == true)
     })
     .await;
     eprintln!("real death agreed and recovered in {:.2} s", killed.elapsed().as_secs_f64());
@@ -147,10 +134,10 @@ async fn a_master_only_the_leader_loses_is_not_failed_over_a_dead_one_is() {
     assert_eq!(moved, Some(promoted[0]), "the other replica replicates from the successor");
     for i in all {
         wait_until(DEADLINE, &format!("node {i}'s audit has the recovery"), || async {
-            !recoveries(&orc, i).await.is_empty()
+            !orc.recoveries(i).await.is_empty()
         })
         .await;
-        let audit = recoveries(&orc, i).await;
+        let audit = orc.recoveries(i).await;
         assert_eq!(audit.len(), 1, "node {i}: exactly one recovery, got {audit:?}");
     }
 }

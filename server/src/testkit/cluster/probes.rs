@@ -1,4 +1,5 @@
-//! Reading the nodes over HTTP: any path, leader-check, raft-health, raft-status and raft-peers.
+//! Reading the nodes over HTTP: any path, leader-check, raft-health, raft-status, raft-peers,
+//! each node's own analysis and its recovery audit.
 
 use std::time::Duration;
 
@@ -29,6 +30,37 @@ impl ProcCluster {
     pub async fn json(&self, i: usize, path: &str) -> (u16, Value) {
         let (status, body) = self.get(i, path).await;
         (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    }
+
+    /// Analysis codes node `i`'s own analysis reports (`/api/replication-analysis`), as
+    /// (`host:port`, code).
+    pub async fn analysis(&self, i: usize) -> Vec<(String, String)> {
+        let (_, v) = self.json(i, "/api/replication-analysis").await;
+        v["Details"]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let k = &e["AnalyzedInstanceKey"];
+                        (
+                            format!("{}:{}", k["Hostname"].as_str().unwrap_or(""), k["Port"]),
+                            e["Analysis"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Recoveries recorded on node `i` (orchestrator's audit-recovery entries).
+    pub async fn recoveries(&self, i: usize) -> Vec<Value> {
+        let (_, v) = self.json(i, "/api/audit-recovery").await;
+        match v {
+            Value::Array(a) => a,
+            Value::Object(_) => v["Details"].as_array().cloned().unwrap_or_default(),
+            _ => vec![],
+        }
     }
 
     /// The raft addresses `/api/raft-peers` reports on node `i`, sorted.

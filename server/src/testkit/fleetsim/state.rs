@@ -45,9 +45,8 @@ impl FleetState {
         for r in pointing.filter(|r| &r.master == master) {
             if !up && r.io_running {
                 lose_master(r);
-            } else if up && r.last_io_error.as_ref().is_some_and(|(n, _)| *n == RECONNECT_ERRNO) {
-                r.io_running = true;
-                r.last_io_error = None;
+            } else if up {
+                regain_master(r);
             }
         }
     }
@@ -58,6 +57,15 @@ impl FleetState {
 pub fn lose_master(r: &mut Replication) {
     r.io_running = false;
     r.last_io_error = Some((RECONNECT_ERRNO, reconnect_error(&r.master)));
+}
+
+/// A replica whose IO thread was retrying its lost master reconnects (any other IO state is
+/// left as it is).
+pub fn regain_master(r: &mut Replication) {
+    if r.last_io_error.as_ref().is_some_and(|(n, _)| *n == RECONNECT_ERRNO) {
+        r.io_running = true;
+        r.last_io_error = None;
+    }
 }
 
 /// `CR_CONN_HOST_ERROR`: what a replica's IO thread reports while its master refuses.
