@@ -88,7 +88,8 @@ async fn serve_connection<IO>(
     let service = TowerToHyperService::new(app);
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(io), service);
+    // With upgrades: the raft port's AppendEntries stream (crate::raft::stream).
+    let conn = builder.serve_connection(TokioIo::new(io), service).with_upgrades();
     tokio::pin!(conn);
     let mut draining = false;
     loop {

@@ -225,9 +225,10 @@ pub async fn start(
     let rejoin = crate::raft::rejoin::Rejoin::load(&config.raft.data_dir);
     tasks.push(tokio::spawn(rejoin.clone().watch(raft.clone())));
     let inbox = crate::raft::rejoin::Inbox::new(raft.clone(), rejoin);
-    let raft_app = crate::raft::rpc::router(inbox, faults.clone())
-        .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let header_timeout = security.config.header_read_timeout;
+    let raft_app =
+        crate::raft::rpc::router(inbox, faults.clone(), shutdown_rx.clone(), header_timeout)
+            .layer(axum::middleware::from_fn_with_state(security.clone(), crate::auth::raft_guard));
     let raft_listener = serve::Listener {
         socket: listeners.raft,
         what: "raft",

@@ -5,7 +5,7 @@
 //! | durable log + vote (`RaftLogStorage`)       | `raft-log.bin` + `raft-vote.json` in `RaftDataDir`, group-committed fdatasync |
 //! | state machine (`RaftStateMachine`)          | the node's own backend DB, one transaction per apply batch |
 //! | snapshots                                   | replicated tables as JSON in `RaftDataDir/snapshots` |
-//! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts |
+//! | network (`RaftNetwork`)                     | HTTP/JSON on `RaftBind`, TCP_NODELAY, bounded timeouts; AppendEntries on one upgraded stream per peer |
 //! | membership                                  | in the raft log; `RaftNodes` seeds a pristine cluster only (`seed`); node id = hash of the address text |
 //! | elections                                   | `term_vote`: at most one leader per term (classic raft's vote rule over openraft's) |
 //! | lost or partial state                       | `disk_state`: rejoin by snapshot, or refuse naming the missing part; `rejoin`: no vote until caught up |
@@ -27,6 +27,7 @@ pub mod rpc;
 pub mod seed;
 pub mod snapshot_file;
 pub mod state_machine;
+pub mod stream;
 pub mod term_vote;
 
 use std::io::Cursor;

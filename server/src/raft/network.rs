@@ -1,11 +1,12 @@
-//! Outbound raft RPC over HTTP/JSON (through the test kit's fault layer, [`super::faults`]).
+//! Outbound raft RPC over HTTP/JSON (through the test kit's fault layer, [`super::faults`]);
+//! AppendEntries over a persistent upgraded connection per peer ([`super::stream`]).
 //!
 //! Connection failures map to `Unreachable` so openraft backs off; every other transport
 //! failure maps to `Network`; errors the peer's raft returned map to `RemoteError`. Each call
 //! is bounded by the `RPCOption` deadline openraft gives it.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -20,6 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::faults::{LinkCut, NetworkFaults};
+use super::stream::{self, Answer, Stream};
 use super::TypeConfig;
 
 /// How long an idle connection to a peer is kept: well below the peers' idle cut-off
@@ -118,6 +120,8 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             net: self.clone(),
             target,
             base: format!("{}://{}/raft", self.scheme, node.addr),
+            stream: std::sync::Mutex::new(None),
+            http_only_until: None,
         }
     }
 }
@@ -127,9 +131,129 @@ pub struct Connection {
     net: Network,
     target: u64,
     base: String,
+    /// The open AppendEntries stream, if any. Only ever reached through `&mut self`
+    /// ([`Connection::slot`]); the mutex is there because openraft wants the connection `Sync`
+    /// and the upgraded socket is not.
+    stream: std::sync::Mutex<Option<Stream<reqwest::Upgraded>>>,
+    /// Set when the peer refused the upgrade (an older version): AppendEntries go as HTTP
+    /// POSTs until then.
+    http_only_until: Option<Instant>,
+}
+
+type AppendResult = Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>>;
+
+fn network_err(e: &(impl std::error::Error + 'static)) -> RPCError<u64, BasicNode, RaftError<u64>> {
+    RPCError::Network(NetworkError::new(e))
 }
 
 impl Connection {
+    /// Opens the AppendEntries stream: `None` when the peer has no such route.
+    async fn open_stream(
+        &self,
+    ) -> Result<Option<Stream<reqwest::Upgraded>>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        use reqwest::header::{CONNECTION, UPGRADE};
+        let mut request = self
+            .net
+            .client
+            .get(format!("{}/stream", self.base))
+            .header(CONNECTION, "upgrade")
+            .header(UPGRADE, stream::PROTOCOL);
+        if let Some(secret) = &self.net.secret {
+            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
+        }
+        let response = request.send().await.map_err(|e| {
+            if e.is_connect() {
+                RPCError::Unreachable(Unreachable::new(&e))
+            } else {
+                network_err(&e)
+            }
+        })?;
+        match response.status() {
+            reqwest::StatusCode::SWITCHING_PROTOCOLS => {
+                let io = response.upgrade().await.map_err(|e| network_err(&e))?;
+                Ok(Some(Stream::new(io)))
+            }
+            reqwest::StatusCode::NOT_FOUND | reqwest::StatusCode::METHOD_NOT_ALLOWED => Ok(None),
+            status => Err(network_err(&std::io::Error::other(format!(
+                "raft stream upgrade to node {} answered HTTP {status}",
+                self.target
+            )))),
+        }
+    }
+
+    /// The stream slot, without locking (`&mut self` is exclusive already).
+    fn slot(&mut self) -> &mut Option<Stream<reqwest::Upgraded>> {
+        self.stream.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// One AppendEntries on the stream (opened first if needed); `None` when the peer has no
+    /// stream route. A stream that was already open and fails is reopened once and the request
+    /// sent again (AppendEntries is idempotent): the peer may have restarted since. The stream
+    /// is put back only after a whole exchange, so a cancelled call leaves none behind.
+    async fn append_streamed(
+        &mut self,
+        rpc: &AppendEntriesRequest<TypeConfig>,
+    ) -> Result<Option<Answer>, RPCError<u64, BasicNode, RaftError<u64>>> {
+        let mut reused = self.slot().is_some();
+        loop {
+            let mut open = match self.slot().take() {
+                Some(open) => open,
+                None => match self.open_stream().await? {
+                    Some(open) => open,
+                    None => return Ok(None),
+                },
+            };
+            match open.append(rpc).await {
+                Ok(answer) => {
+                    *self.slot() = Some(open);
+                    return Ok(Some(answer));
+                }
+                Err(e) if reused => {
+                    tracing::debug!(target = self.target, error = %e, "raft stream broke; reopening");
+                    reused = false;
+                }
+                Err(e) => return Err(network_err(&e)),
+            }
+        }
+    }
+
+    async fn append(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: &RPCOption,
+    ) -> AppendResult {
+        if self.net.faults.blocks_send_to(self.target) {
+            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+        }
+        if self.http_only_until.is_some_and(|until| Instant::now() < until) {
+            return self.call("append", &rpc, option).await;
+        }
+        match tokio::time::timeout(option.hard_ttl(), self.append_streamed(&rpc)).await {
+            Ok(Ok(Some(Answer::Raft(result)))) => {
+                (*result).map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+            }
+            Ok(Ok(Some(Answer::Dropped))) => {
+                Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))))
+            }
+            Ok(Ok(None)) => {
+                tracing::info!(
+                    target = self.target,
+                    "peer has no raft stream route; using HTTP requests for a while"
+                );
+                self.http_only_until = Some(Instant::now() + stream::RETRY_UPGRADE_AFTER);
+                self.call("append", &rpc, option).await
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                // The request may be half sent: the stream was dropped with the call.
+                Err(network_err(&std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("append-entries to node {} timed out", self.target),
+                )))
+            }
+        }
+    }
+
     async fn call<Req, Resp, E>(
         &self,
         path: &str,
@@ -178,8 +302,8 @@ impl RaftNetwork<TypeConfig> for Connection {
         &mut self,
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
-        self.call("append", &rpc, &option).await
+    ) -> AppendResult {
+        self.append(rpc, &option).await
     }
 
     async fn install_snapshot(
@@ -199,5 +323,57 @@ impl RaftNetwork<TypeConfig> for Connection {
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
         self.call("vote", &rpc, &option).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::routing::post;
+    use axum::{Json, Router};
+    use openraft::Vote;
+
+    use super::*;
+
+    /// A peer of an older version has no `/raft/stream`: AppendEntries still reach it, as HTTP
+    /// requests, and the connection does not ask for the upgrade again on every call.
+    #[tokio::test]
+    async fn a_peer_without_the_stream_route_gets_http_requests() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let appends = Arc::new(AtomicUsize::new(0));
+        let upgrades = Arc::new(AtomicUsize::new(0));
+        let (a, u) = (appends.clone(), upgrades.clone());
+        let app = Router::new()
+            .route(
+                "/raft/append",
+                post(move || async move {
+                    a.fetch_add(1, Ordering::SeqCst);
+                    Json(Ok::<_, RaftError<u64>>(AppendEntriesResponse::<u64>::Success))
+                }),
+            )
+            .fallback(move || async move {
+                u.fetch_add(1, Ordering::SeqCst);
+                axum::http::StatusCode::NOT_FOUND
+            });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let mut net =
+            Network::new(Arc::new(NetworkFaults::default()), Duration::from_secs(2)).unwrap();
+        let mut conn = net.new_client(2, &BasicNode::new(addr.to_string())).await;
+        let req = AppendEntriesRequest::<TypeConfig> {
+            vote: Vote::new_committed(1, 1),
+            prev_log_id: None,
+            entries: vec![],
+            leader_commit: None,
+        };
+        for _ in 0..3 {
+            let answer =
+                conn.append_entries(req.clone(), RPCOption::new(Duration::from_secs(2))).await;
+            assert!(matches!(answer, Ok(AppendEntriesResponse::Success)), "{answer:?}");
+        }
+        assert_eq!(appends.load(Ordering::SeqCst), 3);
+        assert_eq!(upgrades.load(Ordering::SeqCst), 1, "asked for the upgrade once");
     }
 }

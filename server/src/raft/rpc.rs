@@ -1,5 +1,6 @@
-//! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, vote, install-snapshot,
-//! and the membership report a pristine node asks its listed peers for).
+//! Inbound raft RPC: the axum router served on `RaftBind` (append-entries, as a request or as
+//! the upgraded stream of [`super::stream`], vote, install-snapshot, and the membership report a
+//! pristine node asks its listed peers for).
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
 
 use super::faults::NetworkFaults;
 use super::rejoin::Inbox;
+use super::stream;
 use super::TypeConfig;
 
 /// Largest RPC body accepted (snapshot chunks are 1 MiB of data, JSON-encoded).
@@ -23,9 +25,17 @@ struct RpcState {
     faults: Arc<NetworkFaults>,
 }
 
-/// The raft port's router over this node's inbox.
-pub fn router(raft: Inbox, faults: Arc<NetworkFaults>) -> Router {
+/// The raft port's router over this node's inbox; open streams close when `shutdown` turns true
+/// or after `idle` without a frame.
+pub fn router(
+    raft: Inbox,
+    faults: Arc<NetworkFaults>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    idle: std::time::Duration,
+) -> Router {
+    let serving = stream::Serving { inbox: raft.clone(), faults: faults.clone(), shutdown, idle };
     Router::new()
+        .route("/raft/stream", get(stream::upgrade).with_state(serving))
         .route("/raft/append", post(append))
         .route("/raft/vote", post(vote))
         .route("/raft/snapshot", post(snapshot))

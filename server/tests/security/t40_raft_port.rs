@@ -1,9 +1,12 @@
 //! A rogue process that knows every address but not the cluster's secret cannot vote, append
 //! entries or install a snapshot: each RPC is refused (401 without the secret, 403 with a wrong
 //! one) and no member's term, leader or replicated state changes. The same vote sent with the
-//! secret does move the term — the secret is what stops the rogue.
+//! secret does move the term — the secret is what stops the rogue. The AppendEntries stream's
+//! upgrade is refused the same way, and with the secret it upgrades and raft answers its frames.
 
 use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use app::core::{Command, CommandEnvelope};
 use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
@@ -89,6 +92,11 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
             assert_eq!(status, 403, "{rpc} with a wrong secret to node {i}: {answer}");
         }
     }
+    for i in c.all() {
+        assert_eq!(stream_upgrade(c.raft_port(i), None).await.0, 401, "stream to node {i}");
+        let wrong = Some("guessed-secret-0123456789abcdef");
+        assert_eq!(stream_upgrade(c.raft_port(i), wrong).await.0, 403, "stream to node {i}");
+    }
     // Members still talk to each other: a write commits everywhere.
     let (status, body) = c.get(leader, "/api/begin-downtime/db1/3306/ops/after-rogue").await;
     assert_eq!(status, 200, "{body}");
@@ -115,5 +123,54 @@ async fn rogue_node_cannot_vote_append_or_install_a_snapshot() {
         send(rogue.post(&url).header("x-orchestrator-peer-secret", SECRET).json(&vote)).await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("vote_granted"), "raft processed the vote: {answer}");
+
+    // The stream with the secret upgrades, and raft answers an append of a stale term on it
+    // (refused on raft's own terms: the follower knows a higher vote).
+    let (status, mut tcp) = stream_upgrade(c.raft_port(follower), Some(SECRET)).await;
+    assert_eq!(status, 101);
+    let stale = AppendEntriesRequest::<TypeConfig> {
+        vote: Vote::new_committed(0, ROGUE),
+        prev_log_id: None,
+        entries: vec![],
+        leader_commit: None,
+    };
+    let body = serde_json::to_vec(&stale).unwrap();
+    let mut frame = ((body.len() + 1) as u32).to_be_bytes().to_vec();
+    frame.push(0);
+    frame.extend_from_slice(&body);
+    tcp.write_all(&frame).await.unwrap();
+    let mut head = [0u8; 5];
+    tcp.read_exact(&mut head).await.unwrap();
+    let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    let mut answer = vec![0u8; len - 1];
+    tcp.read_exact(&mut answer).await.unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    assert_eq!(head[4], 1, "a raft answer frame: {answer}");
+    assert!(answer.contains("HigherVote"), "raft refused the stale append: {answer}");
+    let (term_now, _) = term_and_leader(&c, follower).await;
+    assert_eq!(term_now, term, "a stale append moves no term");
     tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// `GET /raft/stream` with the upgrade headers (and the secret, if given): the status, and the
+/// connection for frames after a 101.
+async fn stream_upgrade(port: u16, secret: Option<&str>) -> (u16, tokio::net::TcpStream) {
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let secret = secret.map(|s| format!("x-orchestrator-peer-secret: {s}\r\n")).unwrap_or_default();
+    let request = format!(
+        "GET /raft/stream HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: upgrade\r\n\
+         upgrade: {}\r\n{secret}\r\n",
+        server::raft::stream::PROTOCOL
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    // Read the response head byte by byte, so no frame byte after it is consumed.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        assert_eq!(tcp.read(&mut byte).await.unwrap(), 1, "response head: {head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, tcp)
 }
