@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use super::faults::{LinkCut, NetworkFaults};
 use super::stream::{self, Answer, Stream};
-use super::TypeConfig;
+use super::{typ, TypeConfig};
 
 /// How long an idle connection to a peer is kept: well below the peers' idle cut-off
 /// (`HTTPReadHeaderTimeoutSeconds`, 10 s by default, assumed equal on every node), so that a
@@ -96,6 +96,14 @@ impl Network {
 }
 
 impl Network {
+    /// Adds the peer secret (when configured) to a request to a peer's raft port.
+    fn with_secret(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.secret {
+            Some(secret) => request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value()),
+            None => request,
+        }
+    }
+
     /// `GET /raft/membership` of the node at raft address `addr` (with the peer secret), within
     /// `timeout`: whether it belongs to a cluster, and which.
     pub async fn membership_of(
@@ -103,12 +111,9 @@ impl Network {
         addr: &str,
         timeout: Duration,
     ) -> Result<super::seed::MembershipReport, reqwest::Error> {
-        let mut request =
+        let request =
             self.client.get(format!("{}://{addr}/raft/membership", self.scheme)).timeout(timeout);
-        if let Some(secret) = &self.secret {
-            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
-        }
-        request.send().await?.error_for_status()?.json().await
+        self.with_secret(request).send().await?.error_for_status()?.json().await
     }
 }
 
@@ -140,34 +145,38 @@ pub struct Connection {
     http_only_until: Option<Instant>,
 }
 
-type AppendResult = Result<AppendEntriesResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>>;
+type AppendResult = Result<AppendEntriesResponse<u64>, typ::RPCError>;
 
-fn network_err(e: &(impl std::error::Error + 'static)) -> RPCError<u64, BasicNode, RaftError<u64>> {
+fn network_err<E: std::error::Error>(e: &(impl std::error::Error + 'static)) -> typ::RPCError<E> {
     RPCError::Network(NetworkError::new(e))
 }
 
+/// A request that did not get an answer: `Unreachable` when no connection could be made (so
+/// openraft backs off), else `Network`.
+fn send_err<E: std::error::Error>(e: reqwest::Error) -> typ::RPCError<E> {
+    if e.is_connect() {
+        RPCError::Unreachable(Unreachable::new(&e))
+    } else {
+        network_err(&e)
+    }
+}
+
 impl Connection {
+    /// The error for a link the test kit's fault layer cut.
+    fn cut<E: std::error::Error>(&self) -> typ::RPCError<E> {
+        RPCError::Unreachable(Unreachable::new(&LinkCut(self.target)))
+    }
+
     /// Opens the AppendEntries stream: `None` when the peer has no such route.
-    async fn open_stream(
-        &self,
-    ) -> Result<Option<Stream<reqwest::Upgraded>>, RPCError<u64, BasicNode, RaftError<u64>>> {
+    async fn open_stream(&self) -> Result<Option<Stream<reqwest::Upgraded>>, typ::RPCError> {
         use reqwest::header::{CONNECTION, UPGRADE};
-        let mut request = self
+        let request = self
             .net
             .client
             .get(format!("{}/stream", self.base))
             .header(CONNECTION, "upgrade")
             .header(UPGRADE, stream::PROTOCOL);
-        if let Some(secret) = &self.net.secret {
-            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
-        }
-        let response = request.send().await.map_err(|e| {
-            if e.is_connect() {
-                RPCError::Unreachable(Unreachable::new(&e))
-            } else {
-                network_err(&e)
-            }
-        })?;
+        let response = self.net.with_secret(request).send().await.map_err(send_err)?;
         match response.status() {
             reqwest::StatusCode::SWITCHING_PROTOCOLS => {
                 let io = response.upgrade().await.map_err(|e| network_err(&e))?;
@@ -193,7 +202,7 @@ impl Connection {
     async fn append_streamed(
         &mut self,
         rpc: &AppendEntriesRequest<TypeConfig>,
-    ) -> Result<Option<Answer>, RPCError<u64, BasicNode, RaftError<u64>>> {
+    ) -> Result<Option<Answer>, typ::RPCError> {
         let mut reused = self.slot().is_some();
         loop {
             let mut open = match self.slot().take() {
@@ -223,7 +232,7 @@ impl Connection {
         option: &RPCOption,
     ) -> AppendResult {
         if self.net.faults.blocks_send_to(self.target) {
-            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+            return Err(self.cut());
         }
         if self.http_only_until.is_some_and(|until| Instant::now() < until) {
             return self.call("append", &rpc, option).await;
@@ -232,9 +241,7 @@ impl Connection {
             Ok(Ok(Some(Answer::Raft(result)))) => {
                 (*result).map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
             }
-            Ok(Ok(Some(Answer::Dropped))) => {
-                Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))))
-            }
+            Ok(Ok(Some(Answer::Dropped))) => Err(self.cut()),
             Ok(Ok(None)) => {
                 tracing::info!(
                     target = self.target,
@@ -259,40 +266,31 @@ impl Connection {
         path: &str,
         req: &Req,
         option: &RPCOption,
-    ) -> Result<Resp, RPCError<u64, BasicNode, RaftError<u64, E>>>
+    ) -> Result<Resp, typ::RPCError<E>>
     where
         Req: Serialize,
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
         if self.net.faults.blocks_send_to(self.target) {
-            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+            return Err(self.cut());
         }
-        let mut request =
+        let request =
             self.net.client.post(format!("{}/{}", self.base, path)).timeout(option.hard_ttl());
-        if let Some(secret) = &self.net.secret {
-            request = request.header(crate::auth::PEER_SECRET_HEADER, secret.header_value());
-        }
-        let response = request.json(req).send().await.map_err(|e| {
-            if e.is_connect() {
-                RPCError::Unreachable(Unreachable::new(&e))
-            } else {
-                RPCError::Network(NetworkError::new(&e))
-            }
-        })?;
+        let response = self.net.with_secret(request).json(req).send().await.map_err(send_err)?;
         if response.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
             // The peer's fault layer dropped us: behave like a lost packet.
-            return Err(RPCError::Unreachable(Unreachable::new(&LinkCut(self.target))));
+            return Err(self.cut());
         }
         if !response.status().is_success() {
             let status = response.status();
-            return Err(RPCError::Network(NetworkError::new(&std::io::Error::other(format!(
+            return Err(network_err(&std::io::Error::other(format!(
                 "raft rpc {path} to node {} answered HTTP {status}",
                 self.target
-            )))));
+            ))));
         }
         let result: Result<Resp, RaftError<u64, E>> =
-            response.json().await.map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+            response.json().await.map_err(|e| network_err(&e))?;
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }
@@ -310,10 +308,7 @@ impl RaftNetwork<TypeConfig> for Connection {
         &mut self,
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<
-        InstallSnapshotResponse<u64>,
-        RPCError<u64, BasicNode, RaftError<u64, InstallSnapshotError>>,
-    > {
+    ) -> Result<InstallSnapshotResponse<u64>, typ::RPCError<InstallSnapshotError>> {
         self.call("snapshot", &rpc, &option).await
     }
 
@@ -321,7 +316,7 @@ impl RaftNetwork<TypeConfig> for Connection {
         &mut self,
         rpc: VoteRequest<u64>,
         option: RPCOption,
-    ) -> Result<VoteResponse<u64>, RPCError<u64, BasicNode, RaftError<u64>>> {
+    ) -> Result<VoteResponse<u64>, typ::RPCError> {
         self.call("vote", &rpc, &option).await
     }
 }
