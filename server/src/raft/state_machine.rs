@@ -21,6 +21,7 @@ use super::snapshot_file::{
     decode_payload, SnapshotFiles, SnapshotPayload, StoredSnapshot, SNAPSHOT_VERSION,
 };
 use super::{EntryOutcome, TypeConfig};
+use crate::store::apply_tx::{self, ApplyTx};
 use crate::store::local::{read_meta, write_meta};
 use crate::store::replicated::{self, ReplicatedTables};
 use crate::store::{Store, StoreError};
@@ -36,6 +37,9 @@ pub struct StateMachine {
     /// A connection of its own for applying (no pool hand-off per batch; keeps its page cache).
     /// (Behind a mutex only because openraft needs the state machine to be `Sync`.)
     conn: tokio::sync::Mutex<Option<sqlx::AnyConnection>>,
+    /// For a SQLite backend, the synchronous handle batches are applied on, in place on this
+    /// task (no hand-off to sqlx's worker thread per statement). Opened on the first batch.
+    sqlite: Option<std::sync::Mutex<rusqlite::Connection>>,
     snapshots: SnapshotFiles,
     applied: Option<LogId<u64>>,
     membership: Membership,
@@ -74,6 +78,7 @@ impl StateMachine {
         let mut sm = StateMachine {
             store,
             conn: tokio::sync::Mutex::new(None),
+            sqlite: None,
             snapshots,
             applied,
             membership,
@@ -106,7 +111,7 @@ impl StateMachine {
     /// transaction: the backend then describes nothing, and raft feeds it a snapshot.
     pub async fn clear_backend(store: &Store) -> Result<(), StoreError> {
         let mut tx = store.pool().begin().await?;
-        replicated::restore(&mut tx, &ReplicatedTables::default()).await?;
+        replicated::restore(&mut ApplyTx::Sqlx(&mut tx), &ReplicatedTables::default()).await?;
         sqlx::query("DELETE FROM raft_sm_meta").execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
@@ -123,11 +128,12 @@ impl StateMachine {
             StorageIOError::write_snapshot(Some(meta.signature()), &e).into()
         };
         let mut tx = self.store.pool().begin().await.map_err(|e| write_err(e.into()))?;
-        replicated::restore(&mut tx, &payload.tables).await.map_err(write_err)?;
-        write_meta(&mut tx, META_APPLIED, &encode_meta(&meta.last_log_id)?)
+        let mut apply_tx = ApplyTx::Sqlx(&mut tx);
+        replicated::restore(&mut apply_tx, &payload.tables).await.map_err(write_err)?;
+        write_meta(&mut apply_tx, META_APPLIED, &encode_meta(&meta.last_log_id)?)
             .await
             .map_err(write_err)?;
-        write_meta(&mut tx, META_MEMBERSHIP, &encode_meta(&meta.last_membership)?)
+        write_meta(&mut apply_tx, META_MEMBERSHIP, &encode_meta(&meta.last_membership)?)
             .await
             .map_err(write_err)?;
         tx.commit().await.map_err(|e| write_err(e.into()))?;
@@ -137,10 +143,37 @@ impl StateMachine {
     }
 
     /// Applies a batch in one transaction. Returns the outcomes and the new bookkeeping.
-    async fn apply_batch(
-        &mut self,
-        entries: &[Entry<TypeConfig>],
-    ) -> Result<(Vec<EntryOutcome>, Option<LogId<u64>>, Option<Membership>), StoreError> {
+    async fn apply_batch(&mut self, entries: &[Entry<TypeConfig>]) -> Result<Applied, StoreError> {
+        if let Some(path) = self.store.sqlite_path() {
+            if self.sqlite.is_none() {
+                self.sqlite = Some(std::sync::Mutex::new(apply_tx::open_sqlite(path)?));
+            }
+            let Some(conn) = self.sqlite.as_mut() else {
+                return Err(StoreError::Malformed("no apply connection".into()));
+            };
+            let conn = conn.get_mut().map_err(|_| {
+                StoreError::Malformed("the apply connection's lock is poisoned".into())
+            })?;
+            // Some commands read before they write: take the write lock first (as
+            // Store::begin_write_sql).
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let applied = apply_entries(&mut ApplyTx::Sqlite(conn), entries).await;
+            let applied = match applied.and_then(|a| Ok((a, conn.execute_batch("COMMIT")?))) {
+                Ok((a, ())) => a,
+                Err(e) => {
+                    if !conn.is_autocommit() {
+                        let _ = conn.execute_batch("ROLLBACK");
+                    }
+                    return Err(e);
+                }
+            };
+            // The background watcher fell behind this writer: checkpoint here, so the WAL
+            // stays within its bound whatever the write rate (crate::store::wal).
+            if self.store.wal_over_hard_limit() {
+                conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
+            }
+            return Ok(applied);
+        }
         let mut guard = self.conn.lock().await;
         if guard.is_none() {
             *guard = Some(self.store.pool().acquire().await?.detach());
@@ -150,56 +183,64 @@ impl StateMachine {
         };
         // Some commands read before they write: take the write lock first (Store::begin_write_sql).
         let mut tx = sqlx::Connection::begin_with(conn, self.store.begin_write_sql()).await?;
-        let mut outcomes = Vec::with_capacity(entries.len());
-        let mut last = None;
-        let mut membership = None;
-        for entry in entries {
-            last = Some(entry.log_id);
-            match &entry.payload {
-                EntryPayload::Blank => outcomes.push(EntryOutcome::One(CommandOutcome::Applied)),
-                EntryPayload::Normal(env) => {
-                    let check = |v: u16| {
-                        if v > COMMAND_VERSION {
-                            Err(StoreError::Malformed(format!(
-                                "log entry {} has command format v{v} but this build knows v{COMMAND_VERSION}",
-                                entry.log_id
-                            )))
-                        } else {
-                            Ok(())
-                        }
-                    };
-                    check(env.v)?;
-                    if let Command::Batch(inner) = &env.command {
-                        let mut each = Vec::with_capacity(inner.len());
-                        for e in inner {
-                            check(e.v)?;
-                            each.push(replicated::apply(&mut tx, e).await?);
-                        }
-                        outcomes.push(EntryOutcome::Batch(each));
+        let applied = apply_entries(&mut ApplyTx::Sqlx(&mut tx), entries).await?;
+        tx.commit().await?;
+        Ok(applied)
+    }
+}
+
+/// What a batch did: its outcomes, the last log id and the membership it applied.
+type Applied = (Vec<EntryOutcome>, Option<LogId<u64>>, Option<Membership>);
+
+/// Applies `entries` and the bookkeeping through `tx` (inside a transaction the caller opened
+/// and commits).
+async fn apply_entries(
+    tx: &mut ApplyTx<'_>,
+    entries: &[Entry<TypeConfig>],
+) -> Result<Applied, StoreError> {
+    let mut outcomes = Vec::with_capacity(entries.len());
+    let mut last = None;
+    let mut membership = None;
+    for entry in entries {
+        last = Some(entry.log_id);
+        match &entry.payload {
+            EntryPayload::Blank => outcomes.push(EntryOutcome::One(CommandOutcome::Applied)),
+            EntryPayload::Normal(env) => {
+                let check = |v: u16| {
+                    if v > COMMAND_VERSION {
+                        Err(StoreError::Malformed(format!(
+                            "log entry {} has command format v{v} but this build knows v{COMMAND_VERSION}",
+                            entry.log_id
+                        )))
                     } else {
-                        outcomes.push(EntryOutcome::One(replicated::apply(&mut tx, env).await?));
+                        Ok(())
                     }
-                }
-                EntryPayload::Membership(m) => {
-                    membership = Some(StoredMembership::new(Some(entry.log_id), m.clone()));
-                    outcomes.push(EntryOutcome::One(CommandOutcome::Applied));
+                };
+                check(env.v)?;
+                if let Command::Batch(inner) = &env.command {
+                    let mut each = Vec::with_capacity(inner.len());
+                    for e in inner {
+                        check(e.v)?;
+                        each.push(replicated::apply(tx, e).await?);
+                    }
+                    outcomes.push(EntryOutcome::Batch(each));
+                } else {
+                    outcomes.push(EntryOutcome::One(replicated::apply(tx, env).await?));
                 }
             }
+            EntryPayload::Membership(m) => {
+                membership = Some(StoredMembership::new(Some(entry.log_id), m.clone()));
+                outcomes.push(EntryOutcome::One(CommandOutcome::Applied));
+            }
         }
-        if let Some(id) = &last {
-            write_meta(&mut tx, META_APPLIED, &to_json(&Some(*id))?).await?;
-        }
-        if let Some(m) = &membership {
-            write_meta(&mut tx, META_MEMBERSHIP, &to_json(m)?).await?;
-        }
-        tx.commit().await?;
-        // The background watcher fell behind this writer: checkpoint here, so the WAL stays
-        // within its bound whatever the write rate (crate::store::wal).
-        if self.store.wal_over_hard_limit() {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *conn).await?;
-        }
-        Ok((outcomes, last, membership))
     }
+    if let Some(id) = &last {
+        write_meta(tx, META_APPLIED, &to_json(&Some(*id))?).await?;
+    }
+    if let Some(m) = &membership {
+        write_meta(tx, META_MEMBERSHIP, &to_json(m)?).await?;
+    }
+    Ok((outcomes, last, membership))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
@@ -261,6 +302,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 Err(e) => {
                     // The dedicated connection may be broken (MySQL restarted): take a new one.
                     *self.conn.get_mut() = None;
+                    self.sqlite = None;
                     tracing::warn!(error = %e, "applying raft entries failed; retrying");
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(1));

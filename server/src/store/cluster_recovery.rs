@@ -5,33 +5,28 @@
 use app::core::CommandOutcome;
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx};
 use super::{Store, StoreError};
 
 /// `disable-cluster-recovery`.
 pub async fn disable(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     cluster: &str,
     now_ms: i64,
 ) -> Result<CommandOutcome, StoreError> {
-    sqlx::query("DELETE FROM cluster_recovery_disable WHERE cluster = ?")
-        .bind(cluster)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("INSERT INTO cluster_recovery_disable (cluster, set_at_ms) VALUES (?, ?)")
-        .bind(cluster)
-        .bind(now_ms)
-        .execute(&mut *conn)
-        .await?;
+    tx.exec("DELETE FROM cluster_recovery_disable WHERE cluster = ?", &[text(cluster)]).await?;
+    tx.exec(
+        "INSERT INTO cluster_recovery_disable (cluster, set_at_ms) VALUES (?, ?)",
+        &[text(cluster), int(now_ms)],
+    )
+    .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `enable-cluster-recovery`.
-pub async fn enable(conn: &mut AnyConnection, cluster: &str) -> Result<CommandOutcome, StoreError> {
-    let n = sqlx::query("DELETE FROM cluster_recovery_disable WHERE cluster = ?")
-        .bind(cluster)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+pub async fn enable(tx: &mut ApplyTx<'_>, cluster: &str) -> Result<CommandOutcome, StoreError> {
+    let n =
+        tx.exec("DELETE FROM cluster_recovery_disable WHERE cluster = ?", &[text(cluster)]).await?;
     Ok(if n == 0 {
         CommandOutcome::Unchanged {
             reason: format!("automated recovery of cluster {cluster} was not disabled"),
@@ -51,13 +46,14 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
 }
 
 /// Replaces the table's content (snapshot install).
-pub async fn restore(conn: &mut AnyConnection, clusters: &[String]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM cluster_recovery_disable").execute(&mut *conn).await?;
+pub async fn restore(tx: &mut ApplyTx<'_>, clusters: &[String]) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM cluster_recovery_disable", &[]).await?;
     for c in clusters {
-        sqlx::query("INSERT INTO cluster_recovery_disable (cluster, set_at_ms) VALUES (?, 0)")
-            .bind(c)
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(
+            "INSERT INTO cluster_recovery_disable (cluster, set_at_ms) VALUES (?, 0)",
+            &[text(c)],
+        )
+        .await?;
     }
     Ok(())
 }

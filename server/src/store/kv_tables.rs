@@ -8,16 +8,17 @@ use app::core::kv::KvPair;
 use app::core::CommandOutcome;
 use sqlx::AnyConnection;
 
+use super::apply_tx::{text, ApplyTx};
 use super::{Store, StoreError};
 
 /// Applies `put-key-value` (inside the state machine's transaction).
-pub async fn put(conn: &mut AnyConnection, pairs: &[KvPair]) -> Result<CommandOutcome, StoreError> {
+pub async fn put(tx: &mut ApplyTx<'_>, pairs: &[KvPair]) -> Result<CommandOutcome, StoreError> {
     for p in pairs {
-        sqlx::query("REPLACE INTO kv_pair (kv_key, kv_value) VALUES (?, ?)")
-            .bind(&p.key)
-            .bind(&p.value)
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(
+            "REPLACE INTO kv_pair (kv_key, kv_value) VALUES (?, ?)",
+            &[text(&p.key), text(&p.value)],
+        )
+        .await?;
     }
     Ok(CommandOutcome::Applied)
 }
@@ -35,9 +36,9 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<Vec<KvPair>, StoreError> {
 }
 
 /// Replaces the replicated pairs (snapshot install).
-pub async fn restore(conn: &mut AnyConnection, pairs: &[KvPair]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM kv_pair").execute(&mut *conn).await?;
-    put(conn, pairs).await.map(|_| ())
+pub async fn restore(tx: &mut ApplyTx<'_>, pairs: &[KvPair]) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM kv_pair", &[]).await?;
+    put(tx, pairs).await.map(|_| ())
 }
 
 impl Store {

@@ -14,15 +14,16 @@ pub async fn read_meta(conn: &mut AnyConnection, key: &str) -> Result<Option<Str
 
 /// Writes a state-machine bookkeeping value (inside the apply transaction).
 pub async fn write_meta(
-    conn: &mut AnyConnection,
+    tx: &mut super::apply_tx::ApplyTx<'_>,
     key: &str,
     value: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("REPLACE INTO raft_sm_meta (meta_key, meta_value) VALUES (?, ?)")
-        .bind(key)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
+    use super::apply_tx::text;
+    tx.exec(
+        "REPLACE INTO raft_sm_meta (meta_key, meta_value) VALUES (?, ?)",
+        &[text(key), text(value)],
+    )
+    .await?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! state machine) live in `replicated`; node-local tables in `local`. Every value uses the few
 //! column types sqlx's Any driver reads on both backends: BIGINT/INT, VARCHAR/TEXT.
 
+pub mod apply_tx;
 pub mod cluster_recovery;
 pub mod history_tables;
 pub mod kv_tables;
@@ -49,6 +50,9 @@ pub enum StoreError {
     /// A query failed.
     #[error("backend query failed: {0}")]
     Query(#[from] sqlx::Error),
+    /// A statement on the state machine's synchronous SQLite handle failed.
+    #[error("backend query failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// Stored data does not decode.
     #[error("backend data is malformed: {0}")]
     Malformed(String),
@@ -94,6 +98,10 @@ impl StoreError {
         match self {
             StoreError::Corrupt { .. } => true,
             StoreError::Query(e) | StoreError::Open { source: e, .. } => is_corruption(e),
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+            ),
             StoreError::Malformed(_) => false,
         }
     }

@@ -8,6 +8,7 @@ use app::core::{CommandOutcome, InstanceKey};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx, Arg, Kind, Val};
 use super::{Store, StoreError};
 
 type MaintenanceRow = (i64, String, i32, String, String, i64, i64, i64);
@@ -45,63 +46,94 @@ fn audit(row: AuditRow) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry { id: id(a_id)?, at_ms, audit_type, key: key(h, p)?, message })
 }
 
-async fn next_id(conn: &mut AnyConnection, sql: &'static str) -> Result<i64, StoreError> {
-    let max: Option<i64> = sqlx::query_scalar(sql).fetch_one(&mut *conn).await?;
-    Ok(max.unwrap_or(0) + 1)
+/// Reads selected `MAINTENANCE_COLUMNS` rows.
+async fn maintenance_rows(
+    tx: &mut ApplyTx<'_>,
+    sql: &str,
+    args: &[Arg<'_>],
+) -> Result<Vec<Maintenance>, StoreError> {
+    use Kind::{Int, Text};
+    let rows = tx.rows(sql, args, &[Int, Text, Int, Text, Text, Int, Int, Int]).await?;
+    rows.into_iter()
+        .map(|r| {
+            let mut v = r.into_iter();
+            let mut next = || v.next().unwrap_or(Val::Null);
+            let row: MaintenanceRow = (
+                next().int()?,
+                next().into_text()?,
+                port(next().int()?)?,
+                next().into_text()?,
+                next().into_text()?,
+                next().int()?,
+                next().int()?,
+                next().int()?,
+            );
+            maintenance(row)
+        })
+        .collect()
 }
 
-async fn insert_maintenance(conn: &mut AnyConnection, m: &Maintenance) -> Result<(), StoreError> {
-    sqlx::query(
+fn port(n: i64) -> Result<i32, StoreError> {
+    i32::try_from(n).map_err(|_| StoreError::Malformed(format!("port {n} out of range")))
+}
+
+async fn next_id(tx: &mut ApplyTx<'_>, sql: &str) -> Result<i64, StoreError> {
+    Ok(tx.int(sql, &[]).await?.unwrap_or(0) + 1)
+}
+
+async fn insert_maintenance(tx: &mut ApplyTx<'_>, m: &Maintenance) -> Result<(), StoreError> {
+    tx.exec(
         "INSERT INTO database_instance_maintenance (maintenance_id, hostname, port, owner, reason, \
          begins_at_ms, ends_at_ms, ended_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            int(m.id as i64),
+            text(&m.key.hostname),
+            int(m.key.port),
+            text(&m.owner),
+            text(&m.reason),
+            int(m.begins_at_ms),
+            int(m.ends_at_ms),
+            int(m.ended_at_ms.unwrap_or(0)),
+        ],
     )
-    .bind(m.id as i64)
-    .bind(&m.key.hostname)
-    .bind(m.key.port as i32)
-    .bind(&m.owner)
-    .bind(&m.reason)
-    .bind(m.begins_at_ms)
-    .bind(m.ends_at_ms)
-    .bind(m.ended_at_ms.unwrap_or(0))
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-async fn insert_audit(conn: &mut AnyConnection, a: &AuditEntry) -> Result<(), StoreError> {
-    sqlx::query(
+async fn insert_audit(tx: &mut ApplyTx<'_>, a: &AuditEntry) -> Result<(), StoreError> {
+    tx.exec(
         "INSERT INTO audit (audit_id, at_ms, audit_type, hostname, port, message) \
          VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            int(a.id as i64),
+            int(a.at_ms),
+            text(&a.audit_type),
+            text(&a.key.hostname),
+            int(a.key.port),
+            text(&a.message),
+        ],
     )
-    .bind(a.id as i64)
-    .bind(a.at_ms)
-    .bind(&a.audit_type)
-    .bind(&a.key.hostname)
-    .bind(a.key.port as i32)
-    .bind(&a.message)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// `begin-maintenance`: refused (skipped) while the instance holds an active lock.
 pub async fn begin(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     m: &Maintenance,
     now: i64,
 ) -> Result<CommandOutcome, StoreError> {
-    let held: Option<MaintenanceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAINTENANCE_COLUMNS} FROM database_instance_maintenance
-         WHERE hostname = ? AND port = ? AND ended_at_ms = 0 AND ends_at_ms > ?
-         ORDER BY maintenance_id LIMIT 1"
-    )))
-    .bind(&m.key.hostname)
-    .bind(m.key.port as i32)
-    .bind(now)
-    .fetch_optional(&mut *conn)
+    let held = maintenance_rows(
+        tx,
+        &format!(
+            "SELECT {MAINTENANCE_COLUMNS} FROM database_instance_maintenance
+             WHERE hostname = ? AND port = ? AND ended_at_ms = 0 AND ends_at_ms > ?
+             ORDER BY maintenance_id LIMIT 1"
+        ),
+        &[text(&m.key.hostname), int(m.key.port), int(now)],
+    )
     .await?;
-    if let Some(row) = held {
-        let held = maintenance(row)?;
+    if let Some(held) = held.into_iter().next() {
         return Ok(CommandOutcome::Skipped {
             reason: format!(
                 "Cannot begin maintenance on {}: already under maintenance (id {}) by {}: {}",
@@ -114,35 +146,33 @@ pub async fn begin(
             reason: format!("maintenance of {} had already lapsed", m.key),
         });
     }
-    let next =
-        next_id(conn, "SELECT MAX(maintenance_id) FROM database_instance_maintenance").await?;
-    insert_maintenance(conn, &Maintenance { id: id(next)?, ..m.clone() }).await?;
+    let next = next_id(tx, "SELECT MAX(maintenance_id) FROM database_instance_maintenance").await?;
+    insert_maintenance(tx, &Maintenance { id: id(next)?, ..m.clone() }).await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `end-maintenance`: ends the selected active lock, if any.
 pub async fn end(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     which: &MaintenanceEnd,
     now: i64,
 ) -> Result<CommandOutcome, StoreError> {
-    let rows: Vec<MaintenanceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {MAINTENANCE_COLUMNS} FROM database_instance_maintenance
-         WHERE ended_at_ms = 0 AND ends_at_ms > ? ORDER BY maintenance_id"
-    )))
-    .bind(now)
-    .fetch_all(&mut *conn)
+    let rows = maintenance_rows(
+        tx,
+        &format!(
+            "SELECT {MAINTENANCE_COLUMNS} FROM database_instance_maintenance
+             WHERE ended_at_ms = 0 AND ends_at_ms > ? ORDER BY maintenance_id"
+        ),
+        &[int(now)],
+    )
     .await?;
     let mut ended = 0;
-    for row in rows {
-        let m = maintenance(row)?;
+    for m in rows {
         if which.selects(&m) {
-            sqlx::query(
+            tx.exec(
                 "UPDATE database_instance_maintenance SET ended_at_ms = ? WHERE maintenance_id = ?",
+                &[int(now.max(1)), int(m.id as i64)],
             )
-            .bind(now.max(1))
-            .bind(m.id as i64)
-            .execute(&mut *conn)
             .await?;
             ended += 1;
         }
@@ -156,35 +186,30 @@ pub async fn end(
 
 /// `audit`: appends a line.
 pub async fn append_audit(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     a: &AuditEntry,
 ) -> Result<CommandOutcome, StoreError> {
-    let next = next_id(conn, "SELECT MAX(audit_id) FROM audit").await?;
-    insert_audit(conn, &AuditEntry { id: id(next)?, ..a.clone() }).await?;
+    let next = next_id(tx, "SELECT MAX(audit_id) FROM audit").await?;
+    insert_audit(tx, &AuditEntry { id: id(next)?, ..a.clone() }).await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// Drops audit lines and finished locks from before `before_ms`, keeping the newest row of
 /// each table so that ids keep growing.
-pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<(), StoreError> {
-    let max_m: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(maintenance_id) FROM database_instance_maintenance")
-            .fetch_one(&mut *conn)
-            .await?;
-    sqlx::query(
+pub async fn prune(tx: &mut ApplyTx<'_>, before_ms: i64) -> Result<(), StoreError> {
+    let max_m =
+        tx.int("SELECT MAX(maintenance_id) FROM database_instance_maintenance", &[]).await?;
+    tx.exec(
         "DELETE FROM database_instance_maintenance WHERE ends_at_ms < ? AND maintenance_id < ?",
+        &[int(before_ms), int(max_m.unwrap_or(0))],
     )
-    .bind(before_ms)
-    .bind(max_m.unwrap_or(0))
-    .execute(&mut *conn)
     .await?;
-    let max_a: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(audit_id) FROM audit").fetch_one(&mut *conn).await?;
-    sqlx::query("DELETE FROM audit WHERE at_ms < ? AND audit_id < ?")
-        .bind(before_ms)
-        .bind(max_a.unwrap_or(0))
-        .execute(&mut *conn)
-        .await?;
+    let max_a = tx.int("SELECT MAX(audit_id) FROM audit", &[]).await?;
+    tx.exec(
+        "DELETE FROM audit WHERE at_ms < ? AND audit_id < ?",
+        &[int(before_ms), int(max_a.unwrap_or(0))],
+    )
+    .await?;
     Ok(())
 }
 
@@ -219,14 +244,14 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<OperationTables, StoreErro
 }
 
 /// Replaces both tables' content (snapshot install).
-pub async fn restore(conn: &mut AnyConnection, t: &OperationTables) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM database_instance_maintenance").execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM audit").execute(&mut *conn).await?;
+pub async fn restore(tx: &mut ApplyTx<'_>, t: &OperationTables) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM database_instance_maintenance", &[]).await?;
+    tx.exec("DELETE FROM audit", &[]).await?;
     for m in &t.maintenance {
-        insert_maintenance(conn, m).await?;
+        insert_maintenance(tx, m).await?;
     }
     for a in &t.audit {
-        insert_audit(conn, a).await?;
+        insert_audit(tx, a).await?;
     }
     Ok(())
 }

@@ -6,20 +6,18 @@ use app::core::probe_share::ShareNode;
 use app::core::CommandOutcome;
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx};
 use super::{Store, StoreError};
 
 /// `probe-share-nodes`: replaces the set.
-pub async fn set(
-    conn: &mut AnyConnection,
-    nodes: &[ShareNode],
-) -> Result<CommandOutcome, StoreError> {
-    sqlx::query("DELETE FROM probe_share_node").execute(&mut *conn).await?;
+pub async fn set(tx: &mut ApplyTx<'_>, nodes: &[ShareNode]) -> Result<CommandOutcome, StoreError> {
+    tx.exec("DELETE FROM probe_share_node", &[]).await?;
     for n in nodes {
-        sqlx::query("REPLACE INTO probe_share_node (node_id, data_center) VALUES (?, ?)")
-            .bind(id_of(n.id)?)
-            .bind(&n.data_center)
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(
+            "REPLACE INTO probe_share_node (node_id, data_center) VALUES (?, ?)",
+            &[int(id_of(n.id)?), text(&n.data_center)],
+        )
+        .await?;
     }
     Ok(CommandOutcome::Applied)
 }
@@ -30,8 +28,8 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<Vec<ShareNode>, StoreError
 }
 
 /// Replaces the table's content (snapshot install).
-pub async fn restore(conn: &mut AnyConnection, nodes: &[ShareNode]) -> Result<(), StoreError> {
-    set(conn, nodes).await.map(|_| ())
+pub async fn restore(tx: &mut ApplyTx<'_>, nodes: &[ShareNode]) -> Result<(), StoreError> {
+    set(tx, nodes).await.map(|_| ())
 }
 
 const SELECT: &str = "SELECT node_id, data_center FROM probe_share_node ORDER BY node_id";

@@ -13,6 +13,7 @@ use app::core::{CommandOutcome, InstanceKey};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx, Arg, Kind, Val};
 use super::StoreError;
 
 fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -25,39 +26,37 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, StoreError> {
 
 /// `register-failure-detection`: insert unless the uid is known.
 pub async fn register_detection(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     d: &FailureDetection,
 ) -> Result<CommandOutcome, StoreError> {
-    let exists: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM topology_failure_detection WHERE uid = ?")
-            .bind(&d.uid)
-            .fetch_one(&mut *conn)
-            .await?;
-    if exists > 0 {
+    let sql = "SELECT COUNT(*) FROM topology_failure_detection WHERE uid = ?";
+    if tx.int(sql, &[text(&d.uid)]).await?.unwrap_or(0) > 0 {
         return Ok(CommandOutcome::Unchanged {
             reason: format!("detection {} already registered", d.uid),
         });
     }
-    sqlx::query(
+    let detection_json = json(d)?;
+    tx.exec(
         "INSERT INTO topology_failure_detection
          (uid, detection_json, cluster_name, cluster_alias, hostname, port, detected_at_ms, acknowledged, ack_json)
          VALUES (?, ?, ?, ?, ?, ?, ?, 0, '')",
+        &[
+            text(&d.uid),
+            text(&detection_json),
+            text(&d.cluster_name),
+            text(&d.cluster_alias),
+            text(&d.key.hostname),
+            int(d.key.port),
+            int(d.detected_at_ms),
+        ],
     )
-    .bind(&d.uid)
-    .bind(json(d)?)
-    .bind(&d.cluster_name)
-    .bind(&d.cluster_alias)
-    .bind(&d.key.hostname)
-    .bind(d.key.port as i32)
-    .bind(d.detected_at_ms)
-    .execute(&mut *conn)
     .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `write-recovery`: the fence. See the module doc.
 pub async fn write_recovery(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     r: &RecoveryRecord,
     block_ms: i64,
     now_ms: i64,
@@ -65,44 +64,51 @@ pub async fn write_recovery(
     let since = now_ms - block_ms;
     // A cluster is renamed after its new master by a failover: a recovery whose successor is
     // this cluster's name (its master) belongs to the same cluster.
-    let in_progress: Option<String> = sqlx::query_scalar(
-        "SELECT uid FROM topology_recovery
-         WHERE (cluster_name = ? OR successor_key = ?) AND ended_at_ms = 0 AND acknowledged = 0 AND started_at_ms > ?
-         ORDER BY uid LIMIT 1",
-    )
-    .bind(&r.cluster_name)
-    .bind(&r.cluster_name)
-    .bind(since)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(uid) = in_progress {
+    let cluster = [text(&r.cluster_name), text(&r.cluster_name), int(since)];
+    let in_progress = tx
+        .rows(
+            "SELECT uid FROM topology_recovery
+             WHERE (cluster_name = ? OR successor_key = ?) AND ended_at_ms = 0 AND acknowledged = 0 AND started_at_ms > ?
+             ORDER BY uid LIMIT 1",
+            &cluster,
+            &[Kind::Text],
+        )
+        .await?;
+    if let Some(uid) = in_progress.into_iter().flatten().next() {
         return Ok(CommandOutcome::Skipped {
             reason: format!(
-                "cluster {} already has recovery {uid} in progress (unresolved, unacknowledged)",
-                r.cluster_name
+                "cluster {} already has recovery {} in progress (unresolved, unacknowledged)",
+                r.cluster_name,
+                uid.into_text()?
             ),
         });
     }
     if !r.is_manual {
         // Anti-flapping: only a recent recovery of the same class (failover, or a fix on live
         // servers) blocks, so a semi-sync or read-only fix never blocks a master failover.
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT uid, recovery_json FROM topology_recovery
-             WHERE (cluster_name = ? OR successor_key = ?) AND acknowledged = 0 AND started_at_ms > ?
-             ORDER BY uid",
-        )
-        .bind(&r.cluster_name)
-        .bind(&r.cluster_name)
-        .bind(since)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = tx
+            .rows(
+                "SELECT uid, recovery_json FROM topology_recovery
+                 WHERE (cluster_name = ? OR successor_key = ?) AND acknowledged = 0 AND started_at_ms > ?
+                 ORDER BY uid",
+                &cluster,
+                &[Kind::Text, Kind::Text],
+            )
+            .await?;
         let class =
             |code: app::core::AnalysisCode| code.recovery_kind().is_none_or(|k| k.is_failover());
-        let recent = rows.into_iter().find_map(|(uid, json)| {
+        let mut recent = None;
+        for row in rows {
+            let mut cols = row.into_iter();
+            let uid = cols.next().unwrap_or(Val::Null).into_text()?;
+            let json = cols.next().unwrap_or(Val::Null).into_text()?;
             let same = serde_json::from_str::<RecoveryRecord>(&json)
                 .map_or(true, |other| class(other.analysis) == class(r.analysis));
-            same.then_some(uid)
-        });
+            if same {
+                recent = Some(uid);
+                break;
+            }
+        }
         if let Some(uid) = recent {
             return Ok(CommandOutcome::Skipped {
                 reason: format!(
@@ -112,21 +118,18 @@ pub async fn write_recovery(
             });
         }
     }
-    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM topology_recovery WHERE uid = ?")
-        .bind(&r.uid)
-        .fetch_one(&mut *conn)
-        .await?;
-    if exists > 0 {
+    let sql = "SELECT COUNT(*) FROM topology_recovery WHERE uid = ?";
+    if tx.int(sql, &[text(&r.uid)]).await?.unwrap_or(0) > 0 {
         return Ok(CommandOutcome::Unchanged {
             reason: format!("recovery {} already registered", r.uid),
         });
     }
-    insert_recovery(conn, r, 0, "", false, "").await?;
+    insert_recovery(tx, r, 0, "", false, "").await?;
     Ok(CommandOutcome::Applied)
 }
 
 async fn insert_recovery(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     r: &RecoveryRecord,
     ended_at_ms: i64,
     resolution_json: &str,
@@ -139,65 +142,58 @@ async fn insert_recovery(
             parse::<RecoveryResolution>(text)?.successor.map(|k| k.to_string()).unwrap_or_default()
         }
     };
-    sqlx::query(
+    let recovery_json = json(r)?;
+    tx.exec(
         "INSERT INTO topology_recovery (uid, recovery_json, cluster_name, cluster_alias, hostname, port,
          started_at_ms, ended_at_ms, resolution_json, successor_key, acknowledged, ack_json)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            text(&r.uid),
+            text(&recovery_json),
+            text(&r.cluster_name),
+            text(&r.cluster_alias),
+            text(&r.key.hostname),
+            int(r.key.port),
+            int(r.started_at_ms),
+            int(ended_at_ms),
+            text(resolution_json),
+            text(&successor),
+            int(i32::from(acknowledged)),
+            text(ack_json),
+        ],
     )
-    .bind(&r.uid)
-    .bind(json(r)?)
-    .bind(&r.cluster_name)
-    .bind(&r.cluster_alias)
-    .bind(&r.key.hostname)
-    .bind(r.key.port as i32)
-    .bind(r.started_at_ms)
-    .bind(ended_at_ms)
-    .bind(resolution_json)
-    .bind(successor)
-    .bind(i32::from(acknowledged))
-    .bind(ack_json)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// `write-recovery-step`: appended with the next step number of its recovery.
 pub async fn write_step(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     s: &RecoveryStep,
 ) -> Result<CommandOutcome, StoreError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM topology_recovery_steps WHERE uid = ?")
-        .bind(&s.uid)
-        .fetch_one(&mut *conn)
-        .await?;
-    sqlx::query(
+    let sql = "SELECT COUNT(*) FROM topology_recovery_steps WHERE uid = ?";
+    let n = tx.int(sql, &[text(&s.uid)]).await?.unwrap_or(0);
+    tx.exec(
         "INSERT INTO topology_recovery_steps (uid, step_no, at_ms, message) VALUES (?, ?, ?, ?)",
+        &[text(&s.uid), int(n), int(s.at_ms), text(&s.message)],
     )
-    .bind(&s.uid)
-    .bind(n as i32)
-    .bind(s.at_ms)
-    .bind(&s.message)
-    .execute(&mut *conn)
     .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `resolve-recovery`.
 pub async fn resolve(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     r: &RecoveryResolution,
 ) -> Result<CommandOutcome, StoreError> {
     let successor = r.successor.as_ref().map(|k| k.to_string()).unwrap_or_default();
-    let n = sqlx::query(
-        "UPDATE topology_recovery SET ended_at_ms = ?, resolution_json = ?, successor_key = ? WHERE uid = ? AND ended_at_ms = 0",
-    )
-        .bind(r.ended_at_ms.max(1))
-        .bind(json(r)?)
-        .bind(successor)
-        .bind(&r.uid)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let resolution_json = json(r)?;
+    let n = tx
+        .exec(
+            "UPDATE topology_recovery SET ended_at_ms = ?, resolution_json = ?, successor_key = ? WHERE uid = ? AND ended_at_ms = 0",
+            &[int(r.ended_at_ms.max(1)), text(&resolution_json), text(&successor), text(&r.uid)],
+        )
+        .await?;
     Ok(if n == 0 {
         CommandOutcome::Unchanged {
             reason: format!("recovery {} unknown or already resolved", r.uid),
@@ -210,19 +206,19 @@ pub async fn resolve(
 /// `ack-recovery`: marks matching unacknowledged recoveries (and, for cluster/instance/all,
 /// their detections) acknowledged.
 pub async fn acknowledge(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     ack: &RecoveryAck,
 ) -> Result<CommandOutcome, StoreError> {
     let ack_json = json(ack)?;
-    let (filter, args): (&str, Vec<String>) = match &ack.selector {
+    let (filter, args): (&str, Vec<Arg<'_>>) = match &ack.selector {
         AckSelector::All => ("1 = 1", vec![]),
         AckSelector::Cluster(c) => {
-            ("(cluster_name = ? OR cluster_alias = ?)", vec![c.clone(), c.clone()])
+            ("(cluster_name = ? OR cluster_alias = ?)", vec![text(c), text(c)])
         }
         AckSelector::Instance(k) => {
-            ("(hostname = ? AND port = ?)", vec![k.hostname.clone(), k.port.to_string()])
+            ("(hostname = ? AND port = ?)", vec![text(&k.hostname), int(k.port)])
         }
-        AckSelector::Uid(u) => ("uid = ?", vec![u.clone()]),
+        AckSelector::Uid(u) => ("uid = ?", vec![text(u)]),
     };
     let mut total = 0;
     let tables: &[&str] = match ack.selector {
@@ -233,14 +229,9 @@ pub async fn acknowledge(
         let sql = format!(
             "UPDATE {table} SET acknowledged = 1, ack_json = ? WHERE acknowledged = 0 AND {filter}"
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ack_json.clone());
-        for (i, a) in args.iter().enumerate() {
-            q = match (&ack.selector, i) {
-                (AckSelector::Instance(k), 1) => q.bind(k.port as i32),
-                _ => q.bind(a.clone()),
-            };
-        }
-        let n = q.execute(&mut *conn).await?.rows_affected();
+        let mut all = vec![text(&ack_json)];
+        all.extend_from_slice(&args);
+        let n = tx.exec(&sql, &all).await?;
         if *table == "topology_recovery" {
             total += n;
         }
@@ -253,64 +244,53 @@ pub async fn acknowledge(
 }
 
 /// `prune-history`: drops detections and finished or acknowledged recoveries older than `before_ms`.
-pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<CommandOutcome, StoreError> {
-    sqlx::query("DELETE FROM topology_failure_detection WHERE detected_at_ms < ?")
-        .bind(before_ms)
-        .execute(&mut *conn)
+pub async fn prune(tx: &mut ApplyTx<'_>, before_ms: i64) -> Result<CommandOutcome, StoreError> {
+    tx.exec("DELETE FROM topology_failure_detection WHERE detected_at_ms < ?", &[int(before_ms)])
         .await?;
-    sqlx::query(
+    tx.exec(
         "DELETE FROM topology_recovery WHERE started_at_ms < ? AND ((ended_at_ms > 0 AND ended_at_ms < ?) OR acknowledged = 1)",
+        &[int(before_ms), int(before_ms)],
     )
-    .bind(before_ms)
-    .bind(before_ms)
-    .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    tx.exec(
         "DELETE FROM topology_recovery_steps WHERE uid NOT IN (SELECT uid FROM topology_recovery)",
+        &[],
     )
-    .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM discovered_instance WHERE discovered_at_ms < ?")
-        .bind(before_ms)
-        .execute(&mut *conn)
+    tx.exec("DELETE FROM discovered_instance WHERE discovered_at_ms < ?", &[int(before_ms)])
         .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `discover`: remembers the key for every node's prober.
 pub async fn discovered(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     key: &InstanceKey,
     now_ms: i64,
 ) -> Result<CommandOutcome, StoreError> {
-    sqlx::query(
+    tx.exec(
         "REPLACE INTO discovered_instance (hostname, port, discovered_at_ms) VALUES (?, ?, ?)",
+        &[text(&key.hostname), int(key.port), int(now_ms)],
     )
-    .bind(&key.hostname)
-    .bind(key.port as i32)
-    .bind(now_ms)
-    .execute(&mut *conn)
     .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// `set-cluster-alias-manual-override`.
 pub async fn set_alias(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     cluster: &str,
     alias: &str,
 ) -> Result<CommandOutcome, StoreError> {
     if alias.is_empty() {
-        sqlx::query("DELETE FROM cluster_alias_override WHERE cluster_name = ?")
-            .bind(cluster)
-            .execute(&mut *conn)
+        tx.exec("DELETE FROM cluster_alias_override WHERE cluster_name = ?", &[text(cluster)])
             .await?;
     } else {
-        sqlx::query("REPLACE INTO cluster_alias_override (cluster_name, alias) VALUES (?, ?)")
-            .bind(cluster)
-            .bind(alias)
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(
+            "REPLACE INTO cluster_alias_override (cluster_name, alias) VALUES (?, ?)",
+            &[text(cluster), text(alias)],
+        )
+        .await?;
     }
     Ok(CommandOutcome::Applied)
 }
@@ -433,7 +413,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<RecoveryTables, StoreError
 }
 
 /// Replaces every recovery-related table with `t`.
-pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(), StoreError> {
+pub async fn restore(tx: &mut ApplyTx<'_>, t: &RecoveryTables) -> Result<(), StoreError> {
     for table in [
         "topology_failure_detection",
         "topology_recovery",
@@ -441,18 +421,17 @@ pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(),
         "discovered_instance",
         "cluster_alias_override",
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(&format!("DELETE FROM {table}"), &[]).await?;
     }
     for d in &t.detections {
-        register_detection(conn, &d.detection).await?;
+        register_detection(tx, &d.detection).await?;
         if let Some(ack) = &d.ack {
-            sqlx::query("UPDATE topology_failure_detection SET acknowledged = 1, ack_json = ? WHERE uid = ?")
-                .bind(json(ack)?)
-                .bind(&d.detection.uid)
-                .execute(&mut *conn)
-                .await?;
+            let ack_json = json(ack)?;
+            tx.exec(
+                "UPDATE topology_failure_detection SET acknowledged = 1, ack_json = ? WHERE uid = ?",
+                &[text(&ack_json), text(&d.detection.uid)],
+            )
+            .await?;
         }
     }
     for r in &t.recoveries {
@@ -465,16 +444,16 @@ pub async fn restore(conn: &mut AnyConnection, t: &RecoveryTables) -> Result<(),
             None => String::new(),
         };
         let ended = r.resolution.as_ref().map(|x| x.ended_at_ms.max(1)).unwrap_or(0);
-        insert_recovery(conn, &r.record, ended, &res, r.ack.is_some(), &ack).await?;
+        insert_recovery(tx, &r.record, ended, &res, r.ack.is_some(), &ack).await?;
         for s in &r.steps {
-            write_step(conn, s).await?;
+            write_step(tx, s).await?;
         }
     }
     for (k, at) in &t.discovered {
-        discovered(conn, k, *at).await?;
+        discovered(tx, k, *at).await?;
     }
     for (c, a) in &t.alias_overrides {
-        set_alias(conn, c, a).await?;
+        set_alias(tx, c, a).await?;
     }
     Ok(())
 }

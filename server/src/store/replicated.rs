@@ -10,6 +10,7 @@ use app::core::{
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx};
 use super::{
     cluster_recovery, kv_tables, operation_tables, probe_share_tables, recovery_tables, tag_tables,
     unresolve_tables, Store, StoreError,
@@ -18,7 +19,7 @@ use super::{
 /// Applies one command (not a batch: the state machine unfolds those). `env.issued_at_ms` is
 /// the only notion of "now" available.
 pub async fn apply(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     env: &CommandEnvelope,
 ) -> Result<CommandOutcome, StoreError> {
     let now = env.issued_at_ms;
@@ -30,19 +31,17 @@ pub async fn apply(
                     reason: format!("downtime for {} had already ended", d.key),
                 }
             } else {
-                upsert_downtime(conn, d).await?;
+                upsert_downtime(tx, d).await?;
                 CommandOutcome::Applied
             }
         }
         Command::EndDowntime(key) => {
-            let n = sqlx::query(
-                "DELETE FROM database_instance_downtime WHERE hostname = ? AND port = ?",
-            )
-            .bind(&key.hostname)
-            .bind(key.port as i32)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            let n = tx
+                .exec(
+                    "DELETE FROM database_instance_downtime WHERE hostname = ? AND port = ?",
+                    &[text(&key.hostname), int(key.port)],
+                )
+                .await?;
             if n == 0 {
                 CommandOutcome::Unchanged { reason: format!("{key} is not downtimed") }
             } else {
@@ -50,18 +49,16 @@ pub async fn apply(
             }
         }
         Command::RegisterCandidate(c) => {
-            upsert_candidate(conn, c).await?;
+            upsert_candidate(tx, c).await?;
             CommandOutcome::Applied
         }
         Command::DeregisterCandidate(key) => {
-            let n = sqlx::query(
-                "DELETE FROM candidate_database_instance WHERE hostname = ? AND port = ?",
-            )
-            .bind(&key.hostname)
-            .bind(key.port as i32)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+            let n = tx
+                .exec(
+                    "DELETE FROM candidate_database_instance WHERE hostname = ? AND port = ?",
+                    &[text(&key.hostname), int(key.port)],
+                )
+                .await?;
             if n == 0 {
                 CommandOutcome::Unchanged {
                     reason: format!("{key} has no registered promotion rule"),
@@ -71,142 +68,143 @@ pub async fn apply(
             }
         }
         Command::Forget(key) => {
-            sqlx::query("REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
-                .bind(&key.hostname)
-                .bind(key.port as i32)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+            forget(tx, key, now).await?;
             // The observation itself is node-local; every node drops its own copy.
-            sqlx::query("DELETE FROM database_instance WHERE hostname = ? AND port = ?")
-                .bind(&key.hostname)
-                .bind(key.port as i32)
-                .execute(&mut *conn)
-                .await?;
+            tx.exec(
+                "DELETE FROM database_instance WHERE hostname = ? AND port = ?",
+                &[text(&key.hostname), int(key.port)],
+            )
+            .await?;
             CommandOutcome::Applied
         }
         Command::DisableGlobalRecoveries => {
-            sqlx::query(
+            tx.exec(
                 "REPLACE INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, ?)",
+                &[int(now)],
             )
-            .bind(now)
-            .execute(&mut *conn)
             .await?;
             CommandOutcome::Applied
         }
         Command::EnableGlobalRecoveries => {
-            sqlx::query("DELETE FROM global_recovery_disable").execute(&mut *conn).await?;
+            tx.exec("DELETE FROM global_recovery_disable", &[]).await?;
             CommandOutcome::Applied
         }
         Command::LeaderUri { node_id, uri } => {
-            sqlx::query("REPLACE INTO raft_leader_uri (node_id, uri) VALUES (?, ?)")
-                .bind(*node_id as i64)
-                .bind(uri)
-                .execute(&mut *conn)
-                .await?;
+            leader_uri(tx, *node_id, uri, "REPLACE").await?;
             CommandOutcome::Applied
         }
         Command::Heartbeat => {
-            expire(conn, now).await?;
+            expire(tx, now).await?;
             CommandOutcome::Applied
         }
-        Command::Discover(key) => recovery_tables::discovered(conn, key, now).await?,
+        Command::Discover(key) => recovery_tables::discovered(tx, key, now).await?,
         Command::ForgetCluster { cluster_name, keys } => {
             for key in keys {
-                sqlx::query("REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)")
-                    .bind(&key.hostname)
-                    .bind(key.port as i32)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?;
+                forget(tx, key, now).await?;
             }
             // Observations are node-local: every node drops its own rows of the cluster.
-            sqlx::query("DELETE FROM database_instance WHERE cluster_name = ?")
-                .bind(cluster_name)
-                .execute(&mut *conn)
+            tx.exec("DELETE FROM database_instance WHERE cluster_name = ?", &[text(cluster_name)])
                 .await?;
             CommandOutcome::Applied
         }
         Command::SetClusterAlias { cluster_name, alias } => {
-            recovery_tables::set_alias(conn, cluster_name, alias).await?
+            recovery_tables::set_alias(tx, cluster_name, alias).await?
         }
-        Command::RegisterFailureDetection(d) => {
-            recovery_tables::register_detection(conn, d).await?
-        }
+        Command::RegisterFailureDetection(d) => recovery_tables::register_detection(tx, d).await?,
         Command::WriteRecovery { recovery, block_ms } => {
-            recovery_tables::write_recovery(conn, recovery, *block_ms, now).await?
+            recovery_tables::write_recovery(tx, recovery, *block_ms, now).await?
         }
-        Command::WriteRecoveryStep(s) => recovery_tables::write_step(conn, s).await?,
-        Command::ResolveRecovery(r) => recovery_tables::resolve(conn, r).await?,
-        Command::AckRecovery(a) => recovery_tables::acknowledge(conn, a).await?,
+        Command::WriteRecoveryStep(s) => recovery_tables::write_step(tx, s).await?,
+        Command::ResolveRecovery(r) => recovery_tables::resolve(tx, r).await?,
+        Command::AckRecovery(a) => recovery_tables::acknowledge(tx, a).await?,
         Command::PruneHistory { before_ms } => {
-            operation_tables::prune(conn, *before_ms).await?;
-            recovery_tables::prune(conn, *before_ms).await?
+            operation_tables::prune(tx, *before_ms).await?;
+            recovery_tables::prune(tx, *before_ms).await?
         }
-        Command::BeginMaintenance(m) => operation_tables::begin(conn, m, now).await?,
-        Command::EndMaintenance(which) => operation_tables::end(conn, which, now).await?,
-        Command::Audit(entry) => operation_tables::append_audit(conn, entry).await?,
-        Command::DisableClusterRecovery(c) => cluster_recovery::disable(conn, c, now).await?,
-        Command::EnableClusterRecovery(c) => cluster_recovery::enable(conn, c).await?,
-        Command::PutKvPairs(pairs) => kv_tables::put(conn, pairs).await?,
-        Command::PutInstanceTag { key, tag } => tag_tables::put(conn, key, tag).await?,
-        Command::DeleteInstanceTag { untag, keys } => tag_tables::delete(conn, untag, keys).await?,
-        Command::RegisterHostnameUnresolve(r) => unresolve_tables::register(conn, r).await?,
-        Command::ProbeShareNodes(nodes) => probe_share_tables::set(conn, nodes).await?,
+        Command::BeginMaintenance(m) => operation_tables::begin(tx, m, now).await?,
+        Command::EndMaintenance(which) => operation_tables::end(tx, which, now).await?,
+        Command::Audit(entry) => operation_tables::append_audit(tx, entry).await?,
+        Command::DisableClusterRecovery(c) => cluster_recovery::disable(tx, c, now).await?,
+        Command::EnableClusterRecovery(c) => cluster_recovery::enable(tx, c).await?,
+        Command::PutKvPairs(pairs) => kv_tables::put(tx, pairs).await?,
+        Command::PutInstanceTag { key, tag } => tag_tables::put(tx, key, tag).await?,
+        Command::DeleteInstanceTag { untag, keys } => tag_tables::delete(tx, untag, keys).await?,
+        Command::RegisterHostnameUnresolve(r) => unresolve_tables::register(tx, r).await?,
+        Command::ProbeShareNodes(nodes) => probe_share_tables::set(tx, nodes).await?,
     })
 }
 
 /// How long a `forget` keeps an instance from being rediscovered.
 pub const FORGET_WINDOW_MS: i64 = 15 * 60 * 1000;
 
-/// Drops rows that ended before `now` (run on the leader's heartbeat command, so every node
-/// drops the same rows at the same point of the log).
-async fn expire(conn: &mut AnyConnection, now: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM database_instance_downtime WHERE ends_at_ms <= ?")
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM candidate_database_instance WHERE expires_at_ms <= ?")
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM forgotten_instance WHERE forgotten_at_ms <= ?")
-        .bind(now - FORGET_WINDOW_MS)
-        .execute(&mut *conn)
-        .await?;
+/// Records that `key` was forgotten at `at_ms`.
+async fn forget(tx: &mut ApplyTx<'_>, key: &InstanceKey, at_ms: i64) -> Result<(), StoreError> {
+    tx.exec(
+        "REPLACE INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",
+        &[text(&key.hostname), int(key.port), int(at_ms)],
+    )
+    .await?;
     Ok(())
 }
 
-async fn upsert_downtime(conn: &mut AnyConnection, d: &Downtime) -> Result<(), StoreError> {
-    sqlx::query(
+/// Records a leader's URI (`verb`: `REPLACE` when applied, `INSERT` into emptied tables).
+async fn leader_uri(
+    tx: &mut ApplyTx<'_>,
+    node_id: u64,
+    uri: &str,
+    verb: &str,
+) -> Result<(), StoreError> {
+    let sql = format!("{verb} INTO raft_leader_uri (node_id, uri) VALUES (?, ?)");
+    tx.exec(&sql, &[int(node_id as i64), text(uri)]).await?;
+    Ok(())
+}
+
+/// Drops rows that ended before `now` (run on the leader's heartbeat command, so every node
+/// drops the same rows at the same point of the log).
+async fn expire(tx: &mut ApplyTx<'_>, now: i64) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM database_instance_downtime WHERE ends_at_ms <= ?", &[int(now)]).await?;
+    tx.exec("DELETE FROM candidate_database_instance WHERE expires_at_ms <= ?", &[int(now)])
+        .await?;
+    tx.exec(
+        "DELETE FROM forgotten_instance WHERE forgotten_at_ms <= ?",
+        &[int(now - FORGET_WINDOW_MS)],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn upsert_downtime(tx: &mut ApplyTx<'_>, d: &Downtime) -> Result<(), StoreError> {
+    tx.exec(
         "REPLACE INTO database_instance_downtime (hostname, port, owner, reason, begins_at_ms, ends_at_ms)
          VALUES (?, ?, ?, ?, ?, ?)",
+        &[
+            text(&d.key.hostname),
+            int(d.key.port),
+            text(&d.owner),
+            text(&d.reason),
+            int(d.begins_at_ms),
+            int(d.ends_at_ms),
+        ],
     )
-    .bind(&d.key.hostname)
-    .bind(d.key.port as i32)
-    .bind(&d.owner)
-    .bind(&d.reason)
-    .bind(d.begins_at_ms)
-    .bind(d.ends_at_ms)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 async fn upsert_candidate(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     c: &CandidateRegistration,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    tx.exec(
         "REPLACE INTO candidate_database_instance (hostname, port, promotion_rule, last_suggested_ms, expires_at_ms)
          VALUES (?, ?, ?, ?, ?)",
+        &[
+            text(&c.key.hostname),
+            int(c.key.port),
+            text(c.promotion_rule.as_str()),
+            int(c.last_suggested_ms),
+            int(c.expires_at_ms),
+        ],
     )
-    .bind(&c.key.hostname)
-    .bind(c.key.port as i32)
-    .bind(c.promotion_rule.as_str())
-    .bind(c.last_suggested_ms)
-    .bind(c.expires_at_ms)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -329,10 +327,7 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<ReplicatedTables, StoreErr
 }
 
 /// Replaces every replicated table's content with `tables` (snapshot install).
-pub async fn restore(
-    conn: &mut AnyConnection,
-    tables: &ReplicatedTables,
-) -> Result<(), StoreError> {
+pub async fn restore(tx: &mut ApplyTx<'_>, tables: &ReplicatedTables) -> Result<(), StoreError> {
     for table in [
         "database_instance_downtime",
         "candidate_database_instance",
@@ -340,45 +335,36 @@ pub async fn restore(
         "raft_leader_uri",
         "forgotten_instance",
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-            .execute(&mut *conn)
-            .await?;
+        tx.exec(&format!("DELETE FROM {table}"), &[]).await?;
     }
     for d in &tables.downtimes {
-        upsert_downtime(conn, d).await?;
+        upsert_downtime(tx, d).await?;
     }
     for c in &tables.candidates {
-        upsert_candidate(conn, c).await?;
+        upsert_candidate(tx, c).await?;
     }
     if tables.global_recoveries_disabled {
-        sqlx::query(
+        tx.exec(
             "INSERT INTO global_recovery_disable (disable_recovery, set_at_ms) VALUES (1, 0)",
+            &[],
         )
-        .execute(&mut *conn)
         .await?;
     }
     for (id, uri) in &tables.leader_uris {
-        sqlx::query("INSERT INTO raft_leader_uri (node_id, uri) VALUES (?, ?)")
-            .bind(*id as i64)
-            .bind(uri)
-            .execute(&mut *conn)
-            .await?;
+        leader_uri(tx, *id, uri, "INSERT").await?;
     }
-    recovery_tables::restore(conn, &tables.recovery).await?;
-    operation_tables::restore(conn, &tables.operations).await?;
-    cluster_recovery::restore(conn, &tables.disabled_clusters).await?;
-    kv_tables::restore(conn, &tables.kv).await?;
-    tag_tables::restore(conn, &tables.tags).await?;
-    unresolve_tables::restore(conn, &tables.unresolves).await?;
-    probe_share_tables::restore(conn, &tables.probe_share_nodes).await?;
+    recovery_tables::restore(tx, &tables.recovery).await?;
+    operation_tables::restore(tx, &tables.operations).await?;
+    cluster_recovery::restore(tx, &tables.disabled_clusters).await?;
+    kv_tables::restore(tx, &tables.kv).await?;
+    tag_tables::restore(tx, &tables.tags).await?;
+    unresolve_tables::restore(tx, &tables.unresolves).await?;
+    probe_share_tables::restore(tx, &tables.probe_share_nodes).await?;
     for (k, at) in &tables.forgotten {
-        sqlx::query(
+        tx.exec(
             "INSERT INTO forgotten_instance (hostname, port, forgotten_at_ms) VALUES (?, ?, ?)",
+            &[text(&k.hostname), int(k.port), int(*at)],
         )
-        .bind(&k.hostname)
-        .bind(k.port as i32)
-        .bind(*at)
-        .execute(&mut *conn)
         .await?;
     }
     Ok(())

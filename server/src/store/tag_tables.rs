@@ -5,6 +5,7 @@ use app::core::tag::{Tag, Untag};
 use app::core::{CommandOutcome, InstanceKey};
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx, Arg};
 use super::{Store, StoreError};
 
 type TagRow = (String, i32, String, String);
@@ -18,26 +19,22 @@ fn row(r: TagRow) -> Result<(InstanceKey, Tag), StoreError> {
 
 /// Applies `put-instance-tag`: sets the tag, replacing the value of one of the same name.
 pub async fn put(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     key: &InstanceKey,
     tag: &Tag,
 ) -> Result<CommandOutcome, StoreError> {
-    sqlx::query(
+    tx.exec(
         "REPLACE INTO database_instance_tags (hostname, port, tag_name, tag_value) \
          VALUES (?, ?, ?, ?)",
+        &[text(&key.hostname), int(key.port), text(&tag.name), text(&tag.value)],
     )
-    .bind(&key.hostname)
-    .bind(key.port as i32)
-    .bind(&tag.name)
-    .bind(&tag.value)
-    .execute(&mut *conn)
     .await?;
     Ok(CommandOutcome::Applied)
 }
 
 /// Applies `delete-instance-tag` to the listed instances.
 pub async fn delete(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     untag: &Untag,
     keys: &[InstanceKey],
 ) -> Result<CommandOutcome, StoreError> {
@@ -50,12 +47,11 @@ pub async fn delete(
             }
             None => "DELETE FROM database_instance_tags WHERE hostname = ? AND port = ? AND tag_name = ?",
         };
-        let mut query =
-            sqlx::query(sql).bind(&key.hostname).bind(key.port as i32).bind(&untag.name);
+        let mut args: Vec<Arg<'_>> = vec![text(&key.hostname), int(key.port), text(&untag.name)];
         if let Some(value) = &untag.value {
-            query = query.bind(value);
+            args.push(text(value));
         }
-        removed += query.execute(&mut *conn).await?.rows_affected();
+        removed += tx.exec(sql, &args).await?;
     }
     Ok(if removed == 0 {
         CommandOutcome::Unchanged { reason: format!("{} removed from 0 instances", untag.name) }
@@ -78,13 +74,10 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<Vec<(InstanceKey, Tag)>, S
 }
 
 /// Replaces every tag (snapshot install).
-pub async fn restore(
-    conn: &mut AnyConnection,
-    tags: &[(InstanceKey, Tag)],
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM database_instance_tags").execute(&mut *conn).await?;
+pub async fn restore(tx: &mut ApplyTx<'_>, tags: &[(InstanceKey, Tag)]) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM database_instance_tags", &[]).await?;
     for (key, tag) in tags {
-        put(conn, key, tag).await?;
+        put(tx, key, tag).await?;
     }
     Ok(())
 }

@@ -5,22 +5,21 @@ use app::core::unresolve::{HostnameRegistration, HostnameUnresolve};
 use app::core::CommandOutcome;
 use sqlx::AnyConnection;
 
+use super::apply_tx::{int, text, ApplyTx};
 use super::{Store, StoreError};
 
 /// Applies `register-hostname-unresolve`: sets the host's virtual name (by host name, as
 /// orchestrator keys it), or removes it when the name is empty.
 pub async fn register(
-    conn: &mut AnyConnection,
+    tx: &mut ApplyTx<'_>,
     r: &HostnameRegistration,
 ) -> Result<CommandOutcome, StoreError> {
     if r.virtual_name.is_empty() {
-        sqlx::query("DELETE FROM hostname_unresolve WHERE hostname = ?")
-            .bind(&r.key.hostname)
-            .execute(&mut *conn)
+        tx.exec("DELETE FROM hostname_unresolve WHERE hostname = ?", &[text(&r.key.hostname)])
             .await?;
     } else {
         put(
-            conn,
+            tx,
             &HostnameUnresolve {
                 hostname: r.key.hostname.clone(),
                 unresolved_hostname: r.virtual_name.clone(),
@@ -32,15 +31,12 @@ pub async fn register(
     Ok(CommandOutcome::Applied)
 }
 
-async fn put(conn: &mut AnyConnection, u: &HostnameUnresolve) -> Result<(), StoreError> {
-    sqlx::query(
+async fn put(tx: &mut ApplyTx<'_>, u: &HostnameUnresolve) -> Result<(), StoreError> {
+    tx.exec(
         "REPLACE INTO hostname_unresolve (hostname, unresolved_hostname, last_registered_ms) \
          VALUES (?, ?, ?)",
+        &[text(&u.hostname), text(&u.unresolved_hostname), int(u.registered_at_ms)],
     )
-    .bind(&u.hostname)
-    .bind(&u.unresolved_hostname)
-    .bind(u.registered_at_ms)
-    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -63,13 +59,10 @@ pub async fn dump(conn: &mut AnyConnection) -> Result<Vec<HostnameUnresolve>, St
 }
 
 /// Replaces every registration (snapshot install).
-pub async fn restore(
-    conn: &mut AnyConnection,
-    rows: &[HostnameUnresolve],
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM hostname_unresolve").execute(&mut *conn).await?;
+pub async fn restore(tx: &mut ApplyTx<'_>, rows: &[HostnameUnresolve]) -> Result<(), StoreError> {
+    tx.exec("DELETE FROM hostname_unresolve", &[]).await?;
     for u in rows {
-        put(conn, u).await?;
+        put(tx, u).await?;
     }
     Ok(())
 }

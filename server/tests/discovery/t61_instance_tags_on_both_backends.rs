@@ -4,14 +4,24 @@
 
 use app::core::tag::{Tag, TagFilter, Untag};
 use app::core::{CommandEnvelope, CommandOutcome, InstanceKey, Proposal};
+use server::store::apply_tx::{self, ApplyTx};
 use server::store::{replicated, Store};
 
 use crate::harness::on_both_backends;
 
 async fn apply(store: &Store, proposal: Proposal) -> CommandOutcome {
     let env: CommandEnvelope = proposal.stamp(1_000, 1, 0);
-    let mut conn = store.pool().acquire().await.expect("connection");
-    replicated::apply(&mut conn, &env).await.expect("apply")
+    // As the state machine applies: SQLite on its synchronous handle, MySQL through sqlx.
+    match store.sqlite_path() {
+        Some(path) => {
+            let mut handle = apply_tx::open_sqlite(path).expect("handle");
+            replicated::apply(&mut ApplyTx::Sqlite(&mut handle), &env).await.expect("apply")
+        }
+        None => {
+            let mut conn = store.pool().acquire().await.expect("connection");
+            replicated::apply(&mut ApplyTx::Sqlx(&mut conn), &env).await.expect("apply")
+        }
+    }
 }
 
 async fn exercise(store: &Store) {
@@ -40,9 +50,9 @@ async fn exercise(store: &Store) {
     assert_eq!(tables.tags, [(a.clone(), t("flag", "")), (a.clone(), t("role", "reporting"))]);
     let mut emptied = tables.clone();
     emptied.tags.clear();
-    replicated::restore(&mut tx, &emptied).await.expect("restore without tags");
+    replicated::restore(&mut ApplyTx::Sqlx(&mut tx), &emptied).await.expect("restore without tags");
     assert!(replicated::dump(&mut tx).await.expect("dump").tags.is_empty());
-    replicated::restore(&mut tx, &tables).await.expect("restore");
+    replicated::restore(&mut ApplyTx::Sqlx(&mut tx), &tables).await.expect("restore");
     tx.commit().await.expect("commit");
     assert_eq!(store.all_tags().await.expect("all").len(), 2);
 }

@@ -5,6 +5,7 @@
 //! dialect's SQL.
 
 use app::core::{CommandEnvelope, CommandOutcome, InstanceKey, Proposal};
+use server::store::apply_tx::{self, ApplyTx};
 use server::store::history_tables::TopologyRow;
 use server::store::{replicated, Store};
 
@@ -12,8 +13,17 @@ use crate::harness::on_both_backends;
 
 async fn apply(store: &Store, proposal: Proposal, at_ms: i64) -> CommandOutcome {
     let env: CommandEnvelope = proposal.stamp(at_ms, 1, 0);
-    let mut conn = store.pool().acquire().await.expect("connection");
-    replicated::apply(&mut conn, &env).await.expect("apply")
+    // As the state machine applies: SQLite on its synchronous handle, MySQL through sqlx.
+    match store.sqlite_path() {
+        Some(path) => {
+            let mut handle = apply_tx::open_sqlite(path).expect("handle");
+            replicated::apply(&mut ApplyTx::Sqlite(&mut handle), &env).await.expect("apply")
+        }
+        None => {
+            let mut conn = store.pool().acquire().await.expect("connection");
+            replicated::apply(&mut ApplyTx::Sqlx(&mut conn), &env).await.expect("apply")
+        }
+    }
 }
 
 async fn exercise(store: &Store) {
@@ -41,9 +51,11 @@ async fn exercise(store: &Store) {
     assert_eq!(tables.unresolves.len(), 1);
     let mut emptied = tables.clone();
     emptied.unresolves.clear();
-    replicated::restore(&mut tx, &emptied).await.expect("restore without registrations");
+    replicated::restore(&mut ApplyTx::Sqlx(&mut tx), &emptied)
+        .await
+        .expect("restore without registrations");
     assert!(replicated::dump(&mut tx).await.expect("dump").unresolves.is_empty());
-    replicated::restore(&mut tx, &tables).await.expect("restore");
+    replicated::restore(&mut ApplyTx::Sqlx(&mut tx), &tables).await.expect("restore");
     tx.commit().await.expect("commit");
     assert_eq!(names(store.hostname_unresolves(0).await.expect("read")), ["db-a=vip-a"]);
 

@@ -41,6 +41,9 @@ pub enum BenchError {
     /// An option's value is out of range, or the options do not fit together.
     #[error("{0}")]
     BadArgument(String),
+    /// A benchmarked message does not encode or decode.
+    #[error("codec: {0}")]
+    Codec(String),
     /// The path of this executable is unknown.
     #[error("locate this executable")]
     CurrentExe(#[source] std::io::Error),

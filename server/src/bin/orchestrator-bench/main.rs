@@ -4,6 +4,7 @@
 //! the figures with the performance targets (see docs/benchmarks.md). A benchmark, not a test:
 //! it always prints, and exits non-zero only when it cannot measure.
 
+mod codec_bench;
 mod discovery_bench;
 mod error;
 mod failover;
@@ -36,6 +37,7 @@ usage: orchestrator-bench [options]
        orchestrator-bench failover [options]    master kill -9 → successor writable (MariaDB)
        orchestrator-bench discovery [options]   probes/s and CPU per node (many MariaDB servers)
        orchestrator-bench scale [options]       thousands of simulated MySQL servers (fleetsim)
+       orchestrator-bench codec [--iters N]     JSON encode/decode cost per committed command
 
 Starts 3 orchestrator nodes (separate processes, SQLite, 127.0.0.1), measures through the
 leader's HTTP API, prints a table, the targets and a markdown snippet. Defaults take < 3 min.
@@ -143,6 +145,15 @@ fn main() -> ExitCode {
             .collect::<Vec<_>>()
             .join(" ")
     };
+    if argv.get(1).is_some_and(|m| m == "codec") {
+        return match codec_bench::main(&argv[2..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("orchestrator-bench codec: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if let Some(mode) =
         argv.get(1).filter(|m| matches!(m.as_str(), "failover" | "discovery" | "scale"))
     {
