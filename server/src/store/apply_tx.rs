@@ -87,14 +87,7 @@ impl ApplyTx<'_> {
     pub async fn exec(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         match self {
             ApplyTx::Sqlx(conn) => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in args {
-                    q = match *a {
-                        Arg::Int(n) => q.bind(n),
-                        Arg::Text(s) => q.bind(s.to_owned()),
-                    };
-                }
-                Ok(q.execute(&mut **conn).await?.rows_affected())
+                Ok(sqlx_query(sql, args).execute(&mut **conn).await?.rows_affected())
             }
             ApplyTx::Sqlite(conn) => {
                 let mut stmt = conn.prepare_cached(sql)?;
@@ -113,14 +106,7 @@ impl ApplyTx<'_> {
     ) -> Result<Vec<Vec<Val>>, StoreError> {
         match self {
             ApplyTx::Sqlx(conn) => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for a in args {
-                    q = match *a {
-                        Arg::Int(n) => q.bind(n),
-                        Arg::Text(s) => q.bind(s.to_owned()),
-                    };
-                }
-                let rows = q.fetch_all(&mut **conn).await?;
+                let rows = sqlx_query(sql, args).fetch_all(&mut **conn).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
                     let mut vals = Vec::with_capacity(kinds.len());
@@ -170,6 +156,22 @@ impl ApplyTx<'_> {
     }
 }
 
+/// `sql` with `args` bound, for sqlx.
+fn sqlx_query<'q>(
+    sql: &str,
+    args: &[Arg<'_>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = match *a {
+            Arg::Int(n) => q.bind(n),
+            Arg::Text(s) => q.bind(s.to_owned()),
+        };
+    }
+    q
+}
+
+/// An argument as rusqlite binds it (borrowed, no copy).
 fn to_sql<'a>(a: &'a Arg<'a>) -> rusqlite::types::ToSqlOutput<'a> {
     use rusqlite::types::{ToSqlOutput, ValueRef};
     match *a {
