@@ -11,6 +11,7 @@
 //! * [`fleet`]: a MariaDB topology managed by a 3-node cluster (failover and refactoring tests).
 //! * [`in_process`]: the HTTP router over fakes of the raft-facing ports (router tests).
 //! * [`fleetsim`]: thousands of simulated MySQL/MariaDB servers speaking the wire protocol (scale).
+//! * [`every_command`]: one command of every kind, for comparing apply paths and backends.
 //! * [`promtool`]: Prometheus's `promtool check metrics` over a node's `/metrics`.
 //! * [`process`] and [`ports`]: what both build on: children that die with this process,
 //!   signals, program lookup, log tails, reserved ports.
@@ -21,6 +22,7 @@
 
 pub mod cluster;
 pub mod error_chain;
+pub mod every_command;
 pub mod fleet;
 pub mod fleetsim;
 pub mod in_process;

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::core::{Instance, InstanceKey};
+use app::core::{CommandEnvelope, CommandOutcome, Instance, InstanceKey};
 use server::clock::{Clock, SystemClock};
 use server::config::{BackendConfig, DiscoveryConfig};
 use server::probe::Prober;
-use server::store::Store;
+use server::store::apply_tx::{self, ApplyTx};
+use server::store::{replicated, Store};
 use server::testkit::mariadb::{self, Sandbox, Server, ORC_PASSWORD, ORC_USER};
 use server::testkit::wait_for;
 use tokio::sync::watch;
@@ -123,4 +124,19 @@ pub async fn on_both_backends(exercise: impl AsyncFn(&Store)) {
     let db = sb.backend_db("orchestrator").expect("backend database");
     let store = Store::open(&db.config(), Duration::from_secs(5)).await.expect("open MySQL store");
     exercise(&store).await;
+}
+
+/// Applies `env` as the state machine does: on SQLite through its synchronous handle, on MySQL
+/// through sqlx.
+pub async fn apply_as_the_state_machine(store: &Store, env: &CommandEnvelope) -> CommandOutcome {
+    match store.sqlite_path() {
+        Some(path) => {
+            let mut handle = apply_tx::open_sqlite(path).expect("synchronous SQLite handle");
+            replicated::apply(&mut ApplyTx::Sqlite(&mut handle), env).await.expect("apply")
+        }
+        None => {
+            let mut conn = store.pool().acquire().await.expect("connection");
+            replicated::apply(&mut ApplyTx::Sqlx(&mut conn), env).await.expect("apply")
+        }
+    }
 }

@@ -16,6 +16,7 @@ mod t50_forgotten_instance_is_not_rediscovered;
 mod t60_observed_store_on_a_mysql_backend;
 mod t61_instance_tags_on_both_backends;
 mod t62_unresolve_and_history_on_both_backends;
+mod t63_every_command_on_both_backends;
 mod t70_simulated_fleet_answers_like_mariadb;
 mod t71_simulated_mysql_answers_like_recorded;
 mod t80_simulated_faults_and_writes;

@@ -5,25 +5,15 @@
 //! dialect's SQL.
 
 use app::core::{CommandEnvelope, CommandOutcome, InstanceKey, Proposal};
-use server::store::apply_tx::{self, ApplyTx};
+use server::store::apply_tx::ApplyTx;
 use server::store::history_tables::TopologyRow;
 use server::store::{replicated, Store};
 
-use crate::harness::on_both_backends;
+use crate::harness::{apply_as_the_state_machine, on_both_backends};
 
 async fn apply(store: &Store, proposal: Proposal, at_ms: i64) -> CommandOutcome {
     let env: CommandEnvelope = proposal.stamp(at_ms, 1, 0);
-    // As the state machine applies: SQLite on its synchronous handle, MySQL through sqlx.
-    match store.sqlite_path() {
-        Some(path) => {
-            let mut handle = apply_tx::open_sqlite(path).expect("handle");
-            replicated::apply(&mut ApplyTx::Sqlite(&mut handle), &env).await.expect("apply")
-        }
-        None => {
-            let mut conn = store.pool().acquire().await.expect("connection");
-            replicated::apply(&mut ApplyTx::Sqlx(&mut conn), &env).await.expect("apply")
-        }
-    }
+    apply_as_the_state_machine(store, &env).await
 }
 
 async fn exercise(store: &Store) {
