@@ -250,7 +250,7 @@ mod apply_paths {
 
     use server::store::apply_tx::{self, ApplyTx};
     use server::store::{replicated, Store};
-    use server::testkit::every_command::every_command_kind;
+    use server::testkit::every_command::{self, every_command_kind};
 
     use super::Disk;
 
@@ -272,6 +272,13 @@ mod apply_paths {
             assert_eq!(a, b, "{}", env.command.op());
             outcomes.push(a);
         }
+        let kinds: std::collections::BTreeSet<&str> = every_command_kind()
+            .unwrap()
+            .iter()
+            .filter(|e| every_command::is_applied_kind(&e.command))
+            .map(|e| e.command.op())
+            .collect();
+        assert_eq!(kinds.len(), every_command::KINDS, "a sample of every kind: {kinds:?}");
         let applied = outcomes.iter().filter(|o| **o == app::core::CommandOutcome::Applied);
         assert!(applied.count() > 20, "most commands changed something: {outcomes:?}");
         let tables = dump(&via_sqlx).await;

@@ -4,7 +4,9 @@
 use app::core::audit::AuditEntry;
 use app::core::kv::KvPair;
 use app::core::probe_share::ShareNode;
-use app::core::recovery::{FailureDetection, RecoveryRecord, RecoveryResolution, RecoveryStep};
+use app::core::recovery::{
+    AckSelector, FailureDetection, RecoveryAck, RecoveryRecord, RecoveryResolution, RecoveryStep,
+};
 use app::core::tag::{TagFilter, Untag};
 use app::core::{AnalysisCode, Command, CommandEnvelope, DomainError, InstanceKey, Proposal};
 
@@ -97,9 +99,57 @@ pub fn every_command_kind() -> Result<Vec<CommandEnvelope>, DomainError> {
         Command::Discover(k("e")),
         Command::LeaderUri { node_id: 1, uri: "http://n1".into() },
         Command::EnableClusterRecovery("main".into()),
+        Command::AckRecovery(RecoveryAck {
+            selector: AckSelector::Cluster("main".into()),
+            owner: "dba".into(),
+            comment: "seen".into(),
+            at_ms: now + 10,
+        }),
+        Command::EnableGlobalRecoveries,
+        Command::ForgetCluster { cluster_name: "m1:3306".into(), keys: vec![k("m1"), k("r1")] },
         Command::Heartbeat,
         Command::PruneHistory { before_ms: now - 1 },
     ];
     envs.extend(raw.into_iter().map(|c| CommandEnvelope::new(c, now + 10, 1)));
     Ok(envs)
+}
+
+/// How many command kinds the state machine applies (every `Command` but `Batch`, which it
+/// unfolds): [`every_command_kind`] holds at least one of each.
+pub const KINDS: usize = 28;
+
+/// Whether the state machine applies `c` as a kind of its own. Exhaustive on purpose: a new
+/// `Command` does not build until it is listed here, next to [`KINDS`], and given a sample.
+pub fn is_applied_kind(c: &Command) -> bool {
+    match c {
+        Command::Batch(_) => false,
+        Command::BeginDowntime(_)
+        | Command::EndDowntime(_)
+        | Command::RegisterCandidate(_)
+        | Command::DeregisterCandidate(_)
+        | Command::Forget(_)
+        | Command::DisableGlobalRecoveries
+        | Command::EnableGlobalRecoveries
+        | Command::LeaderUri { .. }
+        | Command::Heartbeat
+        | Command::Discover(_)
+        | Command::ForgetCluster { .. }
+        | Command::SetClusterAlias { .. }
+        | Command::RegisterFailureDetection(_)
+        | Command::WriteRecovery { .. }
+        | Command::WriteRecoveryStep(_)
+        | Command::ResolveRecovery(_)
+        | Command::AckRecovery(_)
+        | Command::PruneHistory { .. }
+        | Command::BeginMaintenance(_)
+        | Command::EndMaintenance(_)
+        | Command::Audit(_)
+        | Command::DisableClusterRecovery(_)
+        | Command::EnableClusterRecovery(_)
+        | Command::PutKvPairs(_)
+        | Command::PutInstanceTag { .. }
+        | Command::DeleteInstanceTag { .. }
+        | Command::RegisterHostnameUnresolve(_)
+        | Command::ProbeShareNodes(_) => true,
+    }
 }
