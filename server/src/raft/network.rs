@@ -334,9 +334,10 @@ mod tests {
     /// A peer of an older version has no `/raft/stream`: AppendEntries still reach it, as HTTP
     /// requests, and the connection does not ask for the upgrade again on every call.
     #[tokio::test]
-    async fn a_peer_without_the_stream_route_gets_http_requests() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+    async fn a_peer_without_the_stream_route_gets_http_requests(
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
         let appends = Arc::new(AtomicUsize::new(0));
         let upgrades = Arc::new(AtomicUsize::new(0));
         let (a, u) = (appends.clone(), upgrades.clone());
@@ -354,8 +355,7 @@ mod tests {
             });
         tokio::spawn(async move { axum::serve(listener, app).await });
 
-        let mut net =
-            Network::new(Arc::new(NetworkFaults::default()), Duration::from_secs(2)).unwrap();
+        let mut net = Network::new(Arc::new(NetworkFaults::default()), Duration::from_secs(2))?;
         let mut conn = net.new_client(2, &BasicNode::new(addr.to_string())).await;
         let req = AppendEntriesRequest::<TypeConfig> {
             vote: Vote::new_committed(1, 1),
@@ -370,5 +370,6 @@ mod tests {
         }
         assert_eq!(appends.load(Ordering::SeqCst), 3);
         assert_eq!(upgrades.load(Ordering::SeqCst), 1, "asked for the upgrade once");
+        Ok(())
     }
 }

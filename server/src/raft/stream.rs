@@ -199,20 +199,22 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn frames_round_trip_and_bad_lengths_are_refused() {
+    async fn frames_round_trip_and_bad_lengths_are_refused(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         let (mut a, mut b) = tokio::io::duplex(1024);
-        let frame = encode(KIND_RESULT, &vec![1u32, 2, 3]).unwrap();
-        write_frame(&mut a, &frame).await.unwrap();
-        let (kind, body) = read_frame(&mut b).await.unwrap();
+        let frame = encode(KIND_RESULT, &vec![1u32, 2, 3])?;
+        write_frame(&mut a, &frame).await?;
+        let (kind, body) = read_frame(&mut b).await?;
         assert_eq!(kind, KIND_RESULT);
-        assert_eq!(serde_json::from_slice::<Vec<u32>>(&body).unwrap(), vec![1, 2, 3]);
+        assert_eq!(serde_json::from_slice::<Vec<u32>>(&body)?, vec![1, 2, 3]);
 
         // A zero length and one past the limit are protocol errors, not allocations.
         for len in [0u32, MAX_FRAME as u32 + 1] {
             let mut bad = len.to_be_bytes().to_vec();
             bad.push(KIND_RESULT);
-            a.write_all(&bad).await.unwrap();
+            a.write_all(&bad).await?;
             assert!(matches!(read_frame(&mut b).await, Err(StreamError::Protocol(_))));
         }
+        Ok(())
     }
 }
