@@ -168,3 +168,29 @@ async fn an_unknown_page_is_a_404_with_the_not_found_page() {
         assert!(body.contains("Page not found."), "{path}: {body}");
     }
 }
+
+/// Pages render while other routers are being built (several nodes' routers live in one process
+/// when nodes run in-process). Listing the app's routes suppresses resource loading for the
+/// whole process; a render that overlapped it hung until the request timeout (a 408).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_routers_are_built() {
+    let f = fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
+    let building = tokio::spawn(async {
+        for _ in 0..20 {
+            fixture("", Ok(CommandOutcome::Applied)).await.expect("fixture");
+        }
+    });
+    for round in 0..20 {
+        let answer = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            call(&f, "GET", "/no-such", None),
+        )
+        .await;
+        let (status, _, body) = answer
+            .unwrap_or_else(|_| panic!("round {round}: the page render hung"))
+            .expect("request");
+        assert_eq!(status, StatusCode::NOT_FOUND, "round {round}: {body}");
+        assert!(body.contains("Page not found."), "round {round}: {body}");
+    }
+    building.await.expect("router builds");
+}

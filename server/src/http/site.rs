@@ -2,7 +2,7 @@
 //! `embed-site`, else from the site root on disk), with the node's control plane in context for
 //! both (SSR calls server functions through the render path).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::api::port::{SharedCommands, SharedQueries};
 use app::{shell, App};
@@ -11,12 +11,24 @@ use axum::http::Uri;
 use axum::routing::any;
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 
 use super::embedded_site;
 use crate::auth::plane::provide as authorized;
 use crate::control_plane::{NodeCommands, NodeQueries};
 use crate::ports::AppState;
+
+/// The app's routes, listed once per process. Listing them renders the app with resource loading
+/// suppressed by a process-wide flag; a resource first polled by a page render on another thread
+/// while that flag is up never loads, and that render hangs. Listing once, before the first
+/// router exists, means no render can overlap it (several routers live in one process when
+/// nodes run in-process, as in the tests).
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// Router for pages, `/sfn/*` server functions and `/pkg` assets: embedded files first, then
 /// the site root on disk, else the 404 page.
@@ -26,7 +38,7 @@ pub fn router(node: AppState, options: LeptosOptions) -> Router {
     let security = node.security.clone();
     let queries: SharedQueries = Arc::new(NodeQueries(node.clone()));
     let plane: SharedCommands = Arc::new(NodeCommands(node));
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let sfn_plane = plane.clone();
     let sfn_queries = queries.clone();
     let sfn_security = security.clone();
