@@ -89,13 +89,14 @@ pub async fn run(
         .filter(|k| **k != chosen.key && !fresh.iter().any(|i| &i.key == *k))
         .cloned()
         .collect();
+    let master_name = rec.master_name(&chosen.key).await?;
     for replica in fresh.iter().filter(|i| i.key != chosen.key) {
         rec.ensure_leader()?;
         let former_master = replica.key == other_key; // the other co-master, when not promoted
         let moved = async {
             let s = Server::new(replica, discovery);
             s.stop_replication().await?;
-            s.change_master_gtid(&chosen.key, None, former_master).await?;
+            s.change_master_gtid(&master_name, None, former_master).await?;
             s.start_replication().await
         };
         match moved.await {

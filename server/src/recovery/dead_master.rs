@@ -244,6 +244,7 @@ pub async fn run(
     rec.step(format!("promoted {}", chosen.key)).await?;
 
     // 4. Move the others under it.
+    let master_name = rec.master_name(&chosen.key).await?;
     let mut lost = choice.lost.clone();
     let mut participating = vec![failed.clone(), chosen.key.clone()];
     for key in choice.equal.iter().chain(choice.later.iter()) {
@@ -252,7 +253,7 @@ pub async fn run(
         let moved = async {
             let s = Server::new(replica, discovery);
             s.stop_replication().await?;
-            s.change_master_gtid(&chosen.key, None, false).await?;
+            s.change_master_gtid(&master_name, None, false).await?;
             s.start_replication().await
         };
         match moved.await {

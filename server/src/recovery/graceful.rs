@@ -109,6 +109,7 @@ async fn run(
     new.set_read_only(false).await.map_err(failed)?;
     rec.step(format!("promoted {}", target.key)).await?;
 
+    let master_name = rec.master_name(&target.key).await?;
     let mut lost = vec![];
     let mut participating = vec![master_key.clone(), target.key.clone()];
     for replica in replicas.iter().filter(|r| r.key != target.key) {
@@ -116,7 +117,7 @@ async fn run(
         let s = Server::new(replica, discovery);
         let moved = async {
             s.stop_replication().await?;
-            s.change_master_gtid(&target.key, None, false).await?;
+            s.change_master_gtid(&master_name, None, false).await?;
             s.start_replication().await
         };
         match moved.await {
@@ -137,7 +138,7 @@ async fn run(
         .replication_credentials(&cfg.replication_credentials_query, &cfg.replica_credentials)
         .await;
     let demote = async {
-        old.change_master_gtid(&target.key, Some(&creds), true).await?;
+        old.change_master_gtid(&master_name, Some(&creds), true).await?;
         old.start_replication().await
     };
     match demote.await {

@@ -43,6 +43,7 @@ pub async fn run(
     };
     rec.step(format!("moving {} replicas of {failed} under {new_parent}", orphans.len())).await?;
     let discovery = &ctx.config.discovery;
+    let parent_name = rec.master_name(&new_parent).await?;
     let mut moved = vec![];
     let mut lost = vec![];
     for replica in reprobe(rec, &orphans).await {
@@ -50,7 +51,7 @@ pub async fn run(
         let result = async {
             let s = Server::new(&replica, discovery);
             s.stop_replication().await?;
-            s.change_master_gtid(&new_parent, None, false).await?;
+            s.change_master_gtid(&parent_name, None, false).await?;
             s.start_replication().await
         }
         .await;

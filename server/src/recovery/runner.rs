@@ -52,6 +52,26 @@ impl Recovery {
         self.ctx.proposer.propose(env, false).await.map_err(|_| RecoveryError::LostLeadership)
     }
 
+    /// The name this recovery's `CHANGE MASTER TO` gives `master`: its registered virtual name
+    /// when one is in force and resolves back (`register-hostname-unresolve`, as topology
+    /// operations name masters). When the registration does not resolve back, the master's own
+    /// host name is used and a step says so: a recovery does not leave replicas on a dead master
+    /// over a registration (orchestrator fails each move instead).
+    pub async fn master_name(&self, master: &InstanceKey) -> Result<InstanceKey, RecoveryError> {
+        match crate::topology_ops::master_to_name(&self.ctx.ops_context(), master).await {
+            Ok(name) if name == *master => Ok(name),
+            Ok(name) => {
+                self.step(format!("{master} is named {} in CHANGE MASTER TO", name.hostname))
+                    .await?;
+                Ok(name)
+            }
+            Err(e) => {
+                self.step(format!("{e}; {master} is named by its host name")).await?;
+                Ok(master.clone())
+            }
+        }
+    }
+
     /// Puts a long downtime on `key` (failed master, lost replicas) through raft.
     pub async fn downtime(&self, key: &InstanceKey, reason: &str) {
         self.downtime_for(key, reason, None).await

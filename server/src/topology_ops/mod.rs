@@ -21,6 +21,8 @@ mod steps;
 mod thread_state;
 mod unresolve;
 
+pub use unresolve::{master_to_name, UnresolveError};
+
 use std::sync::Arc;
 use std::time::Duration;
 

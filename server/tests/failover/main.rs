@@ -17,6 +17,7 @@ mod t50_dead_intermediate_master;
 mod t60_graceful_takeover;
 mod t70_manual_recover_through_the_client;
 mod t80_force_master_takeover;
+mod t90_recovery_names_the_virtual_master;
 
 /// Runs `orchestrator-client` with `ORCHESTRATOR_API` listing every node; (exit code, stdout
 /// trimmed, stderr).

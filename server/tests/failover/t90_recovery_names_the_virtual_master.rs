@@ -1,0 +1,80 @@
+//! Setup: MariaDB star m + r1, r2 on 127.0.0.1; 3 orchestrator nodes; the virtual name `127.1`
+//! (resolves to 127.0.0.1) registered for the servers' host with `register-hostname-unresolve`.
+//! Action: kill -9 the master (automated recovery); in a second fleet, a graceful master
+//! takeover to r2.
+//! Expected: as in topology operations, recovery's `CHANGE MASTER TO` names the new master
+//! `127.1`: the replicas moved under the successor (and the demoted master after a takeover)
+//! have `Master_Host` `127.1`, and a write on the new master reaches them.
+
+use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
+use server::testkit::mariadb::{wait_replicated, Server};
+use server::testkit::wait_until;
+
+fn master_host(s: &Server) -> String {
+    s.slave_status().unwrap().get("Master_Host").cloned().unwrap_or_default()
+}
+
+/// Registers `127.1` for 127.0.0.1 and waits until the leader has it.
+async fn register(f: &Fleet, leader: usize) {
+    let path = format!("/api/register-hostname-unresolve/127.0.0.1/{}/127.1", f.db[0].port());
+    let (s, b) = f.orc.get(leader, &path).await;
+    assert_eq!(s, 200, "{b}");
+    wait_until(DEADLINE, "the leader has the registration", || async {
+        let (_, v) = f.orc.json(leader, "/api/hostname-unresolves").await;
+        v.as_array().is_some_and(|a| a.iter().any(|u| u["UnresolvedHostname"] == "127.1"))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failover_names_the_successor_by_its_virtual_name() {
+    let Some(f) = Fleet::star("recovery_unresolve", 3, "").expect("start the fleet") else {
+        return;
+    };
+    let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
+    f.wait_discovered(0, 3).await;
+    register(&f, leader).await;
+    f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)").unwrap();
+    wait_replicated(&f.db[0], &f.db[1..]).unwrap();
+
+    f.db[0].kill9();
+    let recovery = f.wait_resolved_recovery(leader).await;
+    assert_eq!(recovery["IsSuccessful"], true, "{recovery}");
+    let successor = Fleet::successor(&recovery);
+    let (new_master, other) =
+        if successor == key(&f.db[1]) { (&f.db[1], &f.db[2]) } else { (&f.db[2], &f.db[1]) };
+    assert_eq!(successor, key(new_master), "{recovery}");
+    wait_until(DEADLINE, "the other replica moved under the successor", || async {
+        master_port(other) == Some(new_master.port())
+    })
+    .await;
+    assert_eq!(master_host(other), "127.1", "{recovery}");
+    new_master.sql("INSERT INTO app.t VALUES (2)").unwrap();
+    wait_replicated(new_master, [other]).unwrap();
+    assert_eq!(other.sql("SELECT COUNT(*) FROM app.t").unwrap().trim(), "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn takeover_names_the_new_master_by_its_virtual_name() {
+    let Some(f) = Fleet::star("takeover_unresolve", 3, "").expect("start the fleet") else {
+        return;
+    };
+    let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
+    f.wait_discovered(0, 3).await;
+    register(&f, leader).await;
+    f.db[0].sql("CREATE DATABASE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)").unwrap();
+    let path =
+        format!("/api/graceful-master-takeover/{}/127.0.0.1/{}", key(&f.db[0]), f.db[2].port());
+    let (s, b) = f.orc.get(leader, &path).await;
+    assert_eq!(s, 200, "{b}");
+    for r in [&f.db[0], &f.db[1]] {
+        wait_until(DEADLINE, "replicates from the new master", || async {
+            master_port(r) == Some(f.db[2].port())
+        })
+        .await;
+        assert_eq!(master_host(r), "127.1");
+    }
+    f.db[2].sql("INSERT INTO app.t VALUES (2)").unwrap();
+    wait_replicated(&f.db[2], [&f.db[0], &f.db[1]]).unwrap();
+    assert_eq!(f.db[0].sql("SELECT COUNT(*) FROM app.t").unwrap().trim(), "2");
+}
