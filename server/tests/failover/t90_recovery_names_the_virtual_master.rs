@@ -4,7 +4,9 @@
 //! takeover to r2.
 //! Expected: as in topology operations, recovery's `CHANGE MASTER TO` names the new master
 //! `127.1`: the replicas moved under the successor (and the demoted master after a takeover)
-//! have `Master_Host` `127.1`, and a write on the new master reaches them.
+//! have `Master_Host` `127.1`, and a write on the new master reaches them. With a registered
+//! name that does not resolve back (`nonexistent.invalid`), the failover still moves the
+//! replicas, naming the new master by its host, and its steps name the mismatch.
 
 use server::testkit::fleet::{key, master_port, Fleet, DEADLINE};
 use server::testkit::mariadb::{wait_replicated, Server};
@@ -77,4 +79,47 @@ async fn takeover_names_the_new_master_by_its_virtual_name() {
     f.db[2].sql("INSERT INTO app.t VALUES (2)").unwrap();
     wait_replicated(&f.db[2], [&f.db[0], &f.db[1]]).unwrap();
     assert_eq!(f.db[0].sql("SELECT COUNT(*) FROM app.t").unwrap().trim(), "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failover_with_a_name_that_does_not_resolve_back_uses_the_host_and_says_so() {
+    let Some(f) = Fleet::star("recovery_unresolve_mismatch", 3, "").expect("start the fleet")
+    else {
+        return;
+    };
+    let leader = f.orc.wait_for_leader(&[0, 1, 2]).await;
+    f.wait_discovered(0, 3).await;
+    let path = format!(
+        "/api/register-hostname-unresolve/127.0.0.1/{}/nonexistent.invalid",
+        f.db[0].port()
+    );
+    let (s, b) = f.orc.get(leader, &path).await;
+    assert_eq!(s, 200, "{b}");
+    wait_until(DEADLINE, "the leader has the registration", || async {
+        let (_, v) = f.orc.json(leader, "/api/hostname-unresolves").await;
+        v.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+
+    f.db[0].kill9();
+    let recovery = f.wait_resolved_recovery(leader).await;
+    assert_eq!(recovery["IsSuccessful"], true, "{recovery}");
+    let successor = Fleet::successor(&recovery);
+    let (new_master, other) =
+        if successor == key(&f.db[1]) { (&f.db[1], &f.db[2]) } else { (&f.db[2], &f.db[1]) };
+    wait_until(DEADLINE, "the other replica moved under the successor", || async {
+        master_port(other) == Some(new_master.port())
+    })
+    .await;
+    assert_eq!(master_host(other), "127.0.0.1", "{recovery}");
+    let uid = recovery["UID"].as_str().unwrap_or_default();
+    let (_, steps) = f.orc.json(leader, &format!("/api/audit-recovery-steps/{uid}")).await;
+    let said = steps.as_array().is_some_and(|a| {
+        a.iter().any(|s| {
+            s["Message"].as_str().is_some_and(|m| {
+                m.contains("nonexistent.invalid") && m.contains("named by its host name")
+            })
+        })
+    });
+    assert!(said, "{steps}");
 }
